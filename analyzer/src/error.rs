@@ -1,0 +1,71 @@
+//! The analyzer's error type: every variant says what is wrong, where, and how to fix it.
+
+/// Why an input could not be read into a call graph.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// Not JSON, or JSON of the wrong shape (a missing field, a wrong type).
+    #[error("{message} at line {line}, column {column}{}", at_path(path))]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// JSON path of the offending value (`nodes[3].id`), when known.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Two nodes share an id.
+    #[error(
+        "duplicate node id `{id}` at nodes[{second}] (first defined at nodes[{first}]): node ids must be unique"
+    )]
+    DuplicateId {
+        /// The repeated id.
+        id: String,
+        /// Index of its first definition.
+        first: usize,
+        /// Index of the repetition.
+        second: usize,
+    },
+    /// An edge names a node that does not exist.
+    #[error(
+        "edges[{edge}].{field} names unknown node `{id}`{}",
+        suggest(suggestion)
+    )]
+    UnknownNode {
+        /// Index of the edge.
+        edge: usize,
+        /// `from` or `to`.
+        field: &'static str,
+        /// The unknown id.
+        id: String,
+        /// The closest existing id, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A number that must be finite and non-negative is not.
+    #[error("{path} is {value}: it must be a finite number ≥ 0")]
+    Negative {
+        /// JSON path of the value.
+        path: String,
+        /// The value as read.
+        value: f64,
+    },
+    /// The graph has no node.
+    #[error("the call graph has no nodes: add at least one entry to `nodes`")]
+    EmptyGraph,
+}
+
+fn at_path(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!(" (at `{path}`)")
+    }
+}
+
+fn suggest(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(s) => format!(": did you mean `{s}`? Add the node to `nodes` or fix the id"),
+        None => ": add the node to `nodes` or fix the id".to_string(),
+    }
+}

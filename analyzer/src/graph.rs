@@ -1,0 +1,162 @@
+//! The call graph: plain data shared by every input format and read by the planner.
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::{Deserialize, Serialize};
+
+/// Duration percentiles of one invocation, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Durations {
+    /// Median duration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p50: Option<f64>,
+    /// 95th percentile duration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p95: Option<f64>,
+    /// Longest observed duration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+impl Durations {
+    /// The longest figure known (max, else p95, else p50).
+    pub fn longest(&self) -> Option<f64> {
+        self.max.or(self.p95).or(self.p50)
+    }
+
+    /// The typical figure known (p50, else p95, else max).
+    pub fn typical(&self) -> Option<f64> {
+        self.p50.or(self.p95).or(self.max)
+    }
+}
+
+/// One function, method or operation of the monolith.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// Unique, stable id (a path such as `shop::orders::place_order`).
+    pub id: String,
+    /// Enclosing module, class or package: an affinity hint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// Trigger kind when this node is an entry point (`http`, `event`, `queue`, `schedule`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    /// Keeps in-memory state between calls.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stateful: bool,
+    /// External data it reads or writes (`db:orders`, `cache:sessions`, …), sorted and unique.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    /// Measured (or estimated) invocations per day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invocations_per_day: Option<f64>,
+    /// Duration percentiles of one invocation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<Durations>,
+    /// Memory it needs, in MB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<f64>,
+}
+
+/// A call from one node to another (duplicates already merged).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    /// Call count: call sites when static, calls when measured. Always finite and ≥ 0.
+    pub weight: f64,
+    /// A message or event rather than a blocking call.
+    #[serde(rename = "async")]
+    pub is_async: bool,
+}
+
+/// A monolith's call graph.
+///
+/// Invariants: node ids are unique and nodes are sorted by id (so a plan does not depend on
+/// the order of the input file); edges are sorted by (from, to, async) and there is at most
+/// one edge per (from, to, async) triple.
+#[derive(Debug, Clone, Default)]
+pub struct CallGraph {
+    /// The graph itself: node weights are [`Node`]s, edge weights are [`Call`]s.
+    pub graph: DiGraph<Node, Call>,
+}
+
+impl CallGraph {
+    /// Builds a graph from nodes and `(from, to, call)` triples given as node positions,
+    /// restoring the invariants: nodes sorted by id, edges merged and sorted.
+    ///
+    /// Callers guarantee ids are unique and positions are in range.
+    ///
+    /// # Complexity
+    /// O((V + E) log(V + E)).
+    pub fn from_parts(mut nodes: Vec<Node>, edges: Vec<(usize, usize, Call)>) -> CallGraph {
+        let mut order: Vec<usize> = (0..nodes.len()).collect();
+        order.sort_by(|&a, &b| nodes[a].id.cmp(&nodes[b].id));
+        let mut new_pos = vec![0usize; nodes.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_pos[old] = new;
+        }
+        let mut taken: Vec<Option<Node>> = nodes.drain(..).map(Some).collect();
+        let mut graph = DiGraph::with_capacity(taken.len(), edges.len());
+        for &old in &order {
+            if let Some(mut node) = taken[old].take() {
+                node.resources.sort();
+                node.resources.dedup();
+                graph.add_node(node);
+            }
+        }
+        let mut edges: Vec<(usize, usize, bool, f64)> = edges
+            .into_iter()
+            .map(|(f, t, c)| (new_pos[f], new_pos[t], c.is_async, c.weight))
+            .collect();
+        edges.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        let mut merged: Vec<(usize, usize, bool, f64)> = Vec::with_capacity(edges.len());
+        for e in edges {
+            match merged.last_mut() {
+                Some(last) if (last.0, last.1, last.2) == (e.0, e.1, e.2) => last.3 += e.3,
+                _ => merged.push(e),
+            }
+        }
+        for (f, t, is_async, weight) in merged {
+            graph.add_edge(
+                NodeIndex::new(f),
+                NodeIndex::new(t),
+                Call { weight, is_async },
+            );
+        }
+        CallGraph { graph }
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// Number of (merged) edges.
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// The node at position `i` (0-based, in id order).
+    pub fn node(&self, i: usize) -> &Node {
+        &self.graph[NodeIndex::new(i)]
+    }
+
+    /// All nodes in id order.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Node> + '_ {
+        self.graph.raw_nodes().iter().map(|n| &n.weight)
+    }
+
+    /// All edges as `(from, to, call)` with node positions, in (from, to, async) order.
+    pub fn edges(&self) -> impl ExactSizeIterator<Item = (usize, usize, Call)> + '_ {
+        self.graph
+            .raw_edges()
+            .iter()
+            .map(|e| (e.source().index(), e.target().index(), e.weight))
+    }
+
+    /// Position of the node with this id, by binary search over the sorted ids.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        let nodes = self.graph.raw_nodes();
+        nodes
+            .binary_search_by(|n| n.weight.id.as_str().cmp(id))
+            .ok()
+    }
+}

@@ -1,0 +1,220 @@
+//! The language-agnostic JSON call-graph format (docs/callgraph-format.md): reading with precise
+//! errors, and writing it back.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Call, CallGraph, Durations, Error, Node};
+
+/// The file as written: unknown fields are ignored for forward compatibility.
+#[derive(Deserialize)]
+struct RawGraph {
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "accepted and ignored: every version so far reads the same"
+    )]
+    version: Option<serde_json::Value>,
+    nodes: Vec<RawNode>,
+    #[serde(default)]
+    edges: Vec<RawEdge>,
+}
+
+#[derive(Deserialize)]
+struct RawNode {
+    id: String,
+    #[serde(default)]
+    module: Option<String>,
+    #[serde(default)]
+    entry: Option<String>,
+    #[serde(default)]
+    stateful: Option<bool>,
+    #[serde(default)]
+    resources: Option<Vec<String>>,
+    #[serde(default)]
+    invocations_per_day: Option<f64>,
+    #[serde(default)]
+    duration_ms: Option<Durations>,
+    #[serde(default)]
+    memory_mb: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct RawEdge {
+    from: String,
+    to: String,
+    #[serde(default)]
+    weight: Option<f64>,
+    #[serde(default, rename = "async")]
+    is_async: Option<bool>,
+}
+
+/// Reads a call graph from the JSON format.
+///
+/// Errors name the offending place: line and column for malformed JSON and wrong shapes (with the
+/// JSON path), the index of a duplicate node or of an edge to an unknown node (with the closest
+/// existing id), the path of a negative number. Duplicate edges and self-loops are legal: duplicate
+/// `(from, to, async)` edges merge, their weights summed.
+///
+/// # Complexity
+/// O((V + E) log(V + E)) time, O(V + E) memory.
+pub fn load_json(text: &str) -> Result<CallGraph, Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let raw: RawGraph = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        Error::Json {
+            line: inner.line(),
+            column: inner.column(),
+            path,
+            message: strip_position(&inner.to_string()),
+        }
+    })?;
+    de.end().map_err(|e| Error::Json {
+        line: e.line(),
+        column: e.column(),
+        path: String::new(),
+        message: strip_position(&e.to_string()),
+    })?;
+    if raw.nodes.is_empty() {
+        return Err(Error::EmptyGraph);
+    }
+
+    let mut positions: HashMap<&str, usize> = HashMap::with_capacity(raw.nodes.len());
+    for (i, n) in raw.nodes.iter().enumerate() {
+        if let Some(first) = positions.insert(n.id.as_str(), i) {
+            return Err(Error::DuplicateId {
+                id: n.id.clone(),
+                first,
+                second: i,
+            });
+        }
+        check_number(n.invocations_per_day, || {
+            format!("nodes[{i}].invocations_per_day")
+        })?;
+        check_number(n.memory_mb, || format!("nodes[{i}].memory_mb"))?;
+        if let Some(d) = &n.duration_ms {
+            check_number(d.p50, || format!("nodes[{i}].duration_ms.p50"))?;
+            check_number(d.p95, || format!("nodes[{i}].duration_ms.p95"))?;
+            check_number(d.max, || format!("nodes[{i}].duration_ms.max"))?;
+        }
+    }
+
+    let mut edges = Vec::with_capacity(raw.edges.len());
+    for (i, e) in raw.edges.iter().enumerate() {
+        let from = lookup(&positions, &raw.nodes, i, "from", &e.from)?;
+        let to = lookup(&positions, &raw.nodes, i, "to", &e.to)?;
+        check_number(e.weight, || format!("edges[{i}].weight"))?;
+        edges.push((
+            from,
+            to,
+            Call {
+                weight: e.weight.unwrap_or(1.0),
+                is_async: e.is_async.unwrap_or(false),
+            },
+        ));
+    }
+    drop(positions);
+
+    let nodes = raw
+        .nodes
+        .into_iter()
+        .map(|n| Node {
+            id: n.id,
+            module: n.module,
+            entry: n.entry,
+            stateful: n.stateful.unwrap_or(false),
+            resources: n.resources.unwrap_or_default(),
+            invocations_per_day: n.invocations_per_day,
+            duration_ms: n.duration_ms,
+            memory_mb: n.memory_mb,
+        })
+        .collect();
+    Ok(CallGraph::from_parts(nodes, edges))
+}
+
+fn lookup(
+    positions: &HashMap<&str, usize>,
+    nodes: &[RawNode],
+    edge: usize,
+    field: &'static str,
+    id: &str,
+) -> Result<usize, Error> {
+    positions
+        .get(id)
+        .copied()
+        .ok_or_else(|| Error::UnknownNode {
+            edge,
+            field,
+            id: id.to_string(),
+            suggestion: closest(id, nodes.iter().map(|n| n.id.as_str())),
+        })
+}
+
+/// The existing id most similar to `id`, if it is similar enough to be a likely typo.
+fn closest<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(id, c);
+        if best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
+            best = Some((score, c));
+        }
+    }
+    best.filter(|(s, _)| *s >= 0.8).map(|(_, c)| c.to_string())
+}
+
+fn check_number(value: Option<f64>, path: impl FnOnce() -> String) -> Result<(), Error> {
+    match value {
+        Some(v) if !v.is_finite() || v < 0.0 => Err(Error::Negative {
+            path: path(),
+            value: v,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; the error carries them separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[derive(Serialize)]
+struct OutGraph<'a> {
+    version: u32,
+    nodes: Vec<&'a Node>,
+    edges: Vec<OutEdge<'a>>,
+}
+
+#[derive(Serialize)]
+struct OutEdge<'a> {
+    from: &'a str,
+    to: &'a str,
+    weight: f64,
+    #[serde(rename = "async", skip_serializing_if = "std::ops::Not::not")]
+    is_async: bool,
+}
+
+/// Writes a call graph in the JSON format (pretty-printed, nodes and edges in id order), so that
+/// `load_json(&to_json(g))` gives back the same graph.
+pub fn to_json(graph: &CallGraph) -> String {
+    let out = OutGraph {
+        version: 1,
+        nodes: graph.nodes().collect(),
+        edges: graph
+            .edges()
+            .map(|(f, t, c)| OutEdge {
+                from: &graph.node(f).id,
+                to: &graph.node(t).id,
+                weight: c.weight,
+                is_async: c.is_async,
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&out).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,268 @@
+//! Clustering: groups the call graph's nodes into candidate services. Pipeline: shared-code
+//! detection → coupling graph (calls + affinities) → Leiden → service count (fold, or exact
+//! merge/split) → placement of isolated nodes by namespace proximity.
+
+mod count;
+mod coupling;
+mod leiden;
+mod namespace;
+mod shared;
+#[cfg(test)]
+mod tests;
+
+use analyzer::CallGraph;
+
+use crate::ClusterConfig;
+
+/// Request/response triggers: a tiny cluster holding only these is folded like any other.
+const REQUEST_TRIGGERS: [&str; 3] = ["http", "cli", "websocket"];
+
+/// Result of clustering: every node in exactly one cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clustering {
+    /// Node position → cluster in `0..count`; clusters are numbered by decreasing size, ties by
+    /// smallest member position.
+    pub assignment: Vec<usize>,
+    /// Number of clusters.
+    pub count: usize,
+    /// Node is high fan-in utility code (flagged, kept from gluing services together).
+    pub shared: Vec<bool>,
+    /// Node has no call edge at all (self-loops aside); placed by module/namespace proximity.
+    pub isolated: Vec<bool>,
+    /// What a reviewer should know about the clustering (requests that could not be met, …).
+    pub notes: Vec<String>,
+}
+
+/// Clusters the call graph into services.
+///
+/// Shared utility code is detected and its calls shrunk; calls (dampened, async scaled down)
+/// and module/resource affinities form an undirected coupling graph; Leiden maximises its
+/// modularity at resolution `cfg.resolution`. With `cfg.services = Some(N)` clusters are then
+/// merged (best modularity gain) or split (sub-Leiden) to exactly N, capped at the node count;
+/// otherwise clusters below `cfg.min_service_size` fold into their best neighbour, except small
+/// event-triggered clusters tied to the rest only asynchronously (candidate functions).
+/// Isolated nodes join the cluster sharing the longest namespace prefix. Deterministic for a
+/// given seed, whatever the thread count. Never panics.
+///
+/// # Complexity
+/// O((V + E) log V) expected for the coupling graph and Leiden; exact counts add
+/// O(M · (K + E_K)) for M merges over K clusters, or sub-Leiden runs for splits.
+pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
+    let n = graph.node_count();
+    let mut notes = Vec::new();
+    let isolated = isolated_nodes(graph);
+    let shared = shared::detect(graph, cfg.shared_min_caller_modules);
+    let mut index = vec![None; n];
+    let mut connected = Vec::new();
+    for i in (0..n).filter(|&i| !isolated[i]) {
+        index[i] = Some(connected.len() as u32);
+        connected.push(i);
+    }
+    let k = connected.len();
+    let coupling = coupling::build(graph, &index, k, &shared, cfg);
+    let mut rng = fastrand::Rng::with_seed(cfg.seed);
+    let labels = leiden::leiden(&coupling, cfg.resolution, &mut rng);
+    let target = cfg.services.map(|want| {
+        if want > n {
+            notes.push(format!(
+                "asked for {want} services but the graph has {n} nodes: made {n}"
+            ));
+        } else if want == 0 && n > 0 {
+            notes.push("asked for 0 services: made 1".to_string());
+        }
+        want.clamp(n.min(1), n)
+    });
+    let mut assignment = vec![0usize; n];
+    let isolated_list: Vec<usize> = (0..n).filter(|&i| isolated[i]).collect();
+    let nodes: Vec<&analyzer::Node> = graph.nodes().collect();
+    match target {
+        _ if k == 0 => {
+            let groups = namespace::group(&nodes, &isolated_list, target);
+            for (&i, &g) in isolated_list.iter().zip(&groups) {
+                assignment[i] = g;
+            }
+        }
+        Some(t) if t > k => {
+            for (c, &i) in connected.iter().enumerate() {
+                assignment[i] = c;
+            }
+            let groups = namespace::group(&nodes, &isolated_list, Some(t - k));
+            for (&i, &g) in isolated_list.iter().zip(&groups) {
+                assignment[i] = k + g;
+            }
+        }
+        Some(t) => {
+            let found = labels.iter().max().map_or(0, |&c| c + 1);
+            let labels = if found > t {
+                count::merge_to(&coupling, &labels, t, cfg.resolution)
+            } else {
+                count::split_to(&coupling, &labels, t, cfg.resolution, &mut rng)
+            };
+            for (&i, &c) in connected.iter().zip(&labels) {
+                assignment[i] = c;
+            }
+            place(&nodes, &mut assignment, &connected, &isolated_list);
+        }
+        None => {
+            let min = cfg.min_service_size;
+            let keep = candidate_functions(graph, &index, &labels, &shared, min);
+            let kept = keep.iter().filter(|&&x| x).count();
+            if kept > 0 {
+                notes.push(format!(
+                    "kept {kept} small event-triggered clusters apart: candidate functions"
+                ));
+            }
+            let (labels, lonely) =
+                count::fold_small(&coupling, &labels, min, &keep, cfg.resolution);
+            for (&i, &c) in connected.iter().zip(&labels) {
+                assignment[i] = c;
+            }
+            if lonely.iter().any(|&l| !l) {
+                let (anchored, loose): (Vec<usize>, Vec<usize>) =
+                    connected.iter().partition(|&&i| !lonely[assignment[i]]);
+                place_groups(&nodes, &mut assignment, &anchored, &loose);
+            }
+            place(&nodes, &mut assignment, &connected, &isolated_list);
+        }
+    }
+    if !isolated_list.is_empty() && k > 0 {
+        notes.push(format!(
+            "{} nodes have no call edge: placed by namespace proximity",
+            isolated_list.len()
+        ));
+    }
+    let count = relabel(&mut assignment);
+    Clustering {
+        assignment,
+        count,
+        shared,
+        isolated,
+        notes,
+    }
+}
+
+/// Nodes with no call edge other than self-loops.
+fn isolated_nodes(graph: &CallGraph) -> Vec<bool> {
+    let mut isolated = vec![true; graph.node_count()];
+    for (f, t, _) in graph.edges().filter(|&(f, t, _)| f != t) {
+        isolated[f] = false;
+        isolated[t] = false;
+    }
+    isolated
+}
+
+/// Leiden clusters smaller than `min` that hold an event/queue/schedule entry point and have no
+/// blocking call to another cluster (shared code aside): legitimate serverless functions.
+fn candidate_functions(
+    graph: &CallGraph,
+    index: &[Option<u32>],
+    labels: &[usize],
+    shared: &[bool],
+    min: usize,
+) -> Vec<bool> {
+    let k = labels.iter().max().map_or(0, |&c| c + 1);
+    let mut size = vec![0usize; k];
+    let mut event = vec![false; k];
+    let mut blocking = vec![false; k];
+    for (pos, node) in graph.nodes().enumerate() {
+        let Some(i) = index[pos] else { continue };
+        let c = labels[i as usize];
+        size[c] += 1;
+        if let Some(trigger) = &node.entry {
+            let trigger = trigger.to_ascii_lowercase();
+            event[c] |= !REQUEST_TRIGGERS.contains(&trigger.as_str());
+        }
+    }
+    for (f, t, call) in graph.edges() {
+        if call.is_async || shared[f] || shared[t] {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (index[f], index[t]) {
+            let (ca, cb) = (labels[a as usize], labels[b as usize]);
+            if ca != cb {
+                blocking[ca] = true;
+                blocking[cb] = true;
+            }
+        }
+    }
+    (0..k)
+        .map(|c| size[c] < min && event[c] && !blocking[c])
+        .collect()
+}
+
+/// Moves each node of `movers` to the cluster of `anchors` sharing the longest namespace
+/// prefix with it (ties: larger cluster, then lower index).
+fn place(nodes: &[&analyzer::Node], assignment: &mut [usize], anchors: &[usize], movers: &[usize]) {
+    let Some(index) = prefix_index(nodes, assignment, anchors) else {
+        return;
+    };
+    for &i in movers {
+        if let Some((_, c)) = index.place(&namespace::path(nodes[i])) {
+            assignment[i] = c;
+        }
+    }
+}
+
+/// Like [`place`], but the movers' current clusters move whole, to the cluster best placed for
+/// any of their members.
+fn place_groups(
+    nodes: &[&analyzer::Node],
+    assignment: &mut [usize],
+    anchors: &[usize],
+    movers: &[usize],
+) {
+    let Some(index) = prefix_index(nodes, assignment, anchors) else {
+        return;
+    };
+    let mut best: std::collections::BTreeMap<usize, (usize, usize, usize)> = Default::default();
+    for &i in movers {
+        if let Some((len, c)) = index.place(&namespace::path(nodes[i])) {
+            let cand = (len, index.size(c), usize::MAX - c);
+            let slot = best.entry(assignment[i]).or_insert(cand);
+            *slot = (*slot).max(cand);
+        }
+    }
+    for &i in movers {
+        if let Some(&(_, _, c)) = best.get(&assignment[i]) {
+            assignment[i] = usize::MAX - c;
+        }
+    }
+}
+
+/// Prefix index of the anchors' clusters; `None` when there are no anchors.
+fn prefix_index(
+    nodes: &[&analyzer::Node],
+    assignment: &[usize],
+    anchors: &[usize],
+) -> Option<namespace::PrefixIndex> {
+    let k = anchors.iter().map(|&i| assignment[i] + 1).max()?;
+    let mut sizes = vec![0usize; k];
+    for &i in anchors {
+        sizes[assignment[i]] += 1;
+    }
+    let members = anchors
+        .iter()
+        .map(|&i| (namespace::path(nodes[i]), assignment[i]));
+    Some(namespace::PrefixIndex::new(members, sizes))
+}
+
+/// Renumbers clusters by decreasing size, ties by smallest member position; returns the count.
+fn relabel(assignment: &mut [usize]) -> usize {
+    let k = assignment.iter().max().map_or(0, |&c| c + 1);
+    let mut size = vec![0usize; k];
+    let mut first = vec![usize::MAX; k];
+    for (i, &c) in assignment.iter().enumerate() {
+        size[c] += 1;
+        first[c] = first[c].min(i);
+    }
+    let mut order: Vec<usize> = (0..k).filter(|&c| size[c] > 0).collect();
+    order.sort_by_key(|&c| (std::cmp::Reverse(size[c]), first[c]));
+    let mut map = vec![0usize; k];
+    for (new, &old) in order.iter().enumerate() {
+        map[old] = new;
+    }
+    for c in assignment.iter_mut() {
+        *c = map[*c];
+    }
+    order.len()
+}

@@ -1,0 +1,354 @@
+//! Reaching a service count: folding tiny clusters (automatic mode), merging by best modularity
+//! gain and splitting by sub-Leiden (exact mode). All choices are deterministic.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+use super::coupling::Csr;
+use super::leiden::{leiden, renumber};
+
+/// Starting resolution when splitting a cluster (below this nothing useful splits).
+const MIN_SPLIT_RESOLUTION: f64 = 0.5;
+/// Resolution doublings tried before a split falls back to peeling off one node.
+const SPLIT_ROUNDS: usize = 64;
+
+/// Clusters as a weighted quotient graph of `g`.
+struct Quotient {
+    adj: Vec<BTreeMap<usize, f64>>,
+    tot: Vec<f64>,
+    size: Vec<usize>,
+    labels: Vec<usize>,
+    parent: Vec<usize>,
+    two_m: f64,
+}
+
+impl Quotient {
+    fn new(g: &Csr, labels: &[usize]) -> Quotient {
+        let k = labels.iter().max().map_or(0, |&c| c + 1);
+        let mut q = Quotient {
+            adj: vec![BTreeMap::new(); k],
+            tot: vec![0.0; k],
+            size: vec![0; k],
+            labels: labels.to_vec(),
+            parent: (0..k).collect(),
+            two_m: 0.0,
+        };
+        for v in 0..g.n() {
+            let a = labels[v];
+            let s = g.strength(v);
+            q.tot[a] += s;
+            q.two_m += s;
+            q.size[a] += 1;
+            for (u, w) in g.neighbors(v) {
+                if labels[u] != a {
+                    *q.adj[a].entry(labels[u]).or_insert(0.0) += w;
+                }
+            }
+        }
+        q
+    }
+
+    /// Modularity gain of merging `a` and `b` joined by weight `w`.
+    fn gain(&self, a: usize, b: usize, w: f64, gamma: f64) -> f64 {
+        if self.two_m > 0.0 {
+            w - gamma * self.tot[a] * self.tot[b] / self.two_m
+        } else {
+            0.0
+        }
+    }
+
+    /// Merges cluster `from` into `into`.
+    fn merge(&mut self, from: usize, into: usize) {
+        let links = std::mem::take(&mut self.adj[from]);
+        for (e, w) in links {
+            self.adj[e].remove(&from);
+            if e != into {
+                *self.adj[into].entry(e).or_insert(0.0) += w;
+                *self.adj[e].entry(into).or_insert(0.0) += w;
+            }
+        }
+        self.adj[into].remove(&from);
+        self.tot[into] += self.tot[from];
+        self.size[into] += self.size[from];
+        self.tot[from] = 0.0;
+        self.size[from] = 0;
+        self.parent[from] = into;
+    }
+
+    /// Final label of every node, following the merges.
+    fn resolve(mut self) -> Vec<usize> {
+        for c in 0..self.parent.len() {
+            let mut root = c;
+            while self.parent[root] != root {
+                root = self.parent[root];
+            }
+            let mut x = c;
+            while self.parent[x] != root {
+                let next = self.parent[x];
+                self.parent[x] = root;
+                x = next;
+            }
+        }
+        let parent = self.parent;
+        self.labels.iter().map(|&l| parent[l]).collect()
+    }
+
+    fn alive(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.size.len()).filter(|&c| self.size[c] > 0)
+    }
+}
+
+/// Automatic mode: folds clusters smaller than `min_size` (smallest first) into the neighbour
+/// of best modularity gain (then strongest tie, larger, lower index), until none is left.
+/// Clusters flagged in `keep` stay; clusters with no tie at all are left and reported in the
+/// returned flags (indexed by the returned labels) for namespace placement.
+///
+/// # Complexity
+/// O((K + F·d) log K + F·V) for K clusters, F folds and d quotient degree.
+pub(super) fn fold_small(
+    g: &Csr,
+    labels: &[usize],
+    min_size: usize,
+    keep: &[bool],
+    gamma: f64,
+) -> (Vec<usize>, Vec<bool>) {
+    let mut q = Quotient::new(g, labels);
+    let mut heap: BinaryHeap<Reverse<(usize, usize)>> =
+        q.alive().map(|c| Reverse((q.size[c], c))).collect();
+    let mut lonely = vec![false; q.size.len()];
+    while let Some(Reverse((size, c))) = heap.pop() {
+        if size != q.size[c] || size >= min_size || keep.get(c) == Some(&true) {
+            continue;
+        }
+        let mut best: Option<(f64, f64, usize, usize)> = None;
+        for (&d, &w) in &q.adj[c] {
+            if w.is_nan() || w <= 0.0 {
+                continue;
+            }
+            let cand = (q.gain(c, d, w, gamma), w, q.size[d], d);
+            let wins = match best {
+                None => true,
+                Some(b) => {
+                    (cand.0, cand.1, cand.2, Reverse(cand.3)) > (b.0, b.1, b.2, Reverse(b.3))
+                }
+            };
+            if wins {
+                best = Some(cand);
+            }
+        }
+        match best {
+            Some((_, _, _, d)) => {
+                q.merge(c, d);
+                if q.size[d] < min_size {
+                    heap.push(Reverse((q.size[d], d)));
+                }
+            }
+            None => lonely[c] = true,
+        }
+    }
+    let mut out = q.resolve();
+    let mut flags = vec![false; out.len()];
+    for (v, &l) in out.iter().enumerate() {
+        flags[v] = lonely[l];
+    }
+    let k = renumber(&mut out);
+    let mut lonely_out = vec![false; k];
+    for (v, &l) in out.iter().enumerate() {
+        lonely_out[l] = flags[v];
+    }
+    (out, lonely_out)
+}
+
+/// Merges clusters pairwise by best modularity gain (pairs without a tie included) until at
+/// most `target` remain. Returns renumbered labels.
+///
+/// # Complexity
+/// O(M · (K + E_q)) for M merges, K clusters and E_q quotient edges.
+pub(super) fn merge_to(g: &Csr, labels: &[usize], target: usize, gamma: f64) -> Vec<usize> {
+    let mut q = Quotient::new(g, labels);
+    let mut count = q.alive().count();
+    while count > target.max(1) {
+        let mut best: Option<(f64, usize, usize)> = None;
+        let mut consider = |gain: f64, a: usize, b: usize| {
+            if best.is_none_or(|(g0, a0, b0)| gain > g0 || (gain == g0 && (a, b) < (a0, b0))) {
+                best = Some((gain, a, b));
+            }
+        };
+        for a in q.alive() {
+            for (&b, &w) in q.adj[a].range(a + 1..) {
+                consider(q.gain(a, b, w, gamma), a, b);
+            }
+        }
+        let mut light: Vec<usize> = q.alive().collect();
+        light.sort_by(|&x, &y| q.tot[x].total_cmp(&q.tot[y]).then(x.cmp(&y)));
+        if let [x, y, ..] = light[..] {
+            consider(q.gain(x, y, 0.0, gamma), x.min(y), x.max(y));
+        }
+        let Some((_, a, b)) = best else { break };
+        q.merge(b, a);
+        count -= 1;
+    }
+    let mut out = q.resolve();
+    renumber(&mut out);
+    out
+}
+
+/// A cluster's best two-way split and its modularity gain on the whole graph.
+struct Split {
+    gain: f64,
+    a: Vec<usize>,
+    b: Vec<usize>,
+}
+
+/// Splits clusters until there are `target` (or every cluster is a single node), each time the
+/// cluster whose best two-way split gains most. Returns renumbered labels.
+///
+/// # Complexity
+/// O(S · (V + E) · R) for S splits and R resolution rounds per sub-Leiden.
+pub(super) fn split_to(
+    g: &Csr,
+    labels: &[usize],
+    target: usize,
+    gamma: f64,
+    rng: &mut fastrand::Rng,
+) -> Vec<usize> {
+    let k = labels.iter().max().map_or(0, |&c| c + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (v, &c) in labels.iter().enumerate() {
+        members[c].push(v);
+    }
+    let strength = g.strengths();
+    let two_m: f64 = strength.iter().sum();
+    let mut cache: Vec<Option<Split>> = Vec::new();
+    while members.len() < target {
+        cache.resize_with(members.len(), || None);
+        for c in 0..members.len() {
+            if cache[c].is_none() && members[c].len() >= 2 {
+                cache[c] = Some(best_split(g, &members[c], &strength, two_m, gamma, rng));
+            }
+        }
+        let pick = (0..members.len())
+            .filter_map(|c| cache[c].as_ref().map(|s| (c, s.gain)))
+            .reduce(|x, y| if y.1 > x.1 { y } else { x });
+        let Some((c, _)) = pick else { break };
+        let Some(split) = cache[c].take() else { break };
+        members[c] = split.a;
+        members.push(split.b);
+    }
+    let mut out = vec![0usize; labels.len()];
+    for (c, list) in members.iter().enumerate() {
+        for &v in list {
+            out[v] = c;
+        }
+    }
+    renumber(&mut out);
+    out
+}
+
+/// Best two-way split of `members` (≥ 2 nodes): Leiden on the induced subgraph with a rising
+/// resolution until it splits, pieces merged down to two by modularity gain.
+fn best_split(
+    g: &Csr,
+    members: &[usize],
+    strength: &[f64],
+    two_m: f64,
+    gamma: f64,
+    rng: &mut fastrand::Rng,
+) -> Split {
+    let local: HashMap<usize, u32> = members
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (v, i as u32))
+        .collect();
+    let mut edges = Vec::new();
+    for (i, &v) in members.iter().enumerate() {
+        for (u, w) in g.neighbors(v) {
+            if let Some(&j) = local.get(&u).filter(|&&j| (i as u32) < j) {
+                edges.push((i as u32, j, w));
+            }
+        }
+    }
+    let sub = Csr::from_edges(members.len(), &edges, vec![0.0; members.len()]);
+    let mut resolution = gamma.max(MIN_SPLIT_RESOLUTION);
+    let mut parts = vec![0usize; members.len()];
+    for _ in 0..SPLIT_ROUNDS {
+        parts = leiden(&sub, resolution, rng);
+        if parts.iter().any(|&p| p > 0) {
+            break;
+        }
+        resolution *= 2.0;
+    }
+    let len = parts.len();
+    if len > 0 && parts.iter().all(|&p| p == 0) {
+        parts[len - 1] = 1;
+    }
+    let parts = merge_to(&sub, &parts, 2, resolution);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut sa, mut sb) = (0.0, 0.0);
+    for (i, &v) in members.iter().enumerate() {
+        if parts[i] == 0 {
+            a.push(v);
+            sa += strength[v];
+        } else {
+            b.push(v);
+            sb += strength[v];
+        }
+    }
+    let cut: f64 = edges
+        .iter()
+        .filter(|&&(i, j, _)| parts[i as usize] != parts[j as usize])
+        .map(|&(_, _, w)| w)
+        .sum();
+    let gain = if two_m > 0.0 {
+        gamma * sa * sb / two_m - cut
+    } else {
+        0.0
+    };
+    Split { gain, a, b }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two triangles joined by one edge, plus a pendant pair with no tie to anything.
+    fn sample() -> Csr {
+        let e = [
+            (0, 1, 1.0),
+            (1, 2, 1.0),
+            (0, 2, 1.0),
+            (3, 4, 1.0),
+            (4, 5, 1.0),
+        ];
+        let mut edges = e.to_vec();
+        edges.extend([(3, 5, 1.0), (2, 3, 1.0), (6, 7, 1.0)]);
+        Csr::from_edges(8, &edges, vec![])
+    }
+
+    #[test]
+    fn fold_moves_tiny_clusters_and_reports_lonely_ones() {
+        let g = sample();
+        let labels = [0, 0, 0, 1, 1, 2, 3, 3];
+        let (out, lonely) = fold_small(&g, &labels, 3, &[], 1.0);
+        assert_eq!(out, vec![0, 0, 0, 1, 1, 1, 2, 2]);
+        assert_eq!(lonely, vec![false, false, true]);
+        let (kept, lonely) = fold_small(&g, &labels, 3, &[false, false, false, true], 1.0);
+        assert_eq!(kept, out);
+        assert_eq!(lonely, vec![false; 3]);
+    }
+
+    #[test]
+    fn merge_and_split_reach_the_target() {
+        let g = sample();
+        let singletons: Vec<usize> = (0..8).collect();
+        assert_eq!(
+            merge_to(&g, &singletons, 3, 1.0),
+            vec![0, 0, 0, 1, 1, 1, 2, 2]
+        );
+        let one = vec![0; 8];
+        for target in 1..=8 {
+            let out = split_to(&g, &one, target, 1.0, &mut fastrand::Rng::with_seed(3));
+            assert_eq!(out.iter().max(), Some(&(target - 1)), "target {target}");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Namespace proximity: places nodes (and tiny disconnected clusters) with the cluster whose
+//! members share the longest module/namespace prefix, and groups nodes when no cluster exists.
+
+use std::collections::{BTreeMap, HashMap};
+
+use analyzer::Node;
+
+use super::shared::module_key;
+
+/// Separator of path segments inside prefix keys (never in a segment).
+const SEP: char = '\u{1f}';
+
+/// Splits a name on `::`, `.` and `/` into its non-empty segments.
+pub(super) fn segments(name: &str) -> impl Iterator<Item = &str> {
+    name.split(['.', '/', ':']).filter(|s| !s.is_empty())
+}
+
+/// A node's namespace path: its id's segments, behind its module's when the id does not
+/// already start with the module.
+pub(super) fn path(node: &Node) -> Vec<&str> {
+    let id: Vec<&str> = segments(&node.id).collect();
+    match &node.module {
+        Some(m) => {
+            let module: Vec<&str> = segments(m).collect();
+            if id.starts_with(&module) {
+                id
+            } else {
+                module.into_iter().chain(id).collect()
+            }
+        }
+        None => id,
+    }
+}
+
+/// For every path prefix, the best cluster holding a member under it: largest, then lowest index.
+pub(super) struct PrefixIndex {
+    best: HashMap<String, usize>,
+    sizes: Vec<usize>,
+}
+
+impl PrefixIndex {
+    /// Indexes `(path, cluster)` members; `sizes[c]` ranks clusters.
+    ///
+    /// # Complexity
+    /// O(Σ |path|²) time and memory (paths are short).
+    pub fn new<'a>(
+        members: impl Iterator<Item = (Vec<&'a str>, usize)>,
+        sizes: Vec<usize>,
+    ) -> Self {
+        let mut best: HashMap<String, usize> = HashMap::new();
+        for (path, c) in members {
+            let mut key = String::new();
+            for seg in path {
+                key.push_str(seg);
+                key.push(SEP);
+                let slot = best.entry(key.clone()).or_insert(c);
+                if better(&sizes, c, *slot) {
+                    *slot = c;
+                }
+            }
+        }
+        PrefixIndex { best, sizes }
+    }
+
+    /// The cluster for `path`: (shared prefix length, cluster), or the largest cluster with
+    /// length 0 when nothing is shared; `None` when there is no cluster.
+    pub fn place(&self, path: &[&str]) -> Option<(usize, usize)> {
+        let mut keys = Vec::with_capacity(path.len());
+        let mut key = String::new();
+        for seg in path {
+            key.push_str(seg);
+            key.push(SEP);
+            keys.push(key.clone());
+        }
+        for (len, key) in keys.iter().enumerate().rev() {
+            if let Some(&c) = self.best.get(key) {
+                return Some((len + 1, c));
+            }
+        }
+        (0..self.sizes.len())
+            .filter(|&c| self.sizes[c] > 0)
+            .reduce(|a, b| if better(&self.sizes, b, a) { b } else { a })
+            .map(|c| (0, c))
+    }
+
+    /// Size of cluster `c` as indexed.
+    pub fn size(&self, c: usize) -> usize {
+        self.sizes[c]
+    }
+}
+
+/// Whether cluster `a` ranks before `b`: larger, then lower index.
+fn better(sizes: &[usize], a: usize, b: usize) -> bool {
+    (sizes[a], std::cmp::Reverse(a)) > (sizes[b], std::cmp::Reverse(b))
+}
+
+/// Groups `members` (node positions) by module, then merges the adjacent groups (in module
+/// order) sharing the longest prefix, or halves the largest group, until there are `target`
+/// groups (`None`: as many as modules). Returns one group label per member, in input order.
+///
+/// # Complexity
+/// O(V log V + G²) for G modules.
+pub(super) fn group(nodes: &[&Node], members: &[usize], target: Option<usize>) -> Vec<usize> {
+    let mut by_module: BTreeMap<Vec<&str>, Vec<usize>> = BTreeMap::new();
+    for (i, &m) in members.iter().enumerate() {
+        let key: Vec<&str> = segments(module_key(nodes[m])).collect();
+        by_module.entry(key).or_default().push(i);
+    }
+    let mut groups: Vec<(Vec<&str>, Vec<usize>)> = by_module.into_iter().collect();
+    let target = target
+        .unwrap_or(groups.len())
+        .clamp(1, members.len().max(1));
+    while groups.len() > target {
+        let mut pick = 0;
+        let mut pick_score = (0usize, std::cmp::Reverse(usize::MAX));
+        for i in 0..groups.len() - 1 {
+            let common = groups[i]
+                .0
+                .iter()
+                .zip(&groups[i + 1].0)
+                .take_while(|(a, b)| a == b)
+                .count();
+            let score = (
+                common,
+                std::cmp::Reverse(groups[i].1.len() + groups[i + 1].1.len()),
+            );
+            if i == 0 || score > pick_score {
+                pick = i;
+                pick_score = score;
+            }
+        }
+        let (_, tail) = groups.remove(pick + 1);
+        groups[pick].1.extend(tail);
+        groups[pick].1.sort_unstable();
+    }
+    while groups.len() < target {
+        let Some(largest) =
+            (0..groups.len()).max_by_key(|&g| (groups[g].1.len(), std::cmp::Reverse(g)))
+        else {
+            break;
+        };
+        if groups[largest].1.len() < 2 {
+            break;
+        }
+        let half = groups[largest].1.len() / 2;
+        let tail = groups[largest].1.split_off(half);
+        let key = groups[largest].0.clone();
+        groups.insert(largest + 1, (key, tail));
+    }
+    let mut labels = vec![0usize; members.len()];
+    for (g, (_, list)) in groups.iter().enumerate() {
+        for &i in list {
+            labels[i] = g;
+        }
+    }
+    labels
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str, module: Option<&str>) -> Node {
+        Node {
+            id: id.into(),
+            module: module.map(Into::into),
+            ..Node::default()
+        }
+    }
+
+    #[test]
+    fn paths_join_module_and_id() {
+        assert_eq!(path(&node("a::b::c", None)), vec!["a", "b", "c"]);
+        assert_eq!(
+            path(&node("com.x.Y.m", Some("com.x.Y"))),
+            vec!["com", "x", "Y", "m"]
+        );
+        assert_eq!(
+            path(&node("get", Some("dao/Account"))),
+            vec!["dao", "Account", "get"]
+        );
+    }
+
+    #[test]
+    fn longest_prefix_then_largest_cluster() {
+        let members = vec![
+            (vec!["a", "b", "x"], 0),
+            (vec!["a", "c", "y"], 1),
+            (vec!["a", "c", "z"], 1),
+            (vec!["q"], 2),
+        ];
+        let index = PrefixIndex::new(members.into_iter(), vec![1, 2, 1]);
+        assert_eq!(index.place(&["a", "b", "w"]), Some((2, 0)));
+        assert_eq!(index.place(&["a", "d"]), Some((1, 1)));
+        assert_eq!(index.place(&["zz"]), Some((0, 1)));
+        assert_eq!(index.size(2), 1);
+    }
+
+    #[test]
+    fn groups_reach_the_target() {
+        let owned: Vec<Node> = ["a.x.f", "a.x.g", "a.y.f", "b.z.f", "b.z.g"]
+            .iter()
+            .map(|id| node(id, None))
+            .collect();
+        let nodes: Vec<&Node> = owned.iter().collect();
+        let all: Vec<usize> = (0..5).collect();
+        assert_eq!(group(&nodes, &all, None), vec![0, 0, 1, 2, 2]);
+        assert_eq!(group(&nodes, &all, Some(2)), vec![0, 0, 0, 1, 1]);
+        assert_eq!(group(&nodes, &all, Some(5)).iter().max(), Some(&4));
+        assert_eq!(group(&nodes, &all, Some(1)), vec![0; 5]);
+    }
+}

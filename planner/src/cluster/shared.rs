@@ -1,0 +1,110 @@
+//! Shared utility code: nodes called from many distinct modules with a fan-in well above the
+//! typical one (logging, configuration, helpers). They must not glue services together.
+
+use analyzer::{CallGraph, Node};
+
+/// A shared node's fan-in is at least this multiple of the mean fan-in (over called nodes).
+pub(super) const SHARED_FANIN_RATIO: f64 = 3.0;
+
+/// The module a node belongs to for fan-in counting: its `module`, else the namespace of its
+/// id (the id up to its last `::`, `.` or `/`), else the id itself.
+pub(super) fn module_key(node: &Node) -> &str {
+    if let Some(m) = &node.module {
+        return m;
+    }
+    let id = node.id.as_str();
+    match id.rfind(['.', '/', ':']) {
+        Some(cut) => id[..cut].trim_end_matches(':'),
+        None => id,
+    }
+}
+
+/// Flags shared nodes: not an entry point, fan-in (distinct callers) ≥ `min_modules` and
+/// ≥ [`SHARED_FANIN_RATIO`] × the mean fan-in, called from ≥ `min_modules` modules other than
+/// its own.
+///
+/// # Complexity
+/// O(V + E log E) time, O(V + E) memory.
+pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
+    let n = graph.node_count();
+    let mut fan_in = vec![0usize; n];
+    let mut last: Option<(usize, usize)> = None;
+    for (f, t, _) in graph.edges() {
+        if f != t && last != Some((f, t)) {
+            fan_in[t] += 1;
+        }
+        last = Some((f, t));
+    }
+    let called = fan_in.iter().filter(|&&d| d > 0).count();
+    if called == 0 {
+        return vec![false; n];
+    }
+    let mean = fan_in.iter().sum::<usize>() as f64 / called as f64;
+    let threshold = ((SHARED_FANIN_RATIO * mean).ceil() as usize).max(min_modules);
+    let candidate: Vec<bool> = (0..n)
+        .map(|i| fan_in[i] >= threshold && graph.node(i).entry.is_none())
+        .collect();
+    let mut callers: Vec<(usize, &str)> = graph
+        .edges()
+        .filter(|&(f, t, _)| f != t && candidate[t])
+        .map(|(f, t, _)| (t, module_key(graph.node(f))))
+        .filter(|&(t, m)| m != module_key(graph.node(t)))
+        .collect();
+    callers.sort_unstable();
+    callers.dedup();
+    let mut modules = vec![0usize; n];
+    for (t, _) in callers {
+        modules[t] += 1;
+    }
+    (0..n)
+        .map(|i| candidate[i] && modules[i] >= min_modules)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use analyzer::Call;
+
+    fn node(id: &str, module: Option<&str>) -> Node {
+        Node {
+            id: id.into(),
+            module: module.map(Into::into),
+            ..Node::default()
+        }
+    }
+
+    #[test]
+    fn module_key_falls_back_to_namespace() {
+        assert_eq!(module_key(&node("a::b::c", None)), "a::b");
+        assert_eq!(module_key(&node("com.x.Y", None)), "com.x");
+        assert_eq!(module_key(&node("plain", None)), "plain");
+        assert_eq!(module_key(&node("a.b", Some("m"))), "m");
+    }
+
+    #[test]
+    fn logger_called_from_every_module_is_shared() {
+        let mut nodes = vec![node("util.log", Some("util"))];
+        let mut edges = Vec::new();
+        let call = Call {
+            weight: 1.0,
+            is_async: false,
+        };
+        for m in 0..6 {
+            for i in 0..3 {
+                nodes.push(node(&format!("m{m}.f{i}"), Some(&format!("m{m}"))));
+                let me = nodes.len() - 1;
+                edges.push((me, 0, call));
+                if i > 0 {
+                    edges.push((me, me - 1, call));
+                }
+            }
+        }
+        let graph = CallGraph::from_parts(nodes, edges);
+        let shared = detect(&graph, 4);
+        let log = graph.position("util.log");
+        for (i, &flag) in shared.iter().enumerate() {
+            assert_eq!(flag, Some(i) == log, "{}", graph.node(i).id);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Planner settings: clustering knobs, FaaS limits, labelling thresholds and the price table.
+//! Defaults are the published prices and limits of DOMAIN.md; a `--config` TOML file overrides any of them.
+
+use serde::{Deserialize, Serialize};
+
+/// Every setting of the planner. Each section and field is optional in TOML; unknown keys are errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// How nodes are grouped into services.
+    pub clustering: ClusterConfig,
+    /// Hard limits of the FaaS platform.
+    pub limits: Limits,
+    /// Thresholds and fallbacks of the labelling.
+    pub labelling: Labelling,
+    /// The price table (us-east-1 published prices by default).
+    pub prices: Prices,
+}
+
+/// Clustering knobs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Exact number of services wanted (`--services`); `None` chooses automatically.
+    pub services: Option<usize>,
+    /// Modularity resolution γ: higher gives more, smaller services.
+    pub resolution: f64,
+    /// Seed of the randomised node orders: the same seed gives the same plan.
+    pub seed: u64,
+    /// Strength of the tie between nodes of the same `module`, relative to a node's mean call strength.
+    pub module_affinity: f64,
+    /// Strength of the tie between nodes sharing a `resources` entry, relative to a node's mean call strength.
+    pub resource_affinity: f64,
+    /// Factor applied to async (message/event) edges: they couple less than blocking calls.
+    pub async_factor: f64,
+    /// Automatic mode: services smaller than this fold into their strongest neighbour.
+    pub min_service_size: usize,
+    /// A node called from at least this many distinct modules is shared (utility) code.
+    pub shared_min_caller_modules: usize,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            services: None,
+            resolution: 1.0,
+            seed: 42,
+            module_affinity: 1.0,
+            resource_affinity: 1.0,
+            async_factor: 0.3,
+            min_service_size: 3,
+            shared_min_caller_modules: 4,
+        }
+    }
+}
+
+/// Hard limits of the FaaS platform (AWS Lambda by default): breaking one forces `microservice`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Longest allowed invocation, in seconds.
+    pub max_duration_s: f64,
+    /// Most memory a function may have, in MB.
+    pub max_memory_mb: f64,
+    /// Default concurrent executions per region.
+    pub max_concurrency: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_duration_s: 900.0,
+            max_memory_mb: 10_240.0,
+            max_concurrency: 1_000.0,
+        }
+    }
+}
+
+/// Thresholds and the fallbacks used when runtime figures are missing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Labelling {
+    /// Memory assumed when no member states one, in MB.
+    pub default_memory_mb: f64,
+    /// Duration assumed when no member states one, in ms.
+    pub default_duration_ms: f64,
+    /// Invocations per day assumed for an HTTP (or other request/response) entry point without figures.
+    pub default_http_per_day: f64,
+    /// Invocations per day assumed for an event or queue consumer without figures.
+    pub default_event_per_day: f64,
+    /// Invocations per day assumed for a scheduled job without figures.
+    pub default_schedule_per_day: f64,
+    /// A typical invocation longer than this (seconds) is "long-running": it leans toward `microservice`.
+    pub long_running_s: f64,
+    /// Busy fraction of one container above which always-on is preferred (DOMAIN.md: about half).
+    pub busy_fraction: f64,
+    /// Cost ratio (microservice ÷ function) needed before a request-driven service becomes a function.
+    pub function_cost_margin: f64,
+}
+
+impl Default for Labelling {
+    fn default() -> Self {
+        Labelling {
+            default_memory_mb: 512.0,
+            default_duration_ms: 100.0,
+            default_http_per_day: 100_000.0,
+            default_event_per_day: 10_000.0,
+            default_schedule_per_day: 24.0,
+            long_running_s: 60.0,
+            busy_fraction: 0.5,
+            function_cost_margin: 1.5,
+        }
+    }
+}
+
+/// Published prices (DOMAIN.md, us-east-1) and the container sizing used to price a microservice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Prices {
+    /// FaaS price per million requests, USD.
+    pub function_per_million_requests: f64,
+    /// FaaS compute price per GB-second, USD.
+    pub function_per_gb_second: f64,
+    /// Subtract the monthly free tier (account-wide, so off by default).
+    pub apply_free_tier: bool,
+    /// Free requests a month.
+    pub free_requests: f64,
+    /// Free GB-seconds a month.
+    pub free_gb_seconds: f64,
+    /// Container price per vCPU-hour, USD.
+    pub container_per_vcpu_hour: f64,
+    /// Container price per GB-hour, USD.
+    pub container_per_gb_hour: f64,
+    /// vCPUs of one container.
+    pub container_vcpu: f64,
+    /// Smallest container memory, in GB.
+    pub container_min_memory_gb: f64,
+    /// Containers always running, at least (availability).
+    pub min_containers: f64,
+    /// Hours in a month.
+    pub hours_per_month: f64,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        Prices {
+            function_per_million_requests: 0.20,
+            function_per_gb_second: 0.000_016_666_7,
+            apply_free_tier: false,
+            free_requests: 1_000_000.0,
+            free_gb_seconds: 400_000.0,
+            container_per_vcpu_hour: 0.040_48,
+            container_per_gb_hour: 0.004_445,
+            container_vcpu: 0.25,
+            container_min_memory_gb: 0.5,
+            min_containers: 1.0,
+            hours_per_month: 730.0,
+        }
+    }
+}
+
+/// Reads a TOML config file's text: every setting optional, unknown keys and bad values rejected.
+pub fn parse_config(text: &str) -> Result<Config, crate::Error> {
+    let config: Config = toml::from_str(text).map_err(|e| crate::Error::Config(e.to_string()))?;
+    config.validate()?;
+    Ok(config)
+}
+
+impl Config {
+    /// Checks every value is usable (finite, in range), naming the first that is not.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        let c = &self.clustering;
+        if c.services == Some(0) {
+            return Err(crate::Error::ZeroServices);
+        }
+        let positive = [
+            ("clustering.resolution", c.resolution),
+            ("limits.max_duration_s", self.limits.max_duration_s),
+            ("limits.max_memory_mb", self.limits.max_memory_mb),
+            ("limits.max_concurrency", self.limits.max_concurrency),
+            (
+                "labelling.default_memory_mb",
+                self.labelling.default_memory_mb,
+            ),
+            (
+                "labelling.default_duration_ms",
+                self.labelling.default_duration_ms,
+            ),
+            ("labelling.busy_fraction", self.labelling.busy_fraction),
+            (
+                "labelling.function_cost_margin",
+                self.labelling.function_cost_margin,
+            ),
+            ("labelling.long_running_s", self.labelling.long_running_s),
+            ("prices.container_vcpu", self.prices.container_vcpu),
+            ("prices.hours_per_month", self.prices.hours_per_month),
+        ];
+        for (key, value) in positive {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(crate::Error::Setting {
+                    key: key.to_string(),
+                    value: value.to_string(),
+                    reason: "it must be a finite number > 0".to_string(),
+                });
+            }
+        }
+        let non_negative = [
+            ("clustering.module_affinity", c.module_affinity),
+            ("clustering.resource_affinity", c.resource_affinity),
+            ("clustering.async_factor", c.async_factor),
+            (
+                "labelling.default_http_per_day",
+                self.labelling.default_http_per_day,
+            ),
+            (
+                "labelling.default_event_per_day",
+                self.labelling.default_event_per_day,
+            ),
+            (
+                "labelling.default_schedule_per_day",
+                self.labelling.default_schedule_per_day,
+            ),
+            (
+                "prices.function_per_million_requests",
+                self.prices.function_per_million_requests,
+            ),
+            (
+                "prices.function_per_gb_second",
+                self.prices.function_per_gb_second,
+            ),
+            ("prices.free_requests", self.prices.free_requests),
+            ("prices.free_gb_seconds", self.prices.free_gb_seconds),
+            (
+                "prices.container_per_vcpu_hour",
+                self.prices.container_per_vcpu_hour,
+            ),
+            (
+                "prices.container_per_gb_hour",
+                self.prices.container_per_gb_hour,
+            ),
+            (
+                "prices.container_min_memory_gb",
+                self.prices.container_min_memory_gb,
+            ),
+            ("prices.min_containers", self.prices.min_containers),
+        ];
+        for (key, value) in non_negative {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(crate::Error::Setting {
+                    key: key.to_string(),
+                    value: value.to_string(),
+                    reason: "it must be a finite number ≥ 0".to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+}

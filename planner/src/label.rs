@@ -1,0 +1,551 @@
+//! Labelling: for each service, the signals (rate, duration, memory, state, triggers), the monthly
+//! cost both ways, and the decision `microservice` or `function` with its reasons and confidence.
+
+use analyzer::CallGraph;
+use petgraph::algo::tarjan_scc;
+
+use crate::config::Config;
+use crate::plan::{Confidence, Cost, Label, Rationale, Signals};
+
+/// Days in an average month.
+const DAYS_PER_MONTH: f64 = 365.0 / 12.0;
+const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// Triggers that are events rather than requests: they tolerate a cold start.
+const EVENT_TRIGGERS: [&str; 5] = ["event", "queue", "schedule", "webhook", "upload"];
+/// Triggers where a person or another system waits on the answer.
+const REQUEST_TRIGGERS: [&str; 3] = ["http", "cli", "grpc"];
+
+/// Estimated invocations per day of every node, and whether the estimate is measured.
+///
+/// A node's own `invocations_per_day` wins; otherwise an entry point gets the default of its
+/// trigger; otherwise a node is called once per invocation of each caller (summed over callers,
+/// through the condensation of the call graph so cycles count once). When the graph declares no
+/// entry point at all, nodes nobody calls stand in for request entry points.
+///
+/// # Complexity
+/// O(V + E).
+pub(crate) fn node_rates(graph: &CallGraph, config: &Config) -> (Vec<f64>, Vec<bool>) {
+    let n = graph.node_count();
+    let mut has_caller = vec![false; n];
+    for (f, t, _) in graph.edges() {
+        if f != t {
+            has_caller[t] = true;
+        }
+    }
+    let any_entry = graph.nodes().any(|node| node.entry.is_some());
+    let mut rate = vec![0.0; n];
+    let mut measured = vec![false; n];
+    let mut fixed = vec![false; n];
+    for (i, node) in graph.nodes().enumerate() {
+        if let Some(r) = node.invocations_per_day {
+            rate[i] = r;
+            measured[i] = true;
+            fixed[i] = true;
+        } else if let Some(trigger) = &node.entry {
+            rate[i] = default_rate(trigger, config);
+            fixed[i] = true;
+        } else if !any_entry && !has_caller[i] {
+            rate[i] = config.labelling.default_http_per_day;
+            fixed[i] = true;
+        }
+    }
+    // tarjan_scc yields components in reverse topological order: callers come last.
+    let mut components = tarjan_scc(&graph.graph);
+    components.reverse();
+    let mut component_of = vec![0usize; n];
+    for (c, members) in components.iter().enumerate() {
+        for m in members {
+            component_of[m.index()] = c;
+        }
+    }
+    let mut outgoing: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (f, t, _) in graph.edges() {
+        if f != t {
+            outgoing[f].push(t);
+        }
+    }
+    let mut inflow = vec![0.0; n];
+    for members in &components {
+        for m in members {
+            let i = m.index();
+            if !fixed[i] {
+                rate[i] = inflow[i];
+            }
+        }
+        for m in members {
+            let i = m.index();
+            for &t in &outgoing[i] {
+                if component_of[t] != component_of[i] {
+                    inflow[t] += rate[i];
+                }
+            }
+        }
+    }
+    (rate, measured)
+}
+
+fn default_rate(trigger: &str, config: &Config) -> f64 {
+    let l = &config.labelling;
+    if trigger == "schedule" {
+        l.default_schedule_per_day
+    } else if EVENT_TRIGGERS.contains(&trigger) {
+        l.default_event_per_day
+    } else {
+        l.default_http_per_day
+    }
+}
+
+/// Everything the labeller needs about one service.
+pub(crate) struct ServiceFacts<'a> {
+    /// Member positions.
+    pub members: &'a [usize],
+    /// Node position → service index.
+    pub assignment: &'a [usize],
+    /// This service's index.
+    pub index: usize,
+    /// Node position → shared utility code.
+    pub shared: &'a [bool],
+}
+
+/// The label of one service with its rationale, cost and confidence.
+pub(crate) struct Decision {
+    pub label: Label,
+    pub rationale: Rationale,
+    pub cost: Cost,
+    pub confidence: Confidence,
+}
+
+/// Decides the label of one service.
+///
+/// # Complexity
+/// O(members + edges touching them) given `rates`.
+pub(crate) fn label_service(
+    graph: &CallGraph,
+    facts: &ServiceFacts<'_>,
+    rates: &(Vec<f64>, Vec<bool>),
+    inbound: &[Vec<(usize, f64, bool)>],
+    config: &Config,
+) -> Decision {
+    let (rate, measured) = rates;
+    let l = &config.labelling;
+    let inside = |p: usize| facts.assignment[p] == facts.index;
+
+    // Invocations of the service: calls into its boundary from outside, plus its entry points.
+    let mut per_day = 0.0;
+    let mut measured_per_day = 0.0;
+    let mut weighted_duration = 0.0;
+    let mut duration_weight = 0.0;
+    let mut measured_duration_weight = 0.0;
+    let mut async_in = 0.0;
+    let mut all_in = 0.0;
+    let mut triggers: Vec<String> = Vec::new();
+    let mut boundary = 0usize;
+    let mut any_typical = false;
+    for &m in facts.members {
+        let node = graph.node(m);
+        if facts.shared[m] {
+            // Shared utility code ships as a library inside each caller: calls to it are not
+            // invocations of this service.
+            continue;
+        }
+        let outside: Vec<&(usize, f64, bool)> =
+            inbound[m].iter().filter(|(u, _, _)| !inside(*u)).collect();
+        for (_, w, is_async) in &outside {
+            all_in += w;
+            if *is_async {
+                async_in += w;
+            }
+        }
+        let is_entry = node.entry.is_some();
+        if !is_entry && outside.is_empty() {
+            continue;
+        }
+        boundary += 1;
+        if let Some(t) = &node.entry {
+            triggers.push(t.clone());
+        }
+        let r = if is_entry || measured[m] {
+            rate[m]
+        } else {
+            outside.iter().map(|(u, _, _)| rate[*u]).sum()
+        };
+        if measured[m] {
+            measured_per_day += r;
+        }
+        per_day += r;
+        let typical = node.duration_ms.and_then(|d| d.typical());
+        if typical.is_some() {
+            any_typical = true;
+            measured_duration_weight += r.max(1e-9);
+        }
+        weighted_duration += typical.unwrap_or(l.default_duration_ms) * r.max(1e-9);
+        duration_weight += r.max(1e-9);
+    }
+    if boundary == 0 {
+        // Nothing calls it: a root of the graph or dead code. Its members' own figures stand.
+        for &m in facts.members {
+            if inbound[m].is_empty() {
+                per_day += rate[m];
+                if measured[m] {
+                    measured_per_day += rate[m];
+                }
+            }
+        }
+    }
+    triggers.sort();
+    triggers.dedup();
+
+    let duration_ms = if duration_weight > 0.0 && any_typical {
+        weighted_duration / duration_weight
+    } else {
+        l.default_duration_ms
+    };
+    let known_max = facts
+        .members
+        .iter()
+        .filter_map(|&m| graph.node(m).duration_ms.and_then(|d| d.longest()))
+        .fold(None, |acc: Option<f64>, d| {
+            Some(acc.map_or(d, |a| a.max(d)))
+        });
+    let max_duration_ms = known_max.unwrap_or(duration_ms).max(duration_ms);
+    let known_memory = facts
+        .members
+        .iter()
+        .filter_map(|&m| graph.node(m).memory_mb)
+        .fold(None, |acc: Option<f64>, d| {
+            Some(acc.map_or(d, |a| a.max(d)))
+        });
+    let memory_mb = known_memory.unwrap_or(l.default_memory_mb);
+    let stateful: Vec<&str> = facts
+        .members
+        .iter()
+        .filter(|&&m| graph.node(m).stateful)
+        .map(|&m| graph.node(m).id.as_str())
+        .collect();
+
+    let rate_basis = Basis::of(measured_per_day, per_day);
+    let duration_basis = Basis::of(measured_duration_weight, duration_weight);
+    let per_month = per_day * DAYS_PER_MONTH;
+    let concurrency = per_day / SECONDS_PER_DAY * duration_ms / 1000.0;
+    let cost = price(per_month, duration_ms, memory_mb, concurrency, config);
+    let any_duration_known = any_typical || known_max.is_some();
+
+    let signals = Signals {
+        invocations_per_month: per_month,
+        invocations_source: rate_basis.name(),
+        duration_ms,
+        max_duration_ms,
+        duration_source: duration_basis.name(),
+        memory_mb,
+        memory_source: if known_memory.is_some() {
+            Basis::Measured
+        } else {
+            Basis::Assumed
+        }
+        .name(),
+        stateful: !stateful.is_empty(),
+        triggers: triggers.clone(),
+        async_inbound_share: if all_in > 0.0 { async_in / all_in } else { 0.0 },
+        busy_fraction: concurrency,
+    };
+
+    // Hard limits first: any one forces a microservice.
+    let lim = &config.limits;
+    let mut hard = Vec::new();
+    if max_duration_ms > lim.max_duration_s * 1000.0 {
+        hard.push(format!(
+            "runs up to {} but a function may run at most {} s",
+            fmt_ms(max_duration_ms),
+            fmt_num(lim.max_duration_s)
+        ));
+    }
+    if memory_mb > lim.max_memory_mb {
+        hard.push(format!(
+            "needs {} MB but a function may have at most {} MB",
+            fmt_num(memory_mb),
+            fmt_num(lim.max_memory_mb)
+        ));
+    }
+    if !stateful.is_empty() {
+        hard.push(format!(
+            "keeps in-memory state between calls ({}); a function keeps none",
+            list_short(&stateful, 3)
+        ));
+    }
+    if concurrency > lim.max_concurrency {
+        hard.push(format!(
+            "needs about {} concurrent executions, over the platform's {}",
+            fmt_num(concurrency.round()),
+            fmt_num(lim.max_concurrency)
+        ));
+    }
+
+    let mut reasons = Vec::new();
+    reasons.push(format!(
+        "about {} invocations a month ({}), {} typical, {} at most ({}), {} MB ({})",
+        fmt_num(per_month.round()),
+        signals.invocations_source,
+        fmt_ms(duration_ms),
+        fmt_ms(max_duration_ms),
+        signals.duration_source,
+        fmt_num(memory_mb),
+        signals.memory_source
+    ));
+    reasons.push(format!(
+        "as a function ${:.2}/month, as a microservice ${:.2}/month; they break even at {} invocations a month",
+        cost.function_monthly_usd,
+        cost.microservice_monthly_usd,
+        fmt_num(cost.break_even_invocations_per_month.round())
+    ));
+
+    // Soft score: > 0 leans function. Starts from the cost ratio, then the kind of work.
+    let ratio = (cost.microservice_monthly_usd.max(1e-6)) / (cost.function_monthly_usd.max(1e-6));
+    let mut score = ratio.ln();
+    let event_driven = !triggers.is_empty()
+        && triggers
+            .iter()
+            .all(|t| EVENT_TRIGGERS.contains(&t.as_str()))
+        || (triggers.is_empty() && all_in > 0.0 && async_in / all_in >= 0.5);
+    let request_driven = triggers
+        .iter()
+        .any(|t| REQUEST_TRIGGERS.contains(&t.as_str()) || t == "websocket");
+    if event_driven {
+        score += 2f64.ln();
+        reasons.push(
+            "event-driven (triggered by events, queues or schedules): cold starts are tolerable"
+                .to_string(),
+        );
+    } else if request_driven {
+        score -= l.function_cost_margin.max(1.0).ln();
+        reasons.push(format!(
+            "request-driven ({}): a function must be {}× cheaper to be worth its cold starts",
+            triggers.join(", "),
+            fmt_num(l.function_cost_margin)
+        ));
+    } else if all_in > 0.0 {
+        score -= l.function_cost_margin.max(1.0).ln();
+        reasons.push(
+            "called synchronously by other services: a function would add cold starts to their latency"
+                .to_string(),
+        );
+    }
+    if duration_ms > l.long_running_s * 1000.0 {
+        score -= 2f64.ln();
+        reasons.push(format!(
+            "long-running: {} typical, over the {} s threshold",
+            fmt_ms(duration_ms),
+            fmt_num(l.long_running_s)
+        ));
+    }
+    if concurrency > l.busy_fraction {
+        reasons.push(format!(
+            "about {} requests in flight on average: steady load favours always-on containers",
+            fmt_num((concurrency * 100.0).round() / 100.0)
+        ));
+    }
+
+    let label = if !hard.is_empty() || score <= 0.0 {
+        Label::Microservice
+    } else {
+        Label::Function
+    };
+    let all_shared = facts.members.iter().all(|&m| facts.shared[m]);
+    if all_shared {
+        reasons.insert(
+            0,
+            "all members are shared utility code: best shipped as a library inside each caller"
+                .to_string(),
+        );
+    }
+    let summary = if let Some(first) = hard.first() {
+        format!("microservice: it {first}")
+    } else if label == Label::Function {
+        format!(
+            "function: {} work at about {} invocations a month costs ${:.2} as a function against ${:.2} always-on",
+            if event_driven {
+                "event-driven"
+            } else {
+                "sporadic"
+            },
+            fmt_num(per_month.round()),
+            cost.function_monthly_usd,
+            cost.microservice_monthly_usd
+        )
+    } else {
+        format!(
+            "microservice: {} at about {} invocations a month is better always-on (${:.2} against ${:.2} as a function)",
+            if request_driven {
+                "request-driven work"
+            } else {
+                "steady work"
+            },
+            fmt_num(per_month.round()),
+            cost.microservice_monthly_usd,
+            cost.function_monthly_usd
+        )
+    };
+
+    let basis = match (rate_basis, duration_basis) {
+        (Basis::Measured, Basis::Measured) => "measured",
+        (Basis::Assumed, Basis::Assumed) => "static",
+        _ => "partial",
+    };
+    let mut conf: f64 = match basis {
+        "measured" => 0.9,
+        "partial" => 0.65,
+        _ => 0.4,
+    };
+    if !hard.is_empty() {
+        conf = conf.max(0.85);
+    } else if score.abs() < 0.3 {
+        conf -= 0.15;
+    } else if score.abs() > 2.0 {
+        conf += 0.05;
+    }
+    let chosen = match label {
+        Label::Function => cost.function_monthly_usd,
+        Label::Microservice => cost.microservice_monthly_usd,
+    };
+    let summary = if all_shared {
+        format!("shared library rather than a service; if deployed alone, {summary}")
+    } else {
+        summary
+    };
+    Decision {
+        label,
+        rationale: Rationale {
+            summary,
+            reasons,
+            hard_limits: hard,
+            signals,
+        },
+        cost: Cost {
+            chosen_monthly_usd: chosen,
+            ..cost
+        },
+        confidence: Confidence {
+            basis: basis.to_string(),
+            score: conf.clamp(0.05, 0.99),
+        },
+    }
+}
+
+/// Monthly cost both ways and the break-even rate.
+pub(crate) fn price(
+    per_month: f64,
+    duration_ms: f64,
+    memory_mb: f64,
+    concurrency: f64,
+    config: &Config,
+) -> Cost {
+    let p = &config.prices;
+    let gb = memory_mb.max(128.0) / 1024.0;
+    let per_call = p.function_per_million_requests / 1e6
+        + duration_ms / 1000.0 * gb * p.function_per_gb_second;
+    let (requests, gb_seconds) = if p.apply_free_tier {
+        (
+            (per_month - p.free_requests).max(0.0),
+            (per_month * duration_ms / 1000.0 * gb - p.free_gb_seconds).max(0.0),
+        )
+    } else {
+        (per_month, per_month * duration_ms / 1000.0 * gb)
+    };
+    let function =
+        requests * p.function_per_million_requests / 1e6 + gb_seconds * p.function_per_gb_second;
+    let container_gb = (memory_mb / 1024.0 * 2.0).ceil() / 2.0;
+    let container_gb = container_gb.max(p.container_min_memory_gb);
+    let hourly =
+        p.container_vcpu * p.container_per_vcpu_hour + container_gb * p.container_per_gb_hour;
+    let containers = (concurrency / config.labelling.busy_fraction.max(0.01))
+        .ceil()
+        .max(p.min_containers);
+    let microservice = containers * hourly * p.hours_per_month;
+    let floor = p.min_containers.max(1.0) * hourly * p.hours_per_month;
+    Cost {
+        function_monthly_usd: function,
+        microservice_monthly_usd: microservice,
+        break_even_invocations_per_month: if per_call > 0.0 {
+            floor / per_call
+        } else {
+            f64::INFINITY
+        },
+        chosen_monthly_usd: 0.0,
+    }
+}
+
+/// Whether a figure rests on measurements: measured when at least 90 % of its weight does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Basis {
+    Measured,
+    Partial,
+    Assumed,
+}
+
+impl Basis {
+    fn of(measured: f64, total: f64) -> Basis {
+        if total <= 0.0 || measured <= 0.0 {
+            Basis::Assumed
+        } else if measured >= 0.9 * total {
+            Basis::Measured
+        } else {
+            Basis::Partial
+        }
+    }
+
+    fn name(self) -> String {
+        match self {
+            Basis::Measured => "measured",
+            Basis::Partial => "partly measured",
+            Basis::Assumed => "assumed",
+        }
+        .to_string()
+    }
+}
+
+/// A number for a sentence: thousands separated, at most 2 decimals.
+pub(crate) fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        return "∞".to_string();
+    }
+    let rounded = (v * 100.0).round() / 100.0;
+    let int = rounded.trunc().abs() as u64;
+    let frac = (rounded.abs() - int as f64 * 1.0).abs();
+    let digits = int.to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if rounded < 0.0 { "-" } else { "" };
+    if frac >= 0.005 {
+        let f = format!("{frac:.2}");
+        format!(
+            "{sign}{grouped}{}",
+            f.trim_start_matches('0').trim_end_matches('0')
+        )
+    } else {
+        format!("{sign}{grouped}")
+    }
+}
+
+/// A duration for a sentence.
+pub(crate) fn fmt_ms(ms: f64) -> String {
+    if ms >= 60_000.0 {
+        format!("{} min", fmt_num(ms / 60_000.0))
+    } else if ms >= 1000.0 {
+        format!("{} s", fmt_num(ms / 1000.0))
+    } else {
+        format!("{} ms", fmt_num(ms))
+    }
+}
+
+fn list_short(items: &[&str], cap: usize) -> String {
+    if items.len() <= cap {
+        items.join(", ")
+    } else {
+        format!("{} and {} more", items[..cap].join(", "), items.len() - cap)
+    }
+}

@@ -1,0 +1,22 @@
+//! Call graph → plan: clusters a monolith's call graph into candidate services, labels each one
+//! `microservice` or `function` with its cost and reasons, measures the decomposition, and renders
+//! the plan as JSON, Graphviz DOT and Markdown. The planner does no I/O.
+
+mod cluster;
+mod config;
+mod error;
+mod label;
+mod metrics;
+mod mojo;
+mod naming;
+mod plan;
+mod planning;
+pub mod render;
+
+pub use cluster::{Clustering, cluster};
+pub use config::{ClusterConfig, Config, Labelling, Limits, Prices, parse_config};
+pub use error::Error;
+pub use metrics::decomposition_metrics;
+pub use mojo::mojofm;
+pub use plan::*;
+pub use planning::plan;

@@ -1,0 +1,268 @@
+//! The plan: plain data, serialised as `plan.json` (schema in docs/plan-format.md).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Version of the `plan.json` schema. Bumped on any incompatible change.
+pub const PLAN_SCHEMA_VERSION: u32 = 1;
+
+/// A proposed hybrid decomposition of a monolith.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Plan {
+    /// Version of this schema ([`PLAN_SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// What was planned.
+    pub input: InputSummary,
+    /// Number of services asked for with `--services`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_services: Option<usize>,
+    /// The proposed services, largest first.
+    pub clusters: Vec<Service>,
+    /// Calls between services, aggregated, heaviest first.
+    pub cross_calls: Vec<CrossCall>,
+    /// High fan-in utility code that must not glue services together.
+    pub shared_code: Vec<SharedCode>,
+    /// Nodes no entry point reaches (dead code or undeclared entry points).
+    pub unreachable: Vec<String>,
+    /// Nodes with no call at all, placed by module proximity.
+    pub isolated: Vec<String>,
+    /// Quality metrics of the decomposition.
+    pub metrics: Metrics,
+    /// Monthly cost of the plan, and of the two all-or-nothing alternatives.
+    pub cost: PlanCost,
+    /// Things a reviewer should know (requests that could not be met exactly, assumptions).
+    pub notes: Vec<String>,
+}
+
+/// Size and provenance of the input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct InputSummary {
+    /// Number of nodes.
+    pub nodes: usize,
+    /// Number of (merged) edges.
+    pub edges: usize,
+    /// Number of distinct modules.
+    pub modules: usize,
+    /// Number of entry points.
+    pub entry_points: usize,
+    /// Nodes carrying measured runtime figures (invocations or durations).
+    pub measured_nodes: usize,
+}
+
+/// `microservice` or `function`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    /// A long-running, independently deployed service.
+    Microservice,
+    /// A stateless, event-triggered handler billed per call.
+    Function,
+}
+
+impl Label {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Microservice => "microservice",
+            Label::Function => "function",
+        }
+    }
+}
+
+/// One proposed service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Service {
+    /// Stable short id (`s1`, `s2`, … largest first).
+    pub id: String,
+    /// Human name derived from its modules and entry points (unique within the plan).
+    pub name: String,
+    /// The proposed deployment target.
+    pub label: Label,
+    /// Member node ids, sorted.
+    pub members: Vec<String>,
+    /// Number of members.
+    pub size: usize,
+    /// Modules of the members, most represented first, with member counts.
+    pub modules: Vec<ModuleShare>,
+    /// Entry points among the members.
+    pub entry_points: Vec<EntryPoint>,
+    /// External data the members use (the service owns it), sorted.
+    pub resources: Vec<String>,
+    /// Members keeping in-memory state between calls.
+    pub stateful_members: Vec<String>,
+    /// Members that are shared utility code (high fan-in from many modules).
+    pub shared_members: Vec<String>,
+    /// Why this label.
+    pub rationale: Rationale,
+    /// Monthly cost both ways.
+    pub cost: Cost,
+    /// How far the label can be trusted.
+    pub confidence: Confidence,
+    /// Cohesion and coupling.
+    pub metrics: ServiceMetrics,
+}
+
+/// A module's share of a service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ModuleShare {
+    /// Module name (`(none)` when members carry no module).
+    pub module: String,
+    /// Members of the service in that module.
+    pub members: usize,
+}
+
+/// An entry point and its trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EntryPoint {
+    /// Node id.
+    pub id: String,
+    /// Trigger kind (`http`, `event`, `queue`, `schedule`, …).
+    pub trigger: String,
+}
+
+/// The signals and thresholds that decided a label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Rationale {
+    /// One sentence a reviewer reads first.
+    pub summary: String,
+    /// Every consideration, in the order it was weighed.
+    pub reasons: Vec<String>,
+    /// Hard FaaS limits broken (each forces `microservice`).
+    pub hard_limits: Vec<String>,
+    /// The figures the decision used.
+    pub signals: Signals,
+}
+
+/// The figures behind a label; `*_source` says `measured` or `assumed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Signals {
+    /// Invocations of the service per month (calls arriving from outside it).
+    pub invocations_per_month: f64,
+    /// Where the invocation figure comes from.
+    pub invocations_source: String,
+    /// Typical duration of one invocation, ms.
+    pub duration_ms: f64,
+    /// Longest duration of one invocation, ms.
+    pub max_duration_ms: f64,
+    /// Where the duration figures come from.
+    pub duration_source: String,
+    /// Memory of one instance, MB.
+    pub memory_mb: f64,
+    /// Where the memory figure comes from.
+    pub memory_source: String,
+    /// Any member keeps in-memory state.
+    pub stateful: bool,
+    /// Triggers of its entry points, sorted and unique.
+    pub triggers: Vec<String>,
+    /// Share of the calls arriving from other services that are async (0–1).
+    pub async_inbound_share: f64,
+    /// Fraction of one container the work keeps busy.
+    pub busy_fraction: f64,
+}
+
+/// Monthly cost both ways, in USD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Cost {
+    /// As a function (requests + GB-seconds).
+    pub function_monthly_usd: f64,
+    /// As a microservice (always-on containers).
+    pub microservice_monthly_usd: f64,
+    /// Invocations per month at which both cost the same.
+    pub break_even_invocations_per_month: f64,
+    /// The cost of the chosen label.
+    pub chosen_monthly_usd: f64,
+}
+
+/// Whether the label rests on measured figures or on static guesses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Confidence {
+    /// `measured` (runtime figures), `partial` (some) or `static` (guesses only).
+    pub basis: String,
+    /// 0–1: how much the evidence and the margin of the decision support the label.
+    pub score: f64,
+}
+
+/// Per-service structure metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ServiceMetrics {
+    /// Share of the call weight touching the service that stays inside it (0–1, higher is better).
+    pub cohesion: f64,
+    /// Call weight inside the service.
+    pub internal_weight: f64,
+    /// Call weight leaving the service.
+    pub outgoing_weight: f64,
+    /// Call weight arriving from other services.
+    pub incoming_weight: f64,
+    /// Number of other services it calls or is called by.
+    pub coupled_services: usize,
+    /// Members called from other services (its interface).
+    pub interface_members: usize,
+}
+
+/// Calls from one service to another, aggregated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CrossCall {
+    /// Calling service id.
+    pub from: String,
+    /// Called service id.
+    pub to: String,
+    /// Summed weight of blocking calls.
+    pub sync_weight: f64,
+    /// Summed weight of async calls.
+    pub async_weight: f64,
+    /// Number of node-level edges aggregated.
+    pub edges: usize,
+}
+
+/// A shared utility node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SharedCode {
+    /// Node id.
+    pub id: String,
+    /// Service it was placed in.
+    pub service: String,
+    /// Distinct callers.
+    pub callers: usize,
+    /// Distinct modules of its callers.
+    pub caller_modules: usize,
+    /// Distinct services calling it.
+    pub caller_services: usize,
+}
+
+/// Quality metrics of a decomposition (definitions in DOMAIN.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Metrics {
+    /// Number of services K.
+    pub services: usize,
+    /// Newman modularity Q of the call graph (undirected, weighted), higher is better.
+    pub modularity: f64,
+    /// Structural Modularity SM, higher is better.
+    pub structural_modularity: f64,
+    /// Inter-Call Percentage ICP (0–1), lower is better.
+    pub inter_call_percentage: f64,
+    /// Interface Number IFN, lower is better.
+    pub interface_number: f64,
+    /// Non-Extreme Distribution NED (0–1), lower is better.
+    pub non_extreme_distribution: f64,
+}
+
+/// Monthly cost of the whole plan, USD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanCost {
+    /// With the proposed labels.
+    pub plan_monthly_usd: f64,
+    /// Were every service a microservice.
+    pub all_microservices_monthly_usd: f64,
+    /// Were every service a function (ignoring hard limits).
+    pub all_functions_monthly_usd: f64,
+}
+
+/// The JSON Schema of `plan.json` (docs/plan.schema.json is this, pretty-printed).
+pub fn plan_schema() -> String {
+    let schema = schemars::schema_for!(Plan);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,35 @@
+//! Plan → text: `plan.json`, the Graphviz DOT diagram, the Markdown report and the stdout summary.
+//! Every renderer is a pure function of the plan, so equal plans give byte-identical files.
+
+mod dot;
+mod markdown;
+mod summary;
+
+pub use dot::dot;
+pub use markdown::markdown;
+pub use summary::summary;
+
+use crate::plan::Plan;
+
+/// `plan.json`: the plan pretty-printed, with a final newline.
+pub fn json(plan: &Plan) -> String {
+    let mut text = serde_json::to_string_pretty(plan).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A count with thousands separators (`1234567` → `1,234,567`).
+pub(crate) fn thousands(v: f64) -> String {
+    crate::label::fmt_num(v.round())
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with `…`.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}

@@ -1,0 +1,238 @@
+//! The service-level diagram of the hybrid, built as a graphviz-rust syntax tree and printed as
+//! DOT. One node per service (never per function: Graphviz cannot lay out thousands of nodes),
+//! calls between services aggregated with their volume, async calls dashed, shared code marked,
+//! and a legend.
+
+use graphviz_rust::dot_structures::{
+    Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Subgraph, Vertex,
+};
+use graphviz_rust::printer::{DotPrinter, PrinterContext};
+
+use super::{clip, thousands};
+use crate::plan::{Label, Plan, Service};
+
+/// Most inter-service links drawn; lighter ones are counted in the title instead.
+pub const MAX_DRAWN_LINKS: usize = 400;
+
+/// The plan's diagram in the DOT language.
+///
+/// # Complexity
+/// O(K + L log L) for K services and L links; the output has at most K + 400 + a few statements.
+pub fn dot(plan: &Plan) -> String {
+    let microservices = plan
+        .clusters
+        .iter()
+        .filter(|s| s.label == Label::Microservice)
+        .count();
+    let functions = plan.clusters.len() - microservices;
+    let omitted = plan.cross_calls.len().saturating_sub(MAX_DRAWN_LINKS);
+    let mut title = vec![format!(
+        "cleave plan: {} services ({} microservices, {} functions) from {} nodes",
+        plan.clusters.len(),
+        microservices,
+        functions,
+        thousands(plan.input.nodes as f64)
+    )];
+    if omitted > 0 {
+        title.push(format!(
+            "{omitted} lighter links between services not drawn"
+        ));
+    }
+    let mut stmts = vec![
+        Stmt::GAttribute(GraphAttributes::Graph(vec![
+            attr("rankdir", "LR"),
+            lines_attr("label", &title),
+            attr("labelloc", "t"),
+            attr("fontname", "Helvetica"),
+            attr("fontsize", "14"),
+            attr("nodesep", "0.35"),
+            attr("ranksep", "0.9"),
+            attr("outputorder", "edgesfirst"),
+        ])),
+        Stmt::GAttribute(GraphAttributes::Node(vec![
+            attr("fontname", "Helvetica"),
+            attr("fontsize", "11"),
+        ])),
+        Stmt::GAttribute(GraphAttributes::Edge(vec![
+            attr("fontname", "Helvetica"),
+            attr("fontsize", "9"),
+            attr("color", "#555555"),
+            attr("fontcolor", "#333333"),
+        ])),
+    ];
+    for s in &plan.clusters {
+        stmts.push(Stmt::Node(Node::new(node_id(&s.id), service_attrs(s))));
+    }
+    let max_weight = plan
+        .cross_calls
+        .iter()
+        .map(|c| c.sync_weight + c.async_weight)
+        .fold(0.0f64, f64::max);
+    for c in plan.cross_calls.iter().take(MAX_DRAWN_LINKS) {
+        let total = c.sync_weight + c.async_weight;
+        let mut label = format!("{} calls", thousands(total));
+        if c.async_weight > 0.0 && c.sync_weight > 0.0 {
+            label = format!(
+                "{} sync + {} async",
+                thousands(c.sync_weight),
+                thousands(c.async_weight)
+            );
+        }
+        let width = 1.0 + 3.0 * ((1.0 + total).ln() / (1.0 + max_weight).ln().max(1e-9));
+        let mut attributes = vec![
+            attr("label", &label),
+            attr("penwidth", &format!("{width:.2}")),
+        ];
+        if c.sync_weight == 0.0 {
+            attributes.push(attr("style", "dashed"));
+        }
+        stmts.push(Stmt::Edge(Edge {
+            ty: EdgeTy::Pair(Vertex::N(node_id(&c.from)), Vertex::N(node_id(&c.to))),
+            attributes,
+        }));
+    }
+    stmts.push(Stmt::Subgraph(legend()));
+    let graph = Graph::DiGraph {
+        id: Id::Plain("plan".to_string()),
+        strict: false,
+        stmts,
+    };
+    let mut text = graph.print(&mut PrinterContext::default());
+    text.push('\n');
+    text
+}
+
+fn service_attrs(s: &Service) -> Vec<Attribute> {
+    let shared_only = !s.shared_members.is_empty() && s.shared_members.len() * 2 >= s.size;
+    let mut lines = vec![
+        clip(&s.name, 40),
+        format!("{} · {} · {} members", s.id, s.label.as_str(), s.size),
+        format!(
+            "${:.2}/month · {}",
+            s.cost.chosen_monthly_usd, s.confidence.basis
+        ),
+    ];
+    if shared_only {
+        lines.push("shared code".to_string());
+    } else if !s.shared_members.is_empty() {
+        lines.push(format!(
+            "+{} shared utility members",
+            s.shared_members.len()
+        ));
+    }
+    let (shape, fill, style) = match (s.label, shared_only) {
+        (_, true) => ("note", "#eeeeee", "filled,dashed"),
+        (Label::Microservice, false) => ("box", "#cfe2ff", "filled,rounded"),
+        (Label::Function, false) => ("hexagon", "#ffe0b3", "filled"),
+    };
+    vec![
+        lines_attr("label", &lines),
+        attr("shape", shape),
+        attr("style", style),
+        attr("fillcolor", fill),
+        attr("tooltip", &format!("{}: {}", s.name, s.rationale.summary)),
+    ]
+}
+
+fn legend() -> Subgraph {
+    let item = |id: &str, label: &str, shape: &str, style: &str, fill: &str| {
+        Stmt::Node(Node::new(
+            node_id(id),
+            vec![
+                attr("label", label),
+                attr("shape", shape),
+                attr("style", style),
+                attr("fillcolor", fill),
+            ],
+        ))
+    };
+    let plain = |id: &str| {
+        Stmt::Node(Node::new(
+            node_id(id),
+            vec![
+                attr("label", ""),
+                attr("shape", "point"),
+                attr("width", "0.05"),
+            ],
+        ))
+    };
+    let link = |from: &str, to: &str, label: &str, style: &str| {
+        Stmt::Edge(Edge {
+            ty: EdgeTy::Pair(Vertex::N(node_id(from)), Vertex::N(node_id(to))),
+            attributes: vec![attr("label", label), attr("style", style)],
+        })
+    };
+    Subgraph {
+        id: Id::Plain("cluster_legend".to_string()),
+        stmts: vec![
+            Stmt::Attribute(attr("label", "Legend")),
+            Stmt::Attribute(attr("fontname", "Helvetica")),
+            Stmt::Attribute(attr("style", "dashed")),
+            item(
+                "legend_microservice",
+                "microservice",
+                "box",
+                "filled,rounded",
+                "#cfe2ff",
+            ),
+            item(
+                "legend_function",
+                "function",
+                "hexagon",
+                "filled",
+                "#ffe0b3",
+            ),
+            item(
+                "legend_shared",
+                "shared code",
+                "note",
+                "filled,dashed",
+                "#eeeeee",
+            ),
+            plain("legend_a"),
+            plain("legend_b"),
+            plain("legend_c"),
+            plain("legend_d"),
+            link("legend_a", "legend_b", "blocking calls", "solid"),
+            link("legend_c", "legend_d", "async messages", "dashed"),
+        ],
+    }
+}
+
+fn node_id(id: &str) -> NodeId {
+    NodeId(Id::Escaped(format!("\"{}\"", escape(id))), None)
+}
+
+fn attr(key: &str, value: &str) -> Attribute {
+    Attribute(
+        Id::Plain(key.to_string()),
+        Id::Escaped(format!("\"{}\"", escape(value))),
+    )
+}
+
+/// A multi-line attribute: each line escaped, joined with DOT's centred line break.
+fn lines_attr(key: &str, lines: &[String]) -> Attribute {
+    let joined = lines
+        .iter()
+        .map(|l| escape(l))
+        .collect::<Vec<_>>()
+        .join("\\n");
+    Attribute(
+        Id::Plain(key.to_string()),
+        Id::Escaped(format!("\"{joined}\"")),
+    )
+}
+
+/// Escapes a string for a double-quoted DOT id: backslashes, quotes and line breaks.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}

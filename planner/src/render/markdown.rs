@@ -1,0 +1,290 @@
+//! `plan.md`: the report a reviewer reads — the services with their labels and reasons, members
+//! (capped), costs, metrics, shared and unreachable code. Every name from the input is escaped.
+
+use std::fmt::Write;
+
+use super::thousands;
+use crate::plan::{Label, Plan, Service};
+
+/// Members listed per service before the list is cut.
+pub const MAX_MEMBERS_LISTED: usize = 25;
+/// Entries listed in the long lists (calls, shared code, unreachable code).
+pub const MAX_LISTED: usize = 40;
+
+/// The plan as a Markdown report.
+///
+/// # Complexity
+/// O(K + listed items).
+pub fn markdown(plan: &Plan) -> String {
+    let mut md = String::new();
+    let ms = plan
+        .clusters
+        .iter()
+        .filter(|s| s.label == Label::Microservice)
+        .count();
+    let fs = plan.clusters.len() - ms;
+    let _ = writeln!(md, "# cleave plan\n");
+    let _ = writeln!(
+        md,
+        "{} nodes and {} calls → **{} services**: {} microservices, {} functions.{}\n",
+        thousands(plan.input.nodes as f64),
+        thousands(plan.input.edges as f64),
+        plan.clusters.len(),
+        ms,
+        fs,
+        plan.requested_services
+            .map(|n| format!(" ({n} requested.)"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        md,
+        "Monthly cost of this plan: **${:.2}** (all microservices: ${:.2}; all functions, ignoring hard limits: ${:.2}).\n",
+        plan.cost.plan_monthly_usd,
+        plan.cost.all_microservices_monthly_usd,
+        plan.cost.all_functions_monthly_usd
+    );
+    if !plan.notes.is_empty() {
+        let _ = writeln!(md, "## Notes\n");
+        for n in &plan.notes {
+            let _ = writeln!(md, "- {}", esc(n));
+        }
+        md.push('\n');
+    }
+
+    let m = &plan.metrics;
+    let _ = writeln!(md, "## Metrics\n");
+    let _ = writeln!(md, "| metric | value | better |\n|---|---:|---|");
+    let _ = writeln!(md, "| Modularity Q | {:.4} | higher |", m.modularity);
+    let _ = writeln!(
+        md,
+        "| Structural Modularity SM | {:.4} | higher |",
+        m.structural_modularity
+    );
+    let _ = writeln!(
+        md,
+        "| Inter-Call Percentage ICP | {:.2}% | lower |",
+        m.inter_call_percentage * 100.0
+    );
+    let _ = writeln!(
+        md,
+        "| Interface Number IFN | {:.2} | lower |",
+        m.interface_number
+    );
+    let _ = writeln!(
+        md,
+        "| Non-Extreme Distribution NED | {:.4} | lower |\n",
+        m.non_extreme_distribution
+    );
+
+    let _ = writeln!(md, "## Services\n");
+    let _ = writeln!(
+        md,
+        "| id | name | label | members | confidence | function $/month | microservice $/month | why |\n|---|---|---|---:|---|---:|---:|---|"
+    );
+    for s in &plan.clusters {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} ({:.2}) | {:.2} | {:.2} | {} |",
+            s.id,
+            esc(&s.name),
+            s.label.as_str(),
+            s.size,
+            s.confidence.basis,
+            s.confidence.score,
+            s.cost.function_monthly_usd,
+            s.cost.microservice_monthly_usd,
+            esc(&s.rationale.summary)
+        );
+    }
+    md.push('\n');
+    for s in &plan.clusters {
+        service_section(&mut md, s);
+    }
+
+    if !plan.cross_calls.is_empty() {
+        let _ = writeln!(md, "## Calls between services\n");
+        let _ = writeln!(
+            md,
+            "| from | to | sync weight | async weight | links |\n|---|---|---:|---:|---:|"
+        );
+        let name = |id: &str| {
+            plan.clusters
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| format!("{} {}", s.id, esc(&s.name)))
+                .unwrap_or_else(|| id.to_string())
+        };
+        for c in plan.cross_calls.iter().take(MAX_LISTED) {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} |",
+                name(&c.from),
+                name(&c.to),
+                thousands(c.sync_weight),
+                thousands(c.async_weight),
+                c.edges
+            );
+        }
+        more(&mut md, plan.cross_calls.len(), MAX_LISTED);
+        md.push('\n');
+    }
+    if !plan.shared_code.is_empty() {
+        let _ = writeln!(
+            md,
+            "## Shared code\n\nHigh fan-in utility code, kept from gluing services together. Consider a shared library (or duplicating it) rather than a service of its own.\n"
+        );
+        let _ = writeln!(
+            md,
+            "| node | placed in | callers | caller modules | caller services |\n|---|---|---:|---:|---:|"
+        );
+        for c in plan.shared_code.iter().take(MAX_LISTED) {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} |",
+                code(&c.id),
+                c.service,
+                c.callers,
+                c.caller_modules,
+                c.caller_services
+            );
+        }
+        more(&mut md, plan.shared_code.len(), MAX_LISTED);
+        md.push('\n');
+    }
+    list_section(
+        &mut md,
+        "Unreachable code",
+        "No entry point reaches these nodes: dead code, or entry points the input does not declare.",
+        &plan.unreachable,
+    );
+    list_section(
+        &mut md,
+        "Isolated nodes",
+        "These nodes have no calls at all; each was placed with its closest module.",
+        &plan.isolated,
+    );
+    md
+}
+
+fn service_section(md: &mut String, s: &Service) {
+    let _ = writeln!(
+        md,
+        "### {} · {} — {}\n",
+        s.id,
+        esc(&s.name),
+        s.label.as_str()
+    );
+    let _ = writeln!(md, "{}\n", esc(&s.rationale.summary));
+    for h in &s.rationale.hard_limits {
+        let _ = writeln!(md, "- **hard limit**: {}", esc(h));
+    }
+    for r in &s.rationale.reasons {
+        let _ = writeln!(md, "- {}", esc(r));
+    }
+    let _ = writeln!(
+        md,
+        "- confidence: {} ({:.2}); cohesion {:.2}, coupled to {} services, {} interface members",
+        s.confidence.basis,
+        s.confidence.score,
+        s.metrics.cohesion,
+        s.metrics.coupled_services,
+        s.metrics.interface_members
+    );
+    if !s.entry_points.is_empty() {
+        let list: Vec<String> = s
+            .entry_points
+            .iter()
+            .take(MAX_MEMBERS_LISTED)
+            .map(|e| format!("{} ({})", code(&e.id), esc(&e.trigger)))
+            .collect();
+        let _ = writeln!(md, "- entry points: {}", list.join(", "));
+    }
+    if !s.resources.is_empty() {
+        let list: Vec<String> = s
+            .resources
+            .iter()
+            .take(MAX_MEMBERS_LISTED)
+            .map(|r| code(r))
+            .collect();
+        let _ = writeln!(md, "- owns data: {}", list.join(", "));
+    }
+    let modules: Vec<String> = s
+        .modules
+        .iter()
+        .take(8)
+        .map(|m| format!("{} ({})", code(&m.module), m.members))
+        .collect();
+    let _ = writeln!(md, "- modules: {}", modules.join(", "));
+    let _ = writeln!(md, "\nMembers ({}):\n", s.size);
+    for m in s.members.iter().take(MAX_MEMBERS_LISTED) {
+        let mut tags = Vec::new();
+        if s.stateful_members.contains(m) {
+            tags.push("stateful");
+        }
+        if s.shared_members.contains(m) {
+            tags.push("shared");
+        }
+        if tags.is_empty() {
+            let _ = writeln!(md, "- {}", code(m));
+        } else {
+            let _ = writeln!(md, "- {} *({})*", code(m), tags.join(", "));
+        }
+    }
+    more(md, s.members.len(), MAX_MEMBERS_LISTED);
+    md.push('\n');
+}
+
+fn list_section(md: &mut String, title: &str, intro: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "## {title}\n\n{intro}\n");
+    for i in items.iter().take(MAX_LISTED) {
+        let _ = writeln!(md, "- {}", code(i));
+    }
+    more(md, items.len(), MAX_LISTED);
+    md.push('\n');
+}
+
+fn more(md: &mut String, total: usize, shown: usize) {
+    if total > shown {
+        let _ = writeln!(md, "- … and {} more (see plan.json)", total - shown);
+    }
+}
+
+/// Escapes text for Markdown (and the HTML it may be turned into).
+pub(crate) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '{' | '}' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A node id as inline code, safe whatever characters it holds.
+fn code(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    // A code span cannot escape backticks: fence it with more backticks than it contains, and
+    // since HTML is not interpreted inside a span, only `|` (table cells) needs escaping.
+    let longest = clean.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if clean.starts_with('`') || clean.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{}{pad}{fence}", clean.replace('|', "\\|"))
+}

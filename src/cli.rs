@@ -1,0 +1,40 @@
+//! Command-line arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Plans the decomposition of a monolith into a hybrid of microservices and serverless functions.
+#[derive(Debug, Parser)]
+#[command(name = "cleave", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Plan services from a call graph: writes plan.json, plan.dot and plan.md to --out.
+    Plan(PlanArgs),
+}
+
+/// Arguments of `cleave plan`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The monolith's call graph in the JSON format (docs/callgraph-format.md).
+    pub input: PathBuf,
+    /// Directory to write plan.json, plan.dot and plan.md into (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Exactly this many services (where the graph has that many nodes); automatic otherwise.
+    #[arg(short, long, value_name = "N")]
+    pub services: Option<usize>,
+    /// TOML file overriding clustering knobs, FaaS limits, thresholds and prices (docs/config.md).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not print the summary table.
+    #[arg(short, long)]
+    pub quiet: bool,
+}

@@ -1,0 +1,60 @@
+//! CLI tests: the real `cleave` binary on fixtures — files, stdout, stderr and exit codes.
+
+mod bad_input;
+mod plan;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the binary with `args` and extra environment variables.
+pub fn cleave_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cleave"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the cleave binary runs")
+}
+
+/// Runs the binary with `args`.
+pub fn cleave(args: &[&str]) -> Output {
+    cleave_env(args, &[])
+}
+
+/// A fixture under tests/fixtures.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A file of the repository.
+pub fn repo_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+/// stdout and stderr as text.
+pub fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Plans `input` into a fresh directory and returns it with the parsed plan.json.
+pub fn plan_ok(input: &Path, extra: &[&str]) -> (tempfile::TempDir, serde_json::Value) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let mut args = vec![
+        "plan",
+        input.to_str().expect("utf-8 path"),
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    let result = cleave(&args);
+    let (stdout, stderr) = text(&result);
+    assert!(result.status.success(), "cleave failed: {stderr}\n{stdout}");
+    let json = std::fs::read_to_string(out.join("plan.json")).expect("plan.json written");
+    (dir, serde_json::from_str(&json).expect("plan.json is JSON"))
+}

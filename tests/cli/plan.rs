@@ -1,0 +1,251 @@
+//! `cleave plan` on valid inputs: the files, their invariants, determinism, `--services`.
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use crate::{cleave, cleave_env, fixture, plan_ok, repo_file, text};
+
+fn all_members(plan: &serde_json::Value) -> Vec<String> {
+    plan["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .flat_map(|c| c["members"].as_array().expect("members").iter())
+        .map(|m| m.as_str().expect("member id").to_string())
+        .collect()
+}
+
+fn service_of<'a>(plan: &'a serde_json::Value, node: &str) -> &'a serde_json::Value {
+    plan["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .find(|c| {
+            c["members"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .any(|m| m == node)
+        })
+        .expect("node placed")
+}
+
+#[test]
+fn plans_the_tiny_shop_into_all_three_files() {
+    let input = fixture("tiny-shop.json");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("plan");
+    let result = cleave(&[
+        "plan",
+        input.to_str().expect("path"),
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    let (stdout, stderr) = text(&result);
+    assert!(result.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("services ("),
+        "summary line missing: {stdout}"
+    );
+    assert!(stdout.contains("microservice"), "{stdout}");
+    for name in ["plan.json", "plan.dot", "plan.md"] {
+        assert!(out.join(name).is_file(), "{name} missing");
+    }
+    let leftovers: Vec<_> = fs::read_dir(&out)
+        .expect("out dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+    let md = fs::read_to_string(out.join("plan.md")).expect("plan.md");
+    assert!(
+        md.contains("## Metrics") && md.contains("## Services"),
+        "{md}"
+    );
+}
+
+#[test]
+fn every_node_sits_in_exactly_one_service() {
+    let (_dir, plan) = plan_ok(&fixture("tiny-shop.json"), &[]);
+    let members = all_members(&plan);
+    let unique: BTreeSet<&String> = members.iter().collect();
+    assert_eq!(members.len(), unique.len(), "a node is in two services");
+    assert_eq!(members.len(), 17);
+}
+
+#[test]
+fn labels_follow_limits_state_and_cost() {
+    let (_dir, plan) = plan_ok(&fixture("tiny-shop.json"), &[]);
+    // A 25-minute nightly job breaks the 900 s limit.
+    let reports = service_of(&plan, "shop::reports::nightly");
+    assert_eq!(reports["label"], "microservice");
+    assert!(
+        reports["rationale"]["hard_limits"][0]
+            .as_str()
+            .expect("limit")
+            .contains("900")
+    );
+    // The cart keeps sessions in memory.
+    assert_eq!(
+        service_of(&plan, "shop::cart::add_item")["label"],
+        "microservice"
+    );
+    // Sporadic, short, event-driven image work is a function.
+    let images = service_of(&plan, "shop::images::on_upload");
+    assert_eq!(images["label"], "function", "{images}");
+    assert_eq!(images["confidence"]["basis"], "measured");
+    assert!(
+        images["cost"]["function_monthly_usd"].as_f64()
+            < images["cost"]["microservice_monthly_usd"].as_f64()
+    );
+}
+
+#[test]
+fn flags_shared_unreachable_and_isolated_code() {
+    let (_dir, plan) = plan_ok(&fixture("tiny-shop.json"), &[]);
+    let unreachable: Vec<&str> = plan["unreachable"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        unreachable.contains(&"shop::legacy::unused_export"),
+        "{unreachable:?}"
+    );
+    let isolated: Vec<&str> = plan["isolated"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(isolated, ["shop::orders::order_id_accessor"]);
+    // The isolated accessor lives with the rest of its module.
+    assert_eq!(
+        service_of(&plan, "shop::orders::order_id_accessor")["id"],
+        service_of(&plan, "shop::orders::place_order")["id"]
+    );
+    let shared: Vec<&str> = plan["shared_code"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|v| v["id"].as_str())
+        .collect();
+    assert_eq!(shared, ["shop::util::log"]);
+}
+
+#[test]
+fn services_flag_gives_exactly_that_many_services() {
+    for n in 1..=8 {
+        let (_dir, plan) = plan_ok(&fixture("tiny-shop.json"), &["--services", &n.to_string()]);
+        assert_eq!(
+            plan["clusters"].as_array().expect("clusters").len(),
+            n,
+            "--services {n}"
+        );
+        assert_eq!(plan["requested_services"], n);
+        assert_eq!(all_members(&plan).len(), 17);
+    }
+}
+
+#[test]
+fn services_beyond_the_node_count_are_capped_with_a_note() {
+    let (_dir, plan) = plan_ok(&fixture("tiny-shop.json"), &["--services", "40"]);
+    assert_eq!(plan["clusters"].as_array().expect("clusters").len(), 17);
+    assert!(
+        plan["notes"].to_string().contains("40"),
+        "{}",
+        plan["notes"]
+    );
+}
+
+#[test]
+fn output_is_byte_identical_across_runs_and_thread_counts() {
+    let input = fixture("tiny-shop.json");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut outputs = Vec::new();
+    for (i, threads) in ["1", "2", "2", "4"].iter().enumerate() {
+        let out = dir.path().join(format!("run{i}"));
+        let result = cleave_env(
+            &[
+                "plan",
+                input.to_str().expect("path"),
+                "--out",
+                out.to_str().expect("path"),
+            ],
+            &[("RAYON_NUM_THREADS", threads)],
+        );
+        assert!(result.status.success());
+        let files: Vec<Vec<u8>> = ["plan.json", "plan.dot", "plan.md"]
+            .iter()
+            .map(|f| fs::read(out.join(f)).expect("file"))
+            .collect();
+        outputs.push((files, result.stdout));
+    }
+    for o in &outputs[1..] {
+        assert!(o.0 == outputs[0].0, "files differ between runs");
+    }
+}
+
+#[test]
+fn the_dot_diagram_parses_and_marks_labels() {
+    let (dir, _plan) = plan_ok(&fixture("tiny-shop.json"), &[]);
+    let dot = fs::read_to_string(dir.path().join("out/plan.dot")).expect("plan.dot");
+    graphviz_rust::parse(&dot).expect("plan.dot parses as DOT");
+    assert!(dot.contains("hexagon"), "functions are hexagons");
+    assert!(dot.contains("cluster_legend"), "legend");
+    assert!(dot.contains("dashed"), "async calls dashed");
+}
+
+#[test]
+fn self_loops_duplicate_edges_and_unknown_fields_are_fine() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("g.json");
+    fs::write(
+        &input,
+        r#"{"version": 7, "generator": "x", "nodes": [{"id": "a", "colour": "red"}, {"id": "b"}],
+            "edges": [{"from": "a", "to": "a"}, {"from": "a", "to": "b", "weight": 2},
+                      {"from": "a", "to": "b", "weight": 3, "note": "dup"}]}"#,
+    )
+    .expect("write");
+    let (_d, plan) = plan_ok(&input, &[]);
+    assert_eq!(plan["input"]["edges"], 2, "duplicates merged");
+    assert_eq!(all_members(&plan).len(), 2);
+}
+
+#[test]
+fn hostile_names_are_escaped_in_every_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("g.json");
+    let evil = r#"evil\"quote\\back<script>alert(1)</script>|pipe`tick\nnew"#;
+    fs::write(
+        &input,
+        format!(
+            r#"{{"nodes": [{{"id": "{evil}", "module": "{evil}", "entry": "ht\"tp"}}, {{"id": "b", "module": "{evil}"}}],
+                "edges": [{{"from": "{evil}", "to": "b"}}]}}"#
+        ),
+    )
+    .expect("write");
+    let (out, _plan) = plan_ok(&input, &[]);
+    let dot = fs::read_to_string(out.path().join("out/plan.dot")).expect("dot");
+    graphviz_rust::parse(&dot).expect("DOT with hostile names parses");
+    let md = fs::read_to_string(out.path().join("out/plan.md")).expect("md");
+    assert!(!md.contains("<script>"), "raw HTML in the report");
+}
+
+#[test]
+fn the_example_plans_into_the_hybrid_its_structure_calls_for() {
+    let (_dir, plan) = plan_ok(&repo_file("examples/shop.json"), &[]);
+    let labels: BTreeSet<&str> = plan["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .filter_map(|c| c["label"].as_str())
+        .collect();
+    assert!(
+        labels.contains("function") && labels.contains("microservice"),
+        "{labels:?}"
+    );
+    let k = plan["clusters"].as_array().expect("clusters").len();
+    assert!((4..=20).contains(&k), "{k} services is not reviewable");
+}
