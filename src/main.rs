@@ -13,13 +13,13 @@ use clap::Parser;
 
 use cli::{Cli, Command, PlanArgs};
 
-/// Marks an error as the user's input being wrong (exit code 2).
+/// An error caused by the user's input (exit code 2); carries the message of the original error.
 #[derive(Debug)]
-struct BadInput;
+struct BadInput(String);
 
 impl std::fmt::Display for BadInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("bad input")
+        f.write_str(&self.0)
     }
 }
 
@@ -33,11 +33,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let chain: Vec<String> = e
-                .chain()
-                .filter(|c| !c.is::<BadInput>())
-                .map(|c| c.to_string())
-                .collect();
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
             eprintln!("error: {}", chain.join(": "));
             if e.chain().any(|c| c.is::<BadInput>()) {
                 ExitCode::from(2)
@@ -48,17 +44,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn bad<E: std::error::Error + Send + Sync + 'static>(e: E) -> anyhow::Error {
-    anyhow::Error::new(e).context(BadInput)
+fn bad<E: std::error::Error>(e: E) -> anyhow::Error {
+    anyhow::Error::new(BadInput(e.to_string()))
 }
 
 fn read_input(path: &Path) -> Result<String> {
     if path.is_dir() {
-        return Err(anyhow::Error::msg(format!(
+        return Err(anyhow::Error::new(BadInput(format!(
             "{} is a directory: give the path of a JSON call graph file",
             path.display()
-        ))
-        .context(BadInput));
+        ))));
     }
     fs::read_to_string(path)
         .map_err(bad)

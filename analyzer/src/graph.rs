@@ -106,7 +106,7 @@ impl CallGraph {
             .into_iter()
             .map(|(f, t, c)| (new_pos[f], new_pos[t], c.is_async, c.weight))
             .collect();
-        edges.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        edges.sort_by_key(|e| (e.0, e.1, e.2));
         let mut merged: Vec<(usize, usize, bool, f64)> = Vec::with_capacity(edges.len());
         for e in edges {
             match merged.last_mut() {

@@ -62,7 +62,13 @@ struct RawEdge {
 pub fn load_json(text: &str) -> Result<CallGraph, Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let raw: RawGraph = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
+        // serde_path_to_error writes `?` for a segment it could not name: drop those.
+        let path = e
+            .path()
+            .to_string()
+            .trim_end_matches(".?")
+            .trim_end_matches('?')
+            .to_string();
         let inner = e.into_inner();
         Error::Json {
             line: inner.line(),
@@ -218,3 +224,6 @@ pub fn to_json(graph: &CallGraph) -> String {
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests;

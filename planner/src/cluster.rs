@@ -59,8 +59,10 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
         connected.push(i);
     }
     let k = connected.len();
-    let coupling = coupling::build(graph, &index, k, &shared, cfg);
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
+    let probe = coupling::build(graph, &index, k, &shared, cfg, None);
+    let probe = leiden::leiden(&probe, cfg.resolution, &mut rng);
+    let coupling = coupling::build(graph, &index, k, &shared, cfg, Some(&probe));
     let labels = leiden::leiden(&coupling, cfg.resolution, &mut rng);
     let target = cfg.services.map(|want| {
         if want > n {

@@ -229,7 +229,6 @@ pub(crate) fn label_service(
     let per_month = per_day * DAYS_PER_MONTH;
     let concurrency = per_day / SECONDS_PER_DAY * duration_ms / 1000.0;
     let cost = price(per_month, duration_ms, memory_mb, concurrency, config);
-    let any_duration_known = any_typical || known_max.is_some();
 
     let signals = Signals {
         invocations_per_month: per_month,
@@ -549,3 +548,6 @@ fn list_short(items: &[&str], cap: usize) -> String {
         format!("{} and {} more", items[..cap].join(", "), items.len() - cap)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -150,3 +150,6 @@ pub(crate) fn service_metrics(
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

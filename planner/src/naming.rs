@@ -89,9 +89,9 @@ pub(crate) fn service_names(graph: &CallGraph, members: &[Vec<usize>]) -> Vec<St
 
 /// The last segment of a path-like id (`a::b::c`, `a.b.C`, `a/b/c`, `A#m`).
 pub(crate) fn last_segment(id: &str) -> &str {
-    let trimmed = id.trim_end_matches(|c: char| c == ':' || c == '.' || c == '/' || c == '#');
+    let trimmed = id.trim_end_matches([':', '.', '/', '#']);
     trimmed
-        .rsplit(|c: char| c == ':' || c == '.' || c == '/' || c == '#' || c == '\\')
+        .rsplit([':', '.', '/', '#', '\\'])
         .find(|s| !s.is_empty())
         .unwrap_or(trimmed)
 }

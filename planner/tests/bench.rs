@@ -7,7 +7,13 @@ use std::path::PathBuf;
 
 use planner::{Config, mojofm, plan};
 
-const FIXTURES: [&str; 5] = ["jpetstore", "acmeair", "daytrader", "petclinic", "ecommerce-methods"];
+const FIXTURES: [&str; 5] = [
+    "jpetstore",
+    "acmeair",
+    "daytrader",
+    "petclinic",
+    "ecommerce-methods",
+];
 
 fn bench_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/bench")
@@ -26,11 +32,16 @@ fn score(name: &str) -> (f64, usize, f64, usize) {
     for (s, (_, members)) in services.iter().enumerate() {
         for m in members.as_array().expect("members") {
             let id = m.as_str().expect("id");
-            let p = graph.position(id).unwrap_or_else(|| panic!("{name}: unknown expert node {id}"));
+            let p = graph
+                .position(id)
+                .unwrap_or_else(|| panic!("{name}: unknown expert node {id}"));
             truth[p] = s;
         }
     }
-    assert!(truth.iter().all(|&t| t != usize::MAX), "{name}: expert misses nodes");
+    assert!(
+        truth.iter().all(|&t| t != usize::MAX),
+        "{name}: expert misses nodes"
+    );
     let labels = |config: &Config| -> (Vec<usize>, usize) {
         let p = plan(&graph, config).expect("plans");
         let index: BTreeMap<&str, usize> = p
@@ -47,12 +58,19 @@ fn score(name: &str) -> (f64, usize, f64, usize) {
     fixed.clustering.services = Some(services.len());
     let (exact, k_exact) = labels(&fixed);
     assert_eq!(k_exact, services.len(), "{name}: --services not honoured");
-    (mojofm(&auto, &truth), k_auto, mojofm(&exact, &truth), services.len())
+    (
+        mojofm(&auto, &truth),
+        k_auto,
+        mojofm(&exact, &truth),
+        services.len(),
+    )
 }
 
 #[test]
 fn mojofm_against_expert_decompositions() {
-    println!("| fixture | MoJoFM auto | services auto | MoJoFM at expert count | expert services |");
+    println!(
+        "| fixture | MoJoFM auto | services auto | MoJoFM at expert count | expert services |"
+    );
     println!("|---|---:|---:|---:|---:|");
     let mut sum_auto = 0.0;
     let mut sum_exact = 0.0;
@@ -65,6 +83,14 @@ fn mojofm_against_expert_decompositions() {
     let n = FIXTURES.len() as f64;
     println!("| mean | {:.1} | | {:.1} | |", sum_auto / n, sum_exact / n);
     // Floors well above the trivial baselines (one service per module: mean 47.4; all in one: 20.4).
-    assert!(sum_auto / n >= 55.0, "automatic MoJoFM fell to {:.1}", sum_auto / n);
-    assert!(sum_exact / n >= 55.0, "exact-count MoJoFM fell to {:.1}", sum_exact / n);
+    assert!(
+        sum_auto / n >= 55.0,
+        "automatic MoJoFM fell to {:.1}",
+        sum_auto / n
+    );
+    assert!(
+        sum_exact / n >= 55.0,
+        "exact-count MoJoFM fell to {:.1}",
+        sum_exact / n
+    );
 }

@@ -14,7 +14,7 @@ const CLIQUE_MAX: usize = 16;
 /// Floor of a module's cohesion: even a pure layer binds a little.
 const COHESION_FLOOR: f64 = 0.1;
 /// A module whose excess internal call fraction reaches `1 / COHESION_GAIN` binds fully.
-const COHESION_GAIN: f64 = 2.0;
+const COHESION_GAIN: f64 = 1.0;
 /// A resource whose information `ln(n/u) / ln(n)` is below this ties nothing (it is everywhere).
 const RESOURCE_MIN_INFO: f64 = 0.05;
 
@@ -132,6 +132,10 @@ pub(super) fn dampen(weight: f64) -> f64 {
 /// (position → index, `None` for isolated nodes): dampened calls, shared code shrunk,
 /// then module and resource affinities scaled to the mean call strength.
 ///
+/// Module ties need a reading of the call structure, `probe` (a clustering of the same nodes
+/// without module ties): without it no module tie is made. A module binds by its cohesion:
+/// how much more its members call each other, or fall in the same probe cluster, than chance.
+///
 /// # Complexity
 /// O(V + E log d + A) where A = Σ over groups of m·log m affinity edges.
 pub(super) fn build(
@@ -140,6 +144,7 @@ pub(super) fn build(
     k: usize,
     shared: &[bool],
     cfg: &ClusterConfig,
+    probe: Option<&[usize]>,
 ) -> Csr {
     let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(graph.edge_count());
     for (f, t, call) in graph.edges() {
@@ -199,10 +204,19 @@ pub(super) fn build(
             inner[g as usize] += w;
         }
     }
-    for (g, members) in modules.values().enumerate() {
-        let sum: f64 = members.iter().map(|&i| strength[i as usize]).sum();
-        let weight = cfg.module_affinity * mean_strength * cohesion(inner[g], sum, total);
-        add_group(members, weight, &mut edges);
+    if let Some(probe) = probe {
+        let base = Agreement::base(probe);
+        for (g, members) in modules.values().enumerate() {
+            let sum: f64 = members.iter().map(|&i| strength[i as usize]).sum();
+            let calls = excess(cohesion_fraction(inner[g], sum), sum / (2.0 * total));
+            let together = excess(Agreement::of(members, probe), base);
+            let bind = (calls.max(together) * COHESION_GAIN).clamp(COHESION_FLOOR, 1.0);
+            add_group(
+                members,
+                cfg.module_affinity * mean_strength * bind,
+                &mut edges,
+            );
+        }
     }
     // Resource affinity, weighted down by how widespread the resource is.
     let n = k as f64;
@@ -223,20 +237,55 @@ pub(super) fn build(
     Csr::from_edges(k, &edges, vec![0.0; k])
 }
 
-/// Cohesion of a module in [COHESION_FLOOR, 1]: its share of internal call weight beyond what a
-/// configuration null model expects (`sum / 2W`), normalised and amplified.
-fn cohesion(inner: f64, sum: f64, total: f64) -> f64 {
-    if sum <= 0.0 || total <= 0.0 {
-        return COHESION_FLOOR;
-    }
-    let fraction = (2.0 * inner / sum).min(1.0);
-    let expected = (sum / (2.0 * total)).min(1.0);
-    let excess = if expected < 1.0 {
-        (fraction - expected) / (1.0 - expected)
+/// Share of a module's call weight that stays inside it (0 without calls).
+fn cohesion_fraction(inner: f64, sum: f64) -> f64 {
+    if sum > 0.0 {
+        (2.0 * inner / sum).min(1.0)
     } else {
         0.0
-    };
-    (excess * COHESION_GAIN).clamp(COHESION_FLOOR, 1.0)
+    }
+}
+
+/// How far `observed` exceeds the chance level `expected`, normalised to [0, 1]
+/// (0 when chance already explains everything; NaN-free).
+fn excess(observed: f64, expected: f64) -> f64 {
+    if expected.is_finite() && expected < 1.0 && observed > expected {
+        ((observed - expected) / (1.0 - expected)).min(1.0)
+    } else {
+        0.0
+    }
+}
+
+/// Pair agreement with a probe clustering: the share of member pairs in the same cluster.
+struct Agreement;
+
+impl Agreement {
+    /// Share of a group's member pairs that the probe puts together (0 below two members).
+    fn of(members: &[u32], probe: &[usize]) -> f64 {
+        let mut labels: Vec<usize> = members.iter().map(|&i| probe[i as usize]).collect();
+        labels.sort_unstable();
+        Self::pairs(&labels)
+    }
+
+    /// The same share for two nodes drawn at random: the chance level.
+    fn base(probe: &[usize]) -> f64 {
+        let mut labels = probe.to_vec();
+        labels.sort_unstable();
+        Self::pairs(&labels)
+    }
+
+    /// Share of pairs with equal labels in a sorted label list.
+    fn pairs(sorted: &[usize]) -> f64 {
+        let m = sorted.len() as f64;
+        if m < 2.0 {
+            return 0.0;
+        }
+        let together: f64 = sorted
+            .chunk_by(|a, b| a == b)
+            .map(|run| (run.len() * (run.len() - 1)) as f64)
+            .sum();
+        together / (m * (m - 1.0))
+    }
 }
 
 /// Ties a group so that each member's total tie weight is `total`: a clique for small groups,
@@ -293,9 +342,14 @@ mod tests {
     }
 
     #[test]
-    fn cohesion_separates_classes_from_layers() {
-        assert_eq!(cohesion(0.0, 10.0, 100.0), COHESION_FLOOR);
-        assert_eq!(cohesion(5.0, 10.0, 100.0), 1.0);
+    fn cohesion_measures_beyond_chance() {
+        assert_eq!(excess(cohesion_fraction(0.0, 10.0), 0.05), 0.0);
+        assert_eq!(excess(cohesion_fraction(5.0, 10.0), 0.0), 1.0);
+        assert_eq!(excess(0.5, 1.0), 0.0);
+        let probe = [0, 0, 1, 1, 2, 2];
+        assert_eq!(Agreement::of(&[0, 1], &probe), 1.0);
+        assert_eq!(Agreement::of(&[0, 2, 4], &probe), 0.0);
+        assert!((Agreement::base(&probe) - 0.2).abs() < 1e-12);
         assert!(dampen(1.0) == 1.0 && dampen(0.5) == 0.5 && dampen(-1.0) == 0.0);
     }
 }

@@ -1,0 +1,86 @@
+//! Property tests of the planner on random call graphs: every node in exactly one service, exact
+//! `--services`, byte-identical output across runs and thread counts, DOT that parses.
+
+use proptest::prelude::*;
+
+use analyzer::{Call, CallGraph, Node};
+use planner::{Config, plan, render};
+
+/// A random call graph: modules, resources, entries, stateful nodes, sync and async edges.
+fn graphs() -> impl Strategy<Value = CallGraph> {
+    (1usize..50).prop_flat_map(|n| {
+        let nodes = proptest::collection::vec(
+            (
+                0usize..6,
+                proptest::option::of(0usize..4),
+                0usize..8,
+                proptest::option::of(0.0f64..1e6),
+                any::<bool>(),
+            ),
+            n,
+        );
+        let edges =
+            proptest::collection::vec((0..n, 0..n, 0.0f64..20.0, any::<bool>()), 0..(n * 4));
+        (nodes, edges).prop_map(|(nodes, edges)| {
+            let triggers = ["http", "event", "queue", "schedule"];
+            let nodes: Vec<Node> = nodes
+                .into_iter()
+                .enumerate()
+                .map(|(i, (module, resource, entry, rate, stateful))| Node {
+                    id: format!("m{module}::f{i}"),
+                    module: Some(format!("m{module}")),
+                    entry: triggers.get(entry).map(|t| t.to_string()),
+                    stateful: stateful && i % 5 == 0,
+                    resources: resource
+                        .map(|r| vec![format!("db:t{r}")])
+                        .unwrap_or_default(),
+                    invocations_per_day: rate,
+                    duration_ms: None,
+                    memory_mb: None,
+                })
+                .collect();
+            let edges = edges
+                .into_iter()
+                .map(|(f, t, weight, is_async)| (f, t, Call { weight, is_async }))
+                .collect();
+            CallGraph::from_parts(nodes, edges)
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    #[test]
+    fn every_node_sits_in_exactly_one_service(graph in graphs(), services in proptest::option::of(1usize..12)) {
+        let mut config = Config::default();
+        config.clustering.services = services;
+        let p = plan(&graph, &config).expect("plans");
+        let mut seen: Vec<&str> = p.clusters.iter().flat_map(|s| s.members.iter().map(String::as_str)).collect();
+        seen.sort_unstable();
+        let mut ids: Vec<&str> = graph.nodes().map(|n| n.id.as_str()).collect();
+        ids.sort_unstable();
+        prop_assert_eq!(seen, ids);
+        prop_assert!(p.clusters.iter().all(|s| s.size > 0 && s.size == s.members.len()));
+        if let Some(n) = services {
+            prop_assert_eq!(p.clusters.len(), n.min(graph.node_count()));
+        }
+        prop_assert!(graphviz_rust::parse(&render::dot(&p)).is_ok());
+    }
+
+    #[test]
+    fn output_is_identical_across_runs_and_thread_counts(graph in graphs()) {
+        let config = Config::default();
+        let render_all = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            pool.install(|| {
+                let p = plan(&graph, &config).expect("plans");
+                (render::json(&p), render::dot(&p), render::markdown(&p))
+            })
+        };
+        let one = render_all(1);
+        prop_assert_eq!(&one, &render_all(1));
+        prop_assert_eq!(&one, &render_all(2));
+        prop_assert_eq!(&one, &render_all(3));
+    }
+}
