@@ -214,6 +214,9 @@ pub struct CrossCall {
     pub async_weight: f64,
     /// Number of node-level edges aggregated.
     pub edges: usize,
+    /// Estimated calls per day (each caller invocation makes one call per edge; measured where the
+    /// callers' rates are).
+    pub calls_per_day: f64,
 }
 
 /// A shared utility node.

@@ -149,7 +149,7 @@ pub fn plan(graph: &CallGraph, config: &Config) -> Result<Plan, Error> {
         schema_version: PLAN_SCHEMA_VERSION,
         input,
         requested_services: config.clustering.services,
-        cross_calls: cross_calls(graph, assignment, &clusters),
+        cross_calls: cross_calls(graph, assignment, &clusters, &rates.0),
         shared_code: shared_code(graph, assignment, &clustering.shared, &clusters),
         unreachable,
         isolated: ids_where(graph, &(0..n).collect::<Vec<_>>(), |p| {
@@ -177,8 +177,13 @@ fn ids_where(graph: &CallGraph, list: &[usize], keep: impl Fn(usize) -> bool) ->
 }
 
 /// Calls between services, aggregated per ordered pair, heaviest first.
-fn cross_calls(graph: &CallGraph, assignment: &[usize], services: &[Service]) -> Vec<CrossCall> {
-    let mut pairs: BTreeMap<(usize, usize), (f64, f64, usize)> = BTreeMap::new();
+fn cross_calls(
+    graph: &CallGraph,
+    assignment: &[usize],
+    services: &[Service],
+    rates: &[f64],
+) -> Vec<CrossCall> {
+    let mut pairs: BTreeMap<(usize, usize), (f64, f64, usize, f64)> = BTreeMap::new();
     for (f, t, call) in graph.edges() {
         let (cf, ct) = (assignment[f], assignment[t]);
         if cf != ct {
@@ -189,17 +194,21 @@ fn cross_calls(graph: &CallGraph, assignment: &[usize], services: &[Service]) ->
                 e.0 += call.weight;
             }
             e.2 += 1;
+            e.3 += rates[f];
         }
     }
     let mut out: Vec<CrossCall> = pairs
         .into_iter()
-        .map(|((cf, ct), (sync_weight, async_weight, edges))| CrossCall {
-            from: services[cf].id.clone(),
-            to: services[ct].id.clone(),
-            sync_weight: round(sync_weight, 4),
-            async_weight: round(async_weight, 4),
-            edges,
-        })
+        .map(
+            |((cf, ct), (sync_weight, async_weight, edges, per_day))| CrossCall {
+                from: services[cf].id.clone(),
+                to: services[ct].id.clone(),
+                sync_weight: round(sync_weight, 4),
+                async_weight: round(async_weight, 4),
+                edges,
+                calls_per_day: per_day.round(),
+            },
+        )
         .collect();
     out.sort_by(|a, b| {
         (b.sync_weight + b.async_weight)

@@ -23,6 +23,34 @@ pub(crate) fn thousands(v: f64) -> String {
     crate::label::fmt_num(v.round())
 }
 
+/// `1 service`, `2 services`.
+pub(crate) fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// A large count in short form: `950`, `12.3k`, `4.5M`, `1.2G`.
+pub(crate) fn compact(v: f64) -> String {
+    let (scaled, unit) = if v >= 1e9 {
+        (v / 1e9, "G")
+    } else if v >= 1e6 {
+        (v / 1e6, "M")
+    } else if v >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        return format!("{}", v.round());
+    };
+    let text = if scaled >= 100.0 {
+        format!("{scaled:.0}")
+    } else {
+        format!("{scaled:.1}")
+    };
+    format!("{}{unit}", text.trim_end_matches(".0"))
+}
+
 /// Cuts `s` to at most `max` characters, marking the cut with `…`.
 pub(crate) fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -33,3 +61,6 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
         out
     }
 }
+
+#[cfg(test)]
+mod tests;

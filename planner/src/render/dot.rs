@@ -3,21 +3,28 @@
 //! calls between services aggregated with their volume, async calls dashed, shared code marked,
 //! and a legend.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use graphviz_rust::dot_structures::{
     Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Subgraph, Vertex,
 };
 use graphviz_rust::printer::{DotPrinter, PrinterContext};
 
-use super::{clip, thousands};
+use super::{clip, compact, plural, thousands};
 use crate::plan::{Label, Plan, Service};
 
 /// Most inter-service links drawn; lighter ones are counted in the title instead.
 pub const MAX_DRAWN_LINKS: usize = 400;
+/// Most services drawn one by one; the smaller rest share one node (the plan lists them all).
+pub const MAX_DRAWN_SERVICES: usize = 150;
+/// Node id of the node standing for the services not drawn one by one.
+const REST: &str = "rest";
 
 /// The plan's diagram in the DOT language.
 ///
 /// # Complexity
-/// O(K + L log L) for K services and L links; the output has at most K + 400 + a few statements.
+/// O((K + L) log(K + L)) for K services and L links; the output has at most 151 service nodes and
+/// 400 links, so Graphviz lays it out in seconds whatever the input size.
 pub fn dot(plan: &Plan) -> String {
     let microservices = plan
         .clusters
@@ -25,14 +32,49 @@ pub fn dot(plan: &Plan) -> String {
         .filter(|s| s.label == Label::Microservice)
         .count();
     let functions = plan.clusters.len() - microservices;
-    let omitted = plan.cross_calls.len().saturating_sub(MAX_DRAWN_LINKS);
+    // Services beyond the cap (the smallest: clusters are sorted by size) fold into one node, and
+    // their links with it.
+    let drawn = plan.clusters.len().min(MAX_DRAWN_SERVICES);
+    let hidden = &plan.clusters[drawn..];
+    let hidden_ids: BTreeSet<&str> = hidden.iter().map(|s| s.id.as_str()).collect();
+    let endpoint = |id: &str| -> String {
+        if hidden_ids.contains(id) {
+            REST.to_string()
+        } else {
+            id.to_string()
+        }
+    };
+    let mut links: BTreeMap<(String, String), (f64, f64, f64)> = BTreeMap::new();
+    for c in &plan.cross_calls {
+        let key = (endpoint(&c.from), endpoint(&c.to));
+        if key.0 == key.1 {
+            continue;
+        }
+        let e = links.entry(key).or_default();
+        e.0 += c.sync_weight;
+        e.1 += c.async_weight;
+        e.2 += c.calls_per_day;
+    }
+    let mut links: Vec<((String, String), (f64, f64, f64))> = links.into_iter().collect();
+    links.sort_by(|a, b| {
+        (b.1.0 + b.1.1)
+            .total_cmp(&(a.1.0 + a.1.1))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    let omitted = links.len().saturating_sub(MAX_DRAWN_LINKS);
     let mut title = vec![format!(
-        "cleave plan: {} services ({} microservices, {} functions) from {} nodes",
-        plan.clusters.len(),
-        microservices,
-        functions,
+        "cleave plan: {} ({}, {}) from {} nodes",
+        plural(plan.clusters.len(), "service"),
+        plural(microservices, "microservice"),
+        plural(functions, "function"),
         thousands(plan.input.nodes as f64)
     )];
+    if !hidden.is_empty() {
+        title.push(format!(
+            "the {} smallest services are drawn as one node",
+            hidden.len()
+        ));
+    }
     if omitted > 0 {
         title.push(format!(
             "{omitted} lighter links between services not drawn"
@@ -40,8 +82,8 @@ pub fn dot(plan: &Plan) -> String {
     }
     let mut stmts = vec![
         Stmt::GAttribute(GraphAttributes::Graph(vec![
-            attr("rankdir", "LR"),
             lines_attr("label", &title),
+            attr("rankdir", "LR"),
             attr("labelloc", "t"),
             attr("fontname", "Helvetica"),
             attr("fontsize", "14"),
@@ -60,34 +102,59 @@ pub fn dot(plan: &Plan) -> String {
             attr("fontcolor", "#333333"),
         ])),
     ];
-    for s in &plan.clusters {
+    for s in &plan.clusters[..drawn] {
         stmts.push(Stmt::Node(Node::new(node_id(&s.id), service_attrs(s))));
     }
-    let max_weight = plan
-        .cross_calls
+    if !hidden.is_empty() {
+        let members: usize = hidden.iter().map(|s| s.size).sum();
+        let functions = hidden.iter().filter(|s| s.label == Label::Function).count();
+        let lines = vec![
+            format!("{} smaller services", hidden.len()),
+            format!(
+                "{} microservices · {} functions",
+                hidden.len() - functions,
+                functions
+            ),
+            format!("{members} members (see plan.md)"),
+        ];
+        stmts.push(Stmt::Node(Node::new(
+            node_id(REST),
+            vec![
+                lines_attr("label", &lines),
+                attr("shape", "folder"),
+                attr("style", "filled"),
+                attr("fillcolor", "#f5f5f5"),
+            ],
+        )));
+    }
+    let max_weight = links
         .iter()
-        .map(|c| c.sync_weight + c.async_weight)
+        .map(|(_, (s, a, _))| s + a)
         .fold(0.0f64, f64::max);
-    for c in plan.cross_calls.iter().take(MAX_DRAWN_LINKS) {
-        let total = c.sync_weight + c.async_weight;
-        let mut label = format!("{} calls", thousands(total));
-        if c.async_weight > 0.0 && c.sync_weight > 0.0 {
-            label = format!(
-                "{} sync + {} async",
-                thousands(c.sync_weight),
-                thousands(c.async_weight)
-            );
+    for ((from, to), (sync_weight, async_weight, per_day)) in links.iter().take(MAX_DRAWN_LINKS) {
+        let total: f64 = sync_weight + async_weight;
+        let mut label = if *async_weight > 0.0 && *sync_weight > 0.0 {
+            format!(
+                "weight {} sync + {} async",
+                thousands(*sync_weight),
+                thousands(*async_weight)
+            )
+        } else {
+            format!("weight {}", thousands(total))
+        };
+        if *per_day >= 1.0 {
+            label = format!("≈{}/day · {label}", compact(*per_day));
         }
         let width = 1.0 + 3.0 * ((1.0 + total).ln() / (1.0 + max_weight).ln().max(1e-9));
         let mut attributes = vec![
             attr("label", &label),
             attr("penwidth", &format!("{width:.2}")),
         ];
-        if c.sync_weight == 0.0 {
+        if *sync_weight == 0.0 {
             attributes.push(attr("style", "dashed"));
         }
         stmts.push(Stmt::Edge(Edge {
-            ty: EdgeTy::Pair(Vertex::N(node_id(&c.from)), Vertex::N(node_id(&c.to))),
+            ty: EdgeTy::Pair(Vertex::N(node_id(from)), Vertex::N(node_id(to))),
             attributes,
         }));
     }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::thousands;
+use super::{compact, plural, thousands};
 use crate::plan::{Label, Plan, Service};
 
 /// Members listed per service before the list is cut.
@@ -26,12 +26,12 @@ pub fn markdown(plan: &Plan) -> String {
     let _ = writeln!(md, "# cleave plan\n");
     let _ = writeln!(
         md,
-        "{} nodes and {} calls → **{} services**: {} microservices, {} functions.{}\n",
+        "{} nodes and {} calls → **{}**: {}, {}.{}\n",
         thousands(plan.input.nodes as f64),
         thousands(plan.input.edges as f64),
-        plan.clusters.len(),
-        ms,
-        fs,
+        plural(plan.clusters.len(), "service"),
+        plural(ms, "microservice"),
+        plural(fs, "function"),
         plan.requested_services
             .map(|n| format!(" ({n} requested.)"))
             .unwrap_or_default()
@@ -117,9 +117,10 @@ pub fn markdown(plan: &Plan) -> String {
         for c in plan.cross_calls.iter().take(MAX_LISTED) {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 name(&c.from),
                 name(&c.to),
+                compact(c.calls_per_day),
                 thousands(c.sync_weight),
                 thousands(c.async_weight),
                 c.edges

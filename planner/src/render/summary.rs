@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::clip;
+use super::{clip, plural};
 use crate::plan::{Label, Plan};
 
 /// Services shown before the table is cut (the files hold them all).
@@ -66,10 +66,10 @@ pub fn summary(plan: &Plan) -> String {
         .count();
     let _ = writeln!(
         out,
-        "{} services ({} microservices, {} functions) · Q {:.3} · ICP {:.1}% · {} shared · {} unreachable · ${:.2}/month",
-        plan.clusters.len(),
-        ms,
-        plan.clusters.len() - ms,
+        "{} ({}, {}) · Q {:.3} · ICP {:.1}% · {} shared · {} unreachable · ${:.2}/month",
+        plural(plan.clusters.len(), "service"),
+        plural(ms, "microservice"),
+        plural(plan.clusters.len() - ms, "function"),
         plan.metrics.modularity,
         plan.metrics.inter_call_percentage * 100.0,
         plan.shared_code.len(),
