@@ -20,6 +20,9 @@ pub const MAX_DRAWN_SERVICES: usize = 150;
 /// Node id of the node standing for the services not drawn one by one.
 const REST: &str = "rest";
 
+/// Sync weight, async weight and estimated calls per day of one drawn link.
+type Volume = (f64, f64, f64);
+
 /// The plan's diagram in the DOT language.
 ///
 /// # Complexity
@@ -44,7 +47,7 @@ pub fn dot(plan: &Plan) -> String {
             id.to_string()
         }
     };
-    let mut links: BTreeMap<(String, String), (f64, f64, f64)> = BTreeMap::new();
+    let mut links: BTreeMap<(String, String), Volume> = BTreeMap::new();
     for c in &plan.cross_calls {
         let key = (endpoint(&c.from), endpoint(&c.to));
         if key.0 == key.1 {
@@ -55,7 +58,7 @@ pub fn dot(plan: &Plan) -> String {
         e.1 += c.async_weight;
         e.2 += c.calls_per_day;
     }
-    let mut links: Vec<((String, String), (f64, f64, f64))> = links.into_iter().collect();
+    let mut links: Vec<((String, String), Volume)> = links.into_iter().collect();
     links.sort_by(|a, b| {
         (b.1.0 + b.1.1)
             .total_cmp(&(a.1.0 + a.1.1))
