@@ -50,6 +50,14 @@ pub enum Error {
         /// The value as read.
         value: f64,
     },
+    /// An edge confidence outside (0, 1].
+    #[error("{path} is {value}: a confidence must be in (0, 1]; leave it out for a certain call")]
+    Confidence {
+        /// JSON path of the value.
+        path: String,
+        /// The value as read.
+        value: f64,
+    },
     /// The graph has no node.
     #[error("the call graph has no nodes: add at least one entry to `nodes`")]
     EmptyGraph,

@@ -55,6 +55,13 @@ pub struct Node {
     /// Memory it needs, in MB.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_mb: Option<f64>,
+    /// Static duration hints from the code (`sleep`, `blocking-io`, `io-loop`, …): low-confidence
+    /// guesses the planner uses only when no duration is measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
+    /// Where the node is defined (`src/orders.rs:42`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 /// A call from one node to another (duplicates already merged).
@@ -65,6 +72,20 @@ pub struct Call {
     /// A message or event rather than a blocking call.
     #[serde(rename = "async")]
     pub is_async: bool,
+    /// How sure the producer is that this call exists, in (0, 1]: 1 when resolved exactly, lower
+    /// for a static analyzer's fallback guesses (a method matched by name alone).
+    pub confidence: f64,
+}
+
+impl Call {
+    /// A call of this weight, resolved exactly.
+    pub fn new(weight: f64, is_async: bool) -> Call {
+        Call {
+            weight,
+            is_async,
+            confidence: 1.0,
+        }
+    }
 }
 
 /// A monolith's call graph.
@@ -102,24 +123,24 @@ impl CallGraph {
                 graph.add_node(node);
             }
         }
-        let mut edges: Vec<(usize, usize, bool, f64)> = edges
+        let mut edges: Vec<(usize, usize, Call)> = edges
             .into_iter()
-            .map(|(f, t, c)| (new_pos[f], new_pos[t], c.is_async, c.weight))
+            .map(|(f, t, c)| (new_pos[f], new_pos[t], c))
             .collect();
-        edges.sort_by_key(|e| (e.0, e.1, e.2));
-        let mut merged: Vec<(usize, usize, bool, f64)> = Vec::with_capacity(edges.len());
+        edges.sort_by_key(|e| (e.0, e.1, e.2.is_async));
+        // Merged duplicates: weights add up, confidence is the strongest of them.
+        let mut merged: Vec<(usize, usize, Call)> = Vec::with_capacity(edges.len());
         for e in edges {
             match merged.last_mut() {
-                Some(last) if (last.0, last.1, last.2) == (e.0, e.1, e.2) => last.3 += e.3,
+                Some(last) if (last.0, last.1, last.2.is_async) == (e.0, e.1, e.2.is_async) => {
+                    last.2.weight += e.2.weight;
+                    last.2.confidence = last.2.confidence.max(e.2.confidence);
+                }
                 _ => merged.push(e),
             }
         }
-        for (f, t, is_async, weight) in merged {
-            graph.add_edge(
-                NodeIndex::new(f),
-                NodeIndex::new(t),
-                Call { weight, is_async },
-            );
+        for (f, t, call) in merged {
+            graph.add_edge(NodeIndex::new(f), NodeIndex::new(t), call);
         }
         CallGraph { graph }
     }

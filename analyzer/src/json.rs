@@ -38,6 +38,10 @@ struct RawNode {
     duration_ms: Option<Durations>,
     #[serde(default)]
     memory_mb: Option<f64>,
+    #[serde(default)]
+    hints: Option<Vec<String>>,
+    #[serde(default)]
+    location: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -48,6 +52,8 @@ struct RawEdge {
     weight: Option<f64>,
     #[serde(default, rename = "async")]
     is_async: Option<bool>,
+    #[serde(default)]
+    confidence: Option<f64>,
 }
 
 /// Reads a call graph from the JSON format.
@@ -112,12 +118,21 @@ pub fn load_json(text: &str) -> Result<CallGraph, Error> {
         let from = lookup(&positions, &raw.nodes, i, "from", &e.from)?;
         let to = lookup(&positions, &raw.nodes, i, "to", &e.to)?;
         check_number(e.weight, || format!("edges[{i}].weight"))?;
+        if let Some(c) = e.confidence
+            && !(c > 0.0 && c <= 1.0)
+        {
+            return Err(Error::Confidence {
+                path: format!("edges[{i}].confidence"),
+                value: c,
+            });
+        }
         edges.push((
             from,
             to,
             Call {
                 weight: e.weight.unwrap_or(1.0),
                 is_async: e.is_async.unwrap_or(false),
+                confidence: e.confidence.unwrap_or(1.0),
             },
         ));
     }
@@ -135,6 +150,8 @@ pub fn load_json(text: &str) -> Result<CallGraph, Error> {
             invocations_per_day: n.invocations_per_day,
             duration_ms: n.duration_ms,
             memory_mb: n.memory_mb,
+            hints: n.hints.unwrap_or_default(),
+            location: n.location,
         })
         .collect();
     Ok(CallGraph::from_parts(nodes, edges))
@@ -202,6 +219,12 @@ struct OutEdge<'a> {
     weight: f64,
     #[serde(rename = "async", skip_serializing_if = "std::ops::Not::not")]
     is_async: bool,
+    #[serde(skip_serializing_if = "is_one")]
+    confidence: f64,
+}
+
+fn is_one(v: &f64) -> bool {
+    *v == 1.0
 }
 
 /// Writes a call graph in the JSON format (pretty-printed, nodes and edges in id order), so that
@@ -217,6 +240,7 @@ pub fn to_json(graph: &CallGraph) -> String {
                 to: &graph.node(t).id,
                 weight: c.weight,
                 is_async: c.is_async,
+                confidence: c.confidence,
             })
             .collect(),
     };

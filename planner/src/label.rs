@@ -85,6 +85,21 @@ pub(crate) fn node_rates(graph: &CallGraph, config: &Config) -> (Vec<f64>, Vec<b
     (rate, measured)
 }
 
+/// A guessed typical duration from static hints: blocking work and sleeps make a node slower than
+/// the default; a loop around I/O slower still. Low confidence by construction.
+fn hinted_duration(hints: &[String], l: &crate::config::Labelling) -> f64 {
+    let factor = hints
+        .iter()
+        .map(|h| match h.as_str() {
+            "io-loop" | "long-loop" => 50.0,
+            "sleep" | "blocking-io" | "blocking-network" => 10.0,
+            "cpu-heavy" => 20.0,
+            _ => 1.0,
+        })
+        .fold(1.0, f64::max);
+    l.default_duration_ms * factor
+}
+
 fn default_rate(trigger: &str, config: &Config) -> f64 {
     let l = &config.labelling;
     if trigger == "schedule" {
@@ -179,7 +194,8 @@ pub(crate) fn label_service(
             any_typical = true;
             measured_duration_weight += r.max(1e-9);
         }
-        weighted_duration += typical.unwrap_or(l.default_duration_ms) * r.max(1e-9);
+        weighted_duration +=
+            typical.unwrap_or_else(|| hinted_duration(&node.hints, l)) * r.max(1e-9);
         duration_weight += r.max(1e-9);
     }
     if boundary == 0 {
@@ -196,7 +212,11 @@ pub(crate) fn label_service(
     triggers.sort();
     triggers.dedup();
 
-    let duration_ms = if duration_weight > 0.0 && any_typical {
+    let any_hint = facts
+        .members
+        .iter()
+        .any(|&m| !graph.node(m).hints.is_empty());
+    let duration_ms = if duration_weight > 0.0 && (any_typical || any_hint) {
         weighted_duration / duration_weight
     } else {
         l.default_duration_ms

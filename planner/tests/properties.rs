@@ -37,11 +37,12 @@ fn graphs() -> impl Strategy<Value = CallGraph> {
                     invocations_per_day: rate,
                     duration_ms: None,
                     memory_mb: None,
+                    ..Node::default()
                 })
                 .collect();
             let edges = edges
                 .into_iter()
-                .map(|(f, t, weight, is_async)| (f, t, Call { weight, is_async }))
+                .map(|(f, t, weight, is_async)| (f, t, Call::new(weight, is_async)))
                 .collect();
             CallGraph::from_parts(nodes, edges)
         })

@@ -50,6 +50,10 @@ const ERRORS: &[(&str, &str)] = &[
         "trailing characters at line 1, column 26",
     ),
     ("", "EOF while parsing a value at line 1, column 0"),
+    (
+        r#"{"nodes": [{"id": "a"}], "edges": [{"from": "a", "to": "a", "confidence": 0}]}"#,
+        "edges[0].confidence is 0: a confidence must be in (0, 1]; leave it out for a certain call",
+    ),
 ];
 
 #[test]
@@ -150,4 +154,17 @@ fn node_order_in_the_file_does_not_matter() {
     let a = load_json(one).expect("valid");
     let b = load_json(two).expect("valid");
     assert_eq!(to_json(&a), to_json(&b));
+}
+
+#[test]
+fn static_hints_locations_and_confidence_round_trip() {
+    let input = r#"{"nodes": [{"id": "a", "hints": ["sleep"], "location": "src/a.rs:3"}, {"id": "b"}],
+        "edges": [{"from": "a", "to": "b", "confidence": 0.5}, {"from": "a", "to": "b", "confidence": 0.25}]}"#;
+    let graph = load_json(input).expect("valid");
+    assert_eq!(graph.node(0).hints, ["sleep"]);
+    assert_eq!(graph.node(0).location.as_deref(), Some("src/a.rs:3"));
+    let (_, _, call) = graph.edges().next().expect("one merged edge");
+    assert_eq!((call.weight, call.confidence), (2.0, 0.5));
+    let again = load_json(&to_json(&graph)).expect("round trip");
+    assert_eq!(to_json(&again), to_json(&graph));
 }

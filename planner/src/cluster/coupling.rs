@@ -154,7 +154,8 @@ pub(super) fn build(
         if a == b {
             continue;
         }
-        let mut c = dampen(call.weight);
+        // A guessed call (a static analyzer's name match) couples in proportion to its confidence.
+        let mut c = dampen(call.weight) * call.confidence;
         if call.is_async {
             c *= cfg.async_factor;
         }

@@ -86,10 +86,7 @@ mod tests {
     fn logger_called_from_every_module_is_shared() {
         let mut nodes = vec![node("util.log", Some("util"))];
         let mut edges = Vec::new();
-        let call = Call {
-            weight: 1.0,
-            is_async: false,
-        };
+        let call = Call::new(1.0, false);
         for m in 0..6 {
             for i in 0..3 {
                 nodes.push(node(&format!("m{m}.f{i}"), Some(&format!("m{m}"))));

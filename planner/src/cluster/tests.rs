@@ -20,10 +20,7 @@ fn graph(nodes: &[(&str, Option<&str>)], calls: &[(&str, &str, f64)]) -> CallGra
     let edges = calls
         .iter()
         .map(|&(f, t, weight)| {
-            let call = Call {
-                weight,
-                is_async: false,
-            };
+            let call = Call::new(weight, false);
             (pos(f), pos(t), call)
         })
         .collect();
@@ -113,10 +110,7 @@ fn utility_called_from_every_module_does_not_merge_communities() {
     });
     let log = nodes.len() - 1;
     for i in 0..log {
-        let call = Call {
-            weight: 50.0,
-            is_async: false,
-        };
+        let call = Call::new(50.0, false);
         edges.push((i, log, call));
     }
     let g = CallGraph::from_parts(nodes, edges);
@@ -248,14 +242,7 @@ fn planted(
                 group * size + rng.usize(..size)
             };
             if u != v {
-                edges.push((
-                    v,
-                    u,
-                    Call {
-                        weight: 1.0,
-                        is_async: false,
-                    },
-                ));
+                edges.push((v, u, Call::new(1.0, false)));
             }
         }
     }
@@ -338,22 +325,8 @@ fn small_event_handler_tied_only_by_async_calls_stays_apart() {
             ..Node::default()
         });
         let (h, t) = (nodes.len() - 2, nodes.len() - 1);
-        edges.push((
-            h,
-            t,
-            Call {
-                weight: 1.0,
-                is_async: false,
-            },
-        ));
-        edges.push((
-            0,
-            h,
-            Call {
-                weight: 1.0,
-                is_async: true,
-            },
-        ));
+        edges.push((h, t, Call::new(1.0, false)));
+        edges.push((0, h, Call::new(1.0, true)));
         let g = CallGraph::from_parts(nodes, edges);
         let c = cluster(&g, &services(None));
         assert_eq!(
@@ -408,7 +381,7 @@ proptest! {
             .collect();
         let edges = raw
             .into_iter()
-            .map(|(f, t, weight, is_async)| (f % n, t % n, Call { weight, is_async }))
+            .map(|(f, t, weight, is_async)| (f % n, t % n, Call::new(weight, is_async)))
             .collect();
         let g = CallGraph::from_parts(nodes, edges);
         let cfg = ClusterConfig { services: want, seed, ..ClusterConfig::default() };

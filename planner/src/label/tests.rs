@@ -158,3 +158,12 @@ fn numbers_read_well_in_sentences() {
     assert_eq!(fmt_ms(2500.0), "2.5 s");
     assert_eq!(fmt_ms(40.0), "40 ms");
 }
+
+#[test]
+fn static_duration_hints_raise_the_guess_but_stay_static() {
+    let plain = single(r#", "entry": "queue""#);
+    let slow = single(r#", "entry": "queue", "hints": ["io-loop"]"#);
+    assert!(slow.rationale.signals.duration_ms > plain.rationale.signals.duration_ms);
+    assert_eq!(slow.confidence.basis, "static");
+    assert_eq!(slow.rationale.signals.duration_source, "assumed");
+}

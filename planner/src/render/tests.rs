@@ -53,10 +53,7 @@ fn huge_plans_draw_a_bounded_diagram() {
         .collect();
     let mut edges = Vec::new();
     for i in 0..3000usize {
-        let call = Call {
-            weight: 1.0,
-            is_async: false,
-        };
+        let call = Call::new(1.0, false);
         edges.push((i, (i / 5) * 5 + (i + 1) % 5, call));
         edges.push((i, (i * 7919 + 13) % 3000, call));
     }
