@@ -58,6 +58,20 @@ pub enum Error {
         /// The value as read.
         value: f64,
     },
+    /// A path given for analysis holds no Rust source.
+    #[error("no Rust source under {path}: give a crate or workspace directory (with a Cargo.toml) or a JSON call graph file")]
+    NoRustSource {
+        /// The path given.
+        path: String,
+    },
+    /// A file or directory could not be read.
+    #[error("cannot read {path}: {message}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
     /// The graph has no node.
     #[error("the call graph has no nodes: add at least one entry to `nodes`")]
     EmptyGraph,

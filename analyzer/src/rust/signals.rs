@@ -1,0 +1,1 @@
+//! Labelling signals read from syntax: entry points, state, data resources and duration hints.
