@@ -18,12 +18,28 @@ pub struct Cli {
 pub enum Command {
     /// Plan services from a call graph: writes plan.json, plan.dot and plan.md to --out.
     Plan(PlanArgs),
+    /// Extract the call graph of a Rust crate or workspace and write it in the JSON format.
+    Analyze(AnalyzeArgs),
+}
+
+/// Arguments of `cleave analyze`.
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// A Rust crate or workspace directory.
+    pub path: PathBuf,
+    /// File to write the JSON call graph to (docs/callgraph-format.md).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Do not print the analysis summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `cleave plan`.
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
-    /// The monolith's call graph in the JSON format (docs/callgraph-format.md).
+    /// The monolith: a JSON call graph file (docs/callgraph-format.md), or a Rust crate or
+    /// workspace directory to analyze.
     pub input: PathBuf,
     /// Directory to write plan.json, plan.dot and plan.md into (created if missing).
     #[arg(short, long, value_name = "DIR")]

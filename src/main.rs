@@ -2,33 +2,22 @@
 //! prints the summary, and maps errors to exit codes (2 for bad input, 1 for anything else).
 
 mod cli;
+mod input;
 mod output;
 
-use std::fs;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use cli::{Cli, Command, PlanArgs};
-
-/// An error caused by the user's input (exit code 2); carries the message of the original error.
-#[derive(Debug)]
-struct BadInput(String);
-
-impl std::fmt::Display for BadInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BadInput {}
+use cli::{AnalyzeArgs, Cli, Command, PlanArgs};
+use input::{BadInput, bad, read_text};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plan(args) => plan(&args),
+        Command::Analyze(args) => analyze(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -44,25 +33,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn bad<E: std::error::Error>(e: E) -> anyhow::Error {
-    anyhow::Error::new(BadInput(e.to_string()))
-}
-
-fn read_input(path: &Path) -> Result<String> {
-    if path.is_dir() {
-        return Err(anyhow::Error::new(BadInput(format!(
-            "{} is a directory: give the path of a JSON call graph file",
-            path.display()
-        ))));
-    }
-    fs::read_to_string(path)
-        .map_err(bad)
-        .with_context(|| format!("cannot read {}", path.display()))
-}
-
 fn plan(args: &PlanArgs) -> Result<()> {
     let mut config = match &args.config {
-        Some(path) => planner::parse_config(&read_input(path)?)
+        Some(path) => planner::parse_config(&read_text(path)?)
             .map_err(bad)
             .with_context(|| format!("in config {}", path.display()))?,
         None => planner::Config::default(),
@@ -71,10 +44,7 @@ fn plan(args: &PlanArgs) -> Result<()> {
         config.clustering.services = args.services;
     }
     config.validate().map_err(bad)?;
-    let text = read_input(&args.input)?;
-    let graph = analyzer::load_json(&text)
-        .map_err(bad)
-        .with_context(|| format!("in {}", args.input.display()))?;
+    let graph = input::load_graph(&args.input, args.quiet)?;
     let plan = planner::plan(&graph, &config)
         .map_err(bad)
         .with_context(|| format!("cannot plan {}", args.input.display()))?;
@@ -86,11 +56,24 @@ fn plan(args: &PlanArgs) -> Result<()> {
     output::write_all(&args.out, &files)?;
     if !args.quiet {
         print!("{}", planner::render::summary(&plan));
+        let written: Vec<String> = files
+            .iter()
+            .map(|(name, _)| args.out.join(name).display().to_string())
+            .collect();
+        println!("wrote {}", written.join(", "));
+    }
+    Ok(())
+}
+
+fn analyze(args: &AnalyzeArgs) -> Result<()> {
+    let analysis = input::analyze_dir(&args.path, args.quiet)?;
+    output::write_file(&args.output, &analyzer::analysis_to_json(&analysis))?;
+    if !args.quiet {
         println!(
-            "wrote {}",
-            files
-                .map(|(name, _)| args.out.join(name).display().to_string())
-                .join(", ")
+            "wrote {} ({} nodes, {} edges)",
+            args.output.display(),
+            analysis.graph.node_count(),
+            analysis.graph.edge_count()
         );
     }
     Ok(())

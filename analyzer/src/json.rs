@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Call, CallGraph, Durations, Error, Node};
+use crate::{Call, CallGraph, Diagnostic, Durations, Error, Node, RustAnalysis, RustStats};
 
 /// The file as written: unknown fields are ignored for forward compatibility.
 #[derive(Deserialize)]
@@ -208,8 +208,17 @@ fn strip_position(message: &str) -> String {
 #[derive(Serialize)]
 struct OutGraph<'a> {
     version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    analysis: Option<OutAnalysis<'a>>,
     nodes: Vec<&'a Node>,
     edges: Vec<OutEdge<'a>>,
+}
+
+/// How a graph was extracted: ignored when read back (unknown fields are), kept for the reader.
+#[derive(Serialize)]
+struct OutAnalysis<'a> {
+    stats: &'a RustStats,
+    diagnostics: &'a [Diagnostic],
 }
 
 #[derive(Serialize)]
@@ -230,8 +239,25 @@ fn is_one(v: &f64) -> bool {
 /// Writes a call graph in the JSON format (pretty-printed, nodes and edges in id order), so that
 /// `load_json(&to_json(g))` gives back the same graph.
 pub fn to_json(graph: &CallGraph) -> String {
+    write_json(graph, None)
+}
+
+/// Writes the call graph of a Rust analysis, with its statistics and diagnostics under a top-level
+/// `analysis` key (which readers ignore): `load_json` of it gives back the same graph.
+pub fn analysis_to_json(analysis: &RustAnalysis) -> String {
+    write_json(
+        &analysis.graph,
+        Some(OutAnalysis {
+            stats: &analysis.stats,
+            diagnostics: &analysis.diagnostics,
+        }),
+    )
+}
+
+fn write_json(graph: &CallGraph, analysis: Option<OutAnalysis<'_>>) -> String {
     let out = OutGraph {
         version: 1,
+        analysis,
         nodes: graph.nodes().collect(),
         edges: graph
             .edges()

@@ -8,5 +8,5 @@ mod rust;
 
 pub use error::Error;
 pub use graph::{Call, CallGraph, Durations, Node};
-pub use json::{load_json, to_json};
+pub use json::{analysis_to_json, load_json, to_json};
 pub use rust::{Diagnostic, RustAnalysis, RustStats, analyze_rust};
