@@ -185,9 +185,8 @@ pub(super) fn build(
     let mut resources: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for (pos, node) in graph.nodes().enumerate() {
         let Some(i) = index[pos] else { continue };
-        if let Some(m) = &node.module {
-            modules.entry(m.as_str()).or_default().push(i);
-        }
+        // Without a declared module, the id's namespace stands in for it.
+        modules.entry(super::shared::module_key(node)).or_default().push(i);
         for r in &node.resources {
             resources.entry(r.as_str()).or_default().push(i);
         }
