@@ -27,6 +27,9 @@ pub enum Command {
 pub struct AnalyzeArgs {
     /// A Rust crate or workspace directory.
     pub path: PathBuf,
+    /// Runtime traces to merge (see `plan --traces`).
+    #[command(flatten)]
+    pub traces: TraceArgs,
     /// File to write the JSON call graph to (docs/callgraph-format.md).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
@@ -39,8 +42,12 @@ pub struct AnalyzeArgs {
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
     /// The monolith: a JSON call graph file (docs/callgraph-format.md), or a Rust crate or
-    /// workspace directory to analyze.
-    pub input: PathBuf,
+    /// workspace directory to analyze. May be left out when --traces are given.
+    #[arg(required_unless_present = "traces")]
+    pub input: Option<PathBuf>,
+    /// Runtime traces.
+    #[command(flatten)]
+    pub traces: TraceArgs,
     /// Directory to write plan.json, plan.dot and plan.md into (created if missing).
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
@@ -53,4 +60,17 @@ pub struct PlanArgs {
     /// Do not print the summary table.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Runtime trace options shared by `plan` and `analyze`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TraceArgs {
+    /// A trace export (Zipkin v2 JSON, OTLP/JSON or Jaeger JSON, recognised by content); repeat for
+    /// several files. Measured rates, durations and calls are merged into the call graph.
+    #[arg(long = "traces", value_name = "FILE")]
+    pub traces: Vec<PathBuf>,
+    /// The time the exports cover when they are samples (`1h`, `30m`, `7d`, or seconds): rates are
+    /// scaled from it instead of from the spans' own time range.
+    #[arg(long = "traces-window", value_name = "DURATION", requires = "traces")]
+    pub window: Option<String>,
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod input;
 mod output;
+mod traces;
 
 use std::process::ExitCode;
 
@@ -43,11 +44,32 @@ fn plan(args: &PlanArgs) -> Result<()> {
     if args.services.is_some() {
         config.clustering.services = args.services;
     }
+    let window = match &args.traces.window {
+        Some(w) => Some(traces::parse_window(w)?),
+        None => config.traces.window_s,
+    };
     config.validate().map_err(bad)?;
-    let graph = input::load_graph(&args.input, args.quiet)?;
-    let plan = planner::plan(&graph, &config)
+    let graph = match &args.input {
+        Some(path) => Some(input::load_graph(path, args.quiet)?),
+        None => None,
+    };
+    let (graph, coverage) = if args.traces.traces.is_empty() {
+        (graph.unwrap_or_default(), None)
+    } else {
+        let (g, c) = traces::apply(graph, &args.traces.traces, window, &config.traces.map)?;
+        if !args.quiet {
+            traces::warn(&c);
+        }
+        (g, Some(c))
+    };
+    let what = args
+        .input
+        .as_ref()
+        .map_or_else(|| "the traces".to_string(), |p| p.display().to_string());
+    let mut plan = planner::plan(&graph, &config)
         .map_err(bad)
-        .with_context(|| format!("cannot plan {}", args.input.display()))?;
+        .with_context(|| format!("cannot plan {what}"))?;
+    plan.traces = coverage;
     let files = [
         ("plan.json", planner::render::json(&plan)),
         ("plan.dot", planner::render::dot(&plan)),
@@ -66,7 +88,21 @@ fn plan(args: &PlanArgs) -> Result<()> {
 }
 
 fn analyze(args: &AnalyzeArgs) -> Result<()> {
-    let analysis = input::analyze_dir(&args.path, args.quiet)?;
+    let mut analysis = input::analyze_dir(&args.path, args.quiet)?;
+    if !args.traces.traces.is_empty() {
+        let window = args
+            .traces
+            .window
+            .as_deref()
+            .map(traces::parse_window)
+            .transpose()?;
+        let (graph, coverage) =
+            traces::apply(Some(analysis.graph), &args.traces.traces, window, &[])?;
+        if !args.quiet {
+            traces::warn(&coverage);
+        }
+        analysis.graph = graph;
+    }
     output::write_file(&args.output, &analyzer::analysis_to_json(&analysis))?;
     if !args.quiet {
         println!(

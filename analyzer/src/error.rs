@@ -59,7 +59,9 @@ pub enum Error {
         value: f64,
     },
     /// A path given for analysis holds no Rust source.
-    #[error("no Rust source under {path}: give a crate or workspace directory (with a Cargo.toml) or a JSON call graph file")]
+    #[error(
+        "no Rust source under {path}: give a crate or workspace directory (with a Cargo.toml) or a JSON call graph file"
+    )]
     NoRustSource {
         /// The path given.
         path: String,
@@ -70,6 +72,20 @@ pub enum Error {
         /// The path.
         path: String,
         /// The operating system's message.
+        message: String,
+    },
+    /// A trace export of a shape none of the readers knows.
+    #[error("{message}")]
+    TraceFormat {
+        /// What was expected.
+        message: String,
+    },
+    /// A trace mapping rule (config `[[traces.map]]`) is malformed or names an unknown node.
+    #[error("traces.map rule {rule}: {message}")]
+    Mapping {
+        /// Index of the rule (0-based).
+        rule: usize,
+        /// What is wrong.
         message: String,
     },
     /// The graph has no node.

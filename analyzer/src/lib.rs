@@ -5,8 +5,13 @@ mod error;
 mod graph;
 mod json;
 mod rust;
+mod traces;
 
 pub use error::Error;
 pub use graph::{Call, CallGraph, Durations, Node};
 pub use json::{analysis_to_json, load_json, to_json};
 pub use rust::{Diagnostic, RustAnalysis, RustStats, analyze_rust};
+pub use traces::{
+    MapRule, Operation, Span, SpanKind, TraceCall, TraceFormat, TraceReport, TraceSummary, Traces,
+    graph_from_traces, merge_traces, parse_traces, summarize,
+};

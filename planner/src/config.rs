@@ -15,6 +15,18 @@ pub struct Config {
     pub labelling: Labelling,
     /// The price table (us-east-1 published prices by default).
     pub prices: Prices,
+    /// How runtime traces are read and mapped onto the call graph.
+    pub traces: TraceConfig,
+}
+
+/// Trace import settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TraceConfig {
+    /// The time the exports cover, in seconds, when they are samples (`--traces-window` wins).
+    pub window_s: Option<f64>,
+    /// Rules mapping operations to nodes or modules, tried in order before the automatic matching.
+    pub map: Vec<analyzer::MapRule>,
 }
 
 /// Clustering knobs.
@@ -203,6 +215,15 @@ impl Config {
                     reason: "it must be a finite number > 0".to_string(),
                 });
             }
+        }
+        if let Some(w) = self.traces.window_s
+            && !(w.is_finite() && w > 0.0)
+        {
+            return Err(crate::Error::Setting {
+                key: "traces.window_s".to_string(),
+                value: w.to_string(),
+                reason: "it must be a finite number of seconds > 0".to_string(),
+            });
         }
         let non_negative = [
             ("clustering.module_affinity", c.module_affinity),

@@ -14,7 +14,7 @@ mod planning;
 pub mod render;
 
 pub use cluster::{Clustering, cluster};
-pub use config::{ClusterConfig, Config, Labelling, Limits, Prices, parse_config};
+pub use config::{ClusterConfig, Config, Labelling, Limits, Prices, TraceConfig, parse_config};
 pub use error::Error;
 pub use metrics::decomposition_metrics;
 pub use mojo::mojofm;

@@ -166,6 +166,7 @@ pub fn plan(graph: &CallGraph, config: &Config) -> Result<Plan, Error> {
         clusters,
         cost,
         notes,
+        traces: None,
     })
 }
 

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod plan;
+mod traces;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -51,6 +51,9 @@ pub fn markdown(plan: &Plan) -> String {
         md.push('\n');
     }
 
+    if let Some(t) = &plan.traces {
+        traces_section(&mut md, t);
+    }
     let m = &plan.metrics;
     let _ = writeln!(md, "## Metrics\n");
     let _ = writeln!(md, "| metric | value | better |\n|---|---:|---|");
@@ -165,6 +168,37 @@ pub fn markdown(plan: &Plan) -> String {
         &plan.isolated,
     );
     md
+}
+
+fn traces_section(md: &mut String, t: &crate::plan::TraceCoverage) {
+    let _ = writeln!(md, "## Runtime traces\n");
+    let _ = writeln!(
+        md,
+        "{} spans in {} traces from {} files, rates scaled from a window of {}. {} of {} operations mapped to nodes; {} unmatched. {} nodes have no trace data (their figures stay static guesses). {} measured call edges added.\n",
+        thousands(t.spans as f64),
+        thousands(t.traces as f64),
+        t.files,
+        crate::label::fmt_ms(t.window_s * 1000.0),
+        t.matched_operations,
+        t.operations,
+        t.unmatched_operations,
+        t.nodes_without_traces,
+        t.measured_edges
+    );
+    if !t.top_unmatched.is_empty() {
+        let list: Vec<String> = t
+            .top_unmatched
+            .iter()
+            .map(|u| format!("{} ({})", code(&u.operation), u.spans))
+            .collect();
+        let _ = writeln!(md, "Busiest unmatched operations: {}\n", list.join(", "));
+    }
+    for w in &t.warnings {
+        let _ = writeln!(md, "- warning: {}", esc(w));
+    }
+    if !t.warnings.is_empty() {
+        md.push('\n');
+    }
 }
 
 fn service_section(md: &mut String, s: &Service) {

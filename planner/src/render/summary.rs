@@ -76,6 +76,13 @@ pub fn summary(plan: &Plan) -> String {
         plan.unreachable.len(),
         plan.cost.plan_monthly_usd
     );
+    if let Some(t) = &plan.traces {
+        let _ = writeln!(
+            out,
+            "traces: {} spans, {} of {} operations matched, {} nodes without trace data",
+            t.spans, t.matched_operations, t.operations, t.nodes_without_traces
+        );
+    }
     out
 }
 

@@ -1,0 +1,101 @@
+//! Reading trace exports and merging them into the call graph (or making the graph from them).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::input::{BadInput, bad, read_text};
+
+/// Parses `--traces-window`: a humantime duration (`1h`, `30m`, `1h 30m`) or plain seconds.
+pub fn parse_window(text: &str) -> Result<f64> {
+    let seconds = match text.trim().parse::<f64>() {
+        Ok(s) => s,
+        Err(_) => humantime::parse_duration(text.trim())
+            .map(|d| d.as_secs_f64())
+            .map_err(|e| {
+                anyhow::Error::new(BadInput(format!(
+                    "--traces-window `{text}` is not a duration ({e}): write e.g. 1h, 30m, 7d or a number of seconds"
+                )))
+            })?,
+    };
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(anyhow::Error::new(BadInput(format!(
+            "--traces-window `{text}` must be longer than zero"
+        ))));
+    }
+    Ok(seconds)
+}
+
+/// Reads every export and derives operations and calls.
+pub fn summarize(files: &[PathBuf], window_s: Option<f64>) -> Result<analyzer::TraceSummary> {
+    let mut traces = Vec::with_capacity(files.len());
+    for path in files {
+        traces.push(read_one(path)?);
+    }
+    Ok(analyzer::summarize(&traces, window_s))
+}
+
+fn read_one(path: &Path) -> Result<analyzer::Traces> {
+    let text = read_text(path)?;
+    analyzer::parse_traces(&text)
+        .map_err(bad)
+        .with_context(|| format!("in trace export {}", path.display()))
+}
+
+/// Merges the traces into `graph`, or makes the graph from them when there is none.
+pub fn apply(
+    graph: Option<analyzer::CallGraph>,
+    files: &[PathBuf],
+    window_s: Option<f64>,
+    rules: &[analyzer::MapRule],
+) -> Result<(analyzer::CallGraph, planner::TraceCoverage)> {
+    let summary = summarize(files, window_s)?;
+    let (graph, report) = match graph {
+        Some(g) => analyzer::merge_traces(&g, &summary, rules)
+            .map_err(bad)
+            .context("cannot map the traces onto the call graph")?,
+        None => {
+            if summary.operations.is_empty() {
+                return Err(anyhow::Error::new(BadInput(
+                    "the trace exports hold no usable span: there is nothing to plan".to_string(),
+                )));
+            }
+            analyzer::graph_from_traces(&summary)
+        }
+    };
+    Ok((graph, coverage(files.len(), report)))
+}
+
+/// The plan's view of a trace report.
+fn coverage(files: usize, r: analyzer::TraceReport) -> planner::TraceCoverage {
+    planner::TraceCoverage {
+        files,
+        spans: r.spans,
+        traces: r.traces,
+        operations: r.operations,
+        matched_operations: r.matched_operations,
+        unmatched_operations: r.unmatched_operations,
+        top_unmatched: r
+            .top_unmatched
+            .into_iter()
+            .map(|(operation, spans)| planner::UnmatchedOperation { operation, spans })
+            .collect(),
+        nodes_without_traces: r.nodes_without_traces,
+        measured_edges: r.measured_edges,
+        window_s: r.window_s,
+        warnings: r.warnings,
+    }
+}
+
+/// Prints the trace warnings on stderr.
+pub fn warn(coverage: &planner::TraceCoverage) {
+    for w in &coverage.warnings {
+        eprintln!("warning: traces: {w}");
+    }
+    if coverage.unmatched_operations > 0 {
+        eprintln!(
+            "warning: traces: {} of {} operations matched no node (see the plan's traces section)",
+            coverage.unmatched_operations, coverage.operations
+        );
+    }
+}

@@ -1,0 +1,179 @@
+//! `--traces`: measured figures merged into a call graph, traces alone as input, bad exports.
+
+use std::fs;
+use std::path::PathBuf;
+
+use crate::{cleave, fixture, plan_ok, text};
+
+fn shared(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/traces")
+        .join(path)
+}
+
+const GRAPH: &str = r#"{"nodes": [
+    {"id": "shop::orders::place_order", "module": "shop::orders", "entry": "http"},
+    {"id": "shop::orders::save", "module": "shop::orders"},
+    {"id": "shop::mail::send", "module": "shop::mail"},
+    {"id": "shop::mail::render", "module": "shop::mail"}],
+  "edges": [{"from": "shop::orders::place_order", "to": "shop::orders::save"},
+            {"from": "shop::mail::send", "to": "shop::mail::render"}]}"#;
+
+/// A Jaeger export, saved with a misleading extension: formats are recognised by content.
+const JAEGER: &str = r#"{"data": [{"traceID": "t1", "processes": {"p1": {"serviceName": "shop"}},
+  "spans": [
+    {"traceID": "t1", "spanID": "a", "operationName": "place_order", "references": [], "startTime": 0, "duration": 80000, "processID": "p1",
+     "tags": [{"key": "span.kind", "value": "server"}]},
+    {"traceID": "t1", "spanID": "b", "operationName": "send", "references": [{"refType": "FOLLOWS_FROM", "spanID": "a"}], "startTime": 90000, "duration": 3000000, "processID": "p1", "tags": []},
+    {"traceID": "t1", "spanID": "c", "operationName": "GET /health", "references": [], "startTime": 100000, "duration": 1000, "processID": "p1",
+     "tags": [{"key": "span.kind", "value": "server"}]}
+  ]}]}"#;
+
+#[test]
+fn traces_put_measured_figures_on_the_graph() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let graph = dir.path().join("graph.json");
+    let traces = dir.path().join("export.txt");
+    fs::write(&graph, GRAPH).expect("write");
+    fs::write(&traces, JAEGER).expect("write");
+    let (_d, plan) = plan_ok(
+        &graph,
+        &[
+            "--traces",
+            traces.to_str().expect("path"),
+            "--traces-window",
+            "1h",
+            "--services",
+            "2",
+        ],
+    );
+    let t = &plan["traces"];
+    assert_eq!(t["files"], 1);
+    assert_eq!(t["operations"], 3);
+    assert_eq!(t["matched_operations"], 2);
+    assert_eq!(t["unmatched_operations"], 1);
+    assert_eq!(t["top_unmatched"][0]["operation"], "shop::GET /health");
+    assert_eq!(t["nodes_without_traces"], 2);
+    let mail = plan["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .find(|c| c["members"].to_string().contains("shop::mail::send"))
+        .expect("mail service");
+    // One send an hour, 3 s each, reached through a follows-from reference: a measured, async edge.
+    assert_eq!(
+        mail["rationale"]["signals"]["invocations_source"],
+        "measured"
+    );
+    assert_eq!(mail["rationale"]["signals"]["duration_ms"], 3000.0);
+    assert_eq!(mail["rationale"]["signals"]["async_inbound_share"], 1.0);
+}
+
+#[test]
+fn traces_alone_are_a_valid_input() {
+    let a = shared("zipkin/smartthings-mobile-web-install.json");
+    let b = shared("zipkin/smartthings-oauth-authorization.json");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let result = cleave(&[
+        "plan",
+        "--traces",
+        a.to_str().expect("path"),
+        "--traces",
+        b.to_str().expect("path"),
+        "--traces-window",
+        "1d",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    let (stdout, stderr) = text(&result);
+    assert!(result.status.success(), "{stderr}");
+    assert!(stdout.contains("traces: 1216 spans"), "{stdout}");
+    let plan: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("plan.json")).expect("plan"))
+            .expect("JSON");
+    assert!(
+        plan["input"]["nodes"].as_u64() > Some(30),
+        "{}",
+        plan["input"]
+    );
+    assert_eq!(plan["traces"]["unmatched_operations"], 0);
+    assert_eq!(plan["traces"]["window_s"], 2.0 * 86_400.0);
+    let md = fs::read_to_string(out.join("plan.md")).expect("md");
+    assert!(md.contains("## Runtime traces"), "{md}");
+}
+
+#[test]
+fn every_shared_export_reads() {
+    for f in [
+        "zipkin/messaging.json",
+        "zipkin/messaging-kafka.json",
+        "zipkin/simple-db-p6.json",
+        "zipkin/skew.json",
+        "zipkin/yelp.json",
+        "otlp/trace.json",
+    ] {
+        let (_d, plan) = plan_ok(
+            &fixture("tiny-shop.json"),
+            &["--traces", shared(f).to_str().expect("path")],
+        );
+        assert!(plan["traces"]["spans"].as_u64() > Some(0), "{f}");
+    }
+}
+
+#[test]
+fn bad_trace_input_is_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let graph = fixture("tiny-shop.json");
+    let truncated = dir.path().join("cut.json");
+    fs::write(&truncated, r#"[{"traceId": "t", "id": "1", "name": "x""#).expect("write");
+    let unknown = dir.path().join("odd.json");
+    fs::write(&unknown, r#"{"hello": "world"}"#).expect("write");
+    let out = dir.path().join("out");
+    let cases: [(Vec<&str>, &str); 5] = [
+        (
+            vec!["--traces", truncated.to_str().expect("path")],
+            "cut.json",
+        ),
+        (
+            vec!["--traces", unknown.to_str().expect("path")],
+            "unrecognised trace export",
+        ),
+        (
+            vec!["--traces", "/nonexistent/t.json"],
+            "cannot read /nonexistent/t.json",
+        ),
+        (
+            vec![
+                "--traces",
+                unknown.to_str().expect("path"),
+                "--traces-window",
+                "soon",
+            ],
+            "--traces-window `soon`",
+        ),
+        (vec!["--traces-window", "1h"], "--traces"),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec![
+            "plan",
+            graph.to_str().expect("path"),
+            "--out",
+            out.to_str().expect("path"),
+        ];
+        args.extend(extra.iter().copied());
+        let result = cleave(&args);
+        let (_, stderr) = text(&result);
+        assert_eq!(result.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(needle), "`{needle}` missing from {stderr}");
+        assert!(!out.join("plan.json").exists());
+    }
+}
+
+#[test]
+fn plan_needs_a_graph_or_traces() {
+    let result = cleave(&["plan", "--out", "/tmp/never"]);
+    let (_, stderr) = text(&result);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("INPUT"), "{stderr}");
+}
