@@ -102,6 +102,8 @@ pub struct Labelling {
     pub default_event_per_day: f64,
     /// Invocations per day assumed for a scheduled job without figures.
     pub default_schedule_per_day: f64,
+    /// Invocations per day assumed for a `cli` entry point (a `main`: it runs when the process starts).
+    pub default_cli_per_day: f64,
     /// A typical invocation longer than this (seconds) is "long-running": it leans toward `microservice`.
     pub long_running_s: f64,
     /// Busy fraction of one container above which always-on is preferred (DOMAIN.md: about half).
@@ -118,6 +120,7 @@ impl Default for Labelling {
             default_http_per_day: 100_000.0,
             default_event_per_day: 10_000.0,
             default_schedule_per_day: 24.0,
+            default_cli_per_day: 1.0,
             long_running_s: 60.0,
             busy_fraction: 0.5,
             function_cost_margin: 1.5,
@@ -240,6 +243,10 @@ impl Config {
             (
                 "labelling.default_schedule_per_day",
                 self.labelling.default_schedule_per_day,
+            ),
+            (
+                "labelling.default_cli_per_day",
+                self.labelling.default_cli_per_day,
             ),
             (
                 "prices.function_per_million_requests",

@@ -104,6 +104,8 @@ fn default_rate(trigger: &str, config: &Config) -> f64 {
     let l = &config.labelling;
     if trigger == "schedule" {
         l.default_schedule_per_day
+    } else if trigger == "cli" {
+        l.default_cli_per_day
     } else if EVENT_TRIGGERS.contains(&trigger) {
         l.default_event_per_day
     } else {
@@ -156,7 +158,21 @@ pub(crate) fn label_service(
     let mut all_in = 0.0;
     let mut triggers: Vec<String> = Vec::new();
     let mut boundary = 0usize;
-    let mut any_typical = false;
+    // Without measurements, an invocation of the service runs its callees too: the slowest static
+    // hint of any member stands for every boundary member.
+    let static_guess = facts
+        .members
+        .iter()
+        .map(|&m| hinted_duration(&graph.node(m).hints, l))
+        .fold(l.default_duration_ms, f64::max);
+    let unbounded_batch = facts.members.iter().any(|&m| {
+        graph.node(m).duration_ms.is_none()
+            && graph
+                .node(m)
+                .hints
+                .iter()
+                .any(|h| h == "io-loop" || h == "long-loop")
+    });
     for &m in facts.members {
         let node = graph.node(m);
         if facts.shared[m] {
@@ -191,11 +207,9 @@ pub(crate) fn label_service(
         per_day += r;
         let typical = node.duration_ms.and_then(|d| d.typical());
         if typical.is_some() {
-            any_typical = true;
             measured_duration_weight += r.max(1e-9);
         }
-        weighted_duration +=
-            typical.unwrap_or_else(|| hinted_duration(&node.hints, l)) * r.max(1e-9);
+        weighted_duration += typical.unwrap_or(static_guess) * r.max(1e-9);
         duration_weight += r.max(1e-9);
     }
     if boundary == 0 {
@@ -212,14 +226,10 @@ pub(crate) fn label_service(
     triggers.sort();
     triggers.dedup();
 
-    let any_hint = facts
-        .members
-        .iter()
-        .any(|&m| !graph.node(m).hints.is_empty());
-    let duration_ms = if duration_weight > 0.0 && (any_typical || any_hint) {
+    let duration_ms = if duration_weight > 0.0 {
         weighted_duration / duration_weight
     } else {
-        l.default_duration_ms
+        static_guess
     };
     let known_max = facts
         .members
@@ -348,6 +358,16 @@ pub(crate) fn label_service(
             "called synchronously by other services: a function would add cold starts to their latency"
                 .to_string(),
         );
+    }
+    let measured_max = known_max.is_some();
+    if event_driven && unbounded_batch && !measured_max {
+        // A scheduled or queued batch looping over I/O: its duration grows with the data, and
+        // nothing measured shows it stays under the platform limit.
+        score -= 1e4f64.ln();
+        reasons.push(format!(
+            "a batch looping over I/O with no measured duration: it grows with the data and may pass the {} s limit; measure it (--traces) before making it a function",
+            fmt_num(lim.max_duration_s)
+        ));
     }
     if duration_ms > l.long_running_s * 1000.0 {
         score -= 2f64.ln();

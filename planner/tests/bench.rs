@@ -9,7 +9,13 @@ use std::path::PathBuf;
 use analyzer::CallGraph;
 use planner::{Config, mojofm, plan};
 
-const FIXTURES: [&str; 5] = ["jpetstore", "acmeair", "daytrader", "petclinic", "ecommerce-methods"];
+const FIXTURES: [&str; 5] = [
+    "jpetstore",
+    "acmeair",
+    "daytrader",
+    "petclinic",
+    "ecommerce-methods",
+];
 
 /// Scores of one fixture against its expert decomposition.
 struct Score {
@@ -56,7 +62,10 @@ fn score(name: &str) -> Score {
             truth[p] = s;
         }
     }
-    assert!(truth.iter().all(|&t| t != usize::MAX), "{name}: expert misses nodes");
+    assert!(
+        truth.iter().all(|&t| t != usize::MAX),
+        "{name}: expert misses nodes"
+    );
     let (auto, k_auto) = labels(&graph, &Config::default());
     let mut fixed = Config::default();
     fixed.clustering.services = Some(services.len());
@@ -101,7 +110,19 @@ fn mojofm_against_expert_decompositions() {
         sum_bare / n
     );
     // Floors well above the trivial baselines (one service per module: mean 47.4; all in one: 20.4).
-    assert!(sum_auto / n >= 65.0, "automatic MoJoFM fell to {:.1}", sum_auto / n);
-    assert!(sum_exact / n >= 62.0, "exact-count MoJoFM fell to {:.1}", sum_exact / n);
-    assert!(sum_bare / n >= 50.0, "MoJoFM without module hints fell to {:.1}", sum_bare / n);
+    assert!(
+        sum_auto / n >= 65.0,
+        "automatic MoJoFM fell to {:.1}",
+        sum_auto / n
+    );
+    assert!(
+        sum_exact / n >= 62.0,
+        "exact-count MoJoFM fell to {:.1}",
+        sum_exact / n
+    );
+    assert!(
+        sum_bare / n >= 50.0,
+        "MoJoFM without module hints fell to {:.1}",
+        sum_bare / n
+    );
 }

@@ -1,5 +1,6 @@
 //! CLI tests: the real `cleave` binary on fixtures — files, stdout, stderr and exit codes.
 
+mod analyze;
 mod bad_input;
 mod plan;
 mod traces;

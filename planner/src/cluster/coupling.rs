@@ -186,7 +186,10 @@ pub(super) fn build(
     for (pos, node) in graph.nodes().enumerate() {
         let Some(i) = index[pos] else { continue };
         // Without a declared module, the id's namespace stands in for it.
-        modules.entry(super::shared::module_key(node)).or_default().push(i);
+        modules
+            .entry(super::shared::module_key(node))
+            .or_default()
+            .push(i);
         for r in &node.resources {
             resources.entry(r.as_str()).or_default().push(i);
         }

@@ -1,0 +1,248 @@
+//! Graph assembly: gives every function its stable id, registers methods on their types and
+//! traits, resolves every call site (in parallel, one function per task) and builds the
+//! [`CallGraph`] with the signals as node labels.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+
+use super::RustStats;
+use super::index::Index;
+use super::ir::{CallKind, Def, Ns, Owner};
+use super::resolve::{RTy, Res};
+use super::targets::{Outcome, Targets};
+use crate::{Call, CallGraph, Node};
+
+/// Most candidates a method matched by name alone may fan out to; beyond, it is unresolved.
+const MAX_NAME_CANDIDATES: usize = 8;
+
+/// What resolving one function's calls gave.
+#[derive(Default)]
+struct FnOut {
+    edges: Vec<(u32, Call)>,
+    stats: RustStats,
+    unresolved: Vec<String>,
+    stateful: bool,
+    routes: Vec<(String, u32)>,
+}
+
+/// Builds the call graph; fills `stats` (all but the file counts) and returns the graph.
+///
+/// # Complexity
+/// O(functions + call sites) resolutions, each a few hash lookups (bounded by the resolver's
+/// budget), plus O((V + E) log(V + E)) for the final sort.
+pub(crate) fn build_graph(ix: &Index, stats: &mut RustStats) -> CallGraph {
+    let t = Targets::new(ix);
+    let outs: Vec<FnOut> = (0..ix.fns.len())
+        .into_par_iter()
+        .map(|f| resolve_fn(ix, &t, f))
+        .collect();
+
+    let mut nodes: Vec<Node> = t
+        .node_ids
+        .iter()
+        .zip(&t.node_module)
+        .map(|(id, module)| Node {
+            id: id.clone(),
+            module: Some(module.clone()),
+            ..Node::default()
+        })
+        .collect();
+    for (f, info) in ix.fns.iter().enumerate() {
+        let n = &mut nodes[t.node_of_fn[f] as usize];
+        if n.location.is_none() {
+            n.location = Some(format!("{}:{}", ix.files[info.file as usize], info.f.line));
+        }
+        if n.entry.is_none() {
+            n.entry.clone_from(&info.f.entry);
+        }
+        n.resources.extend(info.f.resources.iter().cloned());
+        n.hints.extend(info.f.hints.iter().cloned());
+        n.stateful |=
+            info.f.uses_state || outs[f].stateful || (info.f.has_self && t.on_stateful_type(f));
+    }
+    let mut edges = Vec::new();
+    let mut unresolved: BTreeMap<&str, usize> = BTreeMap::new();
+    for (f, out) in outs.iter().enumerate() {
+        let from = t.node_of_fn[f] as usize;
+        edges.extend(
+            out.edges
+                .iter()
+                .map(|&(to, call)| (from, to as usize, call)),
+        );
+        stats.resolved_calls += out.stats.resolved_calls;
+        stats.name_matched_calls += out.stats.name_matched_calls;
+        stats.external_calls += out.stats.external_calls;
+        stats.unresolved_calls += out.stats.unresolved_calls;
+        for name in &out.unresolved {
+            *unresolved.entry(name).or_default() += 1;
+        }
+        for (kind, target) in &out.routes {
+            let n = &mut nodes[*target as usize];
+            if n.entry.is_none() {
+                n.entry = Some(kind.clone());
+            }
+        }
+    }
+    for n in &mut nodes {
+        n.hints.sort();
+        n.hints.dedup();
+    }
+    let mut top: Vec<(String, usize)> = unresolved
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top.truncate(20);
+    stats.top_unresolved = top;
+    stats.functions = nodes.len();
+    CallGraph::from_parts(nodes, edges)
+}
+
+/// Resolves the call sites of function `f` in order, each seeing the result types of the
+/// earlier ones.
+fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
+    let info = &ix.fns[f].f;
+    let scope = info.scope;
+    let self_ty = &t.fn_self[f];
+    let mut out = FnOut::default();
+    let mut rets: Vec<RTy> = Vec::with_capacity(info.calls.len());
+    for call in &info.calls {
+        let (outcome, ret) = match &call.kind {
+            CallKind::Path { segs, qself } => match qself {
+                Some(q) => {
+                    let qt = ix.eval(q, scope, self_ty, &rets);
+                    match (segs.len(), &qt) {
+                        (1, _) => t.on_type(&qt, &segs[0]),
+                        (_, RTy::Type(_)) => match ix.resolve(scope, segs, Ns::Value, self_ty) {
+                            Res::TraitItem(_, m) => t.on_type(&qt, m),
+                            other => t.path_outcome(other, segs),
+                        },
+                        _ => t.path_outcome(ix.resolve(scope, segs, Ns::Value, self_ty), segs),
+                    }
+                }
+                None => t.path_outcome(ix.resolve(scope, segs, Ns::Value, self_ty), segs),
+            },
+            CallKind::Ref(segs) => match ix.resolve(scope, segs, Ns::Value, self_ty) {
+                Res::Def(Def::Fn(g)) => {
+                    (Outcome::Exact(vec![t.node_of_fn[g as usize]]), RTy::Unknown)
+                }
+                Res::Def(Def::Static(true)) => {
+                    out.stateful = true;
+                    (Outcome::Ignore, RTy::Unknown)
+                }
+                Res::Assoc(ty, m) => match t.assoc(ty, m) {
+                    v if v.is_empty() => (Outcome::Ignore, RTy::Unknown),
+                    v => (Outcome::Exact(v), RTy::Unknown),
+                },
+                _ => (Outcome::Ignore, RTy::Unknown),
+            },
+            CallKind::Method { recv, name } => {
+                let rt = ix.eval(recv, scope, self_ty, &rets);
+                t.on_type(&rt, name)
+            }
+        };
+        rets.push(ret);
+        let conf_edges = |v: &[u32], confidence: f64, out: &mut FnOut| {
+            for &to in v {
+                out.edges.push((
+                    to,
+                    Call {
+                        weight: 1.0,
+                        is_async: call.is_async,
+                        confidence,
+                    },
+                ));
+            }
+        };
+        match outcome {
+            Outcome::Exact(v) => {
+                out.stats.resolved_calls += 1;
+                conf_edges(&v, 1.0, &mut out);
+            }
+            Outcome::Named(v) => {
+                if v.len() > MAX_NAME_CANDIDATES {
+                    out.stats.unresolved_calls += 1;
+                    if let CallKind::Method { name, .. } = &call.kind {
+                        out.unresolved.push(format!(".{name}()"));
+                    }
+                } else {
+                    out.stats.name_matched_calls += 1;
+                    let confidence = (1.0 / v.len() as f64).min(0.5);
+                    conf_edges(&v, confidence, &mut out);
+                }
+            }
+            Outcome::External => out.stats.external_calls += 1,
+            Outcome::Unresolved(name) => {
+                out.stats.unresolved_calls += 1;
+                out.unresolved.push(name);
+            }
+            Outcome::Ignore => {}
+        }
+    }
+    for (kind, segs) in &info.routes {
+        let targets = match ix.resolve(scope, segs, Ns::Value, self_ty) {
+            Res::Def(Def::Fn(g)) => vec![t.node_of_fn[g as usize]],
+            Res::Assoc(ty, m) => t.assoc(ty, m),
+            _ => Vec::new(),
+        };
+        out.routes
+            .extend(targets.into_iter().map(|n| (kind.clone(), n)));
+    }
+    out
+}
+
+/// The node id and module of every function, in function order (an enclosing function first).
+pub(crate) fn fn_ids(ix: &Index, impl_self: &[RTy]) -> Vec<(String, String)> {
+    let mut ids: Vec<(String, String)> = Vec::with_capacity(ix.fns.len());
+    for info in &ix.fns {
+        let f = &info.f;
+        let (prefix, module) = match f.owner {
+            Owner::Free(s) => {
+                let p = ix.scopes[s as usize].path.clone();
+                (p.clone(), p)
+            }
+            Owner::Nested(p) => ids.get(p as usize).cloned().unwrap_or_default(),
+            Owner::Impl(i) => match &impl_self[i as usize] {
+                RTy::Type(ty) => {
+                    let module = ix.scopes[ix.types[*ty as usize].scope as usize]
+                        .path
+                        .clone();
+                    (ix.type_path(*ty), module)
+                }
+                _ => {
+                    let im = &ix.impls[i as usize];
+                    let module = ix.scopes[im.scope as usize].path.clone();
+                    (format!("{module}::{}", im.self_name), module)
+                }
+            },
+            Owner::Trait(tr) => {
+                let module = ix.scopes[ix.traits[tr as usize].scope as usize]
+                    .path
+                    .clone();
+                (ix.trait_path(tr), module)
+            }
+        };
+        let id = format!("{prefix}::{}", f.name);
+        ids.push((id, module));
+    }
+    ids
+}
+
+/// Groups function indices by their id: functions sharing an id become one node.
+pub(crate) fn dedup_nodes(ids: Vec<(String, String)>) -> (Vec<u32>, Vec<String>, Vec<String>) {
+    let mut by_id: HashMap<String, u32> = HashMap::with_capacity(ids.len());
+    let mut node_of_fn = Vec::with_capacity(ids.len());
+    let mut node_ids = Vec::new();
+    let mut node_module = Vec::new();
+    for (id, module) in ids {
+        let next = node_ids.len() as u32;
+        let n = *by_id.entry(id.clone()).or_insert(next);
+        if n == next {
+            node_ids.push(id);
+            node_module.push(module);
+        }
+        node_of_fn.push(n);
+    }
+    (node_of_fn, node_ids, node_module)
+}

@@ -1,0 +1,407 @@
+//! The function-body visitor: one pass over a body records every call site with the symbolic type
+//! of its receiver (locals, parameters, fields, constructor and call results), the paths it uses as
+//! values, and the items declared inside it.
+
+use std::collections::HashMap;
+
+use syn::{Expr, Pat, Stmt};
+
+use super::ir::{CallKind, CallSite, Sym};
+use super::macros::macro_exprs;
+use super::syntax::{Gen, WRAPPERS, path_segs, ty_sym};
+
+/// Deepest expression nesting analyzed; deeper parts are skipped with a diagnostic.
+pub(crate) const MAX_DEPTH: u32 = 400;
+
+/// Names of calls whose closure or future arguments run asynchronously.
+fn is_spawn(name: &str) -> bool {
+    matches!(name, "spawn" | "spawn_blocking" | "spawn_local")
+}
+
+/// Whether a bare name used as a value may be a function (`snake_case`) or a static
+/// (`UPPER_CASE`), rather than a unit struct or enum variant (`CamelCase`).
+fn ref_worthy(name: &str) -> bool {
+    match name.chars().next() {
+        Some(c) if c.is_uppercase() => !name.chars().any(|c| c.is_lowercase()),
+        Some(_) => true,
+        None => false,
+    }
+}
+
+fn is_camel(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_uppercase()) && name.chars().any(|c| c.is_lowercase())
+}
+
+/// Visits one function body.
+pub(crate) struct BodyVisitor<'g> {
+    /// Call sites in source order.
+    pub calls: Vec<CallSite>,
+    /// Items declared in the body (nested functions, impls, `use`s, …), to be collected next.
+    pub items: Vec<syn::Item>,
+    /// Set when nesting deeper than [`MAX_DEPTH`] was skipped.
+    pub overflow: bool,
+    gens: &'g Gen,
+    locals: HashMap<String, Vec<Sym>>,
+    undo: Vec<String>,
+    is_async: bool,
+    depth: u32,
+}
+
+impl<'g> BodyVisitor<'g> {
+    /// A visitor with the generic parameters in scope.
+    pub(crate) fn new(gens: &'g Gen) -> Self {
+        BodyVisitor {
+            calls: Vec::new(),
+            items: Vec::new(),
+            overflow: false,
+            gens,
+            locals: HashMap::new(),
+            undo: Vec::new(),
+            is_async: false,
+            depth: 0,
+        }
+    }
+
+    /// Binds the names of a pattern to a type (a parameter, a `let`, a match arm).
+    pub(crate) fn bind(&mut self, pat: &Pat, sym: Sym) {
+        if self.depth >= MAX_DEPTH {
+            self.overflow = true;
+            return;
+        }
+        self.depth += 1;
+        match pat {
+            Pat::Ident(p) => {
+                if let Some((_, sub)) = &p.subpat {
+                    self.bind(sub, sym.clone());
+                }
+                let name = p.ident.to_string();
+                self.locals.entry(name.clone()).or_default().push(sym);
+                self.undo.push(name);
+            }
+            Pat::Type(t) => {
+                let s = ty_sym(&t.ty, self.gens, 0);
+                self.bind(&t.pat, s);
+            }
+            Pat::Reference(r) => self.bind(&r.pat, sym),
+            Pat::Paren(p) => self.bind(&p.pat, sym),
+            Pat::TupleStruct(t) => {
+                let see_through = t
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Some" || s.ident == "Ok");
+                for e in &t.elems {
+                    let s = if see_through && t.elems.len() == 1 {
+                        sym.clone()
+                    } else {
+                        Sym::Unknown
+                    };
+                    self.bind(e, s);
+                }
+            }
+            Pat::Or(o) => o.cases.iter().for_each(|c| self.bind(c, sym.clone())),
+            Pat::Tuple(t) => t.elems.iter().for_each(|e| self.bind(e, Sym::Unknown)),
+            Pat::Slice(s) => s.elems.iter().for_each(|e| self.bind(e, Sym::Unknown)),
+            Pat::Struct(s) => s
+                .fields
+                .iter()
+                .for_each(|f| self.bind(&f.pat, Sym::Unknown)),
+            _ => {}
+        }
+        self.depth -= 1;
+    }
+
+    fn mark(&self) -> usize {
+        self.undo.len()
+    }
+
+    fn reset(&mut self, mark: usize) {
+        while self.undo.len() > mark {
+            if let Some(name) = self.undo.pop() {
+                if let Some(v) = self.locals.get_mut(&name) {
+                    v.pop();
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, kind: CallKind) -> Sym {
+        self.calls.push(CallSite {
+            kind,
+            is_async: self.is_async,
+        });
+        Sym::Ret((self.calls.len() - 1) as u32)
+    }
+
+    /// Visits a block; its type is that of its tail expression.
+    pub(crate) fn block(&mut self, b: &syn::Block) -> Sym {
+        let mark = self.mark();
+        let mut last = Sym::Unknown;
+        for stmt in &b.stmts {
+            last = Sym::Unknown;
+            match stmt {
+                Stmt::Local(l) => {
+                    let s = match &l.init {
+                        Some(init) => {
+                            let s = self.expr(&init.expr);
+                            if let Some((_, d)) = &init.diverge {
+                                self.expr(d);
+                            }
+                            s
+                        }
+                        None => Sym::Unknown,
+                    };
+                    self.bind(&l.pat, s);
+                }
+                Stmt::Item(item) => self.item(item),
+                Stmt::Expr(e, semi) => {
+                    let s = self.expr(e);
+                    if semi.is_none() {
+                        last = s;
+                    }
+                }
+                Stmt::Macro(m) => self.mac(&m.mac),
+            }
+        }
+        self.reset(mark);
+        last
+    }
+
+    fn item(&mut self, item: &syn::Item) {
+        match item {
+            syn::Item::Const(_) | syn::Item::Verbatim(_) => {}
+            syn::Item::Macro(m) if m.ident.is_some() => {}
+            _ => self.items.push(item.clone()),
+        }
+    }
+
+    fn mac(&mut self, mac: &syn::Macro) {
+        for e in macro_exprs(mac) {
+            self.expr(&e);
+        }
+    }
+
+    fn args<'a>(&mut self, args: impl IntoIterator<Item = &'a Expr>, spawn: bool) {
+        let prev = self.is_async;
+        self.is_async |= spawn;
+        for a in args {
+            self.expr(a);
+        }
+        self.is_async = prev;
+    }
+
+    /// Visits an expression, recording its calls, and returns its symbolic type.
+    pub(crate) fn expr(&mut self, e: &Expr) -> Sym {
+        if self.depth >= MAX_DEPTH {
+            self.overflow = true;
+            return Sym::Unknown;
+        }
+        self.depth += 1;
+        let s = self.expr_inner(e);
+        self.depth -= 1;
+        s
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Sym {
+        let u = Sym::Unknown;
+        match e {
+            Expr::Array(a) => self.args(&a.elems, false),
+            Expr::Assign(a) => self.args([&*a.left, &*a.right], false),
+            Expr::Async(a) => {
+                self.block(&a.block);
+            }
+            Expr::Await(a) => return self.expr(&a.base),
+            Expr::Binary(b) => self.args([&*b.left, &*b.right], false),
+            Expr::Block(b) => return self.block(&b.block),
+            Expr::Break(b) => self.args(b.expr.as_deref(), false),
+            Expr::Call(c) => return self.call(c),
+            Expr::Cast(c) => {
+                self.expr(&c.expr);
+                return ty_sym(&c.ty, self.gens, 0);
+            }
+            Expr::Closure(c) => {
+                let mark = self.mark();
+                for p in &c.inputs {
+                    self.bind(p, Sym::Unknown);
+                }
+                self.expr(&c.body);
+                self.reset(mark);
+            }
+            Expr::Const(c) => return self.block(&c.block),
+            Expr::Field(f) => {
+                let base = self.expr(&f.base);
+                if base == Sym::Unknown {
+                    return u;
+                }
+                let name = match &f.member {
+                    syn::Member::Named(i) => i.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                return Sym::Field(Box::new(base), name);
+            }
+            Expr::ForLoop(f) => {
+                self.expr(&f.expr);
+                let mark = self.mark();
+                self.bind(&f.pat, Sym::Unknown);
+                self.block(&f.body);
+                self.reset(mark);
+            }
+            Expr::Group(g) => return self.expr(&g.expr),
+            Expr::If(i) => {
+                let mark = self.mark();
+                self.expr(&i.cond);
+                let s = self.block(&i.then_branch);
+                self.reset(mark);
+                if let Some((_, e)) = &i.else_branch {
+                    self.expr(e);
+                }
+                return s;
+            }
+            Expr::Index(i) => self.args([&*i.expr, &*i.index], false),
+            Expr::Let(l) => {
+                let s = self.expr(&l.expr);
+                self.bind(&l.pat, s);
+            }
+            Expr::Loop(l) => {
+                self.block(&l.body);
+            }
+            Expr::Macro(m) => self.mac(&m.mac),
+            Expr::Match(m) => {
+                let s = self.expr(&m.expr);
+                for arm in &m.arms {
+                    let mark = self.mark();
+                    self.bind(&arm.pat, s.clone());
+                    if let Some((_, g)) = &arm.guard {
+                        self.expr(g);
+                    }
+                    self.expr(&arm.body);
+                    self.reset(mark);
+                }
+            }
+            Expr::MethodCall(mc) => {
+                let recv = self.expr(&mc.receiver);
+                let name = mc.method.to_string();
+                self.args(&mc.args, is_spawn(&name));
+                return self.push(CallKind::Method { recv, name });
+            }
+            Expr::Paren(p) => return self.expr(&p.expr),
+            Expr::Path(p) => return self.path_expr(p),
+            Expr::Range(r) => self.args(r.start.iter().chain(r.end.iter()).map(|b| &**b), false),
+            Expr::RawAddr(r) => return self.expr(&r.expr),
+            Expr::Reference(r) => return self.expr(&r.expr),
+            Expr::Repeat(r) => self.args([&*r.expr, &*r.len], false),
+            Expr::Return(r) => self.args(r.expr.as_deref(), false),
+            Expr::Struct(s) => {
+                self.args(s.fields.iter().map(|f| &f.expr), false);
+                self.args(s.rest.as_deref(), false);
+                if s.qself.is_none() {
+                    let segs = path_segs(&s.path);
+                    return if *segs == ["Self"] {
+                        Sym::SelfTy
+                    } else {
+                        Sym::Path(segs)
+                    };
+                }
+            }
+            Expr::Try(t) => return self.expr(&t.expr),
+            Expr::TryBlock(t) => return self.block(&t.block),
+            Expr::Tuple(t) => self.args(&t.elems, false),
+            Expr::Unary(un) => return self.expr(&un.expr),
+            Expr::Unsafe(un) => return self.block(&un.block),
+            Expr::While(w) => {
+                let mark = self.mark();
+                self.expr(&w.cond);
+                self.block(&w.body);
+                self.reset(mark);
+            }
+            Expr::Yield(y) => self.args(y.expr.as_deref(), false),
+            _ => {}
+        }
+        u
+    }
+
+    fn local(&self, p: &syn::ExprPath) -> Option<Option<&Sym>> {
+        if p.qself.is_some() || p.path.leading_colon.is_some() || p.path.segments.len() != 1 {
+            return None;
+        }
+        let id = &p.path.segments[0].ident;
+        // `Some(None)`: a single identifier that is not a local; `Some(Some(_))`: a local.
+        Some(self.locals.get(&id.to_string()).and_then(|v| v.last()))
+    }
+
+    fn path_expr(&mut self, p: &syn::ExprPath) -> Sym {
+        if p.qself.is_some() {
+            return Sym::Unknown;
+        }
+        match self.local(p) {
+            Some(Some(s)) => return s.clone(),
+            Some(None) if p.path.segments[0].ident == "self" => return Sym::SelfTy,
+            _ => {}
+        }
+        let Some(last) = p.path.segments.last() else {
+            return Sym::Unknown;
+        };
+        if !ref_worthy(&last.ident.to_string()) {
+            // A unit struct (its type) or an enum variant (resolves to no type).
+            return Sym::Path(path_segs(&p.path));
+        }
+        let segs = path_segs(&p.path);
+        let upper = segs
+            .last()
+            .is_some_and(|l| l.starts_with(|c: char| c.is_uppercase()));
+        // `S` may be a unit struct as well as a static: keep its type for method calls.
+        let sym = if upper {
+            Sym::Path(segs.clone())
+        } else {
+            Sym::Unknown
+        };
+        self.push(CallKind::Ref(segs));
+        sym
+    }
+
+    fn call(&mut self, c: &syn::ExprCall) -> Sym {
+        let Expr::Path(p) = &*c.func else {
+            self.expr(&c.func);
+            self.args(&c.args, false);
+            return Sym::Unknown;
+        };
+        if matches!(self.local(p), Some(Some(_))) {
+            // Calling a closure held in a local.
+            self.args(&c.args, false);
+            return Sym::Unknown;
+        }
+        let mut segs = path_segs(&p.path);
+        if p.qself.is_some() && segs.first().is_some_and(String::is_empty) {
+            // `<T>::m` is stored with a leading `::`.
+            segs = segs[1..].to_vec().into_boxed_slice();
+        }
+        let last = segs.last().map(String::as_str).unwrap_or_default();
+        if p.qself.is_none() && is_camel(last) {
+            // A tuple struct or enum variant constructor, not a call.
+            return match last {
+                "Some" | "Ok" if c.args.len() == 1 => self.expr(&c.args[0]),
+                "Some" | "Ok" | "Err" | "None" => {
+                    self.args(&c.args, false);
+                    Sym::Unknown
+                }
+                _ => {
+                    self.args(&c.args, false);
+                    Sym::Path(segs)
+                }
+            };
+        }
+        if p.qself.is_none()
+            && segs.len() == 2
+            && WRAPPERS.contains(&segs[0].as_str())
+            && c.args.len() == 1
+        {
+            // `Arc::new(x)`, `Box::from(x)`: the value keeps the type of `x`.
+            let inner = self.expr(&c.args[0]);
+            self.push(CallKind::Path { segs, qself: None });
+            return inner;
+        }
+        self.args(&c.args, is_spawn(last));
+        let qself = p.qself.as_ref().map(|q| ty_sym(&q.ty, self.gens, 0));
+        self.push(CallKind::Path { segs, qself })
+    }
+}

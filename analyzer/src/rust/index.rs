@@ -1,0 +1,263 @@
+//! The workspace-wide symbol table: every file's scopes, definitions, imports, functions, types,
+//! traits and impls renumbered into global tables, with `mod x;` declarations linked to the files
+//! that define them.
+
+use std::collections::HashMap;
+
+use super::ir::{Def, LFn, LImpl, Ns, Owner, Segs, Sym};
+use super::modules::Parsed;
+use super::workspace::CrateRoot;
+
+/// A module or function-body scope.
+#[derive(Debug, Default)]
+pub(crate) struct Scope {
+    /// A function body (names fall back to the enclosing scope).
+    pub is_fn: bool,
+    /// Enclosing scope (the declaring module for a module file).
+    pub parent: Option<u32>,
+    /// Nearest enclosing module scope (itself for a module).
+    pub module: u32,
+    /// Crate it belongs to.
+    pub crate_idx: u32,
+    /// Module path.
+    pub path: String,
+    /// Modules, types and traits declared here.
+    pub types: HashMap<String, Def>,
+    /// Functions and statics declared here.
+    pub values: HashMap<String, Def>,
+    /// `use` bindings.
+    pub imports: HashMap<String, Segs>,
+    /// Glob imports.
+    pub globs: Vec<Segs>,
+}
+
+impl Scope {
+    /// The definitions of one namespace.
+    pub(crate) fn ns(&self, ns: Ns) -> &HashMap<String, Def> {
+        match ns {
+            Ns::Type => &self.types,
+            Ns::Value => &self.values,
+        }
+    }
+}
+
+/// A type (struct, enum, union, alias) with global indices.
+#[derive(Debug)]
+pub(crate) struct TypeInfo {
+    /// Its name.
+    pub name: String,
+    /// Declaring scope.
+    pub scope: u32,
+    /// Field types.
+    pub fields: Vec<(String, Sym)>,
+    /// Holds connections, caches or interior-mutable maps.
+    pub stateful: bool,
+    /// Aliased type, for a type alias.
+    pub alias: Option<Sym>,
+}
+
+/// A trait with global indices.
+#[derive(Debug)]
+pub(crate) struct TraitInfo {
+    /// Its name.
+    pub name: String,
+    /// Declaring scope.
+    pub scope: u32,
+}
+
+/// A function with global indices and the file it is in.
+#[derive(Debug)]
+pub(crate) struct FnInfo {
+    /// The function.
+    pub f: LFn,
+    /// Index into [`Index::files`].
+    pub file: u32,
+}
+
+/// The global tables.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    /// Crate names and root scopes.
+    pub crates: Vec<(String, u32)>,
+    /// Crate index by name (the first crate of that name).
+    pub crate_by_name: HashMap<String, u32>,
+    /// Scopes.
+    pub scopes: Vec<Scope>,
+    /// Functions.
+    pub fns: Vec<FnInfo>,
+    /// Types.
+    pub types: Vec<TypeInfo>,
+    /// Traits.
+    pub traits: Vec<TraitInfo>,
+    /// Impl blocks.
+    pub impls: Vec<LImpl>,
+    /// Relative file paths.
+    pub files: Vec<String>,
+}
+
+/// Merges parsed files (sorted by crate and module path) into global tables.
+///
+/// # Complexity
+/// O(definitions + imports + call sites), with hash-map inserts.
+pub(crate) fn build_index(crates: &[CrateRoot], files: Vec<Parsed>) -> Index {
+    let mut ix = Index::default();
+    let mut by_path: HashMap<(u32, String), u32> = HashMap::new();
+    let mut roots: Vec<Option<u32>> = vec![None; crates.len()];
+    for p in files {
+        let crate_idx = p.crate_idx as u32;
+        let (s0, f0, t0, r0, i0) = (
+            ix.scopes.len() as u32,
+            ix.fns.len() as u32,
+            ix.types.len() as u32,
+            ix.traits.len() as u32,
+            ix.impls.len() as u32,
+        );
+        let file = ix.files.len() as u32;
+        ix.files.push(p.rel);
+        let g = |d: Def| match d {
+            Def::Mod(m) => Def::Mod(m + s0),
+            Def::Fn(f) => Def::Fn(f + f0),
+            Def::Type(t) => Def::Type(t + t0),
+            Def::Trait(t) => Def::Trait(t + r0),
+            other => other,
+        };
+        if p.mod_path == crates[p.crate_idx].name && roots[p.crate_idx].is_none() {
+            roots[p.crate_idx] = Some(s0);
+        }
+        for (i, ls) in p.out.scopes.into_iter().enumerate() {
+            let id = s0 + i as u32;
+            let parent = ls.parent.map(|q| q + s0);
+            let module = if ls.is_fn {
+                parent.map_or(id, |q| ix.scopes[q as usize].module)
+            } else {
+                id
+            };
+            if !ls.is_fn {
+                by_path.entry((crate_idx, ls.path.clone())).or_insert(id);
+            }
+            let mut scope = Scope {
+                is_fn: ls.is_fn,
+                parent,
+                module,
+                crate_idx,
+                path: ls.path,
+                ..Scope::default()
+            };
+            for (name, d) in ls.defs {
+                let d = g(d);
+                let map = if d.ns() == Ns::Type {
+                    &mut scope.types
+                } else {
+                    &mut scope.values
+                };
+                map.entry(name).or_insert(d);
+            }
+            for u in ls.uses {
+                if u.glob {
+                    scope.globs.push(u.path);
+                } else {
+                    scope.imports.entry(u.name).or_insert(u.path);
+                }
+            }
+            ix.scopes.push(scope);
+        }
+        for mut f in p.out.fns {
+            f.scope += s0;
+            f.owner = match f.owner {
+                Owner::Free(s) => Owner::Free(s + s0),
+                Owner::Nested(n) => Owner::Nested(n + f0),
+                Owner::Impl(i) => Owner::Impl(i + i0),
+                Owner::Trait(t) => Owner::Trait(t + r0),
+            };
+            ix.fns.push(FnInfo { f, file });
+        }
+        for t in p.out.types {
+            ix.types.push(TypeInfo {
+                name: t.name,
+                scope: t.scope + s0,
+                fields: t.fields,
+                stateful: t.stateful,
+                alias: t.alias,
+            });
+        }
+        for t in p.out.traits {
+            ix.traits.push(TraitInfo {
+                name: t.name,
+                scope: t.scope + s0,
+            });
+        }
+        for mut im in p.out.impls {
+            im.scope += s0;
+            ix.impls.push(im);
+        }
+    }
+    // Link `mod x;` declarations to the files that define them.
+    for s in 0..ix.scopes.len() {
+        let crate_idx = ix.scopes[s].crate_idx;
+        let mut links = Vec::new();
+        for (name, d) in &ix.scopes[s].types {
+            if let Def::ExtMod(path) = d {
+                links.push((
+                    name.clone(),
+                    by_path.get(&(crate_idx, path.clone())).copied(),
+                ));
+            }
+        }
+        for (name, target) in links {
+            // A module whose file is missing or unparseable stays `ExtMod`: paths through it
+            // are unresolved rather than taken for outside crates.
+            if let Some(child) = target {
+                ix.scopes[s].types.insert(name, Def::Mod(child));
+                if ix.scopes[child as usize].parent.is_none() {
+                    ix.scopes[child as usize].parent = Some(s as u32);
+                }
+            }
+        }
+    }
+    for (i, c) in crates.iter().enumerate() {
+        if let Some(root) = roots[i] {
+            ix.crate_by_name
+                .entry(c.name.clone())
+                .or_insert(ix.crates.len() as u32);
+            ix.crates.push((c.name.clone(), root));
+        } else {
+            ix.crates.push((c.name.clone(), u32::MAX));
+        }
+    }
+    ix
+}
+
+impl Index {
+    /// Root scope of the crate a scope belongs to.
+    pub(crate) fn crate_root(&self, scope: u32) -> Option<u32> {
+        let c = self
+            .crates
+            .get(self.scopes[scope as usize].crate_idx as usize)?;
+        (c.1 != u32::MAX).then_some(c.1)
+    }
+
+    /// Root scope of a crate by name.
+    pub(crate) fn crate_named(&self, name: &str) -> Option<u32> {
+        let &c = self.crate_by_name.get(name)?;
+        let root = self.crates[c as usize].1;
+        (root != u32::MAX).then_some(root)
+    }
+
+    /// The module enclosing a module scope (`super`).
+    pub(crate) fn parent_module(&self, module: u32) -> Option<u32> {
+        let p = self.scopes[module as usize].parent?;
+        Some(self.scopes[p as usize].module)
+    }
+
+    /// Full path of a type (`shop::orders::Order`).
+    pub(crate) fn type_path(&self, t: u32) -> String {
+        let ty = &self.types[t as usize];
+        format!("{}::{}", self.scopes[ty.scope as usize].path, ty.name)
+    }
+
+    /// Full path of a trait.
+    pub(crate) fn trait_path(&self, t: u32) -> String {
+        let tr = &self.traits[t as usize];
+        format!("{}::{}", self.scopes[tr.scope as usize].path, tr.name)
+    }
+}

@@ -1,0 +1,393 @@
+//! Collects one file's items into its [`FileOut`]: modules (inline and `mod x;` children with the
+//! files rustc would look for), functions and methods with their call sites and signals, types
+//! with field types, traits, impl blocks and `use` imports. Test code (`#[cfg(test)]`, `#[test]`)
+//! is left out: it is not part of the monolith.
+
+use std::path::{Path, PathBuf};
+
+use syn::{Attribute, Item};
+
+use super::Diagnostic;
+use super::calls::{BodyVisitor, MAX_DEPTH};
+use super::ir::{ChildMod, Def, FileOut, LFn, LImpl, LScope, LTrait, LType, Owner, Segs, Sym, Use};
+use super::signals;
+use super::syntax::{Gen, add_generics, is_test, path_attr, path_segs, ty_sym, use_tree};
+
+/// Where a file sits: what its root module is called and where its children live.
+pub(crate) struct FileCtx<'a> {
+    /// The file, relative to the analyzed root, with `/` separators.
+    pub rel: &'a str,
+    /// Directory holding the file (base of top-level `#[path]` attributes).
+    pub file_dir: &'a Path,
+    /// Directory of the file's module (`foo/` for `foo.rs`, the file's directory for `mod.rs`).
+    pub mod_dir: PathBuf,
+    /// Module path of the file (`shop::orders`).
+    pub mod_path: String,
+}
+
+/// Extracts everything the later passes need from a parsed file.
+///
+/// # Complexity
+/// O(size of the syntax tree).
+pub(crate) fn extract(file: &syn::File, ctx: &FileCtx<'_>) -> FileOut {
+    let mut c = Collector {
+        out: FileOut::default(),
+        ctx,
+        depth: 0,
+    };
+    c.out.scopes.push(LScope {
+        path: ctx.mod_path.clone(),
+        ..LScope::default()
+    });
+    c.items(&file.items, 0, &ctx.mod_dir, false, None, &Gen::new());
+    c.out
+}
+
+fn line_of(span: proc_macro2::Span) -> usize {
+    span.start().line
+}
+
+struct Collector<'a> {
+    out: FileOut,
+    ctx: &'a FileCtx<'a>,
+    depth: u32,
+}
+
+impl Collector<'_> {
+    fn def(&mut self, scope: u32, name: String, def: Def) {
+        self.out.scopes[scope as usize].defs.push((name, def));
+    }
+
+    fn diag(&mut self, line: usize, column: usize, message: String) {
+        self.out.diags.push(Diagnostic {
+            file: self.ctx.rel.to_string(),
+            line,
+            column,
+            message,
+        });
+    }
+
+    /// Collects `items` declared in `scope`; `dir` is where `mod x;` files of this scope live,
+    /// `inline` tells whether we are inside an inline module (for `#[path]` bases).
+    fn items(
+        &mut self,
+        items: &[Item],
+        scope: u32,
+        dir: &Path,
+        inline: bool,
+        parent_fn: Option<u32>,
+        gens: &Gen,
+    ) {
+        if self.depth >= MAX_DEPTH {
+            self.diag(
+                0,
+                0,
+                format!("items nested deeper than {MAX_DEPTH} levels: the deeper ones are skipped"),
+            );
+            return;
+        }
+        self.depth += 1;
+        for item in items {
+            self.item(item, scope, dir, inline, parent_fn, gens);
+        }
+        self.depth -= 1;
+    }
+
+    fn item(
+        &mut self,
+        item: &Item,
+        scope: u32,
+        dir: &Path,
+        inline: bool,
+        parent_fn: Option<u32>,
+        gens: &Gen,
+    ) {
+        match item {
+            Item::Fn(f) => {
+                if is_test(&f.attrs) {
+                    return;
+                }
+                let owner = match parent_fn {
+                    Some(p) => Owner::Nested(p),
+                    None => Owner::Free(scope),
+                };
+                let name = f.sig.ident.to_string();
+                let idx = self.function(&name, &f.attrs, &f.sig, &f.block, scope, owner, gens, dir);
+                self.def(scope, name, Def::Fn(idx));
+            }
+            Item::Mod(m) => self.module(m, scope, dir, inline, gens),
+            Item::Struct(s) => {
+                let mut g = gens.clone();
+                add_generics(&mut g, &s.generics);
+                let fields = s
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let name = f
+                            .ident
+                            .as_ref()
+                            .map_or_else(|| i.to_string(), |id| id.to_string());
+                        (name, ty_sym(&f.ty, &g, 0))
+                    })
+                    .collect();
+                let stateful = signals::is_stateful_struct(s);
+                self.ty(scope, s.ident.to_string(), fields, stateful, None);
+            }
+            Item::Enum(e) => self.ty(scope, e.ident.to_string(), Vec::new(), false, None),
+            Item::Union(u) => self.ty(scope, u.ident.to_string(), Vec::new(), false, None),
+            Item::Type(t) => {
+                let alias = ty_sym(&t.ty, gens, 0);
+                self.ty(scope, t.ident.to_string(), Vec::new(), false, Some(alias));
+            }
+            Item::Trait(t) => {
+                if is_test(&t.attrs) {
+                    return;
+                }
+                let idx = self.out.traits.len() as u32;
+                self.out.traits.push(LTrait {
+                    name: t.ident.to_string(),
+                    scope,
+                });
+                self.def(scope, t.ident.to_string(), Def::Trait(idx));
+                let mut g = gens.clone();
+                add_generics(&mut g, &t.generics);
+                for ti in &t.items {
+                    if let syn::TraitItem::Fn(f) = ti {
+                        if let Some(body) = &f.default {
+                            let name = f.sig.ident.to_string();
+                            self.function(
+                                &name,
+                                &f.attrs,
+                                &f.sig,
+                                body,
+                                scope,
+                                Owner::Trait(idx),
+                                &g,
+                                dir,
+                            );
+                        }
+                    }
+                }
+            }
+            Item::Impl(i) => {
+                if is_test(&i.attrs) {
+                    return;
+                }
+                let mut g = gens.clone();
+                add_generics(&mut g, &i.generics);
+                let self_name = match &*i.self_ty {
+                    syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                    _ => None,
+                }
+                .unwrap_or_else(|| "impl".to_string());
+                let idx = self.out.impls.len() as u32;
+                self.out.impls.push(LImpl {
+                    scope,
+                    self_ty: ty_sym(&i.self_ty, &g, 0),
+                    self_name,
+                    trait_path: i.trait_.as_ref().map(|(_, p, _)| path_segs(p)),
+                });
+                for ii in &i.items {
+                    if let syn::ImplItem::Fn(f) = ii {
+                        if is_test(&f.attrs) {
+                            continue;
+                        }
+                        let name = f.sig.ident.to_string();
+                        self.function(
+                            &name,
+                            &f.attrs,
+                            &f.sig,
+                            &f.block,
+                            scope,
+                            Owner::Impl(idx),
+                            &g,
+                            dir,
+                        );
+                    }
+                }
+            }
+            Item::Use(u) => {
+                if is_test(&u.attrs) {
+                    return;
+                }
+                let mut prefix = Vec::new();
+                if u.leading_colon.is_some() {
+                    prefix.push(String::new());
+                }
+                let uses = &mut self.out.scopes[scope as usize].uses;
+                use_tree(&u.tree, &mut prefix, uses, 0);
+            }
+            Item::ExternCrate(e) => {
+                let name = e
+                    .rename
+                    .as_ref()
+                    .map_or_else(|| e.ident.to_string(), |(_, r)| r.to_string());
+                let path: Segs = vec![String::new(), e.ident.to_string()].into_boxed_slice();
+                self.out.scopes[scope as usize].uses.push(Use {
+                    name,
+                    path,
+                    glob: false,
+                });
+            }
+            Item::Static(s) => {
+                let stateful = signals::is_stateful_static(s);
+                self.def(scope, s.ident.to_string(), Def::Static(stateful));
+            }
+            Item::Macro(m) if m.ident.is_none() => {
+                for name in signals::stateful_macro_statics(m) {
+                    self.def(scope, name, Def::Static(true));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn ty(
+        &mut self,
+        scope: u32,
+        name: String,
+        fields: Vec<(String, Sym)>,
+        stateful: bool,
+        alias: Option<Sym>,
+    ) {
+        let idx = self.out.types.len() as u32;
+        self.out.types.push(LType {
+            name: name.clone(),
+            scope,
+            fields,
+            stateful,
+            alias,
+        });
+        self.def(scope, name, Def::Type(idx));
+    }
+
+    fn module(&mut self, m: &syn::ItemMod, scope: u32, dir: &Path, inline: bool, gens: &Gen) {
+        if is_test(&m.attrs) {
+            return;
+        }
+        let name = m.ident.to_string();
+        let parent_path = &self.out.scopes[scope as usize].path;
+        let mod_path = format!("{parent_path}::{name}");
+        let attr = path_attr(&m.attrs);
+        match &m.content {
+            Some((_, items)) => {
+                let idx = self.out.scopes.len() as u32;
+                self.out.scopes.push(LScope {
+                    parent: Some(scope),
+                    path: mod_path,
+                    ..LScope::default()
+                });
+                self.def(scope, name.clone(), Def::Mod(idx));
+                let child_dir = match attr {
+                    Some(p) => dir.join(p),
+                    None => dir.join(&name),
+                };
+                self.items(items, idx, &child_dir, true, None, gens);
+            }
+            None => {
+                let (candidates, owns_dir) = match attr {
+                    Some(p) => {
+                        let base = if inline { dir } else { self.ctx.file_dir };
+                        (vec![base.join(p)], vec![true])
+                    }
+                    None => (
+                        vec![
+                            dir.join(format!("{name}.rs")),
+                            dir.join(&name).join("mod.rs"),
+                        ],
+                        vec![false, true],
+                    ),
+                };
+                let line = line_of(m.ident.span());
+                self.out.children.push(ChildMod {
+                    mod_path: mod_path.clone(),
+                    candidates,
+                    owns_dir,
+                    line,
+                });
+                self.def(scope, name, Def::ExtMod(mod_path));
+            }
+        }
+    }
+
+    /// Records one function with a body; returns its index.
+    #[allow(clippy::too_many_arguments)]
+    fn function(
+        &mut self,
+        name: &str,
+        attrs: &[Attribute],
+        sig: &syn::Signature,
+        body: &syn::Block,
+        scope: u32,
+        owner: Owner,
+        gens: &Gen,
+        dir: &Path,
+    ) -> u32 {
+        let mut g = gens.clone();
+        add_generics(&mut g, &sig.generics);
+        let sig_info = signals::scan_fn(name, attrs, sig, body);
+        let ret = match &sig.output {
+            syn::ReturnType::Type(_, ty) => ty_sym(ty, &g, 0),
+            syn::ReturnType::Default => Sym::Unknown,
+        };
+        let idx = self.out.fns.len() as u32;
+        let mut v = BodyVisitor::new(&g);
+        let mut has_self = false;
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(_) => has_self = true,
+                syn::FnArg::Typed(t) => {
+                    let s = ty_sym(&t.ty, &g, 0);
+                    v.bind(&t.pat, s);
+                }
+            }
+        }
+        v.block(body);
+        let line = line_of(sig.ident.span());
+        if v.overflow {
+            let column = sig.ident.span().start().column + 1;
+            self.diag(
+                line,
+                column,
+                format!(
+                    "`{name}` nests deeper than {MAX_DEPTH} levels: the deeper code is not analyzed"
+                ),
+            );
+        }
+        let routes = sig_info
+            .routes
+            .iter()
+            .map(|(k, p)| (k.clone(), path_segs(p)))
+            .collect();
+        self.out.fns.push(LFn {
+            name: name.to_string(),
+            scope,
+            owner,
+            line,
+            has_self,
+            ret,
+            calls: std::mem::take(&mut v.calls),
+            entry: sig_info.entry,
+            resources: sig_info.resources,
+            hints: sig_info.hints,
+            routes,
+            uses_state: sig_info.uses_state,
+        });
+        let nested = std::mem::take(&mut v.items);
+        drop(v);
+        if !nested.is_empty() {
+            let fscope = self.out.scopes.len() as u32;
+            let path = self.out.scopes[scope as usize].path.clone();
+            self.out.scopes.push(LScope {
+                is_fn: true,
+                parent: Some(scope),
+                path,
+                ..LScope::default()
+            });
+            self.out.fns[idx as usize].scope = fscope;
+            self.items(&nested, fscope, dir, true, Some(idx), &g);
+        }
+        idx
+    }
+}

@@ -1,0 +1,81 @@
+//! Calls inside macro invocations: a macro's tokens are split at top-level `,` `;` `=` and `=>`
+//! and each piece that parses as an expression is analyzed like code (`format!`, `vec!`,
+//! `assert_eq!`, `tokio::join!`, `select!` arms…). Pieces that do not parse are searched for
+//! bracketed groups that do; anything else is skipped silently.
+
+use proc_macro2::{Spacing, TokenStream, TokenTree};
+use syn::Expr;
+
+/// Deepest group nesting searched inside one macro.
+const MAX_GROUP_DEPTH: u32 = 16;
+
+/// The expressions found in a macro invocation's tokens, in order.
+pub(crate) fn macro_exprs(mac: &syn::Macro) -> Vec<Expr> {
+    let mut out = Vec::new();
+    if mac.tokens.is_empty() {
+        return out;
+    }
+    split(mac.tokens.clone(), 0, &mut out);
+    out
+}
+
+fn split(ts: TokenStream, depth: u32, out: &mut Vec<Expr>) {
+    if depth > MAX_GROUP_DEPTH {
+        return;
+    }
+    let mut chunk: Vec<TokenTree> = Vec::new();
+    let mut prev_joint = false;
+    let mut iter = ts.into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        let mut sep = false;
+        if let TokenTree::Punct(p) = &tt {
+            let c = p.as_char();
+            sep = match c {
+                ',' | ';' => true,
+                '=' if !prev_joint => match p.spacing() {
+                    Spacing::Alone => true,
+                    Spacing::Joint => {
+                        let arrow =
+                            matches!(iter.peek(), Some(TokenTree::Punct(q)) if q.as_char() == '>');
+                        if arrow {
+                            iter.next();
+                        }
+                        arrow
+                    }
+                },
+                _ => false,
+            };
+            prev_joint = p.spacing() == Spacing::Joint && !sep;
+        } else {
+            prev_joint = false;
+        }
+        if sep {
+            flush(&mut chunk, depth, out);
+        } else {
+            chunk.push(tt);
+        }
+    }
+    flush(&mut chunk, depth, out);
+}
+
+fn flush(chunk: &mut Vec<TokenTree>, depth: u32, out: &mut Vec<Expr>) {
+    if chunk.is_empty() {
+        return;
+    }
+    // A lone literal (the format string) holds no call.
+    if chunk.len() == 1 && matches!(chunk[0], TokenTree::Literal(_)) {
+        chunk.clear();
+        return;
+    }
+    let ts: TokenStream = chunk.drain(..).collect();
+    match syn::parse2::<Expr>(ts.clone()) {
+        Ok(e) => out.push(e),
+        Err(_) => {
+            for tt in ts {
+                if let TokenTree::Group(g) = tt {
+                    split(g.stream(), depth + 1, out);
+                }
+            }
+        }
+    }
+}

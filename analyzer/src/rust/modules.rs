@@ -1,0 +1,263 @@
+//! Builds each crate's module tree while parsing: a crate root is parsed first, and every
+//! `mod x;` it declares spawns the parse of the file rustc would load for it (`x.rs`, `x/mod.rs`
+//! or the `#[path]` target). Files are parsed in parallel on the caller's rayon pool; a file syn
+//! cannot parse becomes a diagnostic and the rest goes on.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::Diagnostic;
+use super::ir::FileOut;
+use super::items::{FileCtx, extract};
+use super::workspace::CrateRoot;
+
+/// Deepest module nesting followed (guards against `#[path]` cycles).
+const MAX_MODULE_DEPTH: u32 = 64;
+
+/// One parsed file.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    /// Index of its crate in the crate list.
+    pub crate_idx: usize,
+    /// Its module path.
+    pub mod_path: String,
+    /// The file, relative to the root.
+    pub rel: String,
+    /// What it contains.
+    pub out: FileOut,
+}
+
+/// Every file reached from the crate roots, sorted by crate, module path and file.
+#[derive(Debug, Default)]
+pub(crate) struct ParseResult {
+    /// Parsed files.
+    pub files: Vec<Parsed>,
+    /// Files that could not be read or parsed, missing module files.
+    pub diags: Vec<Diagnostic>,
+    /// Files syn could not parse (or read).
+    pub skipped: usize,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+struct Job {
+    crate_idx: usize,
+    mod_path: String,
+    file: PathBuf,
+    mod_dir: PathBuf,
+    depth: u32,
+}
+
+struct Shared<'a> {
+    root: &'a Path,
+    progress: &'a (dyn Fn(u64, u64) + Sync),
+    total: u64,
+    done: AtomicU64,
+    bytes: AtomicU64,
+    files: Mutex<Vec<Parsed>>,
+    diags: Mutex<Vec<Diagnostic>>,
+    skipped: AtomicU64,
+    seen: Mutex<HashSet<(usize, String, PathBuf)>>,
+}
+
+/// The file's path relative to `root`, with `/` separators.
+pub(crate) fn relative(root: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    let rel = if rel.as_os_str().is_empty() {
+        file.file_name().map(Path::new).unwrap_or(file)
+    } else {
+        rel
+    };
+    rel.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Parses every crate's module tree. Must run inside the analysis' rayon pool.
+///
+/// # Complexity
+/// O(total source size) work, spread over the pool's threads.
+pub(crate) fn parse_all(
+    root: &Path,
+    crates: &[CrateRoot],
+    total: u64,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> ParseResult {
+    let shared = Shared {
+        root,
+        progress,
+        total,
+        done: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+        files: Mutex::new(Vec::new()),
+        diags: Mutex::new(Vec::new()),
+        skipped: AtomicU64::new(0),
+        seen: Mutex::new(HashSet::new()),
+    };
+    rayon::scope(|s| {
+        for (crate_idx, c) in crates.iter().enumerate() {
+            let mod_dir = c.file.parent().map(Path::to_path_buf).unwrap_or_default();
+            let job = Job {
+                crate_idx,
+                mod_path: c.name.clone(),
+                file: c.file.clone(),
+                mod_dir,
+                depth: 0,
+            };
+            let shared = &shared;
+            s.spawn(move |s| run(s, shared, job));
+        }
+    });
+    let mut files = shared.files.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.sort_by(|a, b| {
+        (a.crate_idx, &a.mod_path, &a.rel).cmp(&(b.crate_idx, &b.mod_path, &b.rel))
+    });
+    let mut diags = shared.diags.into_inner().unwrap_or_else(|e| e.into_inner());
+    diags.sort();
+    ParseResult {
+        files,
+        diags,
+        skipped: shared.skipped.into_inner() as usize,
+        bytes: shared.bytes.into_inner(),
+    }
+}
+
+fn push<T>(m: &Mutex<Vec<T>>, v: T) {
+    m.lock().unwrap_or_else(|e| e.into_inner()).push(v);
+}
+
+fn run<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: Job) {
+    let rel = relative(sh.root, &job.file);
+    match std::fs::read_to_string(&job.file) {
+        Err(e) => {
+            sh.skipped.fetch_add(1, Ordering::Relaxed);
+            push(
+                &sh.diags,
+                Diagnostic {
+                    file: rel,
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read the file: {e}"),
+                },
+            );
+        }
+        Ok(text) => {
+            sh.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
+            match syn::parse_file(&text) {
+                Err(e) => {
+                    sh.skipped.fetch_add(1, Ordering::Relaxed);
+                    let at = e.span().start();
+                    let message = format!("syn cannot parse this file ({e}): it is skipped");
+                    push(
+                        &sh.diags,
+                        Diagnostic {
+                            file: rel,
+                            line: at.line,
+                            column: at.column + 1,
+                            message,
+                        },
+                    );
+                }
+                Ok(ast) => {
+                    let file_dir = job.file.parent().unwrap_or(Path::new(""));
+                    let ctx = FileCtx {
+                        rel: &rel,
+                        file_dir,
+                        mod_dir: job.mod_dir.clone(),
+                        mod_path: job.mod_path.clone(),
+                    };
+                    let out = extract(&ast, &ctx);
+                    drop(ast);
+                    children(s, sh, &job, &rel, &out);
+                    push(
+                        &sh.files,
+                        Parsed {
+                            crate_idx: job.crate_idx,
+                            mod_path: job.mod_path,
+                            rel,
+                            out,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    let done = sh.done.fetch_add(1, Ordering::Relaxed) + 1;
+    (sh.progress)(done, sh.total.max(done));
+}
+
+/// Spawns the parse of each `mod x;` file of `out`, or records a diagnostic when none exists.
+fn children<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: &Job, rel: &str, out: &FileOut) {
+    for child in &out.children {
+        let found = child
+            .candidates
+            .iter()
+            .zip(&child.owns_dir)
+            .find(|(p, _)| p.is_file());
+        let Some((file, &owns_dir)) = found else {
+            let looked: Vec<String> = child
+                .candidates
+                .iter()
+                .map(|p| relative(sh.root, p))
+                .collect();
+            let name = child.mod_path.rsplit("::").next().unwrap_or_default();
+            let message = format!(
+                "module `{name}` has no file (looked for {}): create it or remove the `mod` declaration",
+                looked.join(" and ")
+            );
+            push(
+                &sh.diags,
+                Diagnostic {
+                    file: rel.to_string(),
+                    line: child.line,
+                    column: 0,
+                    message,
+                },
+            );
+            continue;
+        };
+        if job.depth + 1 >= MAX_MODULE_DEPTH {
+            let message = format!(
+                "module `{}` nests deeper than {MAX_MODULE_DEPTH} levels: not followed",
+                child.mod_path
+            );
+            push(
+                &sh.diags,
+                Diagnostic {
+                    file: rel.to_string(),
+                    line: child.line,
+                    column: 0,
+                    message,
+                },
+            );
+            continue;
+        }
+        let key = (job.crate_idx, child.mod_path.clone(), file.clone());
+        if !sh
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key)
+        {
+            continue;
+        }
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mod_dir = if owns_dir {
+            dir
+        } else {
+            dir.join(file.file_stem().unwrap_or_default())
+        };
+        let next = Job {
+            crate_idx: job.crate_idx,
+            mod_path: child.mod_path.clone(),
+            file: file.clone(),
+            mod_dir,
+            depth: job.depth + 1,
+        };
+        s.spawn(move |s| run(s, sh, next));
+    }
+}

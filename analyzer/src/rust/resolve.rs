@@ -1,0 +1,359 @@
+//! Path resolution: a path as written (`foo`, `a::b::c`, `crate::x`, `self::`, `super::`, `Self::`,
+//! another workspace crate's name) is followed through definitions, `use` imports (renames,
+//! groups, globs, re-exports across modules) to a definition, an associated item of a type or
+//! trait, or something outside the workspace.
+//!
+//! Each query carries a visited set and a hop budget, so import cycles and glob webs end.
+
+use super::index::Index;
+use super::ir::{Def, Ns, Sym};
+
+/// Most lookups one query may make.
+const BUDGET: u32 = 256;
+
+/// What a resolved type is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RTy {
+    /// Not known.
+    Unknown,
+    /// Outside the workspace (std, a dependency, a primitive).
+    External,
+    /// A workspace type.
+    Type(u32),
+    /// Some type bounded by these workspace traits (a generic, `dyn Trait`, a trait's `Self`).
+    Traits(Vec<u32>),
+}
+
+/// What a path names.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Res<'a> {
+    /// A definition.
+    Def(Def),
+    /// An associated item of a workspace type (`Type::name`).
+    Assoc(u32, &'a str),
+    /// An item of a workspace trait (`Trait::name`).
+    TraitItem(u32, &'a str),
+    /// Something outside the workspace.
+    External,
+    /// Nothing found.
+    NotFound,
+}
+
+/// Outside names usable without import: the std prelude's types, traits, variants and functions.
+fn in_prelude(name: &str) -> bool {
+    matches!(
+        name,
+        "Vec"
+            | "String"
+            | "Box"
+            | "Option"
+            | "Some"
+            | "None"
+            | "Result"
+            | "Ok"
+            | "Err"
+            | "Default"
+            | "Iterator"
+            | "IntoIterator"
+            | "ToString"
+            | "ToOwned"
+            | "From"
+            | "Into"
+            | "TryFrom"
+            | "TryInto"
+            | "Clone"
+            | "Copy"
+            | "Drop"
+            | "Fn"
+            | "FnMut"
+            | "FnOnce"
+            | "Send"
+            | "Sync"
+            | "Sized"
+            | "PartialEq"
+            | "Eq"
+            | "PartialOrd"
+            | "Ord"
+            | "AsRef"
+            | "AsMut"
+            | "Extend"
+            | "FromIterator"
+            | "DoubleEndedIterator"
+            | "ExactSizeIterator"
+            | "drop"
+            | "Unpin"
+            | "str"
+            | "char"
+            | "bool"
+            | "u8"
+            | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "i8"
+            | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "f32"
+            | "f64"
+    )
+}
+
+struct Query<'a> {
+    visited: Vec<(u32, &'a str)>,
+    budget: u32,
+}
+
+enum Found {
+    Def(Def),
+    External,
+    Missing,
+}
+
+impl Index {
+    /// Resolves `segs` as written in `scope`; `self_ty` is what `Self` means there.
+    pub(crate) fn resolve<'a>(
+        &'a self,
+        scope: u32,
+        segs: &'a [String],
+        ns: Ns,
+        self_ty: &RTy,
+    ) -> Res<'a> {
+        let mut q = Query {
+            visited: Vec::new(),
+            budget: BUDGET,
+        };
+        self.resolve_q(scope, segs, ns, self_ty, &mut q)
+    }
+
+    fn resolve_q<'a>(
+        &'a self,
+        scope: u32,
+        segs: &'a [String],
+        ns: Ns,
+        self_ty: &RTy,
+        q: &mut Query<'a>,
+    ) -> Res<'a> {
+        let Some(first) = segs.first() else {
+            return Res::NotFound;
+        };
+        let mut start = 1;
+        let mut cur = match first.as_str() {
+            "" => {
+                start = 2;
+                match segs.get(1).and_then(|n| self.crate_named(n)) {
+                    Some(root) => Def::Mod(root),
+                    None => return Res::External,
+                }
+            }
+            "crate" => match self.crate_root(scope) {
+                Some(r) => Def::Mod(r),
+                None => return Res::NotFound,
+            },
+            "self" => Def::Mod(self.scopes[scope as usize].module),
+            "super" => match self.parent_module(self.scopes[scope as usize].module) {
+                Some(p) => Def::Mod(p),
+                None => return Res::NotFound,
+            },
+            "Self" => match self_ty {
+                RTy::Type(t) => Def::Type(*t),
+                RTy::Traits(ts) if ts.len() == 1 => Def::Trait(ts[0]),
+                RTy::External => return Res::External,
+                _ => return Res::NotFound,
+            },
+            name => {
+                let single = segs.len() == 1;
+                match self.lookup(scope, name, if single { ns } else { Ns::Type }, q) {
+                    Found::Def(d) => d,
+                    Found::External => return Res::External,
+                    Found::Missing => {
+                        if let Some(root) =
+                            self.crate_named(name).filter(|_| !single || ns == Ns::Type)
+                        {
+                            Def::Mod(root)
+                        } else if in_prelude(name) {
+                            return Res::External;
+                        } else if let Some(Found::Def(d)) = self
+                            .crate_root(scope)
+                            .map(|r| self.lookup(r, name, if single { ns } else { Ns::Type }, q))
+                        {
+                            // 2015-edition paths: relative to the crate root.
+                            d
+                        } else if !single && name.starts_with(|c: char| c.is_lowercase()) {
+                            // An outside crate (`tokio::spawn`) or a primitive (`u64::from`).
+                            return Res::External;
+                        } else {
+                            return Res::NotFound;
+                        }
+                    }
+                }
+            }
+        };
+        let n = segs.len();
+        for (i, seg) in segs.iter().enumerate().skip(start) {
+            let last = i + 1 == n;
+            cur = match cur {
+                Def::Mod(m) => match seg.as_str() {
+                    "super" => match self.parent_module(m) {
+                        Some(p) => Def::Mod(p),
+                        None => return Res::NotFound,
+                    },
+                    "self" => Def::Mod(m),
+                    _ => match self.lookup(m, seg, if last { ns } else { Ns::Type }, q) {
+                        Found::Def(d) => d,
+                        Found::External => return Res::External,
+                        Found::Missing => return Res::NotFound,
+                    },
+                },
+                Def::Type(t) if last => return Res::Assoc(self.canon_q(t, q), seg),
+                Def::Trait(t) if last => return Res::TraitItem(t, seg),
+                _ => return Res::NotFound,
+            };
+        }
+        Res::Def(cur)
+    }
+
+    /// Looks `name` up in a scope: its definitions, its imports, its globs, then (for a function
+    /// body) the enclosing scopes.
+    fn lookup<'a>(&'a self, scope: u32, name: &'a str, ns: Ns, q: &mut Query<'a>) -> Found {
+        let mut s = scope;
+        let mut external = false;
+        loop {
+            if q.budget == 0 {
+                return Found::Missing;
+            }
+            q.budget -= 1;
+            let sc = &self.scopes[s as usize];
+            if let Some(d) = sc.ns(ns).get(name) {
+                return Found::Def(d.clone());
+            }
+            let key = (s, name);
+            if (sc.imports.contains_key(name) || !sc.globs.is_empty()) && !q.visited.contains(&key)
+            {
+                // The visited stack holds the lookups in progress: a cycle of imports ends here.
+                q.visited.push(key);
+                let found = self.imported(s, name, ns, q);
+                q.visited.pop();
+                match found {
+                    Found::Missing => {}
+                    Found::External => external = true,
+                    d => return d,
+                }
+            }
+            match sc.parent {
+                Some(p) if sc.is_fn => s = p,
+                _ => break,
+            }
+        }
+        if external {
+            Found::External
+        } else {
+            Found::Missing
+        }
+    }
+
+    /// Looks `name` up through the imports of scope `s`: its `use` binding, then its globs.
+    fn imported<'a>(&'a self, s: u32, name: &'a str, ns: Ns, q: &mut Query<'a>) -> Found {
+        let sc = &self.scopes[s as usize];
+        if let Some(path) = sc.imports.get(name) {
+            match self.resolve_q(s, path, ns, &RTy::Unknown, q) {
+                Res::Def(d) => return Found::Def(d),
+                Res::External => return Found::External,
+                _ => {}
+            }
+        }
+        let mut external = false;
+        for g in &sc.globs {
+            match self.resolve_q(s, g, Ns::Type, &RTy::Unknown, q) {
+                Res::Def(Def::Mod(m)) => match self.lookup(m, name, ns, q) {
+                    Found::Def(d) => return Found::Def(d),
+                    Found::External => external = true,
+                    Found::Missing => {}
+                },
+                Res::External => external = true,
+                _ => {}
+            }
+        }
+        if external {
+            Found::External
+        } else {
+            Found::Missing
+        }
+    }
+
+    /// The type an alias stands for (the type itself when it is not an alias).
+    pub(crate) fn canon(&self, t: u32) -> u32 {
+        let mut q = Query {
+            visited: Vec::new(),
+            budget: BUDGET,
+        };
+        self.canon_q(t, &mut q)
+    }
+
+    fn canon_q<'a>(&'a self, mut t: u32, q: &mut Query<'a>) -> u32 {
+        for _ in 0..8 {
+            let ty = &self.types[t as usize];
+            let Some(Sym::Path(segs)) = &ty.alias else {
+                break;
+            };
+            match self.resolve_q(ty.scope, segs, Ns::Type, &RTy::Unknown, q) {
+                Res::Def(Def::Type(next)) if next != t => t = next,
+                _ => break,
+            }
+        }
+        t
+    }
+
+    /// Evaluates a symbolic type in `scope`, with `Self` meaning `self_ty` and `Ret(k)` the
+    /// result types of the function's earlier call sites.
+    pub(crate) fn eval(&self, sym: &Sym, scope: u32, self_ty: &RTy, rets: &[RTy]) -> RTy {
+        self.eval_d(sym, scope, self_ty, rets, 0)
+    }
+
+    fn eval_d(&self, sym: &Sym, scope: u32, self_ty: &RTy, rets: &[RTy], depth: u32) -> RTy {
+        if depth > 16 {
+            return RTy::Unknown;
+        }
+        match sym {
+            Sym::Unknown => RTy::Unknown,
+            Sym::SelfTy => self_ty.clone(),
+            Sym::Ret(k) => rets.get(*k as usize).cloned().unwrap_or(RTy::Unknown),
+            Sym::Path(segs) => match self.resolve(scope, segs, Ns::Type, self_ty) {
+                Res::Def(Def::Type(t)) => RTy::Type(self.canon(t)),
+                Res::Def(Def::Trait(t)) => RTy::Traits(vec![t]),
+                Res::External => RTy::External,
+                _ => RTy::Unknown,
+            },
+            Sym::Field(base, name) => match self.eval_d(base, scope, self_ty, rets, depth + 1) {
+                RTy::Type(t) => {
+                    let ty = &self.types[t as usize];
+                    match ty.fields.iter().find(|(n, _)| n == name) {
+                        Some((_, fs)) => self.eval_d(fs, ty.scope, &RTy::Type(t), &[], depth + 1),
+                        None => RTy::Unknown,
+                    }
+                }
+                RTy::External => RTy::External,
+                _ => RTy::Unknown,
+            },
+            Sym::Bounds(paths) => {
+                let mut traits: Vec<u32> = paths
+                    .iter()
+                    .filter_map(|p| match self.resolve(scope, p, Ns::Type, self_ty) {
+                        Res::Def(Def::Trait(t)) => Some(t),
+                        _ => None,
+                    })
+                    .collect();
+                traits.sort_unstable();
+                traits.dedup();
+                if traits.is_empty() {
+                    RTy::Unknown
+                } else {
+                    RTy::Traits(traits)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! The body walk: one [`syn::visit::Visit`] pass over a function's signature types and body
+//! (closures, async blocks and expression-like macro arguments included) that collects entry
+//! clues, handler registrations, data resources, duration hints and state use.
+
+use std::collections::{BTreeSet, HashMap};
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::visit::{self, Visit};
+use syn::{Expr, Path, Token, Type};
+
+use super::exprs::{
+    MAX_MACRO_NESTING, is_screaming, literal_text, names_match, scan_macro_tokens, segments, strip,
+    token_str,
+};
+use super::sql::{looks_like_sql, sql_tables};
+use super::state::{idents_of, is_stateful_static, stateful_macro_statics};
+use super::vocab::{CONSUMER_WORDS, SQL_FUNCTIONS, STREAM_WORDS};
+
+/// Deepest syntax nesting descended into; anything below is ignored.
+const MAX_DEPTH: usize = 256;
+/// What one enclosing loop's body has shown so far.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct LoopFacts {
+    /// An `.await` or a blocking I/O call repeats.
+    pub(super) io: bool,
+    /// `interval.tick().await` repeats: a scheduled job.
+    pub(super) tick: bool,
+    /// A message consumer is polled: a queue consumer.
+    pub(super) consume: bool,
+    /// `.next().await`/`.recv().await` on something that may be a subscription.
+    pub(super) stream_next: bool,
+}
+
+/// The facts of one function, ready for [`super::scan_fn`] to label.
+#[derive(Debug, Default)]
+pub(super) struct Facts {
+    /// Upgrades to or serves a websocket.
+    pub websocket: bool,
+    /// Takes a serverless event (`LambdaEvent<…>`).
+    pub event: bool,
+    /// Consumes messages in a loop.
+    pub queue: bool,
+    /// Ticks an interval in a loop.
+    pub schedule: bool,
+    /// Touches shared mutable state.
+    pub uses_state: bool,
+    /// Sorted, unique resources.
+    pub resources: Vec<String>,
+    /// Sorted, unique hints.
+    pub hints: Vec<String>,
+    /// Handler registrations in source order, without repeats.
+    pub routes: Vec<(String, Path)>,
+}
+
+/// The visitor. Implements [`Visit`] for every lifetime, so expressions parsed from macro tokens
+/// on the fly can be walked too.
+#[derive(Debug, Default)]
+pub(super) struct Scanner {
+    /// Current nesting depth.
+    pub(super) depth: usize,
+    /// Enclosing loops, innermost last.
+    pub(super) loops: Vec<LoopFacts>,
+    /// Enclosing `unsafe` blocks.
+    pub(super) unsafe_depth: usize,
+    /// The next call visited is the operand of an `.await`.
+    pub(super) next_call_awaited: bool,
+    pub(super) resources: BTreeSet<String>,
+    pub(super) hints: BTreeSet<&'static str>,
+    pub(super) routes: Vec<(String, Path)>,
+    pub(super) uses_state: bool,
+    pub(super) websocket: bool,
+    pub(super) event: bool,
+    pub(super) queue: bool,
+    pub(super) schedule: bool,
+    /// A subscription or consumer was created (`subscribe`, `basic_consume`).
+    pub(super) subscribed: bool,
+    /// A loop awaited `.next()`/`.recv()` on something not obviously a consumer.
+    pub(super) stream_loop: bool,
+    /// Redis is in use (paths, types, receivers).
+    pub(super) redis: bool,
+    /// Key prefixes seen in string literals of key-value calls (`"session:{}"` → `session`).
+    pub(super) cache_keys: BTreeSet<String>,
+    /// Local names bound to SQL text (`let sql = "SELECT …";`).
+    pub(super) sql_vars: HashMap<String, String>,
+}
+
+impl Scanner {
+    /// Enters one nesting level; false when too deep to descend.
+    pub(super) fn enter(&mut self) -> bool {
+        self.depth += 1;
+        self.depth <= MAX_DEPTH
+    }
+
+    /// Records that the innermost loop repeats I/O.
+    pub(super) fn mark_io(&mut self) {
+        if let Some(top) = self.loops.last_mut() {
+            top.io = true;
+        }
+    }
+
+    /// Records a handler registration.
+    pub(super) fn route(&mut self, kind: &str, path: &Path) {
+        if !self.routes.iter().any(|(k, p)| k == kind && p == path) {
+            self.routes.push((kind.to_owned(), path.clone()));
+        }
+    }
+
+    /// The registrations in source order (a method chain is walked outermost call first).
+    fn sorted_routes(mut routes: Vec<(String, Path)>) -> Vec<(String, Path)> {
+        routes.sort_by_cached_key(|(_, path)| {
+            let start = path.segments.first().map(|s| s.ident.span().start());
+            start.map(|lc| (lc.line, lc.column))
+        });
+        routes
+    }
+
+    /// Records the tables of SQL text.
+    pub(super) fn sql(&mut self, text: &str) {
+        if looks_like_sql(text) {
+            let mut tables = Vec::new();
+            sql_tables(text, &mut tables);
+            self.resources
+                .extend(tables.into_iter().map(|t| format!("db:{t}")));
+        }
+    }
+
+    /// The SQL text an argument visibly holds: a literal, a `format!` template, or a local
+    /// bound to one earlier.
+    pub(super) fn sql_arg(&mut self, expr: &Expr) {
+        let text = match strip(expr) {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|id| self.sql_vars.get(&id.to_string()).cloned()),
+            other => literal_text(other),
+        };
+        if let Some(text) = text {
+            self.sql(&text);
+        }
+    }
+
+    /// Remembers a local or const bound to SQL text.
+    fn bind_sql(&mut self, name: String, expr: &Expr) {
+        if let Some(text) = literal_text(expr) {
+            if looks_like_sql(&text) {
+                self.sql_vars.insert(name, text);
+            }
+        }
+    }
+
+    /// Signals of the type of a parameter: websocket upgrades and serverless events.
+    pub(super) fn param_type(&mut self, ty: &Type) {
+        for name in idents_of(ty.to_token_stream()) {
+            match name.as_str() {
+                "WebSocketUpgrade" | "WebSocket" | "WsUpgrade" => self.websocket = true,
+                "LambdaEvent" => self.event = true,
+                _ => {}
+            }
+        }
+    }
+
+    /// Token-level clues of a macro that does not parse as expressions (`tokio::select!`):
+    /// `.tick()`, `.recv()`, `.next()` inside a loop.
+    fn macro_token_clues(&mut self, tokens: &TokenStream) {
+        if self.loops.is_empty() {
+            return;
+        }
+        let mut names = Vec::new();
+        let mut stack = vec![tokens.clone().into_iter()];
+        let mut after_dot = false;
+        while let Some(top) = stack.last_mut() {
+            match top.next() {
+                Some(TokenTree::Punct(p)) => after_dot = p.as_char() == '.',
+                Some(TokenTree::Ident(id)) => {
+                    if after_dot {
+                        names.push(id.to_string());
+                    }
+                    after_dot = false;
+                }
+                Some(TokenTree::Group(g)) => {
+                    after_dot = false;
+                    if stack.len() < MAX_MACRO_NESTING {
+                        stack.push(g.stream().into_iter());
+                    }
+                }
+                Some(TokenTree::Literal(_)) => after_dot = false,
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+        if let Some(top) = self.loops.last_mut() {
+            for name in names {
+                match name.as_str() {
+                    "await" => top.io = true,
+                    "tick" => top.tick = true,
+                    "recv" | "next" => top.stream_next = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Closes the innermost loop, turning what its body showed into hints and entry clues.
+    fn pop_loop(&mut self) {
+        if let Some(facts) = self.loops.pop() {
+            if facts.io {
+                self.hints.insert("io-loop");
+            }
+            self.schedule |= facts.tick;
+            self.queue |= facts.consume;
+            self.stream_loop |= facts.stream_next;
+        }
+    }
+
+    /// The collected facts.
+    pub(super) fn finish(mut self) -> Facts {
+        if self.redis {
+            if self.cache_keys.is_empty() {
+                self.resources.insert("cache:redis".to_owned());
+            } else {
+                let keys = std::mem::take(&mut self.cache_keys);
+                self.resources
+                    .extend(keys.into_iter().map(|k| format!("cache:{k}")));
+            }
+        }
+        Facts {
+            websocket: self.websocket,
+            event: self.event,
+            queue: self.queue || (self.stream_loop && self.subscribed),
+            schedule: self.schedule,
+            uses_state: self.uses_state,
+            resources: self.resources.into_iter().collect(),
+            hints: self.hints.into_iter().map(str::to_owned).collect(),
+            routes: Scanner::sorted_routes(self.routes),
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Scanner {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if self.enter() {
+            visit::visit_expr(self, e);
+        }
+        self.depth -= 1;
+    }
+
+    fn visit_type(&mut self, t: &'ast Type) {
+        if self.enter() {
+            visit::visit_type(self, t);
+        }
+        self.depth -= 1;
+    }
+
+    fn visit_pat(&mut self, p: &'ast syn::Pat) {
+        if self.enter() {
+            visit::visit_pat(self, p);
+        }
+        self.depth -= 1;
+    }
+
+    fn visit_path(&mut self, p: &'ast Path) {
+        match p.segments.len() {
+            // Most paths are one identifier (locals, std types): compare without allocating.
+            1 => self.check_ident_path(p),
+            _ => self.check_segments(&segments(p)),
+        }
+        visit::visit_path(self, p);
+    }
+
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        // Nested functions, impls and modules are nodes of their own, scanned separately.
+        match item {
+            syn::Item::Static(s) => {
+                if is_stateful_static(s) {
+                    self.uses_state = true;
+                }
+                self.bind_sql(s.ident.to_string(), &s.expr);
+            }
+            syn::Item::Const(c) => self.bind_sql(c.ident.to_string(), &c.expr),
+            syn::Item::Macro(m) => {
+                if stateful_macro_statics(m).is_empty() {
+                    self.visit_macro(&m.mac);
+                } else {
+                    self.uses_state = true;
+                }
+            }
+            syn::Item::Use(u) => self.check_use(&u.tree),
+            _ => {}
+        }
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let (syn::Pat::Ident(id), Some(init)) = (&local.pat, &local.init) {
+            self.bind_sql(id.ident.to_string(), &init.expr);
+        }
+        if let (syn::Pat::Type(pt), Some(init)) = (&local.pat, &local.init) {
+            if let syn::Pat::Ident(id) = &*pt.pat {
+                self.bind_sql(id.ident.to_string(), &init.expr);
+            }
+        }
+        visit::visit_local(self, local);
+    }
+
+    fn visit_expr_path(&mut self, e: &'ast syn::ExprPath) {
+        if self.unsafe_depth > 0 && is_screaming(&e.path) {
+            self.uses_state = true;
+        }
+        visit::visit_expr_path(self, e);
+    }
+
+    fn visit_expr_unsafe(&mut self, e: &'ast syn::ExprUnsafe) {
+        self.unsafe_depth += 1;
+        visit::visit_expr_unsafe(self, e);
+        self.unsafe_depth -= 1;
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        let awaited = std::mem::take(&mut self.next_call_awaited);
+        if let Expr::Path(p) = &*c.func {
+            self.check_call(&p.path, c, awaited);
+        }
+        visit::visit_expr_call(self, c);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.next_call_awaited = false;
+        self.check_method(m);
+        visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        self.mark_io();
+        match strip(&a.base) {
+            Expr::MethodCall(m) if !self.loops.is_empty() => {
+                let consumer = names_match(&m.receiver, CONSUMER_WORDS, &[]);
+                let stream = names_match(&m.receiver, STREAM_WORDS, &["sub", "subs"]);
+                if let Some(top) = self.loops.last_mut() {
+                    match m.method.to_string().as_str() {
+                        "tick" => top.tick = true,
+                        "recv" | "recv_async" => top.consume = true,
+                        "next" | "try_next" | "next_message" | "receive" | "poll" => {
+                            if consumer || stream {
+                                top.consume = true;
+                            } else {
+                                top.stream_next = true;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Expr::Call(_) => self.next_call_awaited = true,
+            _ => {}
+        }
+        visit::visit_expr_await(self, a);
+        self.next_call_awaited = false;
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.loops.push(LoopFacts::default());
+        visit::visit_expr_loop(self, l);
+        self.pop_loop();
+    }
+
+    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+        self.loops.push(LoopFacts::default());
+        visit::visit_expr_while(self, w);
+        self.pop_loop();
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        // The iterator expression runs once; only the pattern and body repeat.
+        self.visit_expr(&f.expr);
+        let consume = names_match(&f.expr, CONSUMER_WORDS, &[]);
+        self.loops.push(LoopFacts {
+            consume,
+            ..LoopFacts::default()
+        });
+        self.visit_pat(&f.pat);
+        self.visit_block(&f.body);
+        self.pop_loop();
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if !self.enter() {
+            self.depth -= 1;
+            return;
+        }
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let mut parse = true;
+        match name.as_str() {
+            n if SQL_FUNCTIONS.contains(&n) => {
+                for token in mac.tokens.clone() {
+                    if let Some(text) = token_str(&token) {
+                        self.sql(&text);
+                    }
+                }
+            }
+            "routes" => {
+                parse = false;
+                let paths =
+                    Punctuated::<Path, Token![,]>::parse_terminated.parse2(mac.tokens.clone());
+                for path in paths.iter().flatten() {
+                    self.route("http", path);
+                }
+            }
+            "lazy_static" | "thread_local" => {
+                parse = false;
+                if mac
+                    .tokens
+                    .clone()
+                    .into_iter()
+                    .any(|t| matches!(&t, TokenTree::Ident(id) if id == "static"))
+                {
+                    self.uses_state = true;
+                }
+            }
+            "table"
+            | "joinable"
+            | "allow_tables_to_appear_in_same_query"
+            | "sql_function"
+            | "define_sql_function"
+            | "macro_rules" => parse = false,
+            _ => {}
+        }
+        let worth = scan_macro_tokens(&mac.tokens, 0)
+            .is_some_and(|t| t.interesting || self.unsafe_depth > 0);
+        if parse && worth {
+            match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
+                Ok(exprs) => {
+                    for e in &exprs {
+                        self.visit_expr(e);
+                    }
+                }
+                Err(_) => self.macro_token_clues(&mac.tokens),
+            }
+        }
+        self.depth -= 1;
+    }
+}

@@ -1,0 +1,194 @@
+//! State held outside a call: statics with interior mutability, `lazy_static!` and
+//! `thread_local!` declarations, and structs that hold connections, pools, caches or locks.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::{ItemMacro, ItemStatic, ItemStruct, Meta, StaticMutability};
+
+/// The identifiers of a token stream in order, groups flattened (an explicit stack, so hostile
+/// nesting cannot overflow the call stack).
+pub(super) fn idents_of(tokens: TokenStream) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![tokens.into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(TokenTree::Ident(ident)) => out.push(ident.to_string()),
+            Some(TokenTree::Group(group)) => stack.push(group.stream().into_iter()),
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    out
+}
+
+/// Type names that give a static interior mutability or lazily built shared state.
+const STATEFUL_STATIC_TYPES: &[&str] = &[
+    "Mutex",
+    "RwLock",
+    "OnceLock",
+    "OnceCell",
+    "LazyLock",
+    "LazyCell",
+    "Lazy",
+    "RefCell",
+    "Cell",
+    "UnsafeCell",
+    "DashMap",
+    "DashSet",
+    "ArcSwap",
+    "ArcSwapOption",
+    "Condvar",
+    "ThreadLocal",
+    "SyncOnceCell",
+    "SyncLazy",
+    "AtomicCell",
+    "SegQueue",
+    "ArrayQueue",
+    "Semaphore",
+];
+
+/// Whether a type name makes a static stateful.
+fn stateful_static_type(name: &str) -> bool {
+    STATEFUL_STATIC_TYPES.contains(&name)
+        || name.starts_with("Atomic")
+        || name.ends_with("Mutex")
+        || name.ends_with("Lock")
+        || name.ends_with("Cache")
+}
+
+/// Whether a `static` keeps mutable state: `static mut`, or a type that mentions a lock, an
+/// atomic, a lazily initialised cell, a concurrent map or a cache. `static NAME: &str` and
+/// plain numbers are not.
+pub(crate) fn is_stateful_static(item: &ItemStatic) -> bool {
+    matches!(item.mutability, StaticMutability::Mut(_))
+        || idents_of(item.ty.to_token_stream())
+            .iter()
+            .any(|name| stateful_static_type(name))
+}
+
+/// The names declared by a `lazy_static! { static ref X: T = …; }` or
+/// `thread_local! { static Y: T = …; }` invocation, in order (empty for any other macro).
+/// A token scan for `static [ref] NAME :` at the top level of the macro.
+pub(crate) fn stateful_macro_statics(mac: &ItemMacro) -> Vec<String> {
+    let is_decl = mac
+        .mac
+        .path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "lazy_static" || s.ident == "thread_local");
+    if !is_decl {
+        return Vec::new();
+    }
+    let tokens: Vec<TokenTree> = mac.mac.tokens.clone().into_iter().collect();
+    let mut names: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if matches!(&tokens[i], TokenTree::Ident(id) if id == "static") {
+            let mut j = i + 1;
+            if matches!(tokens.get(j), Some(TokenTree::Ident(id)) if id == "ref") {
+                j += 1;
+            }
+            if let (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(p))) =
+                (tokens.get(j), tokens.get(j + 1))
+            {
+                if p.as_char() == ':' {
+                    let name = name.to_string();
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+            }
+            i = j;
+        }
+        i += 1;
+    }
+    names
+}
+
+/// Field type names that always mean the struct holds shared state or a live connection.
+const STATEFUL_FIELD_TYPES: &[&str] = &[
+    "Mutex",
+    "RwLock",
+    "DashMap",
+    "DashSet",
+    "ArcSwap",
+    "RefCell",
+    "Cell",
+    "OnceLock",
+    "OnceCell",
+    "PgPool",
+    "MySqlPool",
+    "SqlitePool",
+    "AnyPool",
+    "LruCache",
+    "Condvar",
+    "Semaphore",
+];
+
+/// Field type names that are also common names of plain data (a shop's `Client`, a graph's
+/// `Connection`): they count unless the struct derives a data trait.
+const AMBIGUOUS_FIELD_TYPES: &[&str] = &["Client", "Connection", "Cache", "Pool"];
+
+/// Derives that mark a struct as plain data (a DTO or a database row).
+const DATA_DERIVES: &[&str] = &[
+    "Deserialize",
+    "FromRow",
+    "Queryable",
+    "Insertable",
+    "Selectable",
+    "AsChangeset",
+    "DeriveEntityModel",
+];
+
+/// Whether a field type name, preceded by `prev` in the type's tokens, is stateful: `Some(true)`
+/// certainly, `Some(false)` only when the struct is not plain data, `None` not at all.
+fn stateful_field_type(name: &str, prev: Option<&str>) -> Option<bool> {
+    // `crate::models::Client` is the analyzed project's own type, not a library's client.
+    let local = [
+        "crate", "self", "super", "models", "model", "domain", "entity", "entities",
+    ];
+    let qualifier = prev.filter(|p| p.starts_with(|c: char| c.is_ascii_lowercase()));
+    if STATEFUL_FIELD_TYPES.contains(&name)
+        || name.starts_with("Atomic")
+        || name.ends_with("Mutex")
+        || (name == "Sender" && matches!(prev, Some("broadcast" | "watch")))
+    {
+        return Some(true);
+    }
+    if AMBIGUOUS_FIELD_TYPES.contains(&name) {
+        // `reqwest::Client`, `r2d2::Pool` name their crate; a bare `Client` may be data.
+        return match qualifier {
+            Some(q) if local.contains(&q) => None,
+            Some(_) => Some(true),
+            None => Some(false),
+        };
+    }
+    let suffixed = ["Pool", "Client", "Connection", "Cache", "Lock"]
+        .iter()
+        .any(|s| name.len() > s.len() && name.ends_with(s));
+    suffixed.then_some(true)
+}
+
+/// Whether a struct holds state between calls: fields whose types mention a connection pool,
+/// a client or connection, a lock, an atomic, a concurrent map, a cache or a broadcast sender.
+/// A plain data struct (`String`, `u32`, `Vec<Item>`) is not.
+pub(crate) fn is_stateful_struct(item: &ItemStruct) -> bool {
+    let is_data = item.attrs.iter().any(|attr| match &attr.meta {
+        Meta::List(list) if attr.path().is_ident("derive") => idents_of(list.tokens.clone())
+            .iter()
+            .any(|d| DATA_DERIVES.contains(&d.as_str())),
+        _ => false,
+    });
+    item.fields.iter().any(|field| {
+        let names = idents_of(field.ty.to_token_stream());
+        names.iter().enumerate().any(|(i, name)| {
+            let prev = i.checked_sub(1).map(|p| names[p].as_str());
+            match stateful_field_type(name, prev) {
+                Some(certain) => certain || !is_data,
+                None => false,
+            }
+        })
+    })
+}

@@ -1,0 +1,222 @@
+//! Small readers of syn syntax shared by the item collector and the body visitor: path
+//! segments, written types as symbolic types, generic bounds, `use` trees and attributes.
+
+use syn::Attribute;
+
+use super::ir::{Segs, Sym, Use};
+
+/// Generic parameters in scope with the trait paths that bound them.
+pub(crate) type Gen = Vec<(String, Vec<Segs>)>;
+
+/// Wrappers seen through when inferring a receiver type: a method called on `Arc<Mutex<Repo>>`
+/// (after `.lock()`, `.unwrap()`, …) is a method of `Repo`.
+pub(crate) const WRAPPERS: &[&str] = &[
+    "Box",
+    "Arc",
+    "Rc",
+    "Option",
+    "Result",
+    "Mutex",
+    "RwLock",
+    "RefCell",
+    "Cell",
+    "Pin",
+    "Cow",
+    "MutexGuard",
+    "RwLockReadGuard",
+    "RwLockWriteGuard",
+    "Ref",
+    "RefMut",
+    "Weak",
+    "ManuallyDrop",
+];
+
+/// The segments of a path, generic arguments dropped; a leading `::` becomes an empty segment.
+pub(crate) fn path_segs(p: &syn::Path) -> Segs {
+    let lead = p.leading_colon.is_some();
+    let mut v = Vec::with_capacity(p.segments.len() + usize::from(lead));
+    if lead {
+        v.push(String::new());
+    }
+    v.extend(p.segments.iter().map(|s| s.ident.to_string()));
+    v.into_boxed_slice()
+}
+
+/// The symbolic type of a written type.
+pub(crate) fn ty_sym(ty: &syn::Type, gens: &Gen, depth: u32) -> Sym {
+    if depth > 32 {
+        return Sym::Unknown;
+    }
+    match ty {
+        syn::Type::Reference(r) => ty_sym(&r.elem, gens, depth + 1),
+        syn::Type::Paren(p) => ty_sym(&p.elem, gens, depth + 1),
+        syn::Type::Group(g) => ty_sym(&g.elem, gens, depth + 1),
+        syn::Type::Ptr(p) => ty_sym(&p.elem, gens, depth + 1),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return Sym::Unknown;
+            };
+            if WRAPPERS.iter().any(|w| last.ident == w) {
+                if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
+                    if let Some(inner) = a.args.iter().find_map(|a| match a {
+                        syn::GenericArgument::Type(t) => Some(t),
+                        _ => None,
+                    }) {
+                        return ty_sym(inner, gens, depth + 1);
+                    }
+                }
+            }
+            if p.path.segments.len() == 1 && p.path.leading_colon.is_none() {
+                if last.ident == "Self" {
+                    return Sym::SelfTy;
+                }
+                if let Some((_, bounds)) = gens.iter().rev().find(|(n, _)| last.ident == n) {
+                    return Sym::Bounds(bounds.clone().into_boxed_slice());
+                }
+            }
+            Sym::Path(path_segs(&p.path))
+        }
+        syn::Type::TraitObject(t) => bounds_sym(&t.bounds),
+        syn::Type::ImplTrait(t) => bounds_sym(&t.bounds),
+        _ => Sym::Unknown,
+    }
+}
+
+fn bounds_sym<'a>(bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>) -> Sym {
+    let v: Vec<Segs> = trait_bounds(bounds);
+    if v.is_empty() {
+        Sym::Unknown
+    } else {
+        Sym::Bounds(v.into_boxed_slice())
+    }
+}
+
+/// The trait paths among some bounds.
+pub(crate) fn trait_bounds<'a>(
+    bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>,
+) -> Vec<Segs> {
+    bounds
+        .into_iter()
+        .filter_map(|b| match b {
+            syn::TypeParamBound::Trait(t) => Some(path_segs(&t.path)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds the type parameters of `generics` (with inline and where-clause bounds) to `gens`.
+pub(crate) fn add_generics(gens: &mut Gen, generics: &syn::Generics) {
+    for p in generics.type_params() {
+        gens.push((p.ident.to_string(), trait_bounds(&p.bounds)));
+    }
+    if let Some(w) = &generics.where_clause {
+        for pred in &w.predicates {
+            if let syn::WherePredicate::Type(t) = pred {
+                if let syn::Type::Path(tp) = &t.bounded_ty {
+                    if let Some(id) = tp.path.get_ident() {
+                        if let Some(entry) = gens.iter_mut().rev().find(|(n, _)| id == n) {
+                            entry.1.extend(trait_bounds(&t.bounds));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether the attributes mark test-only code.
+pub(crate) fn is_test(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let p = a.path();
+        if p.segments
+            .last()
+            .is_some_and(|s| s.ident == "test" || s.ident == "bench")
+        {
+            return true;
+        }
+        p.is_ident("cfg") && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string() == "test")
+    })
+}
+
+/// The value of a `#[path = "…"]` attribute.
+pub(crate) fn path_attr(attrs: &[Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// Flattens a `use` tree into bindings.
+pub(crate) fn use_tree(
+    tree: &syn::UseTree,
+    prefix: &mut Vec<String>,
+    out: &mut Vec<Use>,
+    depth: u32,
+) {
+    if depth > 64 {
+        return;
+    }
+    let path_with = |prefix: &[String], last: Option<String>| -> Segs {
+        let mut v = prefix.to_vec();
+        v.extend(last);
+        v.into_boxed_slice()
+    };
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            use_tree(&p.tree, prefix, out, depth + 1);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) => {
+            let id = n.ident.to_string();
+            if id == "self" {
+                if let Some(last) = prefix.last() {
+                    out.push(Use {
+                        name: last.clone(),
+                        path: path_with(prefix, None),
+                        glob: false,
+                    });
+                }
+            } else {
+                out.push(Use {
+                    name: id.clone(),
+                    path: path_with(prefix, Some(id)),
+                    glob: false,
+                });
+            }
+        }
+        syn::UseTree::Rename(r) => {
+            let name = r.rename.to_string();
+            if name == "_" {
+                return;
+            }
+            let id = r.ident.to_string();
+            let path = if id == "self" {
+                path_with(prefix, None)
+            } else {
+                path_with(prefix, Some(id))
+            };
+            out.push(Use {
+                name,
+                path,
+                glob: false,
+            });
+        }
+        syn::UseTree::Glob(_) => out.push(Use {
+            name: String::new(),
+            path: path_with(prefix, None),
+            glob: true,
+        }),
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                use_tree(t, prefix, out, depth + 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! What a call can land on: node ids per function, methods per type and per trait, default
+//! methods, the name index for the fallback, and the rules that turn a resolved path or an
+//! inferred receiver type into call targets.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::build::{dedup_nodes, fn_ids};
+use super::index::Index;
+use super::ir::{Def, Ns, Owner};
+use super::resolve::{RTy, Res};
+
+mod dispatch;
+
+pub(crate) use dispatch::Outcome;
+
+/// The call-target tables.
+pub(crate) struct Targets<'a> {
+    ix: &'a Index,
+    /// Node of each function.
+    pub node_of_fn: Vec<u32>,
+    /// Id of each node.
+    pub node_ids: Vec<String>,
+    /// Module of each node.
+    pub node_module: Vec<String>,
+    /// What `Self` is in each function.
+    pub fn_self: Vec<RTy>,
+    impl_self: Vec<RTy>,
+    fn_ret: Vec<RTy>,
+    node_fn: Vec<u32>,
+    type_methods: Vec<HashMap<String, Vec<u32>>>,
+    type_traits: Vec<Vec<u32>>,
+    trait_impls: Vec<HashMap<String, Vec<u32>>>,
+    trait_defaults: Vec<HashMap<String, u32>>,
+    by_name: HashMap<String, Vec<u32>>,
+}
+
+impl<'a> Targets<'a> {
+    /// Resolves impl blocks, assigns node ids and registers methods.
+    ///
+    /// # Complexity
+    /// O(impls + functions) resolutions and hash inserts.
+    pub(crate) fn new(ix: &'a Index) -> Self {
+        let impl_self: Vec<RTy> = ix
+            .impls
+            .par_iter()
+            .map(
+                |im| match ix.eval(&im.self_ty, im.scope, &RTy::Unknown, &[]) {
+                    RTy::Type(t) => RTy::Type(t),
+                    _ => RTy::Unknown,
+                },
+            )
+            .collect();
+        let impl_trait: Vec<Option<u32>> = ix
+            .impls
+            .par_iter()
+            .map(|im| {
+                match im
+                    .trait_path
+                    .as_deref()
+                    .map(|p| ix.resolve(im.scope, p, Ns::Type, &RTy::Unknown))
+                {
+                    Some(Res::Def(Def::Trait(t))) => Some(t),
+                    _ => None,
+                }
+            })
+            .collect();
+        let (node_of_fn, node_ids, node_module) = dedup_nodes(fn_ids(ix, &impl_self));
+        let fn_self: Vec<RTy> = ix
+            .fns
+            .iter()
+            .map(|info| match info.f.owner {
+                Owner::Impl(i) => impl_self[i as usize].clone(),
+                Owner::Trait(t) => RTy::Traits(vec![t]),
+                _ => RTy::Unknown,
+            })
+            .collect();
+        let fn_ret: Vec<RTy> = ix
+            .fns
+            .par_iter()
+            .zip(&fn_self)
+            .map(|(info, s)| ix.eval(&info.f.ret, info.f.scope, s, &[]))
+            .collect();
+        let mut node_fn = vec![u32::MAX; node_ids.len()];
+        let mut type_methods: Vec<HashMap<String, Vec<u32>>> = vec![HashMap::new(); ix.types.len()];
+        let mut type_traits: Vec<Vec<u32>> = vec![Vec::new(); ix.types.len()];
+        let mut trait_impls: Vec<HashMap<String, Vec<u32>>> = vec![HashMap::new(); ix.traits.len()];
+        let mut trait_defaults: Vec<HashMap<String, u32>> = vec![HashMap::new(); ix.traits.len()];
+        let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
+        for (f, info) in ix.fns.iter().enumerate() {
+            let node = node_of_fn[f];
+            if node_fn[node as usize] == u32::MAX {
+                node_fn[node as usize] = f as u32;
+            }
+            let name = &info.f.name;
+            match info.f.owner {
+                Owner::Impl(i) => {
+                    if let RTy::Type(ty) = impl_self[i as usize] {
+                        type_methods[ty as usize]
+                            .entry(name.clone())
+                            .or_default()
+                            .push(node);
+                        if let Some(tr) = impl_trait[i as usize] {
+                            type_traits[ty as usize].push(tr);
+                        }
+                    }
+                    if let Some(tr) = impl_trait[i as usize] {
+                        trait_impls[tr as usize]
+                            .entry(name.clone())
+                            .or_default()
+                            .push(node);
+                    }
+                }
+                Owner::Trait(tr) => {
+                    trait_defaults[tr as usize]
+                        .entry(name.clone())
+                        .or_insert(node);
+                }
+                _ => continue,
+            }
+            if info.f.has_self {
+                by_name.entry(name.clone()).or_default().push(node);
+            }
+        }
+        let tidy = |v: &mut Vec<u32>| {
+            v.sort_unstable();
+            v.dedup();
+        };
+        type_methods
+            .iter_mut()
+            .flat_map(|m| m.values_mut())
+            .for_each(tidy);
+        trait_impls
+            .iter_mut()
+            .flat_map(|m| m.values_mut())
+            .for_each(tidy);
+        type_traits.iter_mut().for_each(tidy);
+        by_name.values_mut().for_each(tidy);
+        Targets {
+            ix,
+            node_of_fn,
+            node_ids,
+            node_module,
+            fn_self,
+            impl_self,
+            fn_ret,
+            node_fn,
+            type_methods,
+            type_traits,
+            trait_impls,
+            trait_defaults,
+            by_name,
+        }
+    }
+
+    /// Whether function `f` is a method of a type that holds connections or caches.
+    pub(crate) fn on_stateful_type(&self, f: usize) -> bool {
+        match self.ix.fns[f].f.owner {
+            Owner::Impl(i) => {
+                matches!(self.impl_self[i as usize], RTy::Type(t) if self.ix.types[t as usize].stateful)
+            }
+            _ => false,
+        }
+    }
+
+    fn ret_of(&self, node: u32) -> RTy {
+        self.node_fn
+            .get(node as usize)
+            .and_then(|&f| self.fn_ret.get(f as usize))
+            .cloned()
+            .unwrap_or(RTy::Unknown)
+    }
+
+    /// The methods or associated functions `name` of a workspace type: its own (inherent or
+    /// trait impl) ones, else the default methods of the traits it implements.
+    pub(crate) fn assoc(&self, ty: u32, name: &str) -> Vec<u32> {
+        if let Some(v) = self.type_methods[ty as usize].get(name) {
+            return v.clone();
+        }
+        let mut v: Vec<u32> = self.type_traits[ty as usize]
+            .iter()
+            .filter_map(|&tr| self.trait_defaults[tr as usize].get(name).copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Every implementation of trait method `name` (and the trait's default body).
+    fn fan_out(&self, traits: &[u32], name: &str) -> Vec<u32> {
+        let mut v = Vec::new();
+        for &tr in traits {
+            v.extend(
+                self.trait_impls[tr as usize]
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            );
+            v.extend(self.trait_defaults[tr as usize].get(name).copied());
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}

@@ -1,0 +1,283 @@
+//! The dispatch rules: what a resolved path or a method on an inferred receiver type lands on
+//! (exact targets, a trait fan-out, a name-matched guess, outside, unresolved), with the result
+//! type carried to later calls.
+
+use super::Targets;
+use crate::rust::ir::Def;
+use crate::rust::resolve::{RTy, Res};
+
+/// How a call site was resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome {
+    /// Exactly these nodes (one, or every implementation of a trait method).
+    Exact(Vec<u32>),
+    /// These nodes, matched by method name alone.
+    Named(Vec<u32>),
+    /// Outside the workspace.
+    External,
+    /// Not resolved; the name as written.
+    Unresolved(String),
+    /// Not a call (a constructor, a value).
+    Ignore,
+}
+
+/// Methods that return (a wrapper of) their receiver: the receiver type carries through.
+fn passthrough(name: &str) -> bool {
+    matches!(
+        name,
+        "unwrap"
+            | "expect"
+            | "clone"
+            | "as_ref"
+            | "as_mut"
+            | "lock"
+            | "read"
+            | "write"
+            | "borrow"
+            | "borrow_mut"
+            | "unwrap_or_default"
+            | "unwrap_or_else"
+            | "unwrap_or"
+            | "to_owned"
+            | "deref"
+            | "deref_mut"
+            | "into_inner"
+            | "upgrade"
+            | "as_deref"
+            | "cloned"
+            | "get_mut"
+    )
+}
+
+/// Method names so common in std that a call on a receiver of unknown type is taken for a std
+/// call rather than matched by name into the workspace.
+fn common(name: &str) -> bool {
+    passthrough(name)
+        || matches!(
+            name,
+            "into"
+                | "iter"
+                | "iter_mut"
+                | "into_iter"
+                | "map"
+                | "and_then"
+                | "or_else"
+                | "ok"
+                | "ok_or"
+                | "ok_or_else"
+                | "err"
+                | "filter"
+                | "filter_map"
+                | "collect"
+                | "to_string"
+                | "len"
+                | "is_empty"
+                | "push"
+                | "push_str"
+                | "pop"
+                | "get"
+                | "insert"
+                | "remove"
+                | "contains"
+                | "contains_key"
+                | "extend"
+                | "as_str"
+                | "as_bytes"
+                | "send"
+                | "recv"
+                | "try_recv"
+                | "map_err"
+                | "fmt"
+                | "eq"
+                | "ne"
+                | "cmp"
+                | "partial_cmp"
+                | "hash"
+                | "next"
+                | "take"
+                | "default"
+                | "from"
+                | "try_into"
+                | "try_from"
+                | "join"
+                | "split"
+                | "trim"
+                | "parse"
+                | "sort"
+                | "sort_by"
+                | "sort_by_key"
+                | "first"
+                | "last"
+                | "keys"
+                | "values"
+                | "entry"
+                | "or_insert"
+                | "or_insert_with"
+                | "or_default"
+                | "chars"
+                | "bytes"
+                | "lines"
+                | "find"
+                | "any"
+                | "all"
+                | "count"
+                | "sum"
+                | "fold"
+                | "enumerate"
+                | "zip"
+                | "rev"
+                | "skip"
+                | "chain"
+                | "flatten"
+                | "flat_map"
+                | "for_each"
+                | "then"
+                | "and"
+                | "or"
+                | "is_some"
+                | "is_none"
+                | "is_ok"
+                | "is_err"
+                | "starts_with"
+                | "ends_with"
+                | "replace"
+                | "to_vec"
+                | "to_lowercase"
+                | "to_uppercase"
+                | "with_capacity"
+                | "capacity"
+                | "clear"
+                | "drain"
+                | "retain"
+                | "dedup"
+                | "truncate"
+                | "copied"
+                | "min"
+                | "max"
+                | "position"
+                | "write_all"
+                | "write_str"
+                | "write_fmt"
+                | "flush"
+                | "read_to_string"
+                | "display"
+                | "as_slice"
+                | "as_ptr"
+                | "to_str"
+                | "max_by_key"
+                | "min_by_key"
+                | "values_mut"
+                | "get_or_insert_with"
+                | "map_or"
+                | "map_or_else"
+                | "unwrap_err"
+                | "checked_add"
+                | "checked_sub"
+                | "saturating_sub"
+                | "abs"
+                | "pow"
+                | "powi"
+                | "sqrt"
+                | "round"
+                | "floor"
+                | "ceil"
+                | "len_utf8"
+                | "is_empty_or"
+                | "split_whitespace"
+                | "windows"
+                | "chunks"
+                | "step_by"
+                | "peekable"
+                | "last_mut"
+                | "first_mut"
+                | "subscribe"
+                | "await"
+                | "poll"
+                | "boxed"
+                | "as_deref_mut"
+                | "to_le_bytes"
+                | "to_be_bytes"
+        )
+}
+
+impl Targets<'_> {
+    fn by_name(&self, name: &str) -> (Outcome, RTy) {
+        match self.by_name.get(name) {
+            Some(v) if v.len() == 1 => (Outcome::Named(v.clone()), self.ret_of(v[0])),
+            Some(v) => (Outcome::Named(v.clone()), RTy::Unknown),
+            None => (Outcome::External, RTy::Unknown),
+        }
+    }
+
+    /// A method `name` called on a receiver of type `rt` (or `<T>::name`).
+    pub(crate) fn on_type(&self, rt: &RTy, name: &str) -> (Outcome, RTy) {
+        match rt {
+            RTy::Type(ty) => {
+                let v = self.assoc(*ty, name);
+                if let Some(&first) = v.first() {
+                    (Outcome::Exact(v), self.ret_of(first))
+                } else if passthrough(name) {
+                    (Outcome::External, rt.clone())
+                } else if common(name) {
+                    (Outcome::External, RTy::Unknown)
+                } else {
+                    self.by_name(name)
+                }
+            }
+            RTy::Traits(trs) => {
+                let v = self.fan_out(trs, name);
+                if !v.is_empty() {
+                    (Outcome::Exact(v), RTy::Unknown)
+                } else if common(name) {
+                    (Outcome::External, RTy::Unknown)
+                } else {
+                    self.by_name(name)
+                }
+            }
+            RTy::External => (
+                Outcome::External,
+                if passthrough(name) {
+                    RTy::External
+                } else {
+                    RTy::Unknown
+                },
+            ),
+            RTy::Unknown if common(name) => (Outcome::External, RTy::Unknown),
+            RTy::Unknown => self.by_name(name),
+        }
+    }
+
+    /// A path call resolved to `res`.
+    pub(crate) fn path_outcome(&self, res: Res<'_>, segs: &[String]) -> (Outcome, RTy) {
+        match res {
+            Res::Def(Def::Fn(g)) => (
+                Outcome::Exact(vec![self.node_of_fn[g as usize]]),
+                self.fn_ret[g as usize].clone(),
+            ),
+            Res::Def(Def::Type(ty)) => (Outcome::Ignore, RTy::Type(self.ix.canon(ty))),
+            Res::Def(_) => (Outcome::Ignore, RTy::Unknown),
+            Res::Assoc(ty, m) => {
+                let v = self.assoc(ty, m);
+                if let Some(&first) = v.first() {
+                    (Outcome::Exact(v), self.ret_of(first))
+                } else if m.starts_with(|c: char| c.is_uppercase()) {
+                    (Outcome::Ignore, RTy::Type(ty))
+                } else {
+                    // A derived or std trait's associated function (`default`, `deserialize`):
+                    // outside, and most likely returning the type.
+                    (Outcome::External, RTy::Type(ty))
+                }
+            }
+            Res::TraitItem(tr, m) => {
+                let v = self.fan_out(&[tr], m);
+                if v.is_empty() {
+                    (Outcome::External, RTy::Unknown)
+                } else {
+                    (Outcome::Exact(v), RTy::Unknown)
+                }
+            }
+            Res::External => (Outcome::External, RTy::Unknown),
+            Res::NotFound => (Outcome::Unresolved(segs.join("::")), RTy::Unknown),
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Data-driven tests of the Rust analyzer: each fixture under `analyzer/tests/rust/` is a small
+//! workspace written as `//- path` sections (rust-analyzer style); it is written to a temporary
+//! directory, analyzed, rendered as text (nodes, edges, diagnostics, counts) and compared to its
+//! snapshot under `snapshots/`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::{RustAnalysis, analyze_rust, analyze_with_threads};
+use crate::Error;
+
+/// Splits a fixture into `(path, contents)` files.
+fn split_fixture(text: &str) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if let Some(path) = line.strip_prefix("//- ") {
+            files.push((path.trim().to_string(), String::new()));
+        } else if let Some((_, body)) = files.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    files
+}
+
+/// Writes files into a fresh temporary directory.
+fn write_tree(files: &[(String, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, body) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, body).expect("write");
+    }
+    dir
+}
+
+fn no_progress(_: u64, _: u64) {}
+
+/// Renders an analysis as compact text: one line per node, edge and diagnostic, then the counts.
+fn render(a: &RustAnalysis) -> String {
+    let g = &a.graph;
+    let mut out = String::new();
+    for n in g.nodes() {
+        let mut line = format!("node {}", n.id);
+        let parent = n.id.rsplit_once("::").map(|(p, _)| p);
+        if let Some(m) = n.module.as_deref().filter(|m| Some(*m) != parent) {
+            let _ = write!(line, " module={m}");
+        }
+        if let Some(e) = &n.entry {
+            let _ = write!(line, " entry={e}");
+        }
+        if n.stateful {
+            line.push_str(" stateful");
+        }
+        if !n.resources.is_empty() {
+            let _ = write!(line, " resources={}", n.resources.join(","));
+        }
+        if !n.hints.is_empty() {
+            let _ = write!(line, " hints={}", n.hints.join(","));
+        }
+        if let Some(l) = &n.location {
+            let _ = write!(line, " @{l}");
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    for (f, t, c) in g.edges() {
+        let kind = if c.is_async { "async" } else { "sync" };
+        let _ = writeln!(
+            out,
+            "edge {} -> {} ({}, {:.2}, {kind})",
+            g.node(f).id,
+            g.node(t).id,
+            c.weight,
+            c.confidence
+        );
+    }
+    for d in &a.diagnostics {
+        let _ = writeln!(out, "diag {}:{}:{} {}", d.file, d.line, d.column, d.message);
+    }
+    let s = &a.stats;
+    let _ = writeln!(
+        out,
+        "stats crates={} files={} skipped={} functions={} resolved={} name_matched={} external={} unresolved={}",
+        s.crates,
+        s.files,
+        s.skipped_files,
+        s.functions,
+        s.resolved_calls,
+        s.name_matched_calls,
+        s.external_calls,
+        s.unresolved_calls
+    );
+    if !s.top_unresolved.is_empty() {
+        let top: Vec<String> = s
+            .top_unresolved
+            .iter()
+            .map(|(n, c)| format!("{n}×{c}"))
+            .collect();
+        let _ = writeln!(out, "top_unresolved {}", top.join(" "));
+    }
+    out
+}
+
+fn fixture(name: &str) -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/rust")
+        .join(format!("{name}.txt"));
+    split_fixture(&std::fs::read_to_string(&path).expect("fixture"))
+}
+
+/// Analyzes a fixture; a first section `//- @root DIR` names the directory to analyze (so that
+/// names derived from the directory do not depend on the temporary directory's name).
+fn analyze_fixture(name: &str) -> String {
+    let files = fixture(name);
+    let sub = files
+        .iter()
+        .find_map(|(p, _)| p.strip_prefix("@root ").map(str::to_string));
+    let dir = write_tree(
+        &files
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with('@'))
+            .collect::<Vec<_>>(),
+    );
+    let root = dir.path().join(sub.unwrap_or_default());
+    render(&analyze_rust(&root, &no_progress).expect("analysis"))
+}
+
+macro_rules! cases {
+    ($($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(stringify!($name), analyze_fixture(stringify!($name)));
+        }
+    )*};
+}
+
+cases!(
+    imports,
+    reexports,
+    associated,
+    receivers,
+    trait_fanout,
+    name_match,
+    macro_calls,
+    cross_crate,
+    module_layout,
+    nested_and_closures,
+    signals,
+    parse_error,
+    loose_files,
+    collisions,
+);
+
+/// A file nesting thousands of levels deep neither crashes nor stops the analysis.
+#[test]
+fn hostile_nesting() {
+    let depth = 5000;
+    let parens = format!(
+        "pub fn deep() -> i32 {{ {}1{} }}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let blocks = format!(
+        "pub fn blocks() {{ {} helper(); {} }}\npub fn helper() {{}}\n",
+        "{".repeat(depth),
+        "}".repeat(depth)
+    );
+    let calls = format!(
+        "pub fn calls() {{ {}0{}; }}\npub fn f(x: i32) -> i32 {{ x }}\n",
+        "f(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let mods = format!(
+        "{}pub fn m() {{}}{}\npub type T = {}u8{};\n",
+        "mod a { ".repeat(depth),
+        " }".repeat(depth),
+        "Box<".repeat(depth),
+        ">".repeat(depth)
+    );
+    let files = vec![
+        (
+            "Cargo.toml".to_string(),
+            "[package]\nname = \"hostile\"\n".to_string(),
+        ),
+        (
+            "src/lib.rs".to_string(),
+            "mod parens;\nmod blocks;\nmod calls;\nmod mods;\npub fn ok() { parens::deep(); }\n"
+                .to_string(),
+        ),
+        ("src/mods.rs".to_string(), mods),
+        ("src/parens.rs".to_string(), parens),
+        ("src/blocks.rs".to_string(), blocks),
+        ("src/calls.rs".to_string(), calls),
+    ];
+    let dir = write_tree(&files);
+    let a = analyze_rust(dir.path(), &no_progress).expect("analysis");
+    let ids: Vec<&str> = a.graph.nodes().map(|n| n.id.as_str()).collect();
+    assert!(ids.contains(&"hostile::ok"), "{ids:?}");
+    assert!(a.graph.position("hostile::ok").is_some());
+    let edge_to_deep = a.graph.edges().any(|(f, t, _)| {
+        a.graph.node(f).id == "hostile::ok" && a.graph.node(t).id == "hostile::parens::deep"
+    });
+    assert!(edge_to_deep);
+    // Either parsed and cut at the depth limit (a diagnostic), or skipped by syn (a diagnostic).
+    let deep: Vec<&str> = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("deeper than"))
+        .map(|d| d.file.as_str())
+        .collect();
+    assert_eq!(
+        deep,
+        [
+            "src/blocks.rs",
+            "src/calls.rs",
+            "src/mods.rs",
+            "src/parens.rs"
+        ],
+        "{:?}",
+        a.diagnostics
+    );
+}
+
+/// The same tree gives the same result on every run and with 1 or 2 threads.
+#[test]
+fn deterministic_across_runs_and_threads() {
+    let mut files = fixture("receivers");
+    files.extend(
+        fixture("trait_fanout")
+            .into_iter()
+            .filter(|(p, _)| p != "Cargo.toml")
+            .map(|(p, b)| (format!("more/{p}"), b)),
+    );
+    let dir = write_tree(&fixture("cross_crate"));
+    let one = render(&analyze_with_threads(dir.path(), &no_progress, 1).expect("analysis"));
+    let two = render(&analyze_with_threads(dir.path(), &no_progress, 2).expect("analysis"));
+    let again = render(&analyze_with_threads(dir.path(), &no_progress, 2).expect("analysis"));
+    assert_eq!(one, two);
+    assert_eq!(two, again);
+    let dir = write_tree(&files);
+    let one = render(&analyze_with_threads(dir.path(), &no_progress, 1).expect("analysis"));
+    let two = render(&analyze_with_threads(dir.path(), &no_progress, 2).expect("analysis"));
+    assert_eq!(one, two);
+}
+
+/// Progress reaches the total once every file is parsed.
+#[test]
+fn progress_reaches_total() {
+    let dir = write_tree(&fixture("module_layout"));
+    let calls = std::sync::Mutex::new(Vec::new());
+    let record = |d: u64, t: u64| calls.lock().expect("lock").push((d, t));
+    let a = analyze_rust(dir.path(), &record).expect("analysis");
+    let calls = calls.into_inner().expect("lock");
+    let reached = (a.stats.files + a.stats.skipped_files) as u64;
+    assert_eq!(calls.len() as u64, reached + 1, "{calls:?}");
+    assert!(calls.iter().all(|&(d, t)| d <= t));
+    assert_eq!(calls.last(), Some(&(reached, reached)));
+}
+
+#[test]
+fn no_rust_source_is_an_error() {
+    let dir = write_tree(&[("README.md".to_string(), "nothing\n".to_string())]);
+    let err = analyze_rust(dir.path(), &no_progress).expect_err("no source");
+    assert!(matches!(err, Error::NoRustSource { .. }), "{err:?}");
+    let virtual_only = write_tree(&[(
+        "Cargo.toml".to_string(),
+        "[workspace]\nmembers = []\n".to_string(),
+    )]);
+    let err = analyze_rust(virtual_only.path(), &no_progress).expect_err("no package");
+    assert!(matches!(err, Error::NoRustSource { .. }), "{err:?}");
+}
+
+#[test]
+fn unreadable_root_is_an_io_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let err = analyze_rust(&dir.path().join("missing"), &no_progress).expect_err("missing root");
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+}

@@ -1,0 +1,267 @@
+//! Finds the crates to analyze: walks the tree like a developer's tools do (respecting
+//! `.gitignore`, skipping hidden files and `target/`), reads every `Cargo.toml` that declares a
+//! `[package]`, and lists its library and binary targets as crate roots.
+
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+/// One crate root: a library or binary target.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct CrateRoot {
+    /// Crate name as other crates spell it (`-` replaced by `_`).
+    pub name: String,
+    /// The root file (`src/lib.rs`, `src/main.rs`, …).
+    pub file: PathBuf,
+}
+
+/// What the walk found: crate roots (sorted, unique names) and the number of `.rs` files seen.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Workspace {
+    /// Crate roots, sorted by manifest path then target.
+    pub crates: Vec<CrateRoot>,
+    /// `.rs` files under the root (the progress total).
+    pub rs_files: u64,
+    /// Packages with at least one target (1 for a directory of loose files).
+    pub packages: usize,
+}
+
+/// Walks `root` and lists its crates.
+///
+/// # Complexity
+/// O(files in the tree), plus one manifest parse per `Cargo.toml`.
+pub(crate) fn discover(root: &Path) -> Result<Workspace, Error> {
+    let io = |e: &dyn std::fmt::Display| Error::Io {
+        path: root.display().to_string(),
+        message: e.to_string(),
+    };
+    let meta = std::fs::metadata(root).map_err(|e| io(&e))?;
+    if meta.is_file() {
+        // A single file: one crate named after it.
+        if root.extension().is_some_and(|e| e == "rs") {
+            let name = sanitize(
+                &root
+                    .file_stem()
+                    .map(|s| s.to_string_lossy())
+                    .unwrap_or_default(),
+            );
+            return Ok(Workspace {
+                crates: vec![CrateRoot {
+                    name,
+                    file: root.to_path_buf(),
+                }],
+                rs_files: 1,
+                packages: 1,
+            });
+        }
+        return Err(Error::NoRustSource {
+            path: root.display().to_string(),
+        });
+    }
+    std::fs::read_dir(root).map_err(|e| io(&e))?;
+    let mut manifests = Vec::new();
+    let mut top_rs = Vec::new();
+    let mut rs_files = 0u64;
+    let walk = ignore::WalkBuilder::new(root)
+        .require_git(false)
+        .filter_entry(|e| !(e.file_type().is_some_and(|t| t.is_dir()) && e.file_name() == "target"))
+        .build();
+    for entry in walk.flatten() {
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.path();
+        if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+            manifests.push(path.to_path_buf());
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            rs_files += 1;
+            if entry.depth() == 1 {
+                top_rs.push(path.to_path_buf());
+            }
+        }
+    }
+    manifests.sort();
+    top_rs.sort();
+    let mut crates = Vec::new();
+    let mut packages = 0;
+    for manifest in &manifests {
+        let targets = package_targets(manifest);
+        packages += usize::from(!targets.is_empty());
+        crates.extend(targets);
+    }
+    if manifests.is_empty() {
+        crates = loose_files(root, &top_rs);
+        packages = usize::from(!crates.is_empty());
+    }
+    if crates.is_empty() {
+        return Err(Error::NoRustSource {
+            path: root.display().to_string(),
+        });
+    }
+    Ok(Workspace {
+        crates,
+        rs_files,
+        packages,
+    })
+}
+
+/// The targets of one package manifest (none for a virtual manifest or one that does not parse).
+fn package_targets(manifest: &Path) -> Vec<CrateRoot> {
+    let Some(dir) = manifest.parent() else {
+        return Vec::new();
+    };
+    let Ok(text) = std::fs::read_to_string(manifest) else {
+        return Vec::new();
+    };
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(pkg) = doc.get("package").and_then(|p| p.as_table()) else {
+        return Vec::new();
+    };
+    let pkg_name = pkg.get("name").and_then(|n| n.as_str()).unwrap_or("crate");
+    let pkg_name = sanitize(pkg_name);
+    let str_of =
+        |t: &toml::Value, key: &str| t.get(key).and_then(|v| v.as_str()).map(str::to_string);
+
+    let lib_table = doc.get("lib");
+    let lib_path = lib_table
+        .and_then(|l| str_of(l, "path"))
+        .map(|p| dir.join(p))
+        .or_else(|| Some(dir.join("src/lib.rs")).filter(|p| p.is_file()));
+    let lib_name = lib_table
+        .and_then(|l| str_of(l, "name"))
+        .map(|n| sanitize(&n));
+
+    // Binaries: declared [[bin]] targets, then src/main.rs and src/bin/* unless declared already.
+    let mut bins: Vec<(String, PathBuf)> = Vec::new();
+    if let Some(list) = doc.get("bin").and_then(|b| b.as_array()) {
+        for b in list {
+            let name = str_of(b, "name").unwrap_or_else(|| pkg_name.clone());
+            let path = match str_of(b, "path") {
+                Some(p) => dir.join(p),
+                None if name == pkg_name => dir.join("src/main.rs"),
+                None => dir.join("src/bin").join(format!("{name}.rs")),
+            };
+            bins.push((sanitize(&name), path));
+        }
+    }
+    let auto = pkg
+        .get("autobins")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true);
+    if auto {
+        let main = dir.join("src/main.rs");
+        if main.is_file() {
+            bins.push((pkg_name.clone(), main));
+        }
+        if let Ok(entries) = std::fs::read_dir(dir.join("src/bin")) {
+            let mut found: Vec<(String, PathBuf)> = entries
+                .flatten()
+                .filter_map(|e| {
+                    let p = e.path();
+                    let stem = sanitize(&p.file_stem()?.to_string_lossy());
+                    if p.extension().is_some_and(|x| x == "rs") && p.is_file() {
+                        Some((stem, p))
+                    } else if p.join("main.rs").is_file() {
+                        Some((stem, p.join("main.rs")))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            found.sort();
+            bins.extend(found);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    bins.retain(|(_, p)| p.is_file() && seen.insert(p.clone()));
+
+    let mut out = Vec::new();
+    let has_lib = lib_path.as_ref().is_some_and(|p| p.is_file());
+    if let Some(path) = lib_path.filter(|p| p.is_file()) {
+        out.push(CrateRoot {
+            name: lib_name.unwrap_or_else(|| pkg_name.clone()),
+            file: path,
+        });
+    }
+    let single = bins.len() == 1;
+    for (bin, file) in bins {
+        let name = if !has_lib && single {
+            pkg_name.clone()
+        } else {
+            format!("{pkg_name}_bin_{bin}")
+        };
+        out.push(CrateRoot { name, file });
+    }
+    out
+}
+
+/// Crate roots for a directory of `.rs` files without any manifest: `lib.rs`/`main.rs` when
+/// present, otherwise every top-level file; named after the directory.
+fn loose_files(root: &Path, top_rs: &[PathBuf]) -> Vec<CrateRoot> {
+    let dir_name = root
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| sanitize(&n.to_string_lossy())))
+        .unwrap_or_else(|| "crate".to_string());
+    let stem = |p: &Path| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let lib = top_rs.iter().find(|p| stem(p) == "lib");
+    let main = top_rs.iter().find(|p| stem(p) == "main");
+    let mut out = Vec::new();
+    if lib.is_some() || main.is_some() {
+        if let Some(l) = lib {
+            out.push(CrateRoot {
+                name: dir_name.clone(),
+                file: l.clone(),
+            });
+        }
+        if let Some(m) = main {
+            let name = if lib.is_some() {
+                format!("{dir_name}_bin_main")
+            } else {
+                dir_name.clone()
+            };
+            out.push(CrateRoot {
+                name,
+                file: m.clone(),
+            });
+        }
+        return out;
+    }
+    for f in top_rs {
+        let name = if top_rs.len() == 1 {
+            dir_name.clone()
+        } else {
+            format!("{dir_name}_{}", sanitize(&stem(f)))
+        };
+        out.push(CrateRoot {
+            name,
+            file: f.clone(),
+        });
+    }
+    out
+}
+
+/// A crate name as paths spell it: `-` and other non-identifier characters become `_`.
+fn sanitize(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{s}")
+    } else {
+        s
+    }
+}
