@@ -52,6 +52,15 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
     let mut notes = Vec::new();
     let isolated = isolated_nodes(graph);
     let shared = shared::detect(graph, cfg.shared_min_caller_modules);
+    // Shared code (high fan-in) and composition roots (high fan-out) both couple weakly.
+    let roots = shared::composition_roots(graph, cfg.shared_min_caller_modules);
+    let weak: Vec<bool> = shared.iter().zip(&roots).map(|(&s, &r)| s || r).collect();
+    let root_count = roots.iter().filter(|&&r| r).count();
+    if root_count > 0 {
+        notes.push(format!(
+            "{root_count} composition roots (high fan-out wiring such as a main) kept from gluing services together"
+        ));
+    }
     let mut index = vec![None; n];
     let mut connected = Vec::new();
     for i in (0..n).filter(|&i| !isolated[i]) {
@@ -60,9 +69,9 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
     }
     let k = connected.len();
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
-    let probe = coupling::build(graph, &index, k, &shared, cfg, None);
+    let probe = coupling::build(graph, &index, k, &weak, cfg, None);
     let probe = leiden::leiden(&probe, cfg.resolution, &mut rng);
-    let coupling = coupling::build(graph, &index, k, &shared, cfg, Some(&probe));
+    let coupling = coupling::build(graph, &index, k, &weak, cfg, Some(&probe));
     let labels = leiden::leiden(&coupling, cfg.resolution, &mut rng);
     let target = cfg.services.map(|want| {
         if want > n {
@@ -107,7 +116,7 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
         }
         None => {
             let min = cfg.min_service_size;
-            let keep = candidate_functions(graph, &index, &labels, &shared, min);
+            let keep = candidate_functions(graph, &index, &labels, &weak, min);
             let kept = keep.iter().filter(|&&x| x).count();
             if kept > 0 {
                 notes.push(format!(

@@ -85,15 +85,60 @@ pub(crate) fn node_rates(graph: &CallGraph, config: &Config) -> (Vec<f64>, Vec<b
     (rate, measured)
 }
 
+/// For each member, the slowest static hint among the members it reaches through calls inside the
+/// service (itself included): a guess of how long one invocation of it runs.
+///
+/// # Complexity
+/// O(M · (M + E_M)) when some member has hints, O(M) otherwise.
+fn reachable_hints<'a>(
+    graph: &'a CallGraph,
+    facts: &'a ServiceFacts<'a>,
+    l: &'a crate::config::Labelling,
+) -> impl Fn(usize) -> f64 + 'a {
+    let own: std::collections::HashMap<usize, f64> = facts
+        .members
+        .iter()
+        .map(|&m| (m, hinted_duration(&graph.node(m).hints, l)))
+        .collect();
+    let any = own.values().any(|&d| d > l.default_duration_ms);
+    let mut out: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    if any {
+        for (f, t, _) in graph.edges() {
+            if f != t && own.contains_key(&f) && own.contains_key(&t) {
+                out.entry(f).or_default().push(t);
+            }
+        }
+    }
+    move |start: usize| {
+        if !any {
+            return l.default_duration_ms;
+        }
+        let mut best = own.get(&start).copied().unwrap_or(l.default_duration_ms);
+        let mut seen = std::collections::HashSet::from([start]);
+        let mut stack = vec![start];
+        while let Some(v) = stack.pop() {
+            for &t in out.get(&v).map(Vec::as_slice).unwrap_or(&[]) {
+                if seen.insert(t) {
+                    best = best.max(own.get(&t).copied().unwrap_or(0.0));
+                    stack.push(t);
+                }
+            }
+        }
+        best
+    }
+}
+
 /// A guessed typical duration from static hints: blocking work and sleeps make a node slower than
 /// the default; a loop around I/O slower still. Low confidence by construction.
 fn hinted_duration(hints: &[String], l: &crate::config::Labelling) -> f64 {
     let factor = hints
         .iter()
         .map(|h| match h.as_str() {
-            "io-loop" | "long-loop" => 50.0,
-            "sleep" | "blocking-io" | "blocking-network" => 10.0,
-            "cpu-heavy" => 20.0,
+            // Weak signals, so modest factors: a loop around I/O usually runs a few round trips,
+            // a sleep often sits on a retry path.
+            "cpu-heavy" => 10.0,
+            "io-loop" | "long-loop" => 5.0,
+            "sleep" | "blocking-io" | "blocking-network" => 3.0,
             _ => 1.0,
         })
         .fold(1.0, f64::max);
@@ -158,13 +203,9 @@ pub(crate) fn label_service(
     let mut all_in = 0.0;
     let mut triggers: Vec<String> = Vec::new();
     let mut boundary = 0usize;
-    // Without measurements, an invocation of the service runs its callees too: the slowest static
-    // hint of any member stands for every boundary member.
-    let static_guess = facts
-        .members
-        .iter()
-        .map(|&m| hinted_duration(&graph.node(m).hints, l))
-        .fold(l.default_duration_ms, f64::max);
+    // Without measurements, an invocation of a boundary member runs its callees too: its static
+    // guess is the slowest hint among the members it reaches inside the service.
+    let reach_guess = reachable_hints(graph, facts, l);
     let unbounded_batch = facts.members.iter().any(|&m| {
         graph.node(m).duration_ms.is_none()
             && graph
@@ -209,7 +250,7 @@ pub(crate) fn label_service(
         if typical.is_some() {
             measured_duration_weight += r.max(1e-9);
         }
-        weighted_duration += typical.unwrap_or(static_guess) * r.max(1e-9);
+        weighted_duration += typical.unwrap_or_else(|| reach_guess(m)) * r.max(1e-9);
         duration_weight += r.max(1e-9);
     }
     if boundary == 0 {
@@ -229,7 +270,11 @@ pub(crate) fn label_service(
     let duration_ms = if duration_weight > 0.0 {
         weighted_duration / duration_weight
     } else {
-        static_guess
+        facts
+            .members
+            .iter()
+            .map(|&m| reach_guess(m))
+            .fold(l.default_duration_ms, f64::max)
     };
     let known_max = facts
         .members

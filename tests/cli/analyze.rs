@@ -18,11 +18,19 @@ fn analyze_writes_a_call_graph_that_loads() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("graph.json");
     let shop = repo_file("examples/rust-shop");
-    let result = cleave(&["analyze", shop.to_str().expect("path"), "-o", out.to_str().expect("path")]);
+    let result = cleave(&[
+        "analyze",
+        shop.to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+    ]);
     let (stdout, stderr) = text(&result);
     assert!(result.status.success(), "{stderr}");
     assert!(stdout.contains("nodes"), "{stdout}");
-    assert!(stderr.contains("calls:") && stderr.contains("resolved"), "summary on stderr: {stderr}");
+    assert!(
+        stderr.contains("calls:") && stderr.contains("resolved"),
+        "summary on stderr: {stderr}"
+    );
     let json = fs::read_to_string(&out).expect("graph.json");
     let graph = analyzer::load_json(&json).expect("the written graph loads");
     assert!(graph.node_count() >= 40, "{} nodes", graph.node_count());
@@ -33,7 +41,12 @@ fn analyze_writes_a_call_graph_that_loads() {
     let entries: Vec<_> = graph.nodes().filter_map(|n| n.entry.as_deref()).collect();
     assert!(entries.contains(&"http"), "{entries:?}");
     assert!(graph.nodes().any(|n| n.stateful), "no stateful node");
-    assert!(graph.nodes().any(|n| n.resources.iter().any(|r| r.starts_with("db:"))), "no db resource");
+    assert!(
+        graph
+            .nodes()
+            .any(|n| n.resources.iter().any(|r| r.starts_with("db:"))),
+        "no db resource"
+    );
 }
 
 #[test]
@@ -44,9 +57,27 @@ fn planning_the_source_equals_planning_its_written_graph() {
     let from_source = dir.path().join("a");
     let from_json = dir.path().join("b");
     let steps: [Vec<&str>; 3] = [
-        vec!["analyze", shop.to_str().expect("path"), "-o", graph.to_str().expect("path"), "-q"],
-        vec!["plan", shop.to_str().expect("path"), "--out", from_source.to_str().expect("path"), "-q"],
-        vec!["plan", graph.to_str().expect("path"), "--out", from_json.to_str().expect("path"), "-q"],
+        vec![
+            "analyze",
+            shop.to_str().expect("path"),
+            "-o",
+            graph.to_str().expect("path"),
+            "-q",
+        ],
+        vec![
+            "plan",
+            shop.to_str().expect("path"),
+            "--out",
+            from_source.to_str().expect("path"),
+            "-q",
+        ],
+        vec![
+            "plan",
+            graph.to_str().expect("path"),
+            "--out",
+            from_json.to_str().expect("path"),
+            "-q",
+        ],
     ];
     for args in &steps {
         let result = cleave(args);
@@ -55,7 +86,10 @@ fn planning_the_source_equals_planning_its_written_graph() {
     for name in ["plan.json", "plan.dot", "plan.md"] {
         let a = fs::read(from_source.join(name)).expect("file");
         let b = fs::read(from_json.join(name)).expect("file");
-        assert!(a == b, "{name} differs between planning the source and its graph");
+        assert!(
+            a == b,
+            "{name} differs between planning the source and its graph"
+        );
     }
 }
 
@@ -68,7 +102,10 @@ fn the_rust_example_plans_into_a_hybrid() {
         .iter()
         .filter_map(|c| c["label"].as_str())
         .collect();
-    assert!(labels.contains(&"function") && labels.contains(&"microservice"), "{labels:?}");
+    assert!(
+        labels.contains(&"function") && labels.contains(&"microservice"),
+        "{labels:?}"
+    );
 }
 
 #[test]
@@ -77,20 +114,37 @@ fn unparseable_files_are_diagnostics_not_failures() {
     write_tree(
         dir.path(),
         &[
-            ("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
-            ("src/lib.rs", "mod good;\nmod broken;\npub fn run() { good::work(); }\n"),
-            ("src/good.rs", "pub fn work() { helper(); }\nfn helper() {}\n"),
+            (
+                "Cargo.toml",
+                "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            (
+                "src/lib.rs",
+                "mod good;\nmod broken;\npub fn run() { good::work(); }\n",
+            ),
+            (
+                "src/good.rs",
+                "pub fn work() { helper(); }\nfn helper() {}\n",
+            ),
             ("src/broken.rs", "pub fn oops( {\n"),
         ],
     );
     let out = dir.path().join("g.json");
-    let result = cleave(&["analyze", dir.path().to_str().expect("path"), "-o", out.to_str().expect("path")]);
+    let result = cleave(&[
+        "analyze",
+        dir.path().to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+    ]);
     let (_, stderr) = text(&result);
     assert!(result.status.success(), "{stderr}");
     assert!(stderr.contains("warning: src/broken.rs:1:"), "{stderr}");
     assert!(stderr.contains("1 files skipped"), "{stderr}");
     let graph = analyzer::load_json(&fs::read_to_string(&out).expect("written")).expect("loads");
-    assert!(graph.position("demo::good::work").is_some(), "the rest was analyzed");
+    assert!(
+        graph.position("demo::good::work").is_some(),
+        "the rest was analyzed"
+    );
 }
 
 #[test]
@@ -98,7 +152,12 @@ fn a_directory_without_rust_is_bad_input() {
     let dir = tempfile::tempdir().expect("temp dir");
     write_tree(dir.path(), &[("README.md", "nothing here\n")]);
     let out = dir.path().join("g.json");
-    let result = cleave(&["analyze", dir.path().to_str().expect("path"), "-o", out.to_str().expect("path")]);
+    let result = cleave(&[
+        "analyze",
+        dir.path().to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+    ]);
     let (_, stderr) = text(&result);
     assert_eq!(result.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no Rust source"), "{stderr}");
@@ -110,7 +169,13 @@ fn an_unwritable_output_fails_cleanly() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("missing-dir/g.json");
     let shop = repo_file("examples/rust-shop");
-    let result = cleave(&["analyze", shop.to_str().expect("path"), "-o", out.to_str().expect("path"), "-q"]);
+    let result = cleave(&[
+        "analyze",
+        shop.to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+        "-q",
+    ]);
     let (_, stderr) = text(&result);
     assert_eq!(result.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("missing-dir"), "{stderr}");

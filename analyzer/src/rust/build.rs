@@ -2,7 +2,7 @@
 //! traits, resolves every call site (in parallel, one function per task) and builds the
 //! [`CallGraph`] with the signals as node labels.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
 
@@ -65,9 +65,13 @@ pub(crate) fn build_graph(ix: &Index, stats: &mut RustStats) -> CallGraph {
     let mut unresolved: BTreeMap<&str, usize> = BTreeMap::new();
     for (f, out) in outs.iter().enumerate() {
         let from = t.node_of_fn[f] as usize;
+        // Registering a handler with a router is not calling it: the framework calls it later,
+        // and the route makes it an entry point instead.
+        let registered: BTreeSet<u32> = out.routes.iter().map(|&(_, target)| target).collect();
         edges.extend(
             out.edges
                 .iter()
+                .filter(|(to, _)| !registered.contains(to))
                 .map(|&(to, call)| (from, to as usize, call)),
         );
         stats.resolved_calls += out.stats.resolved_calls;

@@ -18,7 +18,7 @@ mod vocab;
 pub(crate) use state::{is_stateful_static, is_stateful_struct, stateful_macro_statics};
 
 use syn::visit::Visit;
-use syn::{Attribute, Block, FnArg, Meta, Signature};
+use syn::{Attribute, Block, Meta, Signature};
 
 /// The labelling signals of one function, read from its attributes, signature and body.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -55,12 +55,7 @@ enum AttrEntry {
 /// Linear in the size of the body; nesting deeper than a fixed bound is not descended into.
 pub(crate) fn scan_fn(name: &str, attrs: &[Attribute], sig: &Signature, body: &Block) -> FnSignals {
     let mut scan = body::Scanner::default();
-    for input in &sig.inputs {
-        if let FnArg::Typed(pat) = input {
-            scan.param_type(&pat.ty);
-            scan.visit_type(&pat.ty);
-        }
-    }
+    scan.params(sig);
     scan.visit_block(body);
     let facts = scan.finish();
 

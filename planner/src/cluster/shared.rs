@@ -61,6 +61,47 @@ pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
         .collect()
 }
 
+/// Flags composition roots: `cli` entry points (a `main`, run once at start-up) that call into many
+/// modules with a fan-out well above the typical one. They wire the application together; like
+/// shared code, their calls must not glue the services they wire. Orchestrators that run on every
+/// request (an `OrderService.placeOrder`) are not wiring and are left alone. Same thresholds as
+/// [`detect`], mirrored.
+///
+/// # Complexity
+/// O(V + E log E) time, O(V + E) memory.
+pub(super) fn composition_roots(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
+    let n = graph.node_count();
+    let mut fan_out = vec![0usize; n];
+    let mut last: Option<(usize, usize)> = None;
+    for (f, t, _) in graph.edges() {
+        if f != t && last != Some((f, t)) {
+            fan_out[f] += 1;
+        }
+        last = Some((f, t));
+    }
+    let calling = fan_out.iter().filter(|&&d| d > 0).count();
+    if calling == 0 {
+        return vec![false; n];
+    }
+    let mean = fan_out.iter().sum::<usize>() as f64 / calling as f64;
+    let threshold = ((SHARED_FANIN_RATIO * mean).ceil() as usize).max(min_modules);
+    let mut callees: Vec<(usize, &str)> = graph
+        .edges()
+        .filter(|&(f, t, _)| f != t && fan_out[f] >= threshold)
+        .map(|(f, t, _)| (f, module_key(graph.node(t))))
+        .filter(|&(f, m)| m != module_key(graph.node(f)))
+        .collect();
+    callees.sort_unstable();
+    callees.dedup();
+    let mut modules = vec![0usize; n];
+    for (f, _) in callees {
+        modules[f] += 1;
+    }
+    (0..n)
+        .map(|i| modules[i] >= min_modules && graph.node(i).entry.as_deref() == Some("cli"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +121,32 @@ mod tests {
         assert_eq!(module_key(&node("com.x.Y", None)), "com.x");
         assert_eq!(module_key(&node("plain", None)), "plain");
         assert_eq!(module_key(&node("a.b", Some("m"))), "m");
+    }
+
+    #[test]
+    fn main_wiring_every_module_is_a_composition_root() {
+        let mut nodes = vec![Node {
+            entry: Some("cli".into()),
+            ..node("app.main", Some("app"))
+        }];
+        let mut edges = Vec::new();
+        for m in 0..6 {
+            for i in 0..3 {
+                nodes.push(node(&format!("m{m}.f{i}"), Some(&format!("m{m}"))));
+                let me = nodes.len() - 1;
+                if i == 0 {
+                    edges.push((0, me, Call::new(1.0, false)));
+                } else {
+                    edges.push((me - 1, me, Call::new(1.0, false)));
+                }
+            }
+        }
+        let graph = CallGraph::from_parts(nodes, edges);
+        let roots = composition_roots(&graph, 4);
+        let main = graph.position("app.main");
+        for (i, &flag) in roots.iter().enumerate() {
+            assert_eq!(flag, Some(i) == main, "{}", graph.node(i).id);
+        }
     }
 
     #[test]

@@ -5,18 +5,17 @@
 use std::collections::{BTreeSet, HashMap};
 
 use proc_macro2::{TokenStream, TokenTree};
-use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 use syn::{Expr, Path, Token, Type};
 
 use super::exprs::{
-    MAX_MACRO_NESTING, is_screaming, literal_text, names_match, scan_macro_tokens, segments, strip,
-    token_str,
+    MAX_MACRO_NESTING, ident_text, is_screaming, literal_text, names_match, scan_macro_tokens,
+    strip, token_str,
 };
 use super::sql::{looks_like_sql, sql_tables};
-use super::state::{idents_of, is_stateful_static, stateful_macro_statics};
+use super::state::{is_stateful_static, stateful_macro_statics};
 use super::vocab::{CONSUMER_WORDS, SQL_FUNCTIONS, STREAM_WORDS};
 
 /// Deepest syntax nesting descended into; anything below is ignored.
@@ -85,6 +84,12 @@ pub(super) struct Scanner {
     pub(super) cache_keys: BTreeSet<String>,
     /// Local names bound to SQL text (`let sql = "SELECT …";`).
     pub(super) sql_vars: HashMap<String, String>,
+    /// Scratch space for identifier text.
+    pub(super) buf: String,
+    /// Scratch space for path segments (only the first `len` are current).
+    pub(super) segs: Vec<String>,
+    /// The walk is inside the parameter types of the signature.
+    pub(super) in_params: bool,
 }
 
 impl Scanner {
@@ -143,23 +148,55 @@ impl Scanner {
     }
 
     /// Remembers a local or const bound to SQL text.
-    fn bind_sql(&mut self, name: String, expr: &Expr) {
-        if let Some(text) = literal_text(expr) {
+    fn bind_sql(&mut self, name: &proc_macro2::Ident, expr: &Expr) {
+        let text = match strip(expr) {
+            Expr::Lit(_) => literal_text(expr),
+            // Re-reading a `format!` template costs a token copy: only for SQL-like names.
+            Expr::Macro(_) => {
+                let lower = name.to_string().to_ascii_lowercase();
+                ["sql", "query", "stmt", "statement"]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                    .then(|| literal_text(expr))
+                    .flatten()
+            }
+            _ => None,
+        };
+        if let Some(text) = text {
             if looks_like_sql(&text) {
-                self.sql_vars.insert(name, text);
+                self.sql_vars.insert(name.to_string(), text);
             }
         }
     }
 
-    /// Signals of the type of a parameter: websocket upgrades and serverless events.
-    pub(super) fn param_type(&mut self, ty: &Type) {
-        for name in idents_of(ty.to_token_stream()) {
-            match name.as_str() {
-                "WebSocketUpgrade" | "WebSocket" | "WsUpgrade" => self.websocket = true,
-                "LambdaEvent" => self.event = true,
-                _ => {}
+    /// Walks the parameter types of a signature: websocket upgrades and serverless events are
+    /// recognised there, besides everything any path shows.
+    pub(super) fn params(&mut self, sig: &syn::Signature) {
+        self.in_params = true;
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(pat) = input {
+                self.visit_type(&pat.ty);
             }
         }
+        self.in_params = false;
+    }
+
+    /// The segment texts of a path, in the scratch vector (the caller hands it back with
+    /// [`Scanner::give_segments`]); only the first `path.segments.len()` entries are current.
+    pub(super) fn take_segments(&mut self, path: &Path) -> Vec<String> {
+        let mut segs = std::mem::take(&mut self.segs);
+        for (i, seg) in path.segments.iter().enumerate() {
+            if i == segs.len() {
+                segs.push(String::new());
+            }
+            ident_text(&mut segs[i], &seg.ident);
+        }
+        segs
+    }
+
+    /// Returns the scratch vector taken by [`Scanner::take_segments`].
+    pub(super) fn give_segments(&mut self, segs: Vec<String>) {
+        self.segs = segs;
     }
 
     /// Token-level clues of a macro that does not parse as expressions (`tokio::select!`):
@@ -263,10 +300,24 @@ impl<'ast> Visit<'ast> for Scanner {
     }
 
     fn visit_path(&mut self, p: &'ast Path) {
+        if self.in_params {
+            if let Some(last) = p.segments.last() {
+                let id = &last.ident;
+                if id == "WebSocketUpgrade" || id == "WebSocket" || id == "WsUpgrade" {
+                    self.websocket = true;
+                } else if id == "LambdaEvent" {
+                    self.event = true;
+                }
+            }
+        }
         match p.segments.len() {
             // Most paths are one identifier (locals, std types): compare without allocating.
             1 => self.check_ident_path(p),
-            _ => self.check_segments(&segments(p)),
+            n => {
+                let segs = self.take_segments(p);
+                self.check_segments(&segs[..n]);
+                self.give_segments(segs);
+            }
         }
         visit::visit_path(self, p);
     }
@@ -278,9 +329,9 @@ impl<'ast> Visit<'ast> for Scanner {
                 if is_stateful_static(s) {
                     self.uses_state = true;
                 }
-                self.bind_sql(s.ident.to_string(), &s.expr);
+                self.bind_sql(&s.ident, &s.expr);
             }
-            syn::Item::Const(c) => self.bind_sql(c.ident.to_string(), &c.expr),
+            syn::Item::Const(c) => self.bind_sql(&c.ident, &c.expr),
             syn::Item::Macro(m) => {
                 if stateful_macro_statics(m).is_empty() {
                     self.visit_macro(&m.mac);
@@ -295,11 +346,11 @@ impl<'ast> Visit<'ast> for Scanner {
 
     fn visit_local(&mut self, local: &'ast syn::Local) {
         if let (syn::Pat::Ident(id), Some(init)) = (&local.pat, &local.init) {
-            self.bind_sql(id.ident.to_string(), &init.expr);
+            self.bind_sql(&id.ident, &init.expr);
         }
         if let (syn::Pat::Type(pt), Some(init)) = (&local.pat, &local.init) {
             if let syn::Pat::Ident(id) = &*pt.pat {
-                self.bind_sql(id.ident.to_string(), &init.expr);
+                self.bind_sql(&id.ident, &init.expr);
             }
         }
         visit::visit_local(self, local);
@@ -432,8 +483,10 @@ impl<'ast> Visit<'ast> for Scanner {
             | "macro_rules" => parse = false,
             _ => {}
         }
-        let worth = scan_macro_tokens(&mac.tokens, 0)
+        let mut buf = std::mem::take(&mut self.buf);
+        let worth = scan_macro_tokens(&mac.tokens, 0, &mut buf)
             .is_some_and(|t| t.interesting || self.unsafe_depth > 0);
+        self.buf = buf;
         if parse && worth {
             match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
                 Ok(exprs) => {

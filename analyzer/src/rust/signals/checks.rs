@@ -54,7 +54,13 @@ impl Scanner {
 
     /// Signals of a call to a path (`tokio::time::sleep(…)`, `sqlx::query("…")`, …).
     pub(super) fn check_call(&mut self, path: &Path, call: &syn::ExprCall, awaited: bool) {
-        let segs = segments(path);
+        let all = self.take_segments(path);
+        self.check_call_segments(&all[..path.segments.len()], call, awaited);
+        self.give_segments(all);
+    }
+
+    /// [`Scanner::check_call`] on the segment texts of the called path.
+    fn check_call_segments(&mut self, segs: &[String], call: &syn::ExprCall, awaited: bool) {
         let n = segs.len();
         let last = segs.last().map(String::as_str).unwrap_or("");
         let prev = n.checked_sub(2).map(|i| segs[i].as_str()).unwrap_or("");
@@ -64,7 +70,7 @@ impl Scanner {
                 self.hints.insert("sleep");
                 self.mark_io();
             }
-            _ if !awaited && is_blocking_fs(&segs) => {
+            _ if !awaited && is_blocking_fs(segs) => {
                 self.hints.insert("blocking-io");
                 self.mark_io();
             }
@@ -74,7 +80,7 @@ impl Scanner {
                 self.hints.insert("blocking-network");
                 self.mark_io();
             }
-            _ if is_blocking_net(&segs) => self.mark_io(),
+            _ if is_blocking_net(segs) => self.mark_io(),
             l if SQL_FUNCTIONS.contains(&l) => {
                 if let Some(arg) = call.args.first() {
                     self.sql_arg(arg);
@@ -118,11 +124,16 @@ impl Scanner {
 
     /// Signals of a method call (`.route(…)`, `.collection("users")`, `.lock()`, …).
     pub(super) fn check_method(&mut self, m: &syn::ExprMethodCall) {
-        let method = m.method.to_string();
-        let method = method.as_str();
-        if !is_known_method(method) {
-            return;
+        let mut buf = std::mem::take(&mut self.buf);
+        let method = ident_text(&mut buf, &m.method);
+        if is_known_method(method) {
+            self.check_known_method(m, method);
         }
+        self.buf = buf;
+    }
+
+    /// [`Scanner::check_method`] for a method name some rule knows.
+    fn check_known_method(&mut self, m: &syn::ExprMethodCall, method: &str) {
         let args = &m.args;
         match method {
             "route" => {

@@ -1,10 +1,12 @@
 //! Small, bounded helpers over expressions and tokens: literal text, receiver names, handler
 //! paths of router chains, and whether macro tokens are safe to re-parse.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use std::fmt::Write as _;
+
+use proc_macro2::{Ident, TokenStream, TokenTree};
 use syn::{Expr, Lit, Path};
 
-use super::vocab::ROUTER_METHODS;
+use super::vocab::{ROUTER_METHODS, is_macro_word};
 
 /// Deepest token nesting of a macro whose tokens are re-parsed as expressions.
 pub(super) const MAX_MACRO_NESTING: usize = 32;
@@ -13,11 +15,6 @@ pub(super) const MAX_MACRO_NESTING: usize = 32;
 pub(super) const MAX_MACRO_CHAIN: usize = 192;
 /// Most steps taken along a method-call chain by the small chain helpers.
 pub(super) const MAX_CHAIN: usize = 64;
-
-/// The identifiers of a path's segments.
-pub(super) fn segments(path: &Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
-}
 
 /// `expr` without parentheses, references, invisible groups and no-argument conversions
 /// (`.as_str()`, `.to_string()`, …).
@@ -245,15 +242,19 @@ pub(super) fn mentions_warp(expr: &Expr) -> bool {
 pub(super) struct MacroTokens {
     /// Longest chain of tokens along a nesting path (see [`MAX_MACRO_CHAIN`]).
     pub chain: usize,
-    /// Holds something the body walk could learn from: a call, a method call or field, a path
-    /// with `::`, a nested macro, or a keyword that opens a block.
+    /// Holds an identifier some rule of the body walk looks for ([`is_macro_word`]): without
+    /// one, re-parsing the tokens cannot show anything.
     pub interesting: bool,
 }
 
 /// One pass over a macro's tokens: `None` when they are nested too deep or chained too long to
 /// re-parse safely (syn's expression parser recurses on `!!!!…x`, `|a| |b| …`), else whether
-/// re-parsing could show anything.
-pub(super) fn scan_macro_tokens(tokens: &TokenStream, nesting: usize) -> Option<MacroTokens> {
+/// re-parsing could show anything. `buf` is scratch space for identifier text.
+pub(super) fn scan_macro_tokens(
+    tokens: &TokenStream,
+    nesting: usize,
+    buf: &mut String,
+) -> Option<MacroTokens> {
     if nesting > MAX_MACRO_NESTING {
         return None;
     }
@@ -262,50 +263,25 @@ pub(super) fn scan_macro_tokens(tokens: &TokenStream, nesting: usize) -> Option<
     let mut run = 0;
     let mut inner = 0;
     let mut interesting = false;
-    // The previous token was an identifier / a `.` / a `:`.
-    let (mut after_ident, mut after_dot, mut after_colon) = (false, false, false);
     for token in tokens.clone() {
-        let (mut ident, mut dot, mut colon) = (false, false, false);
         match &token {
-            TokenTree::Punct(p) => match p.as_char() {
-                ',' | ';' => {
-                    longest = longest.max(run + inner);
-                    run = 0;
-                    inner = 0;
-                }
-                '.' => {
-                    run += 1;
-                    dot = true;
-                }
-                ':' => {
-                    run += 1;
-                    interesting |= after_colon;
-                    colon = true;
-                }
-                '!' => {
-                    run += 1;
-                    interesting |= after_ident;
-                }
-                _ => run += 1,
-            },
+            TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';') => {
+                longest = longest.max(run + inner);
+                run = 0;
+                inner = 0;
+            }
             TokenTree::Group(g) => {
                 run += 1;
-                interesting |= after_ident && g.delimiter() == Delimiter::Parenthesis;
-                let sub = scan_macro_tokens(&g.stream(), nesting + 1)?;
+                let sub = scan_macro_tokens(&g.stream(), nesting + 1, buf)?;
                 inner = inner.max(sub.chain);
                 interesting |= sub.interesting;
             }
-            TokenTree::Ident(id) => {
+            TokenTree::Ident(id) if !interesting => {
                 run += 1;
-                ident = true;
-                interesting |= after_dot
-                    || ["unsafe", "loop", "while", "for", "async", "move"]
-                        .iter()
-                        .any(|k| id == k);
+                interesting = is_macro_word(ident_text(buf, id));
             }
-            TokenTree::Literal(_) => run += 1,
+            _ => run += 1,
         }
-        (after_ident, after_dot, after_colon) = (ident, dot, colon);
         if run + inner > MAX_MACRO_CHAIN {
             return None;
         }
@@ -314,4 +290,12 @@ pub(super) fn scan_macro_tokens(tokens: &TokenStream, nesting: usize) -> Option<
         chain: longest.max(run + inner),
         interesting,
     })
+}
+
+/// The text of an identifier, written into `buf` (no allocation once `buf` is large enough).
+pub(super) fn ident_text<'b>(buf: &'b mut String, ident: &Ident) -> &'b str {
+    buf.clear();
+    // Writing into a String cannot fail.
+    let _ = write!(buf, "{ident}");
+    buf
 }

@@ -48,14 +48,36 @@ fn scan(src: &str) -> String {
     ))
 }
 
-/// Checks each `(source, expected)` case, reporting every mismatch at once.
+/// The same function with its whole body moved inside a macro invocation
+/// (`{ body }` → `{ wrapped!({ body }) }`): what the body shows must not change.
+fn scan_in_macro(src: &str) -> String {
+    let mut f: syn::ItemFn = syn::parse_str(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+    let body = &f.block;
+    f.block = syn::parse_quote!({ wrapped!(#body) });
+    render(&scan_fn(
+        &f.sig.ident.to_string(),
+        &f.attrs,
+        &f.sig,
+        &f.block,
+    ))
+}
+
+/// Checks each `(source, expected)` case, reporting every mismatch at once. Each case is also
+/// checked with its body inside a macro, which keeps the macro word list honest.
 fn check(cases: &[(&str, &str)]) {
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|(src, want)| {
+        .flat_map(|(src, want)| {
             let got = scan(src);
-            (got != *want).then(|| format!("\n  {src}\n    want: {want}\n    got:  {got}"))
+            let wrapped = scan_in_macro(src);
+            [
+                (got != *want).then(|| format!("\n  {src}\n    want: {want}\n    got:  {got}")),
+                (wrapped != *want).then(|| {
+                    format!("\n  {src}\n    want (in a macro): {want}\n    got:  {wrapped}")
+                }),
+            ]
         })
+        .flatten()
         .collect();
     assert!(failures.is_empty(), "{}", failures.concat());
 }

@@ -347,3 +347,76 @@ pub(super) fn is_known_method(name: &str) -> bool {
     });
     KNOWN.contains(name)
 }
+
+/// Identifiers some rule looks for besides the method names: crate, module, type, function
+/// and keyword names. A macro whose tokens hold none of these (nor a name in the tables) is not
+/// re-parsed.
+const OTHER_WORDS: &[&str] = &[
+    "ActiveModel",
+    "Bucket",
+    "Entity",
+    "QueryBuilder",
+    "TcpListener",
+    "TcpStream",
+    "UdpSocket",
+    "File",
+    "OpenOptions",
+    "ImageReader",
+    "accept_async",
+    "accept_hdr_async",
+    "actix_ws",
+    "dsl",
+    "table",
+    "memcache",
+    "sleep",
+    "sleep_ms",
+    "sleep_until",
+    "delay_for",
+    "delay_until",
+    "ws",
+    "warp",
+    "web",
+    "lambda_http",
+    "lambda_runtime",
+    "tick",
+    "next",
+    "try_next",
+    "next_message",
+    "recv_async",
+    "lazy_static",
+    "thread_local",
+    "static",
+    "unsafe",
+    "await",
+    "loop",
+    "while",
+    "for",
+    "fs",
+    "io",
+    "ureq",
+    "attohttpc",
+    "curl",
+    "reqwest",
+    "routes",
+];
+
+/// Whether an identifier inside a macro's tokens could make some rule fire once the tokens are
+/// re-parsed (see [`OTHER_WORDS`]).
+pub(super) fn is_macro_word(name: &str) -> bool {
+    static WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+        [
+            REDIS_CRATES,
+            REDIS_TYPES,
+            CPU_CRATES,
+            CPU_TYPES,
+            SQL_FUNCTIONS,
+            ORDERINGS,
+            ROUTER_METHODS,
+            OTHER_WORDS,
+        ]
+        .iter()
+        .flat_map(|list| list.iter().copied())
+        .collect()
+    });
+    WORDS.contains(name) || is_known_method(name) || name.starts_with("Redis")
+}
