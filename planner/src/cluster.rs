@@ -29,6 +29,8 @@ pub struct Clustering {
     pub shared: Vec<bool>,
     /// Node has no call edge at all (self-loops aside); placed by module/namespace proximity.
     pub isolated: Vec<bool>,
+    /// Node is a composition root: a `cli` entry point wiring many modules (a `main`).
+    pub roots: Vec<bool>,
     /// What a reviewer should know about the clustering (requests that could not be met, …).
     pub notes: Vec<String>,
 }
@@ -148,6 +150,7 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
         count,
         shared,
         isolated,
+        roots,
         notes,
     }
 }

@@ -1,7 +1,7 @@
 //! Labelling: for each service, the signals (rate, duration, memory, state, triggers), the monthly
 //! cost both ways, and the decision `microservice` or `function` with its reasons and confidence.
 
-use analyzer::CallGraph;
+use analyzer::{Call, CallGraph};
 use petgraph::algo::tarjan_scc;
 
 use crate::config::Config;
@@ -20,7 +20,8 @@ const REQUEST_TRIGGERS: [&str; 3] = ["http", "cli", "grpc"];
 ///
 /// A node's own `invocations_per_day` wins; otherwise an entry point gets the default of its
 /// trigger; otherwise a node is called once per invocation of each caller (summed over callers,
-/// through the condensation of the call graph so cycles count once). When the graph declares no
+/// through the condensation of the call graph so cycles count once; a guessed call counts in
+/// proportion to its confidence). When the graph declares no
 /// entry point at all, nodes nobody calls stand in for request entry points.
 ///
 /// # Complexity
@@ -59,10 +60,11 @@ pub(crate) fn node_rates(graph: &CallGraph, config: &Config) -> (Vec<f64>, Vec<b
             component_of[m.index()] = c;
         }
     }
-    let mut outgoing: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (f, t, _) in graph.edges() {
+    // A guessed call (a name match) passes on rate in proportion to its confidence.
+    let mut outgoing: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    for (f, t, call) in graph.edges() {
         if f != t {
-            outgoing[f].push(t);
+            outgoing[f].push((t, call.confidence));
         }
     }
     let mut inflow = vec![0.0; n];
@@ -75,9 +77,9 @@ pub(crate) fn node_rates(graph: &CallGraph, config: &Config) -> (Vec<f64>, Vec<b
         }
         for m in members {
             let i = m.index();
-            for &t in &outgoing[i] {
+            for &(t, confidence) in &outgoing[i] {
                 if component_of[t] != component_of[i] {
-                    inflow[t] += rate[i];
+                    inflow[t] += rate[i] * confidence;
                 }
             }
         }
@@ -186,7 +188,7 @@ pub(crate) fn label_service(
     graph: &CallGraph,
     facts: &ServiceFacts<'_>,
     rates: &(Vec<f64>, Vec<bool>),
-    inbound: &[Vec<(usize, f64, bool)>],
+    inbound: &[Vec<(usize, Call)>],
     config: &Config,
 ) -> Decision {
     let (rate, measured) = rates;
@@ -206,13 +208,12 @@ pub(crate) fn label_service(
     // Without measurements, an invocation of a boundary member runs its callees too: its static
     // guess is the slowest hint among the members it reaches inside the service.
     let reach_guess = reachable_hints(graph, facts, l);
+    // A loop over I/O that ends (an endless worker loop handles one message per turn instead).
     let unbounded_batch = facts.members.iter().any(|&m| {
+        let hints = &graph.node(m).hints;
         graph.node(m).duration_ms.is_none()
-            && graph
-                .node(m)
-                .hints
-                .iter()
-                .any(|h| h == "io-loop" || h == "long-loop")
+            && hints.iter().any(|h| h == "io-loop" || h == "long-loop")
+            && !hints.iter().any(|h| h == "worker-loop")
     });
     for &m in facts.members {
         let node = graph.node(m);
@@ -221,12 +222,11 @@ pub(crate) fn label_service(
             // invocations of this service.
             continue;
         }
-        let outside: Vec<&(usize, f64, bool)> =
-            inbound[m].iter().filter(|(u, _, _)| !inside(*u)).collect();
-        for (_, w, is_async) in &outside {
-            all_in += w;
-            if *is_async {
-                async_in += w;
+        let outside: Vec<&(usize, Call)> = inbound[m].iter().filter(|(u, _)| !inside(*u)).collect();
+        for (_, call) in &outside {
+            all_in += call.weight;
+            if call.is_async {
+                async_in += call.weight;
             }
         }
         let is_entry = node.entry.is_some();
@@ -240,7 +240,10 @@ pub(crate) fn label_service(
         let r = if is_entry || measured[m] {
             rate[m]
         } else {
-            outside.iter().map(|(u, _, _)| rate[*u]).sum()
+            outside
+                .iter()
+                .map(|(u, call)| rate[*u] * call.confidence)
+                .sum()
         };
         if measured[m] {
             measured_per_day += r;
@@ -403,6 +406,19 @@ pub(crate) fn label_service(
             "called synchronously by other services: a function would add cold starts to their latency"
                 .to_string(),
         );
+    }
+    let pools: Vec<&str> = facts
+        .members
+        .iter()
+        .filter(|&&m| graph.node(m).hints.iter().any(|h| h == "holds-connections"))
+        .map(|&m| graph.node(m).id.as_str())
+        .collect();
+    if !pools.is_empty() {
+        score -= 1.5f64.ln();
+        reasons.push(format!(
+            "holds connection pools or clients ({}): always-on keeps them warm, a function reconnects on every cold start",
+            list_short(&pools, 2)
+        ));
     }
     let measured_max = known_max.is_some();
     if event_driven && unbounded_batch && !measured_max {

@@ -23,7 +23,8 @@ pub fn plan(graph: &CallGraph, config: &Config) -> Result<Plan, Error> {
         return Err(Error::EmptyGraph);
     }
     config.validate()?;
-    let clustering = cluster(graph, &config.clustering);
+    let mut clustering = cluster(graph, &config.clustering);
+    widen_shared(graph, &mut clustering);
     let k = clustering.count;
     let assignment = &clustering.assignment;
     let n = graph.node_count();
@@ -32,13 +33,21 @@ pub fn plan(graph: &CallGraph, config: &Config) -> Result<Plan, Error> {
     for (p, &c) in assignment.iter().enumerate() {
         members[c].push(p);
     }
-    let mut inbound: Vec<Vec<(usize, f64, bool)>> = vec![Vec::new(); n];
+    let mut inbound: Vec<Vec<(usize, analyzer::Call)>> = vec![Vec::new(); n];
     for (f, t, call) in graph.edges() {
         if f != t {
-            inbound[t].push((f, call.weight, call.is_async));
+            inbound[t].push((f, call));
         }
     }
     let rates = node_rates(graph, config);
+    // Shared code ships as a library and composition roots are wiring: neither is an invocation
+    // of the service it sits in.
+    let library: Vec<bool> = clustering
+        .shared
+        .iter()
+        .zip(&clustering.roots)
+        .map(|(&s, &r)| s || r)
+        .collect();
     let structure = service_metrics(graph, assignment, k);
     let names = service_names(graph, &members);
 
@@ -50,7 +59,7 @@ pub fn plan(graph: &CallGraph, config: &Config) -> Result<Plan, Error> {
                 members: list,
                 assignment,
                 index: c,
-                shared: &clustering.shared,
+                shared: &library,
             },
             &rates,
             &inbound,
@@ -168,6 +177,27 @@ pub fn plan(graph: &CallGraph, config: &Config) -> Result<Plan, Error> {
         notes,
         traces: None,
     })
+}
+
+/// Services a node is called from, its own excepted, at which it counts as shared code.
+const SHARED_CALLER_SERVICES: usize = 3;
+
+/// After clustering, a node called from [`SHARED_CALLER_SERVICES`] other services or more (and not
+/// an entry point) is utility code too, whatever its fan-in relative to the graph: it ships as a
+/// library, and its calls are not invocations of the service it was placed in.
+fn widen_shared(graph: &CallGraph, clustering: &mut crate::Clustering) {
+    let mut callers: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); graph.node_count()];
+    for (f, t, _) in graph.edges() {
+        let (cf, ct) = (clustering.assignment[f], clustering.assignment[t]);
+        if cf != ct {
+            callers[t].insert(cf);
+        }
+    }
+    for (p, services) in callers.iter().enumerate() {
+        if services.len() >= SHARED_CALLER_SERVICES && graph.node(p).entry.is_none() {
+            clustering.shared[p] = true;
+        }
+    }
 }
 
 fn ids_where(graph: &CallGraph, list: &[usize], keep: impl Fn(usize) -> bool) -> Vec<String> {

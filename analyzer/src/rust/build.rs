@@ -60,6 +60,9 @@ pub(crate) fn build_graph(ix: &Index, stats: &mut RustStats) -> CallGraph {
         n.hints.extend(info.f.hints.iter().cloned());
         n.stateful |=
             info.f.uses_state || outs[f].stateful || (info.f.has_self && t.on_stateful_type(f));
+        if info.f.has_self && t.on_connection_type(f) {
+            n.hints.push("holds-connections".to_string());
+        }
     }
     let mut edges = Vec::new();
     let mut unresolved: BTreeMap<&str, usize> = BTreeMap::new();
@@ -88,6 +91,7 @@ pub(crate) fn build_graph(ix: &Index, stats: &mut RustStats) -> CallGraph {
             }
         }
     }
+    mark_queue_workers(&mut nodes, &edges);
     for n in &mut nodes {
         n.hints.sort();
         n.hints.dedup();
@@ -249,4 +253,25 @@ pub(crate) fn dedup_nodes(ids: Vec<(String, String)>) -> (Vec<u32>, Vec<String>,
         node_of_fn.push(n);
     }
     (node_of_fn, node_ids, node_module)
+}
+
+/// A background worker (an endless loop around awaits) that pops from a queue, itself or through a
+/// function it calls, is a queue consumer: an entry point triggered by messages.
+fn mark_queue_workers(nodes: &mut [Node], edges: &[(usize, usize, Call)]) {
+    let has = |n: &Node, hint: &str| n.hints.iter().any(|h| h == hint);
+    let receives: Vec<bool> = nodes.iter().map(|n| has(n, "queue-receive")).collect();
+    let mut consumer = vec![false; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        consumer[i] = has(n, "worker-loop") && receives[i];
+    }
+    for &(from, to, _) in edges {
+        if has(&nodes[from], "worker-loop") && receives[to] {
+            consumer[from] = true;
+        }
+    }
+    for (n, is_consumer) in nodes.iter_mut().zip(consumer) {
+        if is_consumer && n.entry.is_none() {
+            n.entry = Some("queue".to_string());
+        }
+    }
 }

@@ -50,8 +50,10 @@ pub(crate) struct TypeInfo {
     pub scope: u32,
     /// Field types.
     pub fields: Vec<(String, Sym)>,
-    /// Holds connections, caches or interior-mutable maps.
+    /// Holds in-memory state: locks, atomics, caches, interior-mutable maps.
     pub stateful: bool,
+    /// Holds live connections: pools, clients.
+    pub connections: bool,
     /// Aliased type, for a type alias.
     pub alias: Option<Sym>,
 }
@@ -177,6 +179,7 @@ pub(crate) fn build_index(crates: &[CrateRoot], files: Vec<Parsed>) -> Index {
                 scope: t.scope + s0,
                 fields: t.fields,
                 stateful: t.stateful,
+                connections: t.connections,
                 alias: t.alias,
             });
         }

@@ -172,8 +172,10 @@ pub(crate) struct LType {
     pub scope: u32,
     /// Named (or numbered) fields with their types.
     pub fields: Vec<(String, Sym)>,
-    /// Holds connections, pools, caches or interior-mutable maps.
+    /// Holds in-memory state: locks, atomics, caches, interior-mutable maps.
     pub stateful: bool,
+    /// Holds live connections: pools, clients.
+    pub connections: bool,
     /// For a type alias, the aliased type.
     pub alias: Option<Sym>,
 }

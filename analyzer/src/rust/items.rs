@@ -131,14 +131,23 @@ impl Collector<'_> {
                         (name, ty_sym(&f.ty, &g, 0))
                     })
                     .collect();
-                let stateful = signals::is_stateful_struct(s);
-                self.ty(scope, s.ident.to_string(), fields, stateful, None);
+                let state = (
+                    signals::is_stateful_struct(s),
+                    signals::holds_connections(s),
+                );
+                self.ty(scope, s.ident.to_string(), fields, state, None);
             }
-            Item::Enum(e) => self.ty(scope, e.ident.to_string(), Vec::new(), false, None),
-            Item::Union(u) => self.ty(scope, u.ident.to_string(), Vec::new(), false, None),
+            Item::Enum(e) => self.ty(scope, e.ident.to_string(), Vec::new(), (false, false), None),
+            Item::Union(u) => self.ty(scope, u.ident.to_string(), Vec::new(), (false, false), None),
             Item::Type(t) => {
                 let alias = ty_sym(&t.ty, gens, 0);
-                self.ty(scope, t.ident.to_string(), Vec::new(), false, Some(alias));
+                self.ty(
+                    scope,
+                    t.ident.to_string(),
+                    Vec::new(),
+                    (false, false),
+                    Some(alias),
+                );
             }
             Item::Trait(t) => {
                 if is_test(&t.attrs) {
@@ -248,7 +257,7 @@ impl Collector<'_> {
         scope: u32,
         name: String,
         fields: Vec<(String, Sym)>,
-        stateful: bool,
+        (stateful, connections): (bool, bool),
         alias: Option<Sym>,
     ) {
         let idx = self.out.types.len() as u32;
@@ -257,6 +266,7 @@ impl Collector<'_> {
             scope,
             fields,
             stateful,
+            connections,
             alias,
         });
         self.def(scope, name, Def::Type(idx));

@@ -15,7 +15,9 @@ mod state;
 mod tests;
 mod vocab;
 
-pub(crate) use state::{is_stateful_static, is_stateful_struct, stateful_macro_statics};
+pub(crate) use state::{
+    holds_connections, is_stateful_static, is_stateful_struct, stateful_macro_statics,
+};
 
 use syn::visit::Visit;
 use syn::{Attribute, Block, Meta, Signature};

@@ -154,13 +154,25 @@ impl<'a> Targets<'a> {
         }
     }
 
-    /// Whether function `f` is a method of a type that holds connections or caches.
+    /// Whether function `f` is a method of a type that holds in-memory state.
     pub(crate) fn on_stateful_type(&self, f: usize) -> bool {
+        self.owner_type(f)
+            .is_some_and(|t| self.ix.types[t].stateful)
+    }
+
+    /// Whether function `f` is a method of a type that holds live connections.
+    pub(crate) fn on_connection_type(&self, f: usize) -> bool {
+        self.owner_type(f)
+            .is_some_and(|t| self.ix.types[t].connections)
+    }
+
+    fn owner_type(&self, f: usize) -> Option<usize> {
         match self.ix.fns[f].f.owner {
-            Owner::Impl(i) => {
-                matches!(self.impl_self[i as usize], RTy::Type(t) if self.ix.types[t as usize].stateful)
-            }
-            _ => false,
+            Owner::Impl(i) => match self.impl_self[i as usize] {
+                RTy::Type(t) => Some(t as usize),
+                _ => None,
+            },
+            _ => None,
         }
     }
 

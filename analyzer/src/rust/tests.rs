@@ -149,6 +149,7 @@ cases!(
     parse_error,
     loose_files,
     collisions,
+    workers,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.

@@ -31,6 +31,8 @@ pub(super) struct LoopFacts {
     pub(super) consume: bool,
     /// `.next().await`/`.recv().await` on something that may be a subscription.
     pub(super) stream_next: bool,
+    /// A `loop { … }` with no condition: it runs until the process stops.
+    pub(super) endless: bool,
 }
 
 /// The facts of one function, ready for [`super::scan_fn`] to label.
@@ -246,6 +248,11 @@ impl Scanner {
         if let Some(facts) = self.loops.pop() {
             if facts.io {
                 self.hints.insert("io-loop");
+                if facts.endless && !facts.tick {
+                    // Awaits forever in a loop: a background worker. What it waits on (a queue
+                    // it pops from, possibly in a callee) decides what kind of entry it is.
+                    self.hints.insert("worker-loop");
+                }
             }
             self.schedule |= facts.tick;
             self.queue |= facts.consume;
@@ -412,7 +419,10 @@ impl<'ast> Visit<'ast> for Scanner {
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.loops.push(LoopFacts::default());
+        self.loops.push(LoopFacts {
+            endless: true,
+            ..LoopFacts::default()
+        });
         visit::visit_expr_loop(self, l);
         self.pop_loop();
     }

@@ -23,6 +23,10 @@ impl Scanner {
 
     /// Signals of any path (types, expressions, `use` trees) from its segment names.
     pub(super) fn check_segments(&mut self, segs: &[String]) {
+        // Most paths (`Vec::new`, `Self::f`, `Ordering::SeqCst`) name nothing of interest.
+        if !segs.iter().any(|s| is_path_word(s)) {
+            return;
+        }
         let Some(first) = segs.first().map(String::as_str) else {
             return;
         };
@@ -168,6 +172,12 @@ impl Scanner {
                 }
             }
             "on_upgrade" => self.websocket = true,
+            // Blocking pops and reads of a message queue or stream (redis lists and streams,
+            // AMQP, SQS): whoever loops around this consumes a queue.
+            "brpop" | "blpop" | "brpoplpush" | "blmove" | "bzpopmin" | "bzpopmax" | "xread"
+            | "xread_options" | "xreadgroup" | "basic_get" | "receive_message" => {
+                self.hints.insert("queue-receive");
+            }
             "subscribe" | "psubscribe" | "queue_subscribe" | "basic_consume" | "subscribe_with"
             | "create_consumer" | "consume" => self.subscribed = true,
             "poll" | "iter" | "recv" | "receive" | "try_recv" | "recv_timeout"

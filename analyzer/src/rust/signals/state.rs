@@ -107,7 +107,7 @@ pub(crate) fn stateful_macro_statics(mac: &ItemMacro) -> Vec<String> {
     names
 }
 
-/// Field type names that always mean the struct holds shared state or a live connection.
+/// Field type names that always mean the struct holds in-memory state shared between calls.
 const STATEFUL_FIELD_TYPES: &[&str] = &[
     "Mutex",
     "RwLock",
@@ -118,18 +118,40 @@ const STATEFUL_FIELD_TYPES: &[&str] = &[
     "Cell",
     "OnceLock",
     "OnceCell",
-    "PgPool",
-    "MySqlPool",
-    "SqlitePool",
-    "AnyPool",
     "LruCache",
     "Condvar",
     "Semaphore",
 ];
 
+/// Field type names that always mean the struct holds live connections (a pool, a client).
+const CONNECTION_FIELD_TYPES: &[&str] = &["PgPool", "MySqlPool", "SqlitePool", "AnyPool"];
+
 /// Field type names that are also common names of plain data (a shop's `Client`, a graph's
 /// `Connection`): they count unless the struct derives a data trait.
 const AMBIGUOUS_FIELD_TYPES: &[&str] = &["Client", "Connection", "Cache", "Pool"];
+
+/// What a field's type says a struct holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    /// In-memory state shared between calls (locks, atomics, caches, broadcast hubs).
+    State,
+    /// Live connections (pools, clients): reusable, but no state a function would lose.
+    Connections,
+}
+
+impl Holds {
+    fn of_name(name: &str) -> Holds {
+        if ["Client", "Connection", "Pool"]
+            .iter()
+            .any(|s| name.ends_with(s))
+            || CONNECTION_FIELD_TYPES.contains(&name)
+        {
+            Holds::Connections
+        } else {
+            Holds::State
+        }
+    }
+}
 
 /// Derives that mark a struct as plain data (a DTO or a database row).
 const DATA_DERIVES: &[&str] = &[
@@ -142,39 +164,52 @@ const DATA_DERIVES: &[&str] = &[
     "DeriveEntityModel",
 ];
 
-/// Whether a field type name, preceded by `prev` in the type's tokens, is stateful: `Some(true)`
-/// certainly, `Some(false)` only when the struct is not plain data, `None` not at all.
-fn stateful_field_type(name: &str, prev: Option<&str>) -> Option<bool> {
+/// What a field type name, preceded by `prev` in the type's tokens, says the struct holds:
+/// `Some((true, _))` certainly, `Some((false, _))` only when the struct is not plain data, `None`
+/// nothing.
+fn stateful_field_type(name: &str, prev: Option<&str>) -> Option<(bool, Holds)> {
     // `crate::models::Client` is the analyzed project's own type, not a library's client.
     let local = [
         "crate", "self", "super", "models", "model", "domain", "entity", "entities",
     ];
     let qualifier = prev.filter(|p| p.starts_with(|c: char| c.is_ascii_lowercase()));
     if STATEFUL_FIELD_TYPES.contains(&name)
+        || CONNECTION_FIELD_TYPES.contains(&name)
         || name.starts_with("Atomic")
         || name.ends_with("Mutex")
         || (name == "Sender" && matches!(prev, Some("broadcast" | "watch")))
     {
-        return Some(true);
+        return Some((true, Holds::of_name(name)));
     }
     if AMBIGUOUS_FIELD_TYPES.contains(&name) {
         // `reqwest::Client`, `r2d2::Pool` name their crate; a bare `Client` may be data.
         return match qualifier {
             Some(q) if local.contains(&q) => None,
-            Some(_) => Some(true),
-            None => Some(false),
+            Some(_) => Some((true, Holds::of_name(name))),
+            None => Some((false, Holds::of_name(name))),
         };
     }
     let suffixed = ["Pool", "Client", "Connection", "Cache", "Lock"]
         .iter()
         .any(|s| name.len() > s.len() && name.ends_with(s));
-    suffixed.then_some(true)
+    suffixed.then_some((true, Holds::of_name(name)))
 }
 
-/// Whether a struct holds state between calls: fields whose types mention a connection pool,
-/// a client or connection, a lock, an atomic, a concurrent map, a cache or a broadcast sender.
-/// A plain data struct (`String`, `u32`, `Vec<Item>`) is not.
+/// Whether a struct holds in-memory state between calls: fields whose types mention a lock, an
+/// atomic, a concurrent map, a cache or a broadcast sender. A plain data struct (`String`, `u32`,
+/// `Vec<Item>`) does not, and neither does a struct that only holds connections
+/// ([`holds_connections`]).
 pub(crate) fn is_stateful_struct(item: &ItemStruct) -> bool {
+    struct_holds(item, Holds::State)
+}
+
+/// Whether a struct holds live connections: a database pool, a redis, HTTP or database client.
+/// Reusable across calls, but not state a function would lose: a soft signal, not a hard limit.
+pub(crate) fn holds_connections(item: &ItemStruct) -> bool {
+    struct_holds(item, Holds::Connections)
+}
+
+fn struct_holds(item: &ItemStruct, what: Holds) -> bool {
     let is_data = item.attrs.iter().any(|attr| match &attr.meta {
         Meta::List(list) if attr.path().is_ident("derive") => idents_of(list.tokens.clone())
             .iter()
@@ -186,7 +221,7 @@ pub(crate) fn is_stateful_struct(item: &ItemStruct) -> bool {
         names.iter().enumerate().any(|(i, name)| {
             let prev = i.checked_sub(1).map(|p| names[p].as_str());
             match stateful_field_type(name, prev) {
-                Some(certain) => certain || !is_data,
+                Some((certain, holds)) => holds == what && (certain || !is_data),
                 None => false,
             }
         })

@@ -2,7 +2,10 @@
 
 use quote::ToTokens;
 
-use super::{FnSignals, is_stateful_static, is_stateful_struct, scan_fn, stateful_macro_statics};
+use super::{
+    FnSignals, holds_connections, is_stateful_static, is_stateful_struct, scan_fn,
+    stateful_macro_statics,
+};
 
 /// Renders signals compactly: `entry=… res=… hints=… routes=kind:path state`, or `-`.
 fn render(s: &FnSignals) -> String {
@@ -147,7 +150,7 @@ fn signals_body_entries() {
         ),
         (
             "async fn consume(consumer: StreamConsumer) { loop { let m = consumer.recv().await; handle(m); } }",
-            "entry=queue hints=io-loop",
+            "entry=queue hints=io-loop,worker-loop",
         ),
         (
             "async fn on_orders(mut consumer: lapin::Consumer) { \
@@ -504,7 +507,7 @@ fn signals_macro_bodies() {
         ),
         (
             "fn spawn() { tokio::spawn(async move { loop { tokio::time::sleep(d).await; } }); }",
-            "hints=io-loop,sleep",
+            "hints=io-loop,sleep,worker-loop",
         ),
         (
             "fn closure() { let f = || std::thread::sleep(d); }",
@@ -579,135 +582,63 @@ fn signals_macro_statics() {
 
 #[test]
 fn signals_stateful_structs() {
-    let cases: &[(&str, bool)] = &[
-        ("struct AppState { db: PgPool, name: String }", true),
-        ("struct Repo { pool: sqlx::Pool<Postgres> }", true),
-        ("struct Cache { redis: redis::Client }", true),
-        ("struct Api { http: reqwest::Client }", true),
-        ("struct Store { db: mongodb::Client }", true),
-        ("struct Conn(Arc<Mutex<HashMap<String, Cart>>>);", true),
+    // (source, holds in-memory state, holds connections)
+    let cases: &[(&str, bool, bool)] = &[
+        ("struct AppState { db: PgPool, name: String }", false, true),
+        ("struct Repo { pool: sqlx::Pool<Postgres> }", false, true),
+        ("struct Cache { redis: redis::Client }", false, true),
+        ("struct Api { http: reqwest::Client }", false, true),
+        ("struct Store { db: mongodb::Client }", false, true),
+        (
+            "struct Mixed { db: PgPool, seen: Mutex<HashSet<u64>> }",
+            true,
+            true,
+        ),
+        (
+            "struct Conn(Arc<Mutex<HashMap<String, Cart>>>);",
+            true,
+            false,
+        ),
         (
             "struct Sessions { map: RwLock<HashMap<u64, Session>> }",
             true,
+            false,
         ),
-        ("struct Counter { hits: AtomicU64 }", true),
-        ("struct Hub { tx: broadcast::Sender<Msg> }", true),
-        ("struct Lru { inner: LruCache<String, Vec<u8>> }", true),
-        ("struct Shared { sessions: DashMap<u64, Session> }", true),
-        ("struct Svc { conn: MultiplexedConnection }", true),
-        ("struct Svc { client: Client }", true),
-        ("struct Job { tx: mpsc::Sender<Msg> }", false),
+        ("struct Counter { hits: AtomicU64 }", true, false),
+        ("struct Hub { tx: broadcast::Sender<Msg> }", true, false),
+        (
+            "struct Lru { inner: LruCache<String, Vec<u8>> }",
+            true,
+            false,
+        ),
+        (
+            "struct Shared { sessions: DashMap<u64, Session> }",
+            true,
+            false,
+        ),
+        ("struct Svc { conn: MultiplexedConnection }", false, true),
+        ("struct Svc { client: Client }", false, true),
+        ("struct Job { tx: mpsc::Sender<Msg> }", false, false),
         (
             "struct Item { name: String, price: u32, tags: Vec<String> }",
+            false,
             false,
         ),
         (
             "struct Order { id: u64, items: Vec<Item>, client: crate::models::Client }",
             false,
+            false,
         ),
         (
             "#[derive(Serialize, Deserialize)] struct Invoice { client: Client, total: f64 }",
             false,
+            false,
         ),
-        ("struct Unit;", false),
+        ("struct Unit;", false, false),
     ];
-    for (src, want) in cases {
+    for (src, state, connections) in cases {
         let item: syn::ItemStruct = syn::parse_str(src).unwrap_or_else(|e| panic!("{src}: {e}"));
-        assert_eq!(is_stateful_struct(&item), *want, "{src}");
+        assert_eq!(is_stateful_struct(&item), *state, "state: {src}");
+        assert_eq!(holds_connections(&item), *connections, "connections: {src}");
     }
-}
-
-#[test]
-#[ignore]
-fn signals_survey_registry() {
-    use std::collections::BTreeMap;
-    use syn::visit::Visit;
-    struct Fns<'a>(&'a mut Vec<(String, String)>, String);
-    impl<'ast> Visit<'ast> for Fns<'_> {
-        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            let s = scan_fn(&f.sig.ident.to_string(), &f.attrs, &f.sig, &f.block);
-            self.0
-                .push((format!("{}::{}", self.1, f.sig.ident), render(&s)));
-            syn::visit::visit_item_fn(self, f);
-        }
-        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-            let s = scan_fn(&f.sig.ident.to_string(), &f.attrs, &f.sig, &f.block);
-            self.0
-                .push((format!("{}::{}", self.1, f.sig.ident), render(&s)));
-            syn::visit::visit_impl_item_fn(self, f);
-        }
-    }
-    let root = std::env::var("SURVEY").unwrap_or_default();
-    std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(move || {
-            let mut out = Vec::new();
-            let mut files = 0;
-            let mut bytes = 0;
-            let mut scan_time = std::time::Duration::ZERO;
-            let mut parse_time = std::time::Duration::ZERO;
-            let mut noop_time = std::time::Duration::ZERO;
-            let mut stack = vec![std::path::PathBuf::from(root)];
-            while let Some(p) = stack.pop() {
-                if p.is_dir() {
-                    for e in std::fs::read_dir(&p).into_iter().flatten().flatten() {
-                        stack.push(e.path());
-                    }
-                } else if p.extension().is_some_and(|e| e == "rs") {
-                    let Ok(src) = std::fs::read_to_string(&p) else {
-                        continue;
-                    };
-                    let t = std::time::Instant::now();
-                    let Ok(file) = syn::parse_file(&src) else {
-                        continue;
-                    };
-                    parse_time += t.elapsed();
-                    files += 1;
-                    bytes += src.len();
-                    let t = std::time::Instant::now();
-                    Fns(&mut out, p.display().to_string()).visit_file(&file);
-                    scan_time += t.elapsed();
-                    struct Noop;
-                    impl<'ast> Visit<'ast> for Noop {}
-                    let t = std::time::Instant::now();
-                    Noop.visit_file(&file);
-                    noop_time += t.elapsed();
-                }
-            }
-            let mut counts: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
-            for (id, r) in &out {
-                for part in r.split(' ') {
-                    let keys: Vec<String> = if let Some(rest) = part.strip_prefix("res=") {
-                        rest.split(',').map(|x| format!("res={x}")).collect()
-                    } else if let Some(rest) = part.strip_prefix("hints=") {
-                        rest.split(',').map(|x| format!("hint={x}")).collect()
-                    } else if part.starts_with("routes=") {
-                        vec!["routes".into()]
-                    } else {
-                        vec![part.to_owned()]
-                    };
-                    for k in keys {
-                        let e = counts.entry(k).or_default();
-                        e.0 += 1;
-                        if e.1.len() < 6 {
-                            e.1.push(format!("{id}  [{r}]"));
-                        }
-                    }
-                }
-            }
-            println!(
-                "files {files} bytes {bytes} fns {} parse {parse_time:?} scan {scan_time:?} noop {noop_time:?}",
-                out.len()
-            );
-            for (k, (n, ex)) in counts {
-                if n >= 1 {
-                    println!("{n:7} {k}");
-                    for e in ex {
-                        println!("          {e}");
-                    }
-                }
-            }
-        })
-        .map(|h| h.join())
-        .ok();
 }

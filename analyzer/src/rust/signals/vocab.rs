@@ -285,6 +285,17 @@ pub(super) fn is_blocking_fs(segs: &[String]) -> bool {
 
 /// Method names handled by the method-call check besides those in the tables above.
 const OTHER_METHODS: &[&str] = &[
+    "brpop",
+    "blpop",
+    "brpoplpush",
+    "blmove",
+    "bzpopmin",
+    "bzpopmax",
+    "xread",
+    "xread_options",
+    "xreadgroup",
+    "basic_get",
+    "receive_message",
     "route",
     "fallback",
     "service",
@@ -419,4 +430,33 @@ pub(super) fn is_macro_word(name: &str) -> bool {
         .collect()
     });
     WORDS.contains(name) || is_known_method(name) || name.starts_with("Redis")
+}
+
+/// Whether a path segment is one the path check looks for (a fast rejection of the rest).
+pub(super) fn is_path_word(name: &str) -> bool {
+    static WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+        [
+            REDIS_CRATES,
+            CPU_CRATES,
+            CPU_TYPES,
+            &[
+                "table",
+                "dsl",
+                "Entity",
+                "ActiveModel",
+                "ureq",
+                "attohttpc",
+                "curl",
+                "memcache",
+                "reqwest",
+                "TcpStream",
+                "TcpListener",
+                "UdpSocket",
+            ],
+        ]
+        .iter()
+        .flat_map(|list| list.iter().copied())
+        .collect()
+    });
+    WORDS.contains(name) || name.starts_with("Redis")
 }
