@@ -20,6 +20,99 @@ pub enum Command {
     Plan(PlanArgs),
     /// Extract the call graph of a Rust crate or workspace and write it in the JSON format.
     Analyze(AnalyzeArgs),
+    /// Compare two plans: moved nodes, services born, merged, split or relabelled, metric and cost deltas.
+    Diff(DiffArgs),
+    /// Re-plan the input and fail (exit 1) when it drifted from a reviewed plan beyond thresholds.
+    Check(CheckArgs),
+    /// Draw a plan's service diagram, or one service's detail, with Graphviz.
+    Render(RenderArgs),
+    /// Explain why a node sits in its service, or why a service has its label.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `cleave diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The earlier plan.json.
+    pub old: PathBuf,
+    /// The later plan.json.
+    pub new: PathBuf,
+    /// Print the difference as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `cleave check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The reviewed plan.json.
+    pub plan: PathBuf,
+    /// The monolith now: a JSON call graph file or a Rust crate or workspace directory.
+    pub input: PathBuf,
+    /// Config and decisions (default: cleave.toml beside the input, if any).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Runtime traces.
+    #[command(flatten)]
+    pub traces: TraceArgs,
+    /// Most nodes allowed to move to another service, in percent of the nodes.
+    #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
+    pub max_moved: f64,
+    /// Most new service-to-service call pairs allowed.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_new_cross_calls: usize,
+    /// Do not fail when a service's label changes.
+    #[arg(long)]
+    pub allow_label_changes: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Output formats of `cleave render`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RenderFormat {
+    /// Scalable vector graphics (needs Graphviz).
+    Svg,
+    /// Portable network graphics (needs Graphviz).
+    Png,
+    /// The DOT source itself.
+    Dot,
+}
+
+/// Arguments of `cleave render`.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// The plan.json to draw.
+    pub plan: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "svg")]
+    pub format: RenderFormat,
+    /// Draw one service (name or id): its members and its calls in and out.
+    #[arg(short, long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// The call graph the plan was made from (default: the input recorded in the plan); needed
+    /// for --service.
+    #[arg(long, value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+    /// File to write (default: plan.svg / plan.png / plan.dot, or SERVICE.svg…, beside the plan).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `cleave explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The plan.json.
+    pub plan: PathBuf,
+    /// A node id, or a service name or id.
+    pub query: String,
+    /// The call graph the plan was made from (default: the input recorded in the plan).
+    #[arg(long, value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `cleave analyze`.
@@ -60,6 +153,20 @@ pub struct PlanArgs {
     /// Do not print the summary table.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Also write plan.html: a self-contained report with the diagram, a sortable, filterable
+    /// table of services, search by node name, and the metrics.
+    #[arg(long)]
+    pub html: bool,
+    /// An earlier plan whose service ids and names to keep where membership mostly persists
+    /// (default: DIR/plan.json when it exists).
+    #[arg(long, value_name = "FILE", conflicts_with = "fresh")]
+    pub previous: Option<PathBuf>,
+    /// Ignore any earlier plan in --out: number and name services afresh.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Print each phase's wall time (load, build, cluster, label, render, write) on stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Runtime trace options shared by `plan` and `analyze`.

@@ -19,4 +19,4 @@ pub use error::Error;
 pub use metrics::decomposition_metrics;
 pub use mojo::mojofm;
 pub use plan::*;
-pub use planning::plan;
+pub use planning::{Timings, plan, plan_with};

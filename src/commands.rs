@@ -1,0 +1,8 @@
+//! One module per subcommand; each takes its parsed arguments and does the I/O.
+
+pub mod analyze;
+pub mod check;
+pub mod diff;
+pub mod explain;
+pub mod plan;
+pub mod render;

@@ -1,0 +1,194 @@
+//! `cleave plan`: inputs in, plan.json, plan.dot, plan.md (and plan.html) out.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::cli::{PlanArgs, TraceArgs};
+use crate::input::{BadInput, bad, read_text};
+use crate::{input, output, traces};
+
+/// The name of the decisions and config file looked for beside the input.
+pub const CONFIG_FILE: &str = "cleave.toml";
+
+/// What planning needs, read from the command line and the files it names.
+pub struct Prepared {
+    /// The call graph, traces merged.
+    pub graph: analyzer::CallGraph,
+    /// The config and decisions.
+    pub config: planner::Config,
+    /// Trace coverage, when traces were given.
+    pub coverage: Option<planner::TraceCoverage>,
+    /// Where it all came from.
+    pub source: planner::PlanSource,
+    /// Wall time of reading the input and building the graph.
+    pub load: Duration,
+    /// Wall time of merging the traces.
+    pub build: Duration,
+}
+
+/// The config file to use: the one given, else `cleave.toml` beside the input.
+pub fn find_config(given: Option<&Path>, input: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = given {
+        return Some(path.to_path_buf());
+    }
+    let dir = input.map(|p| {
+        if p.is_dir() {
+            p.to_path_buf()
+        } else {
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        }
+    })?;
+    let candidate = dir.join(CONFIG_FILE);
+    candidate.is_file().then_some(candidate)
+}
+
+fn absolute(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Reads the config, the input and the traces.
+pub fn prepare(
+    input_path: Option<&Path>,
+    config_path: Option<&Path>,
+    trace_args: &TraceArgs,
+    services: Option<usize>,
+    quiet: bool,
+) -> Result<Prepared> {
+    let config_file = find_config(config_path, input_path);
+    let mut config = match &config_file {
+        Some(path) => planner::parse_config(&read_text(path)?)
+            .map_err(bad)
+            .with_context(|| format!("in config {}", path.display()))?,
+        None => planner::Config::default(),
+    };
+    if services.is_some() {
+        config.clustering.services = services;
+    }
+    let window = match &trace_args.window {
+        Some(w) => Some(traces::parse_window(w)?),
+        None => config.traces.window_s,
+    };
+    config.validate().map_err(bad)?;
+    let started = Instant::now();
+    let graph = match input_path {
+        Some(path) => Some(input::load_graph(path, quiet)?),
+        None => None,
+    };
+    let loaded = Instant::now();
+    let (graph, coverage) = if trace_args.traces.is_empty() {
+        match graph {
+            Some(g) => (g, None),
+            None => {
+                return Err(anyhow::Error::new(BadInput(
+                    "nothing to plan: give a call graph, a Rust workspace or --traces".to_string(),
+                )));
+            }
+        }
+    } else {
+        let (g, c) = traces::apply(graph, &trace_args.traces, window, &config.traces.map)?;
+        if !quiet {
+            traces::warn(&c);
+        }
+        (g, Some(c))
+    };
+    let source = planner::PlanSource {
+        input: input_path.map(absolute),
+        traces: trace_args.traces.iter().map(|p| absolute(p)).collect(),
+        config: config_file.as_deref().map(absolute),
+    };
+    Ok(Prepared {
+        graph,
+        config,
+        coverage,
+        source,
+        load: loaded - started,
+        build: loaded.elapsed(),
+    })
+}
+
+/// The earlier plan to keep ids and names from: `--previous`, else DIR/plan.json unless `--fresh`.
+fn previous_plan(args: &PlanArgs) -> Result<Option<planner::Plan>> {
+    let path = match (&args.previous, args.fresh) {
+        (Some(p), _) => p.clone(),
+        (None, true) => return Ok(None),
+        (None, false) => {
+            let p = args.out.join("plan.json");
+            if !p.is_file() {
+                return Ok(None);
+            }
+            p
+        }
+    };
+    let text = read_text(&path)?;
+    match serde_json::from_str::<planner::Plan>(&text) {
+        Ok(plan) => Ok(Some(plan)),
+        // An explicit --previous must be a plan; a stale or foreign DIR/plan.json is ignored.
+        Err(e) if args.previous.is_some() => Err(anyhow::Error::new(BadInput(format!(
+            "{} is not a cleave plan.json: {e}",
+            path.display()
+        )))),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Runs `cleave plan`.
+pub fn run(args: &PlanArgs) -> Result<()> {
+    let prepared = prepare(
+        args.input.as_deref(),
+        args.config.as_deref(),
+        &args.traces,
+        args.services,
+        args.quiet,
+    )?;
+    let previous = previous_plan(args)?;
+    let what = args
+        .input
+        .as_ref()
+        .map_or_else(|| "the traces".to_string(), |p| p.display().to_string());
+    let (mut plan, timings) =
+        planner::plan_with(&prepared.graph, &prepared.config, previous.as_ref())
+            .map_err(bad)
+            .with_context(|| format!("cannot plan {what}"))?;
+    plan.traces = prepared.coverage;
+    plan.source = Some(prepared.source);
+    let render_start = Instant::now();
+    let dot = planner::render::dot(&plan);
+    let mut files = vec![
+        ("plan.json", planner::render::json(&plan)),
+        ("plan.md", planner::render::markdown(&plan)),
+    ];
+    if args.html {
+        files.push(("plan.html", crate::graphviz::html_report(&plan, &dot)));
+    }
+    files.insert(1, ("plan.dot", dot));
+    let rendered = Instant::now();
+    output::write_all(&args.out, &files)?;
+    let written = Instant::now();
+    if args.timings {
+        let phases = [
+            ("load", prepared.load),
+            ("build", prepared.build),
+            ("cluster", timings.cluster),
+            ("label", timings.label),
+            ("render", rendered - render_start),
+            ("write", written - rendered),
+        ];
+        for (name, d) in phases {
+            eprintln!("timing: {name:<8} {:>10.3} s", d.as_secs_f64());
+        }
+    }
+    if !args.quiet {
+        print!("{}", planner::render::summary(&plan));
+        let names: Vec<String> = files
+            .iter()
+            .map(|(name, _)| args.out.join(name).display().to_string())
+            .collect();
+        println!("wrote {}", names.join(", "));
+    }
+    Ok(())
+}
