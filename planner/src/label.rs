@@ -2,7 +2,7 @@
 //! cost both ways, and the decision `microservice` or `function` with its reasons and confidence.
 
 use analyzer::{Call, CallGraph};
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 
 use crate::config::Config;
 use crate::plan::{Confidence, Cost, Label, Rationale, Signals};
@@ -51,8 +51,9 @@ pub(crate) fn node_rates(graph: &CallGraph, config: &Config) -> (Vec<f64>, Vec<b
             fixed[i] = true;
         }
     }
-    // tarjan_scc yields components in reverse topological order: callers come last.
-    let mut components = tarjan_scc(&graph.graph);
+    // kosaraju_scc (iterative: no recursion on long call chains) yields components in reverse
+    // topological order: callers come last.
+    let mut components = kosaraju_scc(&graph.graph);
     components.reverse();
     let mut component_of = vec![0usize; n];
     for (c, members) in components.iter().enumerate() {

@@ -14,7 +14,7 @@ pub const NED_RANGE: (usize, usize) = (5, 20);
 /// networkx); SM counts distinct edges (unweighted); ICP weighs calls by their weight.
 ///
 /// # Complexity
-/// O(V + E + K²).
+/// O(V + E + K).
 pub fn decomposition_metrics(graph: &CallGraph, assignment: &[usize], k: usize) -> Metrics {
     let n = graph.node_count();
     let mut size = vec![0usize; k];
@@ -27,7 +27,10 @@ pub fn decomposition_metrics(graph: &CallGraph, assignment: &[usize], k: usize) 
     let mut total = 0.0;
     let mut inter_weight = 0.0;
     let mut intra_edges = vec![0usize; k];
-    let mut between = vec![0usize; k * k];
+    // σ per unordered pair of services that call each other: sparse (K can be large), ordered
+    // (so float sums do not depend on hash order).
+    let mut between: std::collections::BTreeMap<(usize, usize), usize> =
+        std::collections::BTreeMap::new();
     let mut called_from_outside = vec![false; n];
     for (f, t, call) in graph.edges() {
         let (cf, ct) = (assignment[f], assignment[t]);
@@ -42,8 +45,7 @@ pub fn decomposition_metrics(graph: &CallGraph, assignment: &[usize], k: usize) 
             }
         } else {
             inter_weight += w;
-            between[cf * k + ct] += 1;
-            between[ct * k + cf] += 1;
+            *between.entry((cf.min(ct), cf.max(ct))).or_default() += 1;
             called_from_outside[t] = true;
         }
     }
@@ -61,16 +63,11 @@ pub fn decomposition_metrics(graph: &CallGraph, assignment: &[usize], k: usize) 
         .sum::<f64>()
         / kf.max(1.0);
     let coupling_term = if k > 1 {
-        let mut s = 0.0;
-        for i in 0..k {
-            for j in 0..k {
-                if i != j && size[i] > 0 && size[j] > 0 {
-                    // between[] holds each inter edge in both (i, j) and (j, i): σ_ij counts once per pair.
-                    s += between[i * k + j] as f64 / (2.0 * size[i] as f64 * size[j] as f64);
-                }
-            }
-        }
-        // The double sum over i ≠ j visits each pair twice, as in the formula.
+        // Σ_{i≠j} σ_ij / (2 N_i N_j) visits each unordered pair twice: Σ_{i<j} σ_ij / (N_i N_j).
+        let s: f64 = between
+            .iter()
+            .map(|(&(i, j), &sigma)| sigma as f64 / (size[i] as f64 * size[j] as f64))
+            .sum();
         s / (kf * (kf - 1.0) / 2.0)
     } else {
         0.0

@@ -1,6 +1,6 @@
 //! `cleave analyze PATH -o graph.json`: the call graph of a Rust workspace, in the JSON format.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::cli::AnalyzeArgs;
 use crate::{input, output, traces};
@@ -15,8 +15,19 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
             .as_deref()
             .map(traces::parse_window)
             .transpose()?;
+        // Mapping rules come from cleave.toml beside the analyzed directory, when there is one.
+        let rules = match crate::commands::plan::find_config(None, Some(&args.path)) {
+            Some(path) => {
+                planner::parse_config(&crate::input::read_text(&path)?)
+                    .map_err(crate::input::bad)
+                    .with_context(|| format!("in config {}", path.display()))?
+                    .traces
+                    .map
+            }
+            None => Vec::new(),
+        };
         let (graph, coverage) =
-            traces::apply(Some(analysis.graph), &args.traces.traces, window, &[])?;
+            traces::apply(Some(analysis.graph), &args.traces.traces, window, &rules)?;
         if !args.quiet {
             traces::warn(&coverage);
         }

@@ -167,3 +167,27 @@ fn static_duration_hints_raise_the_guess_but_stay_static() {
     assert_eq!(slow.confidence.basis, "static");
     assert_eq!(slow.rationale.signals.duration_source, "assumed");
 }
+
+#[test]
+fn a_very_long_call_chain_does_not_overflow_the_stack() {
+    // 200,000 nodes called one after the other: rates flow down the whole chain.
+    let n = 200_000;
+    let nodes: Vec<analyzer::Node> = (0..n)
+        .map(|i| analyzer::Node {
+            id: format!("m{}::f{i:06}", i / 1000),
+            module: Some(format!("m{}", i / 1000)),
+            entry: (i == 0).then(|| "event".to_string()),
+            ..analyzer::Node::default()
+        })
+        .collect();
+    let edges = (1..n)
+        .map(|i| (i - 1, i, analyzer::Call::new(1.0, false)))
+        .collect();
+    let graph = analyzer::CallGraph::from_parts(nodes, edges);
+    let (rates, _) = super::node_rates(&graph, &Config::default());
+    assert!(
+        rates
+            .iter()
+            .all(|&r| r == Config::default().labelling.default_event_per_day)
+    );
+}
