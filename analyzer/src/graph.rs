@@ -106,10 +106,11 @@ impl CallGraph {
     /// Callers guarantee ids are unique and positions are in range.
     ///
     /// # Complexity
-    /// O((V + E) log(V + E)).
+    /// O(V log V + E log d), d the largest out-degree.
     pub fn from_parts(mut nodes: Vec<Node>, edges: Vec<(usize, usize, Call)>) -> CallGraph {
         let mut order: Vec<usize> = (0..nodes.len()).collect();
-        order.sort_by(|&a, &b| nodes[a].id.cmp(&nodes[b].id));
+        // Ids are unique, so an unstable sort gives the one order there is.
+        order.sort_unstable_by(|&a, &b| nodes[a].id.cmp(&nodes[b].id));
         let mut new_pos = vec![0usize; nodes.len()];
         for (new, &old) in order.iter().enumerate() {
             new_pos[old] = new;
@@ -123,24 +124,46 @@ impl CallGraph {
                 graph.add_node(node);
             }
         }
-        let mut edges: Vec<(usize, usize, Call)> = edges
-            .into_iter()
-            .map(|(f, t, c)| (new_pos[f], new_pos[t], c))
-            .collect();
-        edges.sort_by_key(|e| (e.0, e.1, e.2.is_async));
-        // Merged duplicates: weights add up, confidence is the strongest of them.
-        let mut merged: Vec<(usize, usize, Call)> = Vec::with_capacity(edges.len());
-        for e in edges {
-            match merged.last_mut() {
-                Some(last) if (last.0, last.1, last.2.is_async) == (e.0, e.1, e.2.is_async) => {
-                    last.2.weight += e.2.weight;
-                    last.2.confidence = last.2.confidence.max(e.2.confidence);
-                }
-                _ => merged.push(e),
-            }
+        drop(taken);
+        // A stable counting sort by source, then a stable sort of each (short) row by
+        // (target, async): the order of a stable sort by (from, to, async), in O(V + E + E log d).
+        let n = graph.node_count();
+        let mut start = vec![0usize; n + 1];
+        for &(f, _, _) in &edges {
+            start[new_pos[f] + 1] += 1;
         }
-        for (f, t, call) in merged {
-            graph.add_edge(NodeIndex::new(f), NodeIndex::new(t), call);
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut sorted: Vec<(usize, Call)> = vec![(0, Call::new(0.0, false)); edges.len()];
+        for (f, t, c) in edges {
+            let f = new_pos[f];
+            sorted[fill[f]] = (new_pos[t], c);
+            fill[f] += 1;
+        }
+        drop(fill);
+        for f in 0..n {
+            let row = &mut sorted[start[f]..start[f + 1]];
+            row.sort_by_key(|&(t, c)| (t, c.is_async));
+            // Merged duplicates: weights add up, confidence is the strongest of them.
+            let mut last: Option<(usize, Call)> = None;
+            for &(t, c) in row.iter() {
+                match &mut last {
+                    Some((lt, lc)) if (*lt, lc.is_async) == (t, c.is_async) => {
+                        lc.weight += c.weight;
+                        lc.confidence = lc.confidence.max(c.confidence);
+                    }
+                    _ => {
+                        if let Some((lt, lc)) = last.replace((t, c)) {
+                            graph.add_edge(NodeIndex::new(f), NodeIndex::new(lt), lc);
+                        }
+                    }
+                }
+            }
+            if let Some((lt, lc)) = last {
+                graph.add_edge(NodeIndex::new(f), NodeIndex::new(lt), lc);
+            }
         }
         CallGraph { graph }
     }

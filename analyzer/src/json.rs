@@ -1,31 +1,35 @@
 //! The language-agnostic JSON call-graph format (docs/callgraph-format.md): reading with precise
 //! errors, and writing it back.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::{Call, CallGraph, Diagnostic, Durations, Error, Node, RustAnalysis, RustStats};
 
-/// The file as written: unknown fields are ignored for forward compatibility.
+/// The file as written: unknown fields are ignored for forward compatibility. Strings borrow
+/// from the input where they hold no escape, so edge endpoints cost no allocation.
 #[derive(Deserialize)]
-struct RawGraph {
+struct RawGraph<'a> {
     #[serde(default)]
     #[allow(
         dead_code,
         reason = "accepted and ignored: every version so far reads the same"
     )]
-    version: Option<serde_json::Value>,
-    nodes: Vec<RawNode>,
-    #[serde(default)]
-    edges: Vec<RawEdge>,
+    version: Option<serde::de::IgnoredAny>,
+    #[serde(borrow)]
+    nodes: Vec<RawNode<'a>>,
+    #[serde(default, borrow)]
+    edges: Vec<RawEdge<'a>>,
 }
 
 #[derive(Deserialize)]
-struct RawNode {
-    id: String,
-    #[serde(default)]
-    module: Option<String>,
+struct RawNode<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    module: Option<Cow<'a, str>>,
     #[serde(default)]
     entry: Option<String>,
     #[serde(default)]
@@ -45,9 +49,11 @@ struct RawNode {
 }
 
 #[derive(Deserialize)]
-struct RawEdge {
-    from: String,
-    to: String,
+struct RawEdge<'a> {
+    #[serde(borrow)]
+    from: Cow<'a, str>,
+    #[serde(borrow)]
+    to: Cow<'a, str>,
     #[serde(default)]
     weight: Option<f64>,
     #[serde(default, rename = "async")]
@@ -63,42 +69,34 @@ struct RawEdge {
 /// existing id), the path of a negative number. Duplicate edges and self-loops are legal: duplicate
 /// `(from, to, async)` edges merge, their weights summed.
 ///
+/// Valid input takes a fast path ([`load_valid`]): one parse without path tracking, straight into
+/// borrowed records, edges resolved to node positions as they are read. Anything wrong sends the
+/// text down the checked path, which parses again tracking the JSON path and checks everything in
+/// file order, so that the message names the first problem.
+///
 /// # Complexity
-/// O((V + E) log(V + E)) time, O(V + E) memory.
+/// O(V log V + E log d) time (d the largest out-degree), O(V + E) memory.
 pub fn load_json(text: &str) -> Result<CallGraph, Error> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let raw: RawGraph = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        // serde_path_to_error writes `?` for a segment it could not name: drop those.
-        let path = e
-            .path()
-            .to_string()
-            .trim_end_matches(".?")
-            .trim_end_matches('?')
-            .to_string();
-        let inner = e.into_inner();
-        Error::Json {
-            line: inner.line(),
-            column: inner.column(),
-            path,
-            message: strip_position(&inner.to_string()),
-        }
-    })?;
-    de.end().map_err(|e| Error::Json {
-        line: e.line(),
-        column: e.column(),
-        path: String::new(),
-        message: strip_position(&e.to_string()),
-    })?;
+    match load_valid(text) {
+        Some(graph) => Ok(graph),
+        None => load_checked(text),
+    }
+}
+
+/// The checked path: every problem of the input found in file order and named precisely.
+fn load_checked(text: &str) -> Result<CallGraph, Error> {
+    let raw = parse_with_path(text)?;
     if raw.nodes.is_empty() {
         return Err(Error::EmptyGraph);
     }
 
-    let mut positions: HashMap<&str, usize> = HashMap::with_capacity(raw.nodes.len());
+    let mut positions: HashMap<&str, u32, BuildFx> =
+        HashMap::with_capacity_and_hasher(raw.nodes.len(), BuildFx);
     for (i, n) in raw.nodes.iter().enumerate() {
-        if let Some(first) = positions.insert(n.id.as_str(), i) {
+        if let Some(first) = positions.insert(&n.id, i as u32) {
             return Err(Error::DuplicateId {
-                id: n.id.clone(),
-                first,
+                id: n.id.to_string(),
+                first: first as usize,
                 second: i,
             });
         }
@@ -114,8 +112,14 @@ pub fn load_json(text: &str) -> Result<CallGraph, Error> {
     }
 
     let mut edges = Vec::with_capacity(raw.edges.len());
+    // Producers usually write a node's calls together: the previous caller is looked up once.
+    let mut last_from: Option<(&str, usize)> = None;
     for (i, e) in raw.edges.iter().enumerate() {
-        let from = lookup(&positions, &raw.nodes, i, "from", &e.from)?;
+        let from = match last_from {
+            Some((id, p)) if id == e.from => p,
+            _ => lookup(&positions, &raw.nodes, i, "from", &e.from)?,
+        };
+        last_from = Some((&e.from, from));
         let to = lookup(&positions, &raw.nodes, i, "to", &e.to)?;
         check_number(e.weight, || format!("edges[{i}].weight"))?;
         if let Some(c) = e.confidence
@@ -137,41 +141,299 @@ pub fn load_json(text: &str) -> Result<CallGraph, Error> {
         ));
     }
     drop(positions);
+    drop(raw.edges);
 
-    let nodes = raw
-        .nodes
-        .into_iter()
-        .map(|n| Node {
-            id: n.id,
-            module: n.module,
-            entry: n.entry,
-            stateful: n.stateful.unwrap_or(false),
-            resources: n.resources.unwrap_or_default(),
-            invocations_per_day: n.invocations_per_day,
-            duration_ms: n.duration_ms,
-            memory_mb: n.memory_mb,
-            hints: n.hints.unwrap_or_default(),
-            location: n.location,
-        })
-        .collect();
+    let nodes = raw.nodes.into_iter().map(RawNode::into_node).collect();
     Ok(CallGraph::from_parts(nodes, edges))
 }
 
+impl RawNode<'_> {
+    /// The node as the graph keeps it (owned strings, defaults filled in).
+    fn into_node(self) -> Node {
+        Node {
+            id: self.id.into_owned(),
+            module: self.module.map(Cow::into_owned),
+            entry: self.entry,
+            stateful: self.stateful.unwrap_or(false),
+            resources: self.resources.unwrap_or_default(),
+            invocations_per_day: self.invocations_per_day,
+            duration_ms: self.duration_ms,
+            memory_mb: self.memory_mb,
+            hints: self.hints.unwrap_or_default(),
+            location: self.location,
+        }
+    }
+
+    /// Its numbers are finite and ≥ 0.
+    fn numbers_valid(&self) -> bool {
+        let d = self.duration_ms.unwrap_or_default();
+        [
+            self.invocations_per_day,
+            self.memory_mb,
+            d.p50,
+            d.p95,
+            d.max,
+        ]
+        .iter()
+        .all(|v| v.is_none_or(|v| v.is_finite() && v >= 0.0))
+    }
+}
+
+/// Node id → position in the file.
+type Positions<'a> = HashMap<Cow<'a, str>, u32, BuildFx>;
+
+/// The fast path of [`load_json`]: the graph when the input is valid, `None` at the first
+/// problem of any kind (the checked path then finds and names it).
+fn load_valid(text: &str) -> Option<CallGraph> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let fast = FastGraph::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    if fast.nodes.is_empty() {
+        return None;
+    }
+    let nodes = fast.nodes.into_iter().map(RawNode::into_node).collect();
+    Some(CallGraph::from_parts(nodes, fast.edges))
+}
+
+/// A valid file read in one pass: nodes, and edges already resolved to node positions.
+struct FastGraph<'a> {
+    nodes: Vec<RawNode<'a>>,
+    edges: Vec<(usize, usize, Call)>,
+}
+
+impl<'de> Deserialize<'de> for FastGraph<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(FastVisitor)
+    }
+}
+
+/// Reads the top-level object; any departure from [`RawGraph`]'s rules is an error.
+struct FastVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FastVisitor {
+    type Value = FastGraph<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a call graph")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::{Error as _, IgnoredAny};
+        let invalid = || A::Error::custom("invalid call graph");
+        let mut version = false;
+        let mut nodes: Option<(Vec<RawNode<'de>>, Positions<'de>)> = None;
+        let mut edges: Option<Vec<(usize, usize, Call)>> = None;
+        // Edges written before the nodes wait for them.
+        let mut early: Option<Vec<RawEdge<'de>>> = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "version" if !version => {
+                    version = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "nodes" if nodes.is_none() => {
+                    let list: Vec<RawNode<'de>> = map.next_value()?;
+                    let positions = index_nodes(&list).ok_or_else(invalid)?;
+                    nodes = Some((list, positions));
+                }
+                "edges" if edges.is_none() && early.is_none() => match &nodes {
+                    Some((_, positions)) => edges = Some(map.next_value_seed(EdgeSeed(positions))?),
+                    None => early = Some(map.next_value()?),
+                },
+                "version" | "nodes" | "edges" => return Err(invalid()),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let (nodes, positions) = nodes.ok_or_else(invalid)?;
+        let edges = match (edges, early) {
+            (Some(edges), _) => edges,
+            (None, Some(raw)) => resolve_edges(&positions, raw).ok_or_else(invalid)?,
+            (None, None) => Vec::new(),
+        };
+        Ok(FastGraph { nodes, edges })
+    }
+}
+
+/// Positions of the nodes by id; `None` on a duplicate id or an invalid number.
+fn index_nodes<'a>(nodes: &[RawNode<'a>]) -> Option<Positions<'a>> {
+    let mut positions = HashMap::with_capacity_and_hasher(nodes.len(), BuildFx);
+    for (i, n) in nodes.iter().enumerate() {
+        if !n.numbers_valid() || positions.insert(n.id.clone(), i as u32).is_some() {
+            return None;
+        }
+    }
+    Some(positions)
+}
+
+/// Resolves edges read before the nodes; `None` at the first invalid one.
+fn resolve_edges(
+    positions: &Positions<'_>,
+    raw: Vec<RawEdge<'_>>,
+) -> Option<Vec<(usize, usize, Call)>> {
+    let mut last = None;
+    raw.into_iter()
+        .map(|e| resolve_edge(positions, e, &mut last))
+        .collect()
+}
+
+/// One edge as node positions and a call; `None` when it names an unknown node or carries an
+/// invalid number. `last` remembers the previous caller, which producers usually repeat.
+fn resolve_edge<'a>(
+    positions: &Positions<'_>,
+    e: RawEdge<'a>,
+    last: &mut Option<(Cow<'a, str>, usize)>,
+) -> Option<(usize, usize, Call)> {
+    let from = match last {
+        Some((id, p)) if *id == e.from => *p,
+        _ => *positions.get(e.from.as_ref())? as usize,
+    };
+    let to = *positions.get(e.to.as_ref())? as usize;
+    let weight = e.weight.unwrap_or(1.0);
+    let confidence = e.confidence.unwrap_or(1.0);
+    if !(weight.is_finite() && weight >= 0.0 && confidence > 0.0 && confidence <= 1.0) {
+        return None;
+    }
+    *last = Some((e.from, from));
+    Some((
+        from,
+        to,
+        Call {
+            weight,
+            is_async: e.is_async.unwrap_or(false),
+            confidence,
+        },
+    ))
+}
+
+/// Reads the `edges` array straight into resolved edges, failing at the first invalid one.
+struct EdgeSeed<'p, 'de>(&'p Positions<'de>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for EdgeSeed<'_, 'de> {
+    type Value = Vec<(usize, usize, Call)>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EdgeSeed<'_, 'de> {
+    type Value = Vec<(usize, usize, Call)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of edges")
+    }
+
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+        let mut edges = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut last = None;
+        while let Some(e) = seq.next_element::<RawEdge<'de>>()? {
+            let edge = resolve_edge(self.0, e, &mut last)
+                .ok_or_else(|| <S::Error as serde::de::Error>::custom("invalid edge"))?;
+            edges.push(edge);
+        }
+        Ok(edges)
+    }
+}
+
+/// Parses again, tracking the JSON path, to name the place of a parse error. Used only once the
+/// fast parse has failed, so the happy path pays nothing for the path tracking.
+fn parse_with_path(text: &str) -> Result<RawGraph<'_>, Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let raw: RawGraph<'_> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // serde_path_to_error writes `?` for a segment it could not name: drop those.
+        let path = e
+            .path()
+            .to_string()
+            .trim_end_matches(".?")
+            .trim_end_matches('?')
+            .to_string();
+        let inner = e.into_inner();
+        Error::Json {
+            line: inner.line(),
+            column: inner.column(),
+            path,
+            message: strip_position(&inner.to_string()),
+        }
+    })?;
+    de.end().map_err(|e| Error::Json {
+        line: e.line(),
+        column: e.column(),
+        path: String::new(),
+        message: strip_position(&e.to_string()),
+    })?;
+    Ok(raw)
+}
+
+/// The Fx hash of rustc (Firefox's): a multiply-rotate over 8-byte words, several times faster
+/// than SipHash on short ids. Not DoS-resistant, which does not matter for a file the user chose.
+#[derive(Default, Clone, Copy)]
+struct BuildFx;
+
+impl std::hash::BuildHasher for BuildFx {
+    type Hasher = FxHasher;
+
+    fn build_hasher(&self) -> FxHasher {
+        FxHasher(0)
+    }
+}
+
+/// State of the Fx hash.
+struct FxHasher(u64);
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn lookup(
-    positions: &HashMap<&str, usize>,
-    nodes: &[RawNode],
+    positions: &HashMap<&str, u32, BuildFx>,
+    nodes: &[RawNode<'_>],
     edge: usize,
     field: &'static str,
     id: &str,
 ) -> Result<usize, Error> {
     positions
         .get(id)
-        .copied()
+        .map(|&p| p as usize)
         .ok_or_else(|| Error::UnknownNode {
             edge,
             field,
             id: id.to_string(),
-            suggestion: closest(id, nodes.iter().map(|n| n.id.as_str())),
+            suggestion: closest(id, nodes.iter().map(|n| n.id.as_ref())),
         })
 }
 
