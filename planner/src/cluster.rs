@@ -2,6 +2,7 @@
 //! detection → coupling graph (calls + affinities) → Leiden → service count (fold, or exact
 //! merge/split) → placement of isolated nodes by namespace proximity.
 
+mod constrain;
 mod count;
 mod coupling;
 mod leiden;
@@ -13,6 +14,9 @@ mod tests;
 use analyzer::CallGraph;
 
 use crate::ClusterConfig;
+
+pub(crate) use constrain::{Constraints, Tags};
+pub(crate) use shared::module_key;
 
 /// Request/response triggers: a tiny cluster holding only these is folded like any other.
 const REQUEST_TRIGGERS: [&str; 3] = ["http", "cli", "websocket"];
@@ -50,6 +54,22 @@ pub struct Clustering {
 /// O((V + E) log V) expected for the coupling graph and Leiden; exact counts add
 /// O(M · (K + E_K)) for M merges over K clusters, or sub-Leiden runs for splits.
 pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
+    cluster_with(graph, cfg, &Constraints::default())
+}
+
+/// [`cluster`] under constraints: each must-link group is contracted into one unit before Leiden
+/// (and clustered even without a call edge); a cluster holding units whose cannot-link tags clash
+/// is split; merges and folds never join clashing clusters, so with `cfg.services` more clusters
+/// than asked may remain (the caller reports it); Leiden starts from `cons.warm` when given.
+/// With no constraint, exactly [`cluster`].
+///
+/// # Complexity
+/// As [`cluster`], plus O(V + E log E) for the splits.
+pub(crate) fn cluster_with(
+    graph: &CallGraph,
+    cfg: &ClusterConfig,
+    cons: &Constraints,
+) -> Clustering {
     let n = graph.node_count();
     let mut notes = Vec::new();
     let isolated = isolated_nodes(graph);
@@ -65,7 +85,7 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
     }
     let mut index = vec![None; n];
     let mut connected = Vec::new();
-    for i in (0..n).filter(|&i| !isolated[i]) {
+    for i in (0..n).filter(|&i| !isolated[i] || cons.grouped(i)) {
         index[i] = Some(connected.len() as u32);
         connected.push(i);
     }
@@ -74,7 +94,25 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
     let probe = coupling::build(graph, &index, k, &weak, cfg, None);
     let probe = leiden::leiden(&probe, cfg.resolution, &mut rng);
     let coupling = coupling::build(graph, &index, k, &weak, cfg, Some(&probe));
-    let labels = leiden::leiden(&coupling, cfg.resolution, &mut rng);
+    let units = constrain::units(cons, &connected);
+    let contracted;
+    let coupling = if units.identity() {
+        &coupling
+    } else {
+        contracted = leiden::aggregate(&coupling, &units.of, units.count);
+        &contracted
+    };
+    let start = constrain::initial(cons, &connected, &units);
+    let mut labels = leiden::leiden_from(coupling, cfg.resolution, &mut rng, start.as_deref());
+    let tags = &units.tags;
+    let split = constrain::separate(coupling, &mut labels, tags);
+    if split > 0 {
+        notes.push(format!(
+            "split {split} clusters to keep named services and [[apart]] groups apart"
+        ));
+    }
+    // Node-level cluster of each connected node.
+    let expand = |labels: &[usize]| -> Vec<usize> { units.of.iter().map(|&u| labels[u]).collect() };
     let target = cfg.services.map(|want| {
         if want > n {
             notes.push(format!(
@@ -86,7 +124,8 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
         want.clamp(n.min(1), n)
     });
     let mut assignment = vec![0usize; n];
-    let isolated_list: Vec<usize> = (0..n).filter(|&i| isolated[i]).collect();
+    let isolated_list: Vec<usize> = (0..n).filter(|&i| index[i].is_none()).collect();
+    let ku = units.count;
     let nodes: Vec<&analyzer::Node> = graph.nodes().collect();
     match target {
         _ if k == 0 => {
@@ -95,30 +134,30 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
                 assignment[i] = g;
             }
         }
-        Some(t) if t > k => {
-            for (c, &i) in connected.iter().enumerate() {
-                assignment[i] = c;
+        Some(t) if t > ku => {
+            for (&i, &u) in connected.iter().zip(&units.of) {
+                assignment[i] = u;
             }
-            let groups = namespace::group(&nodes, &isolated_list, Some(t - k));
+            let groups = namespace::group(&nodes, &isolated_list, Some(t - ku));
             for (&i, &g) in isolated_list.iter().zip(&groups) {
-                assignment[i] = k + g;
+                assignment[i] = ku + g;
             }
         }
         Some(t) => {
             let found = labels.iter().max().map_or(0, |&c| c + 1);
             let labels = if found > t {
-                count::merge_to(&coupling, &labels, t, cfg.resolution)
+                count::merge_to(coupling, &labels, t, cfg.resolution, tags)
             } else {
-                count::split_to(&coupling, &labels, t, cfg.resolution, &mut rng)
+                count::split_to(coupling, &labels, t, cfg.resolution, &mut rng)
             };
-            for (&i, &c) in connected.iter().zip(&labels) {
+            for (&i, &c) in connected.iter().zip(&expand(&labels)) {
                 assignment[i] = c;
             }
             place(&nodes, &mut assignment, &connected, &isolated_list);
         }
         None => {
             let min = cfg.min_service_size;
-            let keep = candidate_functions(graph, &index, &labels, &weak, min);
+            let keep = candidate_functions(graph, &index, &expand(&labels), &weak, min);
             let kept = keep.iter().filter(|&&x| x).count();
             if kept > 0 {
                 notes.push(format!(
@@ -126,14 +165,27 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
                 ));
             }
             let (labels, lonely) =
-                count::fold_small(&coupling, &labels, min, &keep, cfg.resolution);
-            for (&i, &c) in connected.iter().zip(&labels) {
+                count::fold_small(coupling, &labels, min, &keep, cfg.resolution, tags);
+            for (&i, &c) in connected.iter().zip(&expand(&labels)) {
                 assignment[i] = c;
             }
             if lonely.iter().any(|&l| !l) {
                 let (anchored, loose): (Vec<usize>, Vec<usize>) =
                     connected.iter().partition(|&&i| !lonely[assignment[i]]);
-                place_groups(&nodes, &mut assignment, &anchored, &loose);
+                let mut cluster_tags = vec![Tags::new(); lonely.len()];
+                if !tags.is_empty() {
+                    for (&i, &u) in connected.iter().zip(&units.of) {
+                        let t = &tags[u];
+                        cluster_tags[assignment[i]].extend(t.iter().map(|(&a, &b)| (a, b)));
+                    }
+                }
+                place_groups(
+                    &nodes,
+                    &mut assignment,
+                    &anchored,
+                    &loose,
+                    &mut cluster_tags,
+                );
             }
             place(&nodes, &mut assignment, &connected, &isolated_list);
         }
@@ -218,12 +270,13 @@ fn place(nodes: &[&analyzer::Node], assignment: &mut [usize], anchors: &[usize],
 }
 
 /// Like [`place`], but the movers' current clusters move whole, to the cluster best placed for
-/// any of their members.
+/// any of their members — unless their cannot-link tags (per cluster) clash, then they stay.
 fn place_groups(
     nodes: &[&analyzer::Node],
     assignment: &mut [usize],
     anchors: &[usize],
     movers: &[usize],
+    tags: &mut [Tags],
 ) {
     let Some(index) = prefix_index(nodes, assignment, anchors) else {
         return;
@@ -236,9 +289,20 @@ fn place_groups(
             *slot = (*slot).max(cand);
         }
     }
+    let mut moves = std::collections::BTreeMap::new();
+    for (&from, &(_, _, c)) in &best {
+        let to = usize::MAX - c;
+        let (a, b) = (tags.get(from), tags.get(to));
+        if a.zip(b).is_none_or(|(a, b)| constrain::compatible(a, b)) {
+            if let Some(moved) = tags.get_mut(from).map(std::mem::take) {
+                tags[to].extend(moved);
+            }
+            moves.insert(from, to);
+        }
+    }
     for &i in movers {
-        if let Some(&(_, _, c)) = best.get(&assignment[i]) {
-            assignment[i] = usize::MAX - c;
+        if let Some(&c) = moves.get(&assignment[i]) {
+            assignment[i] = c;
         }
     }
 }

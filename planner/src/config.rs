@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::decisions::{ExcludeDecision, GroupDecision, ServiceDecision};
+
 /// Every setting of the planner. Each section and field is optional in TOML; unknown keys are errors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -17,6 +19,14 @@ pub struct Config {
     pub prices: Prices,
     /// How runtime traces are read and mapped onto the call graph.
     pub traces: TraceConfig,
+    /// `[[service]]` decisions: named services with pinned nodes (docs/decisions.md).
+    pub service: Vec<ServiceDecision>,
+    /// `[[together]]` decisions: matches kept in one service.
+    pub together: Vec<GroupDecision>,
+    /// `[[apart]]` decisions: each pattern's matches kept apart from the others'.
+    pub apart: Vec<GroupDecision>,
+    /// `[exclude]`: nodes dropped before planning.
+    pub exclude: ExcludeDecision,
 }
 
 /// Trace import settings.
@@ -182,8 +192,10 @@ pub fn parse_config(text: &str) -> Result<Config, crate::Error> {
 }
 
 impl Config {
-    /// Checks every value is usable (finite, in range), naming the first that is not.
+    /// Checks every value is usable (finite, in range) and every decision well-formed (names,
+    /// globs), naming the first that is not. Whether decisions fit the graph is checked when planning.
     pub fn validate(&self) -> Result<(), crate::Error> {
+        crate::decisions::validate(self)?;
         let c = &self.clustering;
         if c.services == Some(0) {
             return Err(crate::Error::ZeroServices);

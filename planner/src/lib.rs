@@ -4,7 +4,11 @@
 
 mod cluster;
 mod config;
+mod decisions;
+mod diff;
 mod error;
+mod explain;
+mod identity;
 mod label;
 mod metrics;
 mod mojo;
@@ -15,7 +19,14 @@ pub mod render;
 
 pub use cluster::{Clustering, cluster};
 pub use config::{ClusterConfig, Config, Labelling, Limits, Prices, TraceConfig, parse_config};
+pub use decisions::{DecisionError, ExcludeDecision, GroupDecision, ServiceDecision};
+pub use diff::{
+    CostDeltas, Delta, DiffCounts, MatchedBy, Merge, MovedNode, PlacedNode, PlanDiff, Relabel,
+    Rename, ServiceBrief, ServiceCost, ServiceLink, ServicePair, ServiceRef, Split, diff,
+    diff_text,
+};
 pub use error::Error;
+pub use explain::*;
 pub use metrics::decomposition_metrics;
 pub use mojo::mojofm;
 pub use plan::*;

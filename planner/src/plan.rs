@@ -38,6 +38,87 @@ pub struct Plan {
     /// Where the plan came from, so that `check`, `explain` and `render --service` can re-read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<PlanSource>,
+    /// The decisions of `cleave.toml` and how they applied, when there were any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<DecisionsReport>,
+}
+
+/// How the decisions file applied (docs/decisions.md).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct DecisionsReport {
+    /// Every decision, in file order by kind: services, together, apart, exclude.
+    pub decisions: Vec<AppliedDecision>,
+    /// Nodes dropped by `[exclude]` before planning.
+    pub excluded_nodes: usize,
+    /// Patterns that matched no node (a typo?), each as ``<decision>: <field> `<pattern>` ``.
+    pub unmatched: Vec<String>,
+}
+
+/// One decision and what it matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AppliedDecision {
+    /// What the decision asks.
+    pub kind: DecisionKind,
+    /// The service's name (`service` decisions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Id of the service it became (`service` decisions that matched a node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The forced label, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Label>,
+    /// Its patterns with their match counts.
+    pub patterns: Vec<PatternMatch>,
+    /// Distinct nodes the decision matched.
+    pub nodes: usize,
+}
+
+/// The kind of a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionKind {
+    /// `[[service]]`: a named service with pinned nodes.
+    Service,
+    /// `[[together]]`: keep the matches in one service.
+    Together,
+    /// `[[apart]]`: keep each pattern's matches apart from the other patterns'.
+    Apart,
+    /// `[exclude]`: drop the matches from the plan.
+    Exclude,
+}
+
+impl DecisionKind {
+    /// The lowercase name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Service => "service",
+            DecisionKind::Together => "together",
+            DecisionKind::Apart => "apart",
+            DecisionKind::Exclude => "exclude",
+        }
+    }
+}
+
+/// Whether a pattern matches node ids or node modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PatternField {
+    /// Globs over node ids.
+    Nodes,
+    /// Globs over node modules.
+    Modules,
+}
+
+/// One pattern and how many nodes it matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PatternMatch {
+    /// `nodes` or `modules`.
+    pub field: PatternField,
+    /// The glob as written.
+    pub pattern: String,
+    /// Nodes it matched (for `exclude`, in the input; otherwise among the nodes left).
+    pub matched: usize,
 }
 
 /// The files a plan was made from (absolute paths).

@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 use analyzer::CallGraph;
 
 use crate::Error;
-use crate::cluster::cluster;
+use crate::cluster::cluster_with;
 use crate::config::Config;
+use crate::decisions::{self, DecisionError};
+use crate::identity::{identify, warm_start};
 use crate::label::{ServiceFacts, label_service, node_rates};
 use crate::metrics::{decomposition_metrics, service_metrics};
 use crate::naming::service_names;
@@ -32,8 +34,11 @@ pub struct Timings {
     pub label: Duration,
 }
 
-/// [`plan`], keeping the ids and names of an earlier plan's services where their membership mostly
-/// persists, and timing the phases.
+/// [`plan`] under the decisions of `config` (docs/decisions.md), starting from an earlier plan's
+/// membership and keeping the ids and names of its services where their membership mostly
+/// persists (Jaccard ≥ 0.5), and timing the phases.
+///
+/// A decision that cannot be honoured is an error saying why.
 pub fn plan_with(
     graph: &CallGraph,
     config: &Config,
@@ -43,9 +48,31 @@ pub fn plan_with(
         return Err(Error::EmptyGraph);
     }
     config.validate()?;
-    let _ = previous;
     let started = Instant::now();
-    let mut clustering = cluster(graph, &config.clustering);
+    let applied = decisions::apply(graph, config)?;
+    decisions::check_count(&applied, config.clustering.services)?;
+    let decisions::Applied {
+        graph: planned,
+        mut constraints,
+        pinned,
+        report,
+        ..
+    } = applied;
+    let graph: &CallGraph = &planned;
+    if let Some(p) = previous {
+        constraints.warm = warm_start(graph, p);
+    }
+    let mut clustering = cluster_with(graph, &config.clustering, &constraints);
+    if let Some(wanted) = config.clustering.services
+        && clustering.count > wanted.min(graph.node_count())
+    {
+        return Err(DecisionError::TooFewServices {
+            wanted,
+            needed: clustering.count,
+            why: "named services and [[apart]] groups could not be merged into fewer without putting two of them together".to_string(),
+        }
+        .into());
+    }
     widen_shared(graph, &mut clustering);
     let clustered = Instant::now();
     let k = clustering.count;
@@ -72,11 +99,27 @@ pub fn plan_with(
         .map(|(&s, &r)| s || r)
         .collect();
     let structure = service_metrics(graph, assignment, k);
-    let names = service_names(graph, &members);
+    let mut named: Vec<Option<usize>> = vec![None; k];
+    for (p, pin) in pinned.iter().enumerate() {
+        if let Some(d) = *pin {
+            named[assignment[p]] = Some(d);
+        }
+    }
+    let fixed: Vec<Option<String>> = named
+        .iter()
+        .map(|d| d.map(|d| config.service[d].name.clone()))
+        .collect();
+    let (ids, names) = identify(
+        graph,
+        &members,
+        previous,
+        service_names(graph, &members),
+        &fixed,
+    );
 
     let mut clusters = Vec::with_capacity(k);
     for (c, list) in members.iter().enumerate() {
-        let decision = label_service(
+        let mut decision = label_service(
             graph,
             &ServiceFacts {
                 members: list,
@@ -88,6 +131,11 @@ pub fn plan_with(
             &inbound,
             config,
         );
+        if let Some(d) = named[c]
+            && let Some(label) = config.service[d].label
+        {
+            decisions::force_label(&names[c], label, &mut decision)?;
+        }
         let mut modules: BTreeMap<&str, usize> = BTreeMap::new();
         let mut resources: BTreeSet<&str> = BTreeSet::new();
         let mut entry_points = Vec::new();
@@ -119,7 +167,7 @@ pub fn plan_with(
         let mut metrics = structure[c].clone();
         metrics.cohesion = round(metrics.cohesion, 4);
         clusters.push(Service {
-            id: format!("s{}", c + 1),
+            id: ids[c].clone(),
             name: names[c].clone(),
             label: decision.label,
             members: list.iter().map(|&m| graph.node(m).id.clone()).collect(),
@@ -157,6 +205,10 @@ pub fn plan_with(
     let (unreachable, reach_note) = unreachable(graph, &clustering.isolated);
     let mut notes = clustering.notes.clone();
     notes.extend(reach_note);
+    let mut report = report;
+    if let Some(r) = &mut report {
+        decisions::finish(r, &named, &ids, &mut notes);
+    }
     let input = InputSummary {
         nodes: n,
         edges: graph.edge_count(),
@@ -200,6 +252,7 @@ pub fn plan_with(
         notes,
         traces: None,
         source: None,
+        decisions: report,
     };
     let timings = Timings {
         cluster: clustered - started,

@@ -1,11 +1,21 @@
 //! Plan → text: `plan.json`, the Graphviz DOT diagram, the Markdown report and the stdout summary.
 //! Every renderer is a pure function of the plan, so equal plans give byte-identical files.
 
+mod detail;
 mod dot;
+mod html;
 mod markdown;
 mod summary;
 
+pub use detail::{MAX_DETAIL_EDGES, MAX_DETAIL_MEMBERS, MAX_DETAIL_NEIGHBOURS, detail};
 pub use dot::dot;
+/// Graphviz's runner, re-exported for the binary that turns DOT into SVG or PNG (the planner
+/// itself never runs it).
+pub use graphviz_rust::{
+    cmd::{CommandArg, Format},
+    exec_dot,
+};
+pub use html::{MAX_SEARCH_NODES, html};
 pub use markdown::markdown;
 pub use summary::summary;
 

@@ -1,11 +1,108 @@
-//! `cleave check`.
+//! `cleave check PLAN.json INPUT`: re-plan the input and fail (exit 1) when it drifted from the
+//! reviewed plan beyond the thresholds — a gate for CI. Writes no file.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use serde_json::json;
 
 use crate::cli::CheckArgs;
+use crate::commands::diff::{pretty, read_plan};
+use crate::commands::plan::prepare;
+use crate::input::{BadInput, bad};
 
-/// Runs `cleave check`.
+/// Why a check failed, one sentence per threshold crossed.
+fn failures(args: &CheckArgs, diff: &planner::PlanDiff) -> Vec<String> {
+    let c = &diff.counts;
+    let mut out = Vec::new();
+    let percent = moved_percent(diff);
+    if percent > args.max_moved {
+        out.push(format!(
+            "{} of {} nodes moved to another service ({percent:.1} %, more than --max-moved {})",
+            c.moved, c.common_nodes, args.max_moved
+        ));
+    }
+    if c.new_cross_calls > args.max_new_cross_calls {
+        out.push(format!(
+            "{} new service-to-service call pairs (more than --max-new-cross-calls {})",
+            c.new_cross_calls, args.max_new_cross_calls
+        ));
+    }
+    if c.relabelled > 0 && !args.allow_label_changes {
+        out.push(format!(
+            "{} services changed label (pass --allow-label-changes to accept)",
+            c.relabelled
+        ));
+    }
+    out
+}
+
+/// Moved nodes in percent of the nodes present in both plans (added nodes cannot move).
+fn moved_percent(diff: &planner::PlanDiff) -> f64 {
+    let c = &diff.counts;
+    if c.common_nodes == 0 {
+        0.0
+    } else {
+        100.0 * c.moved as f64 / c.common_nodes as f64
+    }
+}
+
+/// Runs `cleave check`: exit 0 within the thresholds, 1 beyond them, 2 on bad input.
 pub fn run(args: &CheckArgs) -> Result<()> {
-    let _ = args;
-    anyhow::bail!("cleave check is not implemented yet")
+    if !(args.max_moved.is_finite() && args.max_moved >= 0.0) {
+        return Err(anyhow::Error::new(BadInput(format!(
+            "--max-moved {} must be a percentage of at least 0",
+            args.max_moved
+        ))));
+    }
+    let reviewed = read_plan(&args.plan)?;
+    let prepared = prepare(
+        Some(&args.input),
+        args.config.as_deref(),
+        &args.traces,
+        reviewed.requested_services,
+        args.json,
+    )?;
+    let (mut now, _) = planner::plan_with(&prepared.graph, &prepared.config, Some(&reviewed))
+        .map_err(bad)
+        .with_context(|| format!("cannot plan {}", args.input.display()))?;
+    now.traces = prepared.coverage;
+    now.source = Some(prepared.source);
+    let diff = planner::diff(&reviewed, &now);
+    let failed = failures(args, &diff);
+    if args.json {
+        let report = json!({
+            "verdict": if failed.is_empty() { "pass" } else { "fail" },
+            "failures": failed,
+            "moved_percent": (moved_percent(&diff) * 100.0).round() / 100.0,
+            "thresholds": {
+                "max_moved_percent": args.max_moved,
+                "max_new_cross_calls": args.max_new_cross_calls,
+                "allow_label_changes": args.allow_label_changes,
+            },
+            "diff": serde_json::to_value(&diff)?,
+        });
+        print!("{}", pretty(&report));
+    } else {
+        if failed.is_empty() {
+            println!("no drift beyond thresholds");
+        } else {
+            println!("drift beyond thresholds:");
+            for f in &failed {
+                println!("  - {f}");
+            }
+        }
+        if !diff.is_empty() {
+            println!();
+            print!("{}", planner::diff_text(&diff));
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} drifted from the reviewed plan {}: {}",
+            args.input.display(),
+            args.plan.display(),
+            failed.join("; ")
+        )
+    }
 }

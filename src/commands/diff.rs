@@ -1,11 +1,39 @@
-//! `cleave diff`.
+//! `cleave diff OLD.json NEW.json`: what changed between two plans, as text or JSON.
+
+use std::path::Path;
 
 use anyhow::Result;
 
 use crate::cli::DiffArgs;
+use crate::input::{BadInput, read_text};
 
-/// Runs `cleave diff`.
+/// Reads a plan.json the user named; anything that is not a plan is bad input naming the file.
+pub fn read_plan(path: &Path) -> Result<planner::Plan> {
+    let text = read_text(path)?;
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::Error::new(BadInput(format!(
+            "{} is not a cleave plan.json ({e}): give a plan.json written by `cleave plan`",
+            path.display()
+        )))
+    })
+}
+
+/// Pretty JSON with a final newline.
+pub fn pretty(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Runs `cleave diff`: exit 0 whether or not the plans differ.
 pub fn run(args: &DiffArgs) -> Result<()> {
-    let _ = args;
-    anyhow::bail!("cleave diff is not implemented yet")
+    let old = read_plan(&args.old)?;
+    let new = read_plan(&args.new)?;
+    let diff = planner::diff(&old, &new);
+    if args.json {
+        print!("{}", pretty(&serde_json::to_value(&diff)?));
+    } else {
+        print!("{}", planner::diff_text(&diff));
+    }
+    Ok(())
 }

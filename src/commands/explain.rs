@@ -1,11 +1,150 @@
-//! `cleave explain`.
+//! `cleave explain PLAN.json NODE|SERVICE`: why a node sits in its service (its ties read from the
+//! call graph), or why a service has its label.
+
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::cli::ExplainArgs;
+use crate::cli::{ExplainArgs, TraceArgs};
+use crate::commands::diff::pretty;
+use crate::commands::plan::prepare;
+use crate::input::{BadInput, read_text};
 
-/// Runs `cleave explain`.
+/// Suggestions offered for an unknown query.
+const MAX_SUGGESTIONS: usize = 3;
+/// Similarity (Jaro-Winkler, 0–1) below which a name is not suggested.
+const MIN_SIMILARITY: f64 = 0.75;
+
+/// The names closest to `query`: node ids, service names and ids, best first.
+fn suggestions(plan: &planner::Plan, query: &str) -> Vec<String> {
+    let q = query.to_lowercase();
+    let score = |cand: &str| {
+        let c = cand.to_lowercase();
+        let last = c.rsplit([':', '/', '.']).next().unwrap_or(&c);
+        let mut s = strsim::jaro_winkler(&q, &c).max(strsim::jaro_winkler(&q, last));
+        if !q.is_empty() && c.contains(&q) {
+            s = s.max(0.9 + 0.1 * q.len() as f64 / c.len().max(1) as f64);
+        }
+        s
+    };
+    let mut scored: Vec<(f64, &str)> = plan
+        .clusters
+        .iter()
+        .flat_map(|s| {
+            s.members
+                .iter()
+                .map(String::as_str)
+                .chain([s.name.as_str(), s.id.as_str()])
+        })
+        .map(|c| (score(c), c))
+        .filter(|(s, _)| *s >= MIN_SIMILARITY)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored
+        .into_iter()
+        .take(MAX_SUGGESTIONS)
+        .map(|(_, c)| c.to_string())
+        .collect()
+}
+
+/// The call graph for the ties: `--input`, else the plan's recorded input (with its traces and
+/// config). `Err` carries the hint printed instead of the ties.
+fn graph(args: &ExplainArgs, plan: &planner::Plan) -> Result<Result<analyzer::CallGraph, String>> {
+    if let Some(path) = &args.input {
+        // An input the user named must be readable: that is bad input, not a hint.
+        return Ok(Ok(crate::input::load_graph(path, true)?));
+    }
+    let Some(source) = &plan.source else {
+        return Ok(Err(
+            "the plan does not record its input: pass --input GRAPH.json (or the Rust workspace) to see its calls".to_string(),
+        ));
+    };
+    if source.input.is_none() && source.traces.is_empty() {
+        return Ok(Err(
+            "the plan records no input: pass --input GRAPH.json to see its calls".to_string(),
+        ));
+    }
+    let traces = TraceArgs {
+        traces: source.traces.iter().map(PathBuf::from).collect(),
+        window: None,
+    };
+    let input = source.input.as_deref().map(Path::new);
+    let config = source.config.as_deref().map(Path::new);
+    Ok(match prepare(input, config, &traces, None, true) {
+        Ok(p) => Ok(p.graph),
+        Err(e) => Err(format!(
+            "the input recorded in the plan cannot be read ({}): pass --input GRAPH.json to see its calls",
+            e.chain()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(": ")
+        )),
+    })
+}
+
+/// Runs `cleave explain`: exit 0, or 2 when the plan or the query is bad.
 pub fn run(args: &ExplainArgs) -> Result<()> {
-    let _ = args;
-    anyhow::bail!("cleave explain is not implemented yet")
+    let text = read_text(&args.plan)?;
+    let not_plan = |e: serde_json::Error| {
+        anyhow::Error::new(BadInput(format!(
+            "{} is not a cleave plan.json ({e}): give a plan.json written by `cleave plan`",
+            args.plan.display()
+        )))
+    };
+    let plan: planner::Plan = serde_json::from_str(&text).map_err(not_plan)?;
+    // Read untyped too: the `decisions` section is used whatever its shape, and when present.
+    let raw: serde_json::Value = serde_json::from_str(&text).map_err(not_plan)?;
+    let decisions = raw.get("decisions");
+    let q = args.query.as_str();
+    if planner::service_of(&plan, q).is_some() {
+        let graph = graph(args, &plan)?;
+        let mut hint = graph.as_ref().err().cloned();
+        let e = planner::explain_node(&plan, q, graph.as_ref().ok(), decisions)
+            .ok_or_else(|| anyhow::anyhow!("node {} vanished from the plan", q.escape_debug()))?;
+        if e.ties.is_none() && hint.is_none() {
+            hint = Some(
+                "the node is not in the call graph (did the code change since the plan? pass --input)"
+                    .to_string(),
+            );
+        }
+        if args.json {
+            let mut v = serde_json::to_value(&e)?;
+            if let Some(map) = v.as_object_mut() {
+                map.insert("kind".into(), "node".into());
+                map.insert("ties_unknown".into(), hint.clone().into());
+            }
+            print!("{}", pretty(&v));
+        } else {
+            print!("{}", planner::node_text(&e, hint.as_deref()));
+        }
+        return Ok(());
+    }
+    if let Some(e) = planner::explain_service(&plan, q, decisions) {
+        if args.json {
+            let mut v = serde_json::to_value(&e)?;
+            if let Some(map) = v.as_object_mut() {
+                map.insert("kind".into(), "service".into());
+            }
+            print!("{}", pretty(&v));
+        } else {
+            print!("{}", planner::service_text(&e));
+        }
+        return Ok(());
+    }
+    let near = suggestions(&plan, q);
+    let advice = if near.is_empty() {
+        "give a node id or a service name or id from the plan".to_string()
+    } else {
+        let list: Vec<String> = near
+            .iter()
+            .map(|n| format!("`{}`", n.escape_debug()))
+            .collect();
+        format!("did you mean {}?", list.join(", "))
+    };
+    Err(anyhow::Error::new(BadInput(format!(
+        "no node or service `{}` in {}: {advice}",
+        q.escape_debug(),
+        args.plan.display()
+    ))))
 }

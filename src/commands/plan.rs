@@ -136,6 +136,17 @@ fn previous_plan(args: &PlanArgs) -> Result<Option<planner::Plan>> {
     }
 }
 
+/// A decision whose pattern matched nothing is most likely a typo: say so on stderr, not only in
+/// plan.json.
+fn warn_unmatched(plan: &planner::Plan) {
+    let Some(report) = &plan.decisions else {
+        return;
+    };
+    for what in &report.unmatched {
+        eprintln!("warning: decision matched no node: {what} (check the pattern for a typo)");
+    }
+}
+
 /// Runs `cleave plan`.
 pub fn run(args: &PlanArgs) -> Result<()> {
     let prepared = prepare(
@@ -156,6 +167,9 @@ pub fn run(args: &PlanArgs) -> Result<()> {
             .with_context(|| format!("cannot plan {what}"))?;
     plan.traces = prepared.coverage;
     plan.source = Some(prepared.source);
+    if !args.quiet {
+        warn_unmatched(&plan);
+    }
     let render_start = Instant::now();
     let dot = planner::render::dot(&plan);
     let mut files = vec![

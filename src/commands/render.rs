@@ -1,11 +1,203 @@
-//! `cleave render`.
+//! `cleave render`: a plan's service diagram, or one service's detail, as SVG, PNG or DOT through
+//! Graphviz. Without Graphviz the DOT is still written and the command says how to install it.
 
-use anyhow::Result;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use crate::cli::RenderArgs;
+use anyhow::{Context, Result};
+
+use crate::cli::{RenderArgs, RenderFormat};
+use crate::graphviz::{self, DotError, INSTALL_HINT, Image};
+use crate::input::{BadInput, read_text};
+use crate::output;
+
+/// Closest service names offered when a `--service` matches none.
+const SUGGESTIONS: usize = 3;
 
 /// Runs `cleave render`.
 pub fn run(args: &RenderArgs) -> Result<()> {
-    let _ = args;
-    anyhow::bail!("cleave render is not implemented yet")
+    let plan = read_plan(&args.plan)?;
+    let (dot, stem) = match &args.service {
+        None => (planner::render::dot(&plan), "plan".to_string()),
+        Some(query) => {
+            let service = find_service(&plan, query)?;
+            let input = graph_path(&plan, args.input.as_deref())?;
+            let graph = crate::input::load_graph(&input, true)
+                .with_context(|| format!("cannot read the call graph {}", input.display()))?;
+            if service.size > planner::render::MAX_DETAIL_MEMBERS {
+                eprintln!(
+                    "note: {} has {} members; the {} most connected are drawn, {} are not",
+                    service.name,
+                    service.size,
+                    planner::render::MAX_DETAIL_MEMBERS,
+                    service.size - planner::render::MAX_DETAIL_MEMBERS
+                );
+            }
+            let dot = planner::render::detail(&plan, &graph, service);
+            (dot, file_stem(&service.name, &service.id))
+        }
+    };
+    // A file name ending in .svg, .png or .dot decides the format (`-o diagram.png` means PNG).
+    let format = args
+        .output
+        .as_ref()
+        .and_then(|o| o.extension())
+        .and_then(|e| match e.to_string_lossy().to_lowercase().as_str() {
+            "svg" => Some(RenderFormat::Svg),
+            "png" => Some(RenderFormat::Png),
+            "dot" | "gv" => Some(RenderFormat::Dot),
+            _ => None,
+        })
+        .unwrap_or(args.format);
+    let extension = match format {
+        RenderFormat::Svg => "svg",
+        RenderFormat::Png => "png",
+        RenderFormat::Dot => "dot",
+    };
+    let target = args.output.clone().unwrap_or_else(|| {
+        let dir = args.plan.parent().unwrap_or(Path::new(""));
+        dir.join(format!("{stem}.{extension}"))
+    });
+    let image = match format {
+        RenderFormat::Dot => {
+            output::write_file(&target, &dot)?;
+            println!("wrote {}", target.display());
+            return Ok(());
+        }
+        RenderFormat::Svg => Image::Svg,
+        RenderFormat::Png => Image::Png,
+    };
+    match graphviz::draw(&dot, image) {
+        Ok(bytes) => {
+            match image {
+                Image::Svg => output::write_file(&target, &String::from_utf8_lossy(&bytes))?,
+                Image::Png => write_bytes(&target, &bytes)?,
+            }
+            println!("wrote {}", target.display());
+            Ok(())
+        }
+        Err(e) => {
+            let dot_path = target.with_extension("dot");
+            output::write_file(&dot_path, &dot)?;
+            let advice = match e {
+                DotError::Missing => format!("; {INSTALL_HINT} and run again"),
+                DotError::Failed(_) => String::new(),
+            };
+            Err(anyhow::anyhow!(
+                "cannot draw {}: {e}{advice}. The DOT source is in {} (draw it later with `dot -T{extension} {} -o {}`)",
+                target.display(),
+                dot_path.display(),
+                dot_path.display(),
+                target.display()
+            ))
+        }
+    }
+}
+
+/// Reads and parses a plan.json; anything else is bad input.
+fn read_plan(path: &Path) -> Result<planner::Plan> {
+    let text = read_text(path)?;
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::Error::new(BadInput(format!(
+            "{} is not a cleave plan.json ({e}): give the plan.json written by `cleave plan`",
+            path.display()
+        )))
+    })
+}
+
+/// The service named by `query`: its id, its name, or its name in any case.
+fn find_service<'p>(plan: &'p planner::Plan, query: &str) -> Result<&'p planner::Service> {
+    let lower = query.to_lowercase();
+    let found = plan
+        .clusters
+        .iter()
+        .find(|s| s.id == query || s.name == query)
+        .or_else(|| {
+            plan.clusters
+                .iter()
+                .find(|s| s.name.to_lowercase() == lower)
+        });
+    if let Some(s) = found {
+        return Ok(s);
+    }
+    let mut scored: Vec<(f64, &planner::Service)> = plan
+        .clusters
+        .iter()
+        .map(|s| {
+            let score = strsim::jaro_winkler(&lower, &s.name.to_lowercase())
+                .max(strsim::jaro_winkler(&lower, &s.id.to_lowercase()));
+            (score, s)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    let closest: Vec<String> = scored
+        .iter()
+        .take(SUGGESTIONS)
+        .map(|(_, s)| format!("{} ({})", s.name, s.id))
+        .collect();
+    let hint = if closest.is_empty() {
+        "the plan has no services".to_string()
+    } else {
+        format!("closest: {}", closest.join(", "))
+    };
+    Err(anyhow::Error::new(BadInput(format!(
+        "no service named {query:?} in the plan; {hint}"
+    ))))
+}
+
+/// The call graph behind the plan: `--input`, else the input the plan records.
+fn graph_path(plan: &planner::Plan, given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = given {
+        return Ok(p.to_path_buf());
+    }
+    match plan.source.as_ref().and_then(|s| s.input.as_ref()) {
+        Some(p) if Path::new(p).exists() => Ok(PathBuf::from(p)),
+        Some(p) => Err(anyhow::Error::new(BadInput(format!(
+            "the plan's input {p} no longer exists: give the call graph with --input"
+        )))),
+        None => Err(anyhow::Error::new(BadInput(
+            "the plan records no input: give the call graph it was made from with --input"
+                .to_string(),
+        ))),
+    }
+}
+
+/// A file name for a service: its name with anything but letters, digits, `-`, `_` and `.`
+/// replaced, or its id when nothing is left.
+fn file_stem(name: &str, id: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_matches(|c| c == '-' || c == '.').to_string();
+    if cleaned.is_empty() {
+        id.to_string()
+    } else {
+        cleaned.chars().take(80).collect()
+    }
+}
+
+/// Writes bytes atomically (a PNG): a temporary file beside the target, renamed into place.
+fn write_bytes(target: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cleave-render.")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    tmp.persist(target)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    Ok(())
 }

@@ -2,7 +2,13 @@
 
 mod analyze;
 mod bad_input;
+mod check;
+mod decisions;
+mod diff;
+mod explain;
+mod html;
 mod plan;
+mod render;
 mod traces;
 
 use std::path::{Path, PathBuf};

@@ -4,6 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
+use super::constrain::{Tags, compatible};
 use super::coupling::Csr;
 use super::leiden::{leiden, renumber};
 
@@ -20,10 +21,13 @@ struct Quotient {
     labels: Vec<usize>,
     parent: Vec<usize>,
     two_m: f64,
+    /// Cannot-link tags of each cluster (empty when nothing is tagged).
+    tags: Vec<Tags>,
 }
 
 impl Quotient {
-    fn new(g: &Csr, labels: &[usize]) -> Quotient {
+    /// The quotient of `g` by `labels`; `tags` holds each node's cannot-link tags (or is empty).
+    fn new(g: &Csr, labels: &[usize], tags: &[Tags]) -> Quotient {
         let k = labels.iter().max().map_or(0, |&c| c + 1);
         let mut q = Quotient {
             adj: vec![BTreeMap::new(); k],
@@ -32,7 +36,15 @@ impl Quotient {
             labels: labels.to_vec(),
             parent: (0..k).collect(),
             two_m: 0.0,
+            tags: if tags.is_empty() {
+                Vec::new()
+            } else {
+                vec![Tags::new(); k]
+            },
         };
+        for (v, t) in tags.iter().enumerate() {
+            q.tags[labels[v]].extend(t.iter().map(|(&a, &b)| (a, b)));
+        }
         for v in 0..g.n() {
             let a = labels[v];
             let s = g.strength(v);
@@ -73,6 +85,15 @@ impl Quotient {
         self.tot[from] = 0.0;
         self.size[from] = 0;
         self.parent[from] = into;
+        if !self.tags.is_empty() {
+            let moved = std::mem::take(&mut self.tags[from]);
+            self.tags[into].extend(moved);
+        }
+    }
+
+    /// Whether clusters `a` and `b` may merge (no cannot-link tag between them).
+    fn may_merge(&self, a: usize, b: usize) -> bool {
+        self.tags.is_empty() || compatible(&self.tags[a], &self.tags[b])
     }
 
     /// Final label of every node, following the merges.
@@ -101,7 +122,8 @@ impl Quotient {
 /// Automatic mode: folds clusters smaller than `min_size` (smallest first) into the neighbour
 /// of best modularity gain (then strongest tie, larger, lower index), until none is left.
 /// Clusters flagged in `keep` stay; clusters with no tie at all are left and reported in the
-/// returned flags (indexed by the returned labels) for namespace placement.
+/// returned flags (indexed by the returned labels) for namespace placement. A cluster never folds
+/// into one whose cannot-link `tags` (per node, or empty) clash with its own.
 ///
 /// # Complexity
 /// O((K + F·d) log K + F·V) for K clusters, F folds and d quotient degree.
@@ -111,8 +133,9 @@ pub(super) fn fold_small(
     min_size: usize,
     keep: &[bool],
     gamma: f64,
+    tags: &[Tags],
 ) -> (Vec<usize>, Vec<bool>) {
-    let mut q = Quotient::new(g, labels);
+    let mut q = Quotient::new(g, labels, tags);
     let mut heap: BinaryHeap<Reverse<(usize, usize)>> =
         q.alive().map(|c| Reverse((q.size[c], c))).collect();
     let mut lonely = vec![false; q.size.len()];
@@ -122,7 +145,7 @@ pub(super) fn fold_small(
         }
         let mut best: Option<(f64, f64, usize, usize)> = None;
         for (&d, &w) in &q.adj[c] {
-            if w.is_nan() || w <= 0.0 {
+            if w.is_nan() || w <= 0.0 || !q.may_merge(c, d) {
                 continue;
             }
             let cand = (q.gain(c, d, w, gamma), w, q.size[d], d);
@@ -160,12 +183,20 @@ pub(super) fn fold_small(
 }
 
 /// Merges clusters pairwise by best modularity gain (pairs without a tie included) until at
-/// most `target` remain. Returns renumbered labels.
+/// most `target` remain, never two whose cannot-link `tags` (per node, or empty) clash: then
+/// more than `target` may remain. Returns renumbered labels.
 ///
 /// # Complexity
-/// O(M · (K + E_q)) for M merges, K clusters and E_q quotient edges.
-pub(super) fn merge_to(g: &Csr, labels: &[usize], target: usize, gamma: f64) -> Vec<usize> {
-    let mut q = Quotient::new(g, labels);
+/// O(M · (K + E_q)) for M merges, K clusters and E_q quotient edges (O(M · K²) at worst when
+/// tags forbid most pairs).
+pub(super) fn merge_to(
+    g: &Csr,
+    labels: &[usize],
+    target: usize,
+    gamma: f64,
+    tags: &[Tags],
+) -> Vec<usize> {
+    let mut q = Quotient::new(g, labels, tags);
     let mut count = q.alive().count();
     while count > target.max(1) {
         let mut best: Option<(f64, usize, usize)> = None;
@@ -176,12 +207,20 @@ pub(super) fn merge_to(g: &Csr, labels: &[usize], target: usize, gamma: f64) -> 
         };
         for a in q.alive() {
             for (&b, &w) in q.adj[a].range(a + 1..) {
-                consider(q.gain(a, b, w, gamma), a, b);
+                if q.may_merge(a, b) {
+                    consider(q.gain(a, b, w, gamma), a, b);
+                }
             }
         }
         let mut light: Vec<usize> = q.alive().collect();
         light.sort_by(|&x, &y| q.tot[x].total_cmp(&q.tot[y]).then(x.cmp(&y)));
-        if let [x, y, ..] = light[..] {
+        let lightest = light.iter().enumerate().find_map(|(i, &x)| {
+            light[i + 1..]
+                .iter()
+                .find(|&&y| q.may_merge(x, y))
+                .map(|&y| (x, y))
+        });
+        if let Some((x, y)) = lightest {
             consider(q.gain(x, y, 0.0, gamma), x.min(y), x.max(y));
         }
         let Some((_, a, b)) = best else { break };
@@ -282,7 +321,7 @@ fn best_split(
     if len > 0 && parts.iter().all(|&p| p == 0) {
         parts[len - 1] = 1;
     }
-    let parts = merge_to(&sub, &parts, 2, resolution);
+    let parts = merge_to(&sub, &parts, 2, resolution, &[]);
     let (mut a, mut b) = (Vec::new(), Vec::new());
     let (mut sa, mut sb) = (0.0, 0.0);
     for (i, &v) in members.iter().enumerate() {
@@ -329,10 +368,10 @@ mod tests {
     fn fold_moves_tiny_clusters_and_reports_lonely_ones() {
         let g = sample();
         let labels = [0, 0, 0, 1, 1, 2, 3, 3];
-        let (out, lonely) = fold_small(&g, &labels, 3, &[], 1.0);
+        let (out, lonely) = fold_small(&g, &labels, 3, &[], 1.0, &[]);
         assert_eq!(out, vec![0, 0, 0, 1, 1, 1, 2, 2]);
         assert_eq!(lonely, vec![false, false, true]);
-        let (kept, lonely) = fold_small(&g, &labels, 3, &[false, false, false, true], 1.0);
+        let (kept, lonely) = fold_small(&g, &labels, 3, &[false, false, false, true], 1.0, &[]);
         assert_eq!(kept, out);
         assert_eq!(lonely, vec![false; 3]);
     }
@@ -342,7 +381,7 @@ mod tests {
         let g = sample();
         let singletons: Vec<usize> = (0..8).collect();
         assert_eq!(
-            merge_to(&g, &singletons, 3, 1.0),
+            merge_to(&g, &singletons, 3, 1.0, &[]),
             vec![0, 0, 0, 1, 1, 1, 2, 2]
         );
         let one = vec![0; 8];

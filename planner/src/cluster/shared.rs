@@ -8,7 +8,7 @@ pub(super) const SHARED_FANIN_RATIO: f64 = 3.0;
 
 /// The module a node belongs to for fan-in counting: its `module`, else the namespace of its
 /// id (the id up to its last `::`, `.` or `/`), else the id itself.
-pub(super) fn module_key(node: &Node) -> &str {
+pub(crate) fn module_key(node: &Node) -> &str {
     if let Some(m) = &node.module {
         return m;
     }

@@ -1,0 +1,250 @@
+//! A [`PlanDiff`] as readable text: counts first, then one section per kind of change.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::{Delta, PlanDiff, ServiceLink, ServiceRef};
+
+/// Items listed per section before the rest are only counted.
+pub const MAX_ITEMS: usize = 20;
+/// Nodes listed under one `from → to` move before the rest are only counted.
+pub const MAX_NODES_PER_MOVE: usize = 8;
+
+/// Names from the input as they may be printed on a terminal: control characters (a newline in
+/// a node id) are escaped so that one item stays on one line.
+pub fn shown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn service(s: &ServiceRef) -> String {
+    format!("{} {}", shown(&s.id), shown(&s.name))
+}
+
+fn more(out: &mut String, indent: &str, total: usize, shown_count: usize) {
+    if total > shown_count {
+        let _ = writeln!(out, "{indent}… and {} more", total - shown_count);
+    }
+}
+
+fn signed(v: f64, decimals: usize) -> String {
+    let text = format!("{v:+.decimals$}");
+    if text
+        .trim_start_matches(['+', '-'])
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        format!("{:.decimals$}", 0.0)
+    } else {
+        text
+    }
+}
+
+/// The one-line summary of the counts, e.g. `3 nodes moved (4.2 % of 71) · 1 added · …`.
+pub fn counts_line(d: &PlanDiff) -> String {
+    let c = &d.counts;
+    let percent = if c.common_nodes == 0 {
+        0.0
+    } else {
+        100.0 * c.moved as f64 / c.common_nodes as f64
+    };
+    format!(
+        "{} moved ({percent:.1} % of {}) · {} added · {} removed · services: {} born, {} gone, {} merged, {} split, {} relabelled, {} renamed · cross-service call pairs: {} new, {} removed",
+        if c.moved == 1 {
+            "1 node".to_string()
+        } else {
+            format!("{} nodes", c.moved)
+        },
+        c.common_nodes,
+        c.added,
+        c.removed,
+        c.born,
+        c.gone,
+        c.merged,
+        c.split,
+        c.relabelled,
+        c.renamed,
+        c.new_cross_calls,
+        c.removed_cross_calls,
+    )
+}
+
+fn links(out: &mut String, title: &str, sign: char, list: &[ServiceLink]) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{title} ({})", list.len());
+    for l in list.iter().take(MAX_ITEMS) {
+        let _ = writeln!(
+            out,
+            "  {sign} {} → {}  ({}, {:.0} calls/day)",
+            service(&l.from),
+            service(&l.to),
+            if l.edges == 1 {
+                "1 edge".to_string()
+            } else {
+                format!("{} edges", l.edges)
+            },
+            l.calls_per_day
+        );
+    }
+    more(out, "  ", list.len(), MAX_ITEMS);
+}
+
+fn deltas(out: &mut String, title: &str, list: &[&Delta], decimals: usize) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{title}");
+    for d in list {
+        let whole = d.old.fract() == 0.0 && d.new.fract() == 0.0 && decimals > 0;
+        let decimals = if whole && !d.name.contains("usd") {
+            0
+        } else {
+            decimals
+        };
+        let _ = writeln!(
+            out,
+            "  {:<40} {:.decimals$} → {:.decimals$}  ({})",
+            d.name,
+            d.old,
+            d.new,
+            signed(d.delta, decimals)
+        );
+    }
+}
+
+/// Renders the diff: `no differences` when it is empty, else the counts line and a section per
+/// kind of change (empty sections left out, long lists cut with a count of the rest).
+pub fn diff_text(d: &PlanDiff) -> String {
+    if d.is_empty() {
+        return "no differences\n".to_string();
+    }
+    let mut out = counts_line(d);
+    out.push('\n');
+    if !d.moved.is_empty() {
+        let mut groups: BTreeMap<(&ServiceRef, &ServiceRef), Vec<&str>> = BTreeMap::new();
+        for m in &d.moved {
+            groups.entry((&m.from, &m.to)).or_default().push(&m.node);
+        }
+        let mut groups: Vec<_> = groups.into_iter().collect();
+        groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+        let _ = writeln!(out, "\nmoved ({})", d.moved.len());
+        for ((from, to), nodes) in groups.iter().take(MAX_ITEMS) {
+            let _ = writeln!(
+                out,
+                "  {} → {}: {}",
+                service(from),
+                service(to),
+                if nodes.len() == 1 {
+                    "1 node".to_string()
+                } else {
+                    format!("{} nodes", nodes.len())
+                }
+            );
+            for n in nodes.iter().take(MAX_NODES_PER_MOVE) {
+                let _ = writeln!(out, "    {}", shown(n));
+            }
+            more(&mut out, "    ", nodes.len(), MAX_NODES_PER_MOVE);
+        }
+        more(&mut out, "  ", groups.len(), MAX_ITEMS);
+    }
+    for (title, list) in [("added", &d.added), ("removed", &d.removed)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{title} ({})", list.len());
+        for p in list.iter().take(MAX_ITEMS) {
+            let _ = writeln!(out, "  {}  in {}", shown(&p.node), service(&p.service));
+        }
+        more(&mut out, "  ", list.len(), MAX_ITEMS);
+    }
+    for (title, list) in [("services born", &d.born), ("services gone", &d.gone)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{title} ({})", list.len());
+        for s in list.iter().take(MAX_ITEMS) {
+            let _ = writeln!(
+                out,
+                "  {} {}  ({}, {} members)",
+                shown(&s.id),
+                shown(&s.name),
+                s.label.as_str(),
+                s.size
+            );
+        }
+        more(&mut out, "  ", list.len(), MAX_ITEMS);
+    }
+    if !d.merged.is_empty() {
+        let _ = writeln!(out, "\nmerged ({})", d.merged.len());
+        for m in d.merged.iter().take(MAX_ITEMS) {
+            let from: Vec<String> = m.from.iter().map(service).collect();
+            let _ = writeln!(out, "  {} → {}", from.join(" + "), service(&m.into));
+        }
+        more(&mut out, "  ", d.merged.len(), MAX_ITEMS);
+    }
+    if !d.split.is_empty() {
+        let _ = writeln!(out, "\nsplit ({})", d.split.len());
+        for s in d.split.iter().take(MAX_ITEMS) {
+            let into: Vec<String> = s.into.iter().map(service).collect();
+            let _ = writeln!(out, "  {} → {}", service(&s.from), into.join(" + "));
+        }
+        more(&mut out, "  ", d.split.len(), MAX_ITEMS);
+    }
+    if !d.relabelled.is_empty() {
+        let _ = writeln!(out, "\nrelabelled ({})", d.relabelled.len());
+        for r in d.relabelled.iter().take(MAX_ITEMS) {
+            let _ = writeln!(
+                out,
+                "  {}: {} → {}\n    {}",
+                service(&r.new),
+                r.from.as_str(),
+                r.to.as_str(),
+                shown(&r.summary)
+            );
+        }
+        more(&mut out, "  ", d.relabelled.len(), MAX_ITEMS);
+    }
+    if !d.renamed.is_empty() {
+        let _ = writeln!(out, "\nrenamed ({})", d.renamed.len());
+        for r in d.renamed.iter().take(MAX_ITEMS) {
+            let _ = writeln!(out, "  {} → {}", service(&r.old), service(&r.new));
+        }
+        more(&mut out, "  ", d.renamed.len(), MAX_ITEMS);
+    }
+    links(&mut out, "new cross-service calls", '+', &d.new_cross_calls);
+    links(
+        &mut out,
+        "removed cross-service calls",
+        '-',
+        &d.removed_cross_calls,
+    );
+    let metrics: Vec<&Delta> = d.metrics.iter().filter(|m| m.changed()).collect();
+    deltas(&mut out, "metrics", &metrics, 4);
+    let mut cost: Vec<&Delta> = d.cost.plan.iter().filter(|m| m.changed()).collect();
+    if cost.is_empty() && !d.cost.services.is_empty() {
+        cost = d.cost.plan.iter().take(1).collect();
+    }
+    deltas(&mut out, "cost ($/month)", &cost, 2);
+    for s in d.cost.services.iter().take(MAX_ITEMS) {
+        let side = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.2}"));
+        let _ = writeln!(
+            out,
+            "  {:<40} {} → {}  ({})",
+            service(&s.service),
+            side(s.old),
+            side(s.new),
+            signed(s.delta, 2)
+        );
+    }
+    more(&mut out, "  ", d.cost.services.len(), MAX_ITEMS);
+    out
+}

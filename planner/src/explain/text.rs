@@ -1,0 +1,232 @@
+//! Explanations as readable text.
+
+use std::fmt::Write;
+
+use super::{MAX_TIES, NodeExplanation, ServiceExplanation, Tie};
+use crate::diff::{ServiceRef, shown};
+use crate::render::thousands;
+
+/// Members listed before the rest are only counted.
+pub const MAX_MEMBERS: usize = 25;
+
+fn service(s: &ServiceRef) -> String {
+    format!("{} {}", shown(&s.id), shown(&s.name))
+}
+
+fn tie_line(out: &mut String, t: &Tie) {
+    let _ = writeln!(
+        out,
+        "    {:>8.1}  {}{}  ({})",
+        t.weight,
+        shown(&t.node),
+        if t.is_async { " [async]" } else { "" },
+        t.service
+            .as_ref()
+            .map_or_else(|| "not in the plan".to_string(), service)
+    );
+}
+
+/// A node's explanation. `graph_hint` is printed when the ties are unknown (say how to get them).
+pub fn node_text(e: &NodeExplanation, graph_hint: Option<&str>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}\n  sits in {} ({})",
+        shown(&e.node),
+        service(&e.service),
+        e.label.as_str()
+    );
+    let mut facts = Vec::new();
+    if let Some(trigger) = &e.entry_point {
+        facts.push(format!("entry point ({})", shown(trigger)));
+    }
+    if e.stateful {
+        facts.push("stateful: keeps in-memory state between calls".to_string());
+    }
+    if let Some(s) = &e.shared_code {
+        facts.push(format!(
+            "shared code: {} callers from {} modules and {} services; it ships as a library, so its calls do not glue services together",
+            s.callers, s.caller_modules, s.caller_services
+        ));
+    }
+    if e.isolated {
+        facts.push(
+            "isolated: it makes and receives no call, so it was placed by module proximity"
+                .to_string(),
+        );
+    }
+    if e.unreachable {
+        facts.push(
+            "unreachable: no entry point reaches it (dead code, or an undeclared entry point)"
+                .to_string(),
+        );
+    }
+    for f in facts {
+        let _ = writeln!(out, "  {f}");
+    }
+    if !e.decisions.is_empty() {
+        let _ = writeln!(out, "\ndecisions naming it");
+        for d in &e.decisions {
+            let _ = writeln!(out, "  {}", shown(d));
+        }
+    }
+    let Some(t) = &e.ties else {
+        if let Some(hint) = graph_hint {
+            let _ = writeln!(out, "\nties: unknown — {}", shown(hint));
+        }
+        return out;
+    };
+    let _ = writeln!(out, "\nties (call weight both ways)");
+    let _ = writeln!(out, "  {:>8.1}  inside {}", t.inside, service(&e.service));
+    for w in t.towards.iter().take(MAX_TIES) {
+        let _ = writeln!(out, "  {:>8.1}  towards {}", w.weight, service(&w.service));
+    }
+    if let Some(top) = t.towards.first() {
+        if top.weight > t.inside {
+            let _ = writeln!(
+                out,
+                "  it calls and is called more by {} than by its own service: module and resource affinity, shared-code damping or a decision keep it where it is",
+                service(&top.service)
+            );
+        } else {
+            let _ = writeln!(out, "  most of its call weight stays inside its service");
+        }
+    } else if t.total_in + t.total_out > 0 {
+        let _ = writeln!(out, "  all its calls stay inside its service");
+    }
+    for (title, list, total) in [
+        ("calls in", &t.calls_in, t.total_in),
+        ("calls out", &t.calls_out, t.total_out),
+    ] {
+        if total == 0 {
+            continue;
+        }
+        let _ = writeln!(out, "  {title} ({total}, heaviest first)");
+        for tie in list {
+            tie_line(&mut out, tie);
+        }
+        if total > list.len() {
+            let _ = writeln!(out, "    … and {} more", total - list.len());
+        }
+    }
+    out
+}
+
+/// A service's explanation.
+pub fn service_text(e: &ServiceExplanation) -> String {
+    let s = &e.service;
+    let r = &s.rationale;
+    let g = &r.signals;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {}: {} ({} members)",
+        shown(&s.id),
+        shown(&s.name),
+        s.label.as_str(),
+        s.size
+    );
+    let _ = writeln!(out, "  {}", shown(&r.summary));
+    let _ = writeln!(out, "\nreasons");
+    for reason in &r.reasons {
+        let _ = writeln!(out, "  - {}", shown(reason));
+    }
+    if !r.hard_limits.is_empty() {
+        let _ = writeln!(out, "\nhard limits broken (each forces microservice)");
+        for l in &r.hard_limits {
+            let _ = writeln!(out, "  - {}", shown(l));
+        }
+    }
+    let _ = writeln!(out, "\nsignals");
+    let _ = writeln!(
+        out,
+        "  invocations/month  {} ({})",
+        thousands(g.invocations_per_month),
+        g.invocations_source
+    );
+    let _ = writeln!(
+        out,
+        "  duration           {:.0} ms typical, {:.0} ms longest ({})",
+        g.duration_ms, g.max_duration_ms, g.duration_source
+    );
+    let _ = writeln!(
+        out,
+        "  memory             {:.0} MB ({})",
+        g.memory_mb, g.memory_source
+    );
+    let _ = writeln!(
+        out,
+        "  stateful           {}",
+        if g.stateful { "yes" } else { "no" }
+    );
+    if !g.triggers.is_empty() {
+        let _ = writeln!(
+            out,
+            "  triggers           {}",
+            shown(&g.triggers.join(", "))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  async inbound      {:.0} %",
+        g.async_inbound_share * 100.0
+    );
+    let _ = writeln!(out, "  busy fraction      {:.3}", g.busy_fraction);
+    let c = &s.cost;
+    let _ = writeln!(out, "\ncost ($/month)");
+    let _ = writeln!(out, "  as a function      {:.2}", c.function_monthly_usd);
+    let _ = writeln!(
+        out,
+        "  as a microservice  {:.2}",
+        c.microservice_monthly_usd
+    );
+    let _ = writeln!(
+        out,
+        "  break-even         {} invocations/month",
+        thousands(c.break_even_invocations_per_month)
+    );
+    let _ = writeln!(
+        out,
+        "  confidence         {} {:.2}",
+        s.confidence.basis, s.confidence.score
+    );
+    if !e.decisions.is_empty() {
+        let _ = writeln!(out, "\ndecisions naming it");
+        for d in &e.decisions {
+            let _ = writeln!(out, "  {}", shown(d));
+        }
+    }
+    let _ = writeln!(out, "\nmembers ({})", s.members.len());
+    for m in s.members.iter().take(MAX_MEMBERS) {
+        let _ = writeln!(out, "  {}", shown(m));
+    }
+    if s.members.len() > MAX_MEMBERS {
+        let _ = writeln!(out, "  … and {} more", s.members.len() - MAX_MEMBERS);
+    }
+    if !s.entry_points.is_empty() {
+        let _ = writeln!(out, "\nentry points");
+        for p in &s.entry_points {
+            let _ = writeln!(out, "  {} ({})", shown(&p.id), shown(&p.trigger));
+        }
+    }
+    if !s.resources.is_empty() {
+        let _ = writeln!(out, "\nresources\n  {}", shown(&s.resources.join(", ")));
+    }
+    if !e.neighbours.is_empty() {
+        let _ = writeln!(out, "\nneighbours (call weight out / in, calls per day)");
+        for n in e.neighbours.iter().take(MAX_TIES) {
+            let _ = writeln!(
+                out,
+                "  {:<32} {:>8.1} / {:<8.1} {}",
+                service(&n.service),
+                n.outgoing_weight,
+                n.incoming_weight,
+                thousands(n.calls_per_day)
+            );
+        }
+        if e.neighbours.len() > MAX_TIES {
+            let _ = writeln!(out, "  … and {} more", e.neighbours.len() - MAX_TIES);
+        }
+    }
+    out
+}
