@@ -6,6 +6,7 @@ mod check;
 mod decisions;
 mod diff;
 mod explain;
+mod generator;
 mod html;
 mod plan;
 mod render;
