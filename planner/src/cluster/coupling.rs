@@ -9,8 +9,12 @@ use crate::ClusterConfig;
 
 /// Coupling factor of any call edge touching shared (utility) code.
 pub(super) const SHARED_COUPLING: f64 = 0.1;
-/// Groups up to this size are tied as a clique; larger ones by a circulant expander.
+/// Groups up to this size are tied as a clique; larger ones by random cycles.
 const CLIQUE_MAX: usize = 16;
+/// Random Hamiltonian cycles tying a large group: their union is an expander with high
+/// probability, so cutting the group anywhere costs a share of its ties close to a clique's,
+/// with 2 × this many arcs a member instead of m − 1.
+const GROUP_CYCLES: usize = 3;
 /// Floor of a module's cohesion: even a pure layer binds a little.
 const COHESION_FLOOR: f64 = 0.1;
 /// A module whose excess internal call fraction reaches `1 / COHESION_GAIN` binds fully.
@@ -292,7 +296,8 @@ impl Agreement {
 }
 
 /// Ties a group so that each member's total tie weight is `total`: a clique for small groups,
-/// otherwise a circulant graph with offsets 1, 2, 4, … (an expander-like O(m log m) structure).
+/// otherwise [`GROUP_CYCLES`] random Hamiltonian cycles through its members (O(m) arcs), drawn
+/// from a seed that depends only on the group, so the ties are deterministic.
 fn add_group(members: &[u32], total: f64, edges: &mut Vec<(u32, u32, f64)>) {
     let m = members.len();
     if m < 2 || total.is_nan() || total <= 0.0 || total.is_infinite() {
@@ -307,13 +312,20 @@ fn add_group(members: &[u32], total: f64, edges: &mut Vec<(u32, u32, f64)>) {
         }
         return;
     }
-    let offsets: Vec<usize> = std::iter::successors(Some(1usize), |d| d.checked_mul(2))
-        .take_while(|&d| d < m)
-        .collect();
-    let w = total / (2 * offsets.len()) as f64;
-    for i in 0..m {
-        for &d in &offsets {
-            edges.push((members[i], members[(i + d) % m], w));
+    let w = total / (2 * GROUP_CYCLES) as f64;
+    // The members in their own order (neighbours in id order, at distance 1 and 2: local
+    // triangles that local moving can grow from), then random cycles (the expansion).
+    for d in [1, 2] {
+        for (i, &a) in members.iter().enumerate() {
+            edges.push((a, members[(i + d) % m], w));
+        }
+    }
+    let mut rng = fastrand::Rng::with_seed(((m as u64) << 32) ^ u64::from(members[0]));
+    let mut order = members.to_vec();
+    for _ in 2..GROUP_CYCLES {
+        rng.shuffle(&mut order);
+        for (i, &a) in order.iter().enumerate() {
+            edges.push((a, order[(i + 1) % m], w));
         }
     }
 }
@@ -340,7 +352,7 @@ mod tests {
             for v in 0..m {
                 assert!((g.strength(v) - 3.0).abs() < 1e-9, "m={m} v={v}");
             }
-            assert!(edges.len() <= m * 16, "sparse for m={m}");
+            assert!(edges.len() <= m * 8, "sparse for m={m}");
         }
     }
 
