@@ -37,8 +37,11 @@ pub(super) struct Csr {
 impl Csr {
     /// Builds the graph from `(u, v, w)` triples (u ≠ v), summing duplicates in either direction.
     ///
+    /// Two stable counting-sort passes (arcs by target, then by source) leave every row sorted by
+    /// target with its duplicates adjacent, in the order of `edges`; they are then summed in place.
+    ///
     /// # Complexity
-    /// O(V + E log d) with d the largest degree; memory O(V + E).
+    /// O(V + E) time; memory O(V + E).
     pub fn from_edges(n: usize, edges: &[(u32, u32, f64)], self_w: Vec<f64>) -> Csr {
         let mut offsets = vec![0usize; n + 1];
         for &(u, v, _) in edges {
@@ -48,28 +51,41 @@ impl Csr {
         for i in 0..n {
             offsets[i + 1] += offsets[i];
         }
+        // The graph is symmetric: a node's arcs in equal its arcs out, so one set of offsets
+        // serves both passes. First pass: arcs bucketed by target.
+        let arcs = offsets[n];
         let mut fill = offsets.clone();
-        let mut targets = vec![0u32; offsets[n]];
-        let mut weights = vec![0f64; offsets[n]];
+        let mut source = vec![0u32; arcs];
+        let mut weight = vec![0f64; arcs];
         for &(u, v, w) in edges {
             for (a, b) in [(u, v), (v, u)] {
-                let slot = &mut fill[a as usize];
-                targets[*slot] = b;
-                weights[*slot] = w;
+                let slot = &mut fill[b as usize];
+                source[*slot] = a;
+                weight[*slot] = w;
                 *slot += 1;
             }
         }
-        // Sort each row by target and merge duplicates, compacting in place.
-        let mut row: Vec<(u32, f64)> = Vec::new();
+        // Second pass: targets in increasing order, each arc into its source's row.
+        fill.copy_from_slice(&offsets);
+        let mut targets = vec![0u32; arcs];
+        let mut weights = vec![0f64; arcs];
+        for t in 0..n {
+            for i in offsets[t]..offsets[t + 1] {
+                let slot = &mut fill[source[i] as usize];
+                targets[*slot] = t as u32;
+                weights[*slot] = weight[i];
+                *slot += 1;
+            }
+        }
+        drop((source, weight, fill));
+        // Merge duplicates (adjacent now), compacting in place.
         let mut out = 0usize;
         let mut start = 0usize;
         for v in 0..n {
             let end = offsets[v + 1];
-            row.clear();
-            row.extend((start..end).map(|i| (targets[i], weights[i])));
-            row.sort_by_key(|&(t, _)| t);
             offsets[v] = out;
-            for &(t, w) in &row {
+            for i in start..end {
+                let (t, w) = (targets[i], weights[i]);
                 if out > offsets[v] && targets[out - 1] == t {
                     weights[out - 1] += w;
                 } else {
@@ -83,6 +99,8 @@ impl Csr {
         offsets[n] = out;
         targets.truncate(out);
         weights.truncate(out);
+        targets.shrink_to_fit();
+        weights.shrink_to_fit();
         let self_w = if self_w.len() == n {
             self_w
         } else {

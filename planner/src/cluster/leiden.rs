@@ -5,6 +5,8 @@ use std::collections::VecDeque;
 
 use super::coupling::Csr;
 
+mod batched;
+
 /// Upper bound on full Leiden iterations (each restarts from the previous partition).
 const MAX_ITERATIONS: usize = 2;
 /// Iterations stop once one improves modularity by less than this share of its value: later
@@ -157,8 +159,9 @@ fn visit_order(n: usize, rng: &mut fastrand::Rng) -> Vec<usize> {
         .collect()
 }
 
-/// Fast local moving: visits nodes from a queue (shuffled once), moving each to the community of
-/// best modularity gain; neighbours outside the new community are queued again.
+/// Fast local moving: visits nodes from a queue (in [`visit_order`]), moving each to the community
+/// of best modularity gain; neighbours outside the new community are queued again. Levels of
+/// [`batched::MIN_NODES`] nodes or more are moved in parallel batches.
 fn move_nodes(
     g: &Csr,
     strength: &[f64],
@@ -168,6 +171,11 @@ fn move_nodes(
     rng: &mut fastrand::Rng,
 ) {
     let n = g.n();
+    let order = visit_order(n, rng);
+    if n >= batched::MIN_NODES {
+        batched::move_nodes(g, strength, part, gamma, two_m, order);
+        return;
+    }
     let mut tot = vec![0.0; n];
     let mut size = vec![0usize; n];
     for v in 0..n {
@@ -175,11 +183,10 @@ fn move_nodes(
         size[part[v]] += 1;
     }
     let mut empty: Vec<usize> = (0..n).rev().filter(|&c| size[c] == 0).collect();
-    let order = visit_order(n, rng);
     let mut queue: VecDeque<usize> = order.into();
     let mut queued = vec![true; n];
+    // Weight from v to each community; every weight is positive, so 0 means "not touched yet".
     let mut to = vec![0.0; n];
-    let mut seen = vec![false; n];
     let mut touched: Vec<usize> = Vec::new();
     while let Some(v) = queue.pop_front() {
         queued[v] = false;
@@ -187,8 +194,7 @@ fn move_nodes(
         let kv = strength[v];
         for (u, w) in g.neighbors(v) {
             let c = part[u];
-            if !seen[c] {
-                seen[c] = true;
+            if to[c] == 0.0 {
                 touched.push(c);
             }
             to[c] += w;
@@ -206,14 +212,11 @@ fn move_nodes(
             }
         }
         let stay_loses = best_gain < -EPS * kv && size[cur] > 0;
-        if let Some(&e) = empty.last().filter(|_| stay_loses) {
+        if stay_loses && let Some(e) = empty.pop() {
+            // Alone is better than staying: an empty community (cur keeps other members).
             best = e;
-        }
-        if size[cur] == 0 && best != cur {
+        } else if size[cur] == 0 && best != cur {
             empty.push(cur);
-        }
-        if size[best] == 0 && best != cur {
-            empty.retain(|&e| e != best);
         }
         tot[best] += kv;
         size[best] += 1;
@@ -228,7 +231,6 @@ fn move_nodes(
         }
         for &c in &touched {
             to[c] = 0.0;
-            seen[c] = false;
         }
         touched.clear();
     }
@@ -262,8 +264,8 @@ fn refine(
         })
         .collect();
     let order = visit_order(n, rng);
+    // Weight from v to each refined community (positive weights: 0 means untouched).
     let mut to = vec![0.0; n];
-    let mut seen = vec![false; n];
     let mut touched: Vec<usize> = Vec::new();
     for v in order {
         let own = refined[v];
@@ -279,8 +281,7 @@ fn refine(
         for (u, w) in g.neighbors(v) {
             if part[u] == c {
                 let t = refined[u];
-                if !seen[t] {
-                    seen[t] = true;
+                if to[t] == 0.0 {
                     touched.push(t);
                 }
                 to[t] += w;
@@ -308,7 +309,6 @@ fn refine(
         }
         for &t in &touched {
             to[t] = 0.0;
-            seen[t] = false;
         }
         touched.clear();
     }

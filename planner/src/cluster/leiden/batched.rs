@@ -1,0 +1,272 @@
+//! Fast local moving in batches, for large levels: the best move of each node of a batch is
+//! chosen in parallel against the state at the start of the batch, then the moves are applied in
+//! queue order. The decisions depend only on that state, never on the thread count or timing,
+//! so the result is the same on 1 thread or 64.
+//!
+//! A decision can be stale by the time it is applied (a neighbour of the same batch moved
+//! first), so each is checked against the current state before it is applied, and dropped
+//! unless it still gains: every applied move raises modularity, so moving ends (two nodes can
+//! never swap places forever). Only the nodes that want to move are checked, one neighbour scan
+//! each; the decisions, a scan and a sort for every visit, are the parallel part.
+
+use std::collections::VecDeque;
+
+use rayon::prelude::*;
+
+use super::{Csr, EPS};
+
+/// Nodes decided together.
+const BATCH: usize = 1024;
+/// Levels with fewer nodes are moved one node at a time (batches would be a large share of them).
+pub(super) const MIN_NODES: usize = 50_000;
+
+/// Where a node goes.
+#[derive(Clone, Copy)]
+enum Decision {
+    /// Stays in its community.
+    Stay,
+    /// Joins this community.
+    Join(usize),
+    /// Leaves for an empty community of its own (staying loses modularity).
+    Alone,
+}
+
+/// The state every decision of a batch reads.
+struct Frozen<'a> {
+    g: &'a Csr,
+    strength: &'a [f64],
+    part: &'a [usize],
+    tot: &'a [f64],
+    gamma: f64,
+    two_m: f64,
+}
+
+impl Frozen<'_> {
+    /// The best move of `v`: the community of best modularity gain, ties to the lowest label.
+    /// `scratch` holds (community, weight) pairs between calls.
+    fn decide(&self, v: usize, scratch: &mut Vec<(usize, f64)>) -> Decision {
+        let cur = self.part[v];
+        let kv = self.strength[v];
+        scratch.clear();
+        scratch.extend(self.g.neighbors(v).map(|(u, w)| (self.part[u], w)));
+        scratch.sort_unstable_by_key(|&(c, _)| c);
+        let scale = self.gamma * kv / self.two_m;
+        let tot = |c: usize| {
+            if c == cur {
+                self.tot[c] - kv
+            } else {
+                self.tot[c]
+            }
+        };
+        let to_cur: f64 = scratch
+            .iter()
+            .filter(|&&(c, _)| c == cur)
+            .map(|&(_, w)| w)
+            .sum();
+        let stay_gain = to_cur - scale * tot(cur);
+        let mut best = cur;
+        let mut best_gain = stay_gain;
+        for run in scratch.chunk_by(|a, b| a.0 == b.0) {
+            let c = run[0].0;
+            if c == cur {
+                continue;
+            }
+            let to: f64 = run.iter().map(|&(_, w)| w).sum();
+            let gain = to - scale * tot(c);
+            if gain > best_gain + EPS * kv {
+                best = c;
+                best_gain = gain;
+            }
+        }
+        if best != cur {
+            Decision::Join(best)
+        } else if best_gain < -EPS * kv {
+            Decision::Alone
+        } else {
+            Decision::Stay
+        }
+    }
+}
+
+/// Whether moving `v` (strength `kv`) from its community to `to` (`None`: an empty community)
+/// still gains modularity in the current state; `scale` is γ / 2m.
+///
+/// # Complexity
+/// O(d) for d neighbours.
+fn still_gains(
+    g: &Csr,
+    part: &[usize],
+    tot: &[f64],
+    v: usize,
+    kv: f64,
+    to: Option<usize>,
+    scale: f64,
+) -> bool {
+    let cur = part[v];
+    let (mut w_cur, mut w_to) = (0.0, 0.0);
+    for (u, w) in g.neighbors(v) {
+        let c = part[u];
+        if c == cur {
+            w_cur += w;
+        } else if Some(c) == to {
+            w_to += w;
+        }
+    }
+    let stay = w_cur - scale * kv * (tot[cur] - kv);
+    let go = match to {
+        Some(c) if c != cur => w_to - scale * kv * tot[c],
+        Some(_) => return false,
+        None => 0.0,
+    };
+    go > stay + EPS * kv
+}
+
+/// Fast local moving of a large level in batches (see the module documentation): visits nodes
+/// from a queue in `order`, moving each to the community of best modularity gain; neighbours
+/// left outside a node's new community are queued again.
+///
+/// # Complexity
+/// O(Σ visits · d log d) work, spread over the rayon threads except the moves themselves.
+pub(super) fn move_nodes(
+    g: &Csr,
+    strength: &[f64],
+    part: &mut [usize],
+    gamma: f64,
+    two_m: f64,
+    order: Vec<usize>,
+) {
+    let n = g.n();
+    let mut tot = vec![0.0; n];
+    let mut size = vec![0usize; n];
+    for v in 0..n {
+        tot[part[v]] += strength[v];
+        size[part[v]] += 1;
+    }
+    // Empty communities, possibly listed twice or refilled since: checked when taken.
+    let mut empty: Vec<usize> = (0..n).rev().filter(|&c| size[c] == 0).collect();
+    let mut queue: VecDeque<usize> = order.into();
+    let mut queued = vec![true; n];
+    let mut batch: Vec<usize> = Vec::with_capacity(BATCH);
+    let mut moved: Vec<usize> = Vec::with_capacity(BATCH);
+    while !queue.is_empty() {
+        batch.clear();
+        batch.extend(queue.drain(..BATCH.min(queue.len())));
+        let frozen = Frozen {
+            g,
+            strength,
+            part,
+            tot: &tot,
+            gamma,
+            two_m,
+        };
+        let decisions: Vec<Decision> = batch
+            .par_iter()
+            .map_init(Vec::new, |scratch, &v| frozen.decide(v, scratch))
+            .collect();
+        moved.clear();
+        for (&v, decision) in batch.iter().zip(decisions) {
+            queued[v] = false;
+            let cur = part[v];
+            let kv = strength[v];
+            let to = match decision {
+                Decision::Stay => continue,
+                Decision::Join(c) => {
+                    if !still_gains(g, part, &tot, v, kv, Some(c), gamma / two_m) {
+                        continue;
+                    }
+                    c
+                }
+                Decision::Alone if size[cur] > 1 => {
+                    if !still_gains(g, part, &tot, v, kv, None, gamma / two_m) {
+                        continue;
+                    }
+                    loop {
+                        match empty.pop() {
+                            Some(e) if size[e] == 0 && e != cur => break e,
+                            Some(_) => {}
+                            None => break cur,
+                        }
+                    }
+                }
+                Decision::Alone => continue,
+            };
+            if to == cur {
+                continue;
+            }
+            tot[cur] -= kv;
+            size[cur] -= 1;
+            if size[cur] == 0 {
+                empty.push(cur);
+            }
+            tot[to] += kv;
+            size[to] += 1;
+            part[v] = to;
+            moved.push(v);
+        }
+        // Neighbours now outside the community of a node that moved are looked at again.
+        let part_now: &[usize] = part;
+        let wake: Vec<Vec<usize>> = moved
+            .par_iter()
+            .map(|&v| {
+                g.neighbors(v)
+                    .filter(|&(u, _)| part_now[u] != part_now[v])
+                    .map(|(u, _)| u)
+                    .collect()
+            })
+            .collect();
+        for u in wake.into_iter().flatten() {
+            if !queued[u] {
+                queued[u] = true;
+                queue.push_back(u);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ring of `count` cliques of `size` nodes, the nodes of each clique spread over the ids.
+    fn ring(count: usize, size: usize) -> Csr {
+        let id = |c: usize, i: usize| (i * count + c) as u32;
+        let mut edges = Vec::new();
+        for c in 0..count {
+            for i in 0..size {
+                for j in i + 1..size {
+                    edges.push((id(c, i), id(c, j), 1.0));
+                }
+            }
+            edges.push((id(c, 0), id((c + 1) % count, 1), 1.0));
+        }
+        Csr::from_edges(count * size, &edges, vec![])
+    }
+
+    fn run(g: &Csr, threads: usize) -> Vec<usize> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let strength = g.strengths();
+        let two_m: f64 = strength.iter().sum();
+        let mut part: Vec<usize> = (0..g.n()).collect();
+        let order = super::super::visit_order(g.n(), &mut fastrand::Rng::with_seed(3));
+        pool.install(|| move_nodes(g, &strength, &mut part, 1.0, two_m, order));
+        part
+    }
+
+    #[test]
+    fn batches_find_the_cliques_whatever_the_thread_count() {
+        // More nodes than one batch, so decisions go stale and must be checked.
+        let g = ring(600, 5);
+        let one = run(&g, 1);
+        assert_eq!(one, run(&g, 4));
+        let q = super::super::modularity(&g, &one, 1.0);
+        assert!(q > 0.8, "modularity {q}");
+        let c = 600;
+        let whole = (0..c)
+            .filter(|&k| (1..5).all(|i| one[i * c + k] == one[k]))
+            .count();
+        assert!(whole * 10 >= c * 9, "{whole} of {c} cliques kept whole");
+    }
+}
