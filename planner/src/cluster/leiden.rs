@@ -144,6 +144,31 @@ pub(super) fn renumber(labels: &mut [usize]) -> usize {
     k
 }
 
+/// What local moving tracks of the communities of a partition.
+struct Communities {
+    /// Total strength of each community.
+    tot: Vec<f64>,
+    /// Members of each community.
+    size: Vec<usize>,
+    /// The empty communities (labels with no member), highest first.
+    empty: Vec<usize>,
+}
+
+impl Communities {
+    /// The communities of `part` (labels below `part.len()`).
+    fn of(strength: &[f64], part: &[usize]) -> Communities {
+        let n = part.len();
+        let mut tot = vec![0.0; n];
+        let mut size = vec![0usize; n];
+        for (v, &c) in part.iter().enumerate() {
+            tot[c] += strength[v];
+            size[c] += 1;
+        }
+        let empty = (0..n).rev().filter(|&c| size[c] == 0).collect();
+        Communities { tot, size, empty }
+    }
+}
+
 /// Nodes visited per block of the visit order.
 const BLOCK: usize = 64;
 
@@ -176,13 +201,11 @@ fn move_nodes(
         batched::move_nodes(g, strength, part, gamma, two_m, order);
         return;
     }
-    let mut tot = vec![0.0; n];
-    let mut size = vec![0usize; n];
-    for v in 0..n {
-        tot[part[v]] += strength[v];
-        size[part[v]] += 1;
-    }
-    let mut empty: Vec<usize> = (0..n).rev().filter(|&c| size[c] == 0).collect();
+    let Communities {
+        mut tot,
+        mut size,
+        mut empty,
+    } = Communities::of(strength, part);
     let mut queue: VecDeque<usize> = order.into();
     let mut queued = vec![true; n];
     // Weight from v to each community; every weight is positive, so 0 means "not touched yet".

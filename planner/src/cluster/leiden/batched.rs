@@ -136,14 +136,12 @@ pub(super) fn move_nodes(
     order: Vec<usize>,
 ) {
     let n = g.n();
-    let mut tot = vec![0.0; n];
-    let mut size = vec![0usize; n];
-    for v in 0..n {
-        tot[part[v]] += strength[v];
-        size[part[v]] += 1;
-    }
-    // Empty communities, possibly listed twice or refilled since: checked when taken.
-    let mut empty: Vec<usize> = (0..n).rev().filter(|&c| size[c] == 0).collect();
+    // Empty communities may be listed twice or refilled later: checked when taken.
+    let super::Communities {
+        mut tot,
+        mut size,
+        mut empty,
+    } = super::Communities::of(strength, part);
     let mut queue: VecDeque<usize> = order.into();
     let mut queued = vec![true; n];
     let mut batch: Vec<usize> = Vec::with_capacity(BATCH);
