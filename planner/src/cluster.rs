@@ -259,7 +259,7 @@ fn candidate_functions(
 /// Moves each node of `movers` to the cluster of `anchors` sharing the longest namespace
 /// prefix with it (ties: larger cluster, then lower index).
 fn place(nodes: &[&analyzer::Node], assignment: &mut [usize], anchors: &[usize], movers: &[usize]) {
-    let Some(index) = prefix_index(nodes, assignment, anchors) else {
+    let Some(index) = prefix_index(nodes, assignment, anchors, movers) else {
         return;
     };
     for &i in movers {
@@ -278,7 +278,7 @@ fn place_groups(
     movers: &[usize],
     tags: &mut [Tags],
 ) {
-    let Some(index) = prefix_index(nodes, assignment, anchors) else {
+    let Some(index) = prefix_index(nodes, assignment, anchors, movers) else {
         return;
     };
     let mut best: std::collections::BTreeMap<usize, (usize, usize, usize)> = Default::default();
@@ -307,12 +307,18 @@ fn place_groups(
     }
 }
 
-/// Prefix index of the anchors' clusters; `None` when there are no anchors.
+/// Prefix index of the anchors' clusters, for placing `movers`; `None` when there are no
+/// anchors or no movers.
 fn prefix_index(
     nodes: &[&analyzer::Node],
     assignment: &[usize],
     anchors: &[usize],
+    movers: &[usize],
 ) -> Option<namespace::PrefixIndex> {
+    if movers.is_empty() {
+        return None;
+    }
+    let wanted = namespace::PrefixIndex::keys(movers.iter().map(|&i| namespace::path(nodes[i])));
     let k = anchors.iter().map(|&i| assignment[i] + 1).max()?;
     let mut sizes = vec![0usize; k];
     for &i in anchors {
@@ -321,7 +327,7 @@ fn prefix_index(
     let members = anchors
         .iter()
         .map(|&i| (namespace::path(nodes[i]), assignment[i]));
-    Some(namespace::PrefixIndex::new(members, sizes))
+    Some(namespace::PrefixIndex::new(members, sizes, Some(&wanted)))
 }
 
 /// Renumbers clusters by decreasing size, ties by smallest member position; returns the count.

@@ -1,7 +1,7 @@
 //! The coupling graph: an undirected weighted graph in CSR arrays, built from the calls and the
 //! module/resource affinity hints.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use analyzer::CallGraph;
 
@@ -203,21 +203,19 @@ pub(super) fn build(
     };
 
     // Module affinity, scaled by each module's cohesion.
-    let mut modules: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    let mut resources: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    let mut modules: Groups = Groups::default();
+    let mut resources: Groups = Groups::default();
     for (pos, node) in graph.nodes().enumerate() {
         let Some(i) = index[pos] else { continue };
         // Without a declared module, the id's namespace stands in for it.
-        modules
-            .entry(super::shared::module_key(node))
-            .or_default()
-            .push(i);
+        modules.add(super::shared::module_key(node), i);
         for r in &node.resources {
-            resources.entry(r.as_str()).or_default().push(i);
+            resources.add(r, i);
         }
     }
+    let (modules, resources) = (modules.in_key_order(), resources.in_key_order());
     let mut module_of = vec![u32::MAX; k];
-    for (g, members) in modules.values().enumerate() {
+    for (g, members) in modules.iter().enumerate() {
         for &i in members {
             module_of[i as usize] = g as u32;
         }
@@ -231,7 +229,7 @@ pub(super) fn build(
     }
     if let Some(probe) = probe {
         let base = Agreement::base(probe);
-        for (g, members) in modules.values().enumerate() {
+        for (g, members) in modules.iter().enumerate() {
             let sum: f64 = members.iter().map(|&i| strength[i as usize]).sum();
             let calls = excess(cohesion_fraction(inner[g], sum), sum / (2.0 * total));
             let together = excess(Agreement::of(members, probe), base);
@@ -245,7 +243,7 @@ pub(super) fn build(
     }
     // Resource affinity, weighted down by how widespread the resource is.
     let n = k as f64;
-    for members in resources.values() {
+    for members in &resources {
         let info = if k > 1 {
             (n / members.len() as f64).ln() / n.ln()
         } else {
@@ -260,6 +258,28 @@ pub(super) fn build(
         }
     }
     Csr::from_edges(k, &edges, vec![0.0; k])
+}
+
+/// Members (compact indices) grouped by a string key, in insertion order within a group.
+#[derive(Default)]
+struct Groups<'a> {
+    of: HashMap<&'a str, Vec<u32>>,
+}
+
+impl<'a> Groups<'a> {
+    fn add(&mut self, key: &'a str, member: u32) {
+        self.of.entry(key).or_default().push(member);
+    }
+
+    /// The groups in key order (deterministic, whatever the hash map's order).
+    ///
+    /// # Complexity
+    /// O(G log G) for G groups.
+    fn in_key_order(self) -> Vec<Vec<u32>> {
+        let mut groups: Vec<(&str, Vec<u32>)> = self.of.into_iter().collect();
+        groups.sort_unstable_by_key(|&(key, _)| key);
+        groups.into_iter().map(|(_, members)| members).collect()
+    }
 }
 
 /// Share of a module's call weight that stays inside it (0 without calls).

@@ -1,7 +1,7 @@
 //! Namespace proximity: places nodes (and tiny disconnected clusters) with the cluster whose
 //! members share the longest module/namespace prefix, and groups nodes when no cluster exists.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use analyzer::Node;
 
@@ -39,27 +39,54 @@ pub(super) struct PrefixIndex {
 }
 
 impl PrefixIndex {
-    /// Indexes `(path, cluster)` members; `sizes[c]` ranks clusters.
+    /// Indexes `(path, cluster)` members; `sizes[c]` ranks clusters. With `wanted`, only those
+    /// prefix keys are indexed (the prefixes of the paths that will be placed), which spares a
+    /// key per member prefix when few nodes are to be placed among many.
     ///
     /// # Complexity
-    /// O(Σ |path|²) time and memory (paths are short).
+    /// O(Σ |path|²) time; memory O(Σ |path|²), or O(|wanted|).
     pub fn new<'a>(
         members: impl Iterator<Item = (Vec<&'a str>, usize)>,
         sizes: Vec<usize>,
+        wanted: Option<&HashSet<String>>,
     ) -> Self {
         let mut best: HashMap<String, usize> = HashMap::new();
+        let mut key = String::new();
         for (path, c) in members {
-            let mut key = String::new();
+            key.clear();
             for seg in path {
                 key.push_str(seg);
                 key.push(SEP);
-                let slot = best.entry(key.clone()).or_insert(c);
-                if better(&sizes, c, *slot) {
-                    *slot = c;
+                if wanted.is_some_and(|w| !w.contains(key.as_str())) {
+                    continue;
+                }
+                match best.get_mut(key.as_str()) {
+                    Some(slot) => {
+                        if better(&sizes, c, *slot) {
+                            *slot = c;
+                        }
+                    }
+                    None => {
+                        best.insert(key.clone(), c);
+                    }
                 }
             }
         }
         PrefixIndex { best, sizes }
+    }
+
+    /// The prefix keys of `paths`, for [`PrefixIndex::new`]'s `wanted`.
+    pub fn keys<'a>(paths: impl Iterator<Item = Vec<&'a str>>) -> HashSet<String> {
+        let mut keys = HashSet::new();
+        for path in paths {
+            let mut key = String::new();
+            for seg in path {
+                key.push_str(seg);
+                key.push(SEP);
+                keys.insert(key.clone());
+            }
+        }
+        keys
     }
 
     /// The cluster for `path`: (shared prefix length, cluster), or the largest cluster with
@@ -189,7 +216,7 @@ mod tests {
             (vec!["a", "c", "z"], 1),
             (vec!["q"], 2),
         ];
-        let index = PrefixIndex::new(members.into_iter(), vec![1, 2, 1]);
+        let index = PrefixIndex::new(members.into_iter(), vec![1, 2, 1], None);
         assert_eq!(index.place(&["a", "b", "w"]), Some((2, 0)));
         assert_eq!(index.place(&["a", "d"]), Some((1, 1)));
         assert_eq!(index.place(&["zz"]), Some((0, 1)));
