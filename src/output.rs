@@ -17,8 +17,15 @@ pub fn write_all(dir: &Path, files: &[(&str, String)]) -> Result<()> {
     Ok(())
 }
 
-/// Writes one file atomically: a temporary file beside it, renamed into place.
+/// Writes one text file atomically: a temporary file beside it, renamed into place.
 pub fn write_file(target: &Path, contents: &str) -> Result<()> {
+    write_bytes(target, contents.as_bytes())
+}
+
+/// Writes one file atomically (text or an image): a temporary file beside it, readable like any
+/// file the user creates (0644 before the umask, not the temporary file's 0600), renamed into
+/// place.
+pub fn write_bytes(target: &Path, contents: &[u8]) -> Result<()> {
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -27,11 +34,15 @@ pub fn write_file(target: &Path, contents: &str) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(contents.as_bytes())
+    tmp.write_all(contents)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", target.display()))?;
     tmp.persist(target)

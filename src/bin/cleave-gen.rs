@@ -160,8 +160,11 @@ fn create(path: &Path) -> Result<BufWriter<tempfile::NamedTempFile>> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".cleave-gen.")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".cleave-gen.");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     Ok(BufWriter::with_capacity(1 << 20, tmp))

@@ -1,7 +1,6 @@
 //! `cleave render`: a plan's service diagram, or one service's detail, as SVG, PNG or DOT through
 //! Graphviz. Without Graphviz the DOT is still written and the command says how to install it.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -71,7 +70,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         Ok(bytes) => {
             match image {
                 Image::Svg => output::write_file(&target, &String::from_utf8_lossy(&bytes))?,
-                Image::Png => write_bytes(&target, &bytes)?,
+                Image::Png => crate::output::write_bytes(&target, &bytes)?,
             }
             println!("wrote {}", target.display());
             Ok(())
@@ -181,23 +180,4 @@ fn file_stem(name: &str, id: &str) -> String {
     } else {
         cleaned.chars().take(80).collect()
     }
-}
-
-/// Writes bytes atomically (a PNG): a temporary file beside the target, renamed into place.
-fn write_bytes(target: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cleave-render.")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", target.display()))?;
-    tmp.persist(target)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", target.display()))?;
-    Ok(())
 }

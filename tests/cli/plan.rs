@@ -50,6 +50,16 @@ fn plans_the_tiny_shop_into_all_three_files() {
     assert!(stdout.contains("microservice"), "{stdout}");
     for name in ["plan.json", "plan.dot", "plan.md"] {
         assert!(out.join(name).is_file(), "{name} missing");
+        // Readable by others like any file the user writes, not the temporary file's 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(out.join(name))
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o044, 0o044, "{name} has mode {mode:o}");
+        }
     }
     let leftovers: Vec<_> = fs::read_dir(&out)
         .expect("out dir")
