@@ -1,9 +1,9 @@
 //! Labelling: for each service, the signals (rate, duration, memory, state, triggers), the monthly
 //! cost both ways, and the decision `microservice` or `function` with its reasons and confidence.
 
-use analyzer::{Call, CallGraph};
-use petgraph::algo::kosaraju_scc;
+use analyzer::CallGraph;
 
+use crate::calls::Calls;
 use crate::config::Config;
 use crate::plan::{Confidence, Cost, Label, Rationale, Signals};
 
@@ -16,7 +16,18 @@ const EVENT_TRIGGERS: [&str; 5] = ["event", "queue", "schedule", "webhook", "upl
 /// Triggers where a person or another system waits on the answer.
 const REQUEST_TRIGGERS: [&str; 3] = ["http", "cli", "grpc"];
 
-/// Estimated invocations per day of every node, and whether the estimate is measured.
+/// How calls flow from the entry points through the graph.
+pub(crate) struct Flow {
+    /// Estimated invocations per day of every node.
+    pub rate: Vec<f64>,
+    /// Whether a node's estimate is measured (its own `invocations_per_day`).
+    pub measured: Vec<bool>,
+    /// Whether calls reach the node from an entry point (without any, from a node nobody calls).
+    pub reached: Vec<bool>,
+}
+
+/// Estimated invocations per day of every node, whether the estimate is measured, and whether
+/// the node is reached at all.
 ///
 /// A node's own `invocations_per_day` wins; otherwise an entry point gets the default of its
 /// trigger; otherwise a node is called once per invocation of each caller (summed over callers,
@@ -24,21 +35,25 @@ const REQUEST_TRIGGERS: [&str; 3] = ["http", "cli", "grpc"];
 /// proportion to its confidence). When the graph declares no
 /// entry point at all, nodes nobody calls stand in for request entry points.
 ///
+/// Reachability rides on the same walk of the components, callers first: a component is reached
+/// when one of its members is a start or is called from a reached component.
+///
 /// # Complexity
 /// O(V + E).
-pub(crate) fn node_rates(graph: &CallGraph, config: &Config) -> (Vec<f64>, Vec<bool>) {
+pub(crate) fn flow(graph: &CallGraph, calls: &Calls<'_>, config: &Config) -> Flow {
     let n = graph.node_count();
-    let mut has_caller = vec![false; n];
-    for (f, t, _) in graph.edges() {
-        if f != t {
-            has_caller[t] = true;
-        }
-    }
     let any_entry = graph.nodes().any(|node| node.entry.is_some());
     let mut rate = vec![0.0; n];
     let mut measured = vec![false; n];
     let mut fixed = vec![false; n];
+    let mut reached = vec![false; n];
     for (i, node) in graph.nodes().enumerate() {
+        let uncalled = !calls.has_callers(i);
+        reached[i] = if any_entry {
+            node.entry.is_some()
+        } else {
+            uncalled
+        };
         if let Some(r) = node.invocations_per_day {
             rate[i] = r;
             measured[i] = true;
@@ -46,89 +61,93 @@ pub(crate) fn node_rates(graph: &CallGraph, config: &Config) -> (Vec<f64>, Vec<b
         } else if let Some(trigger) = &node.entry {
             rate[i] = default_rate(trigger, config);
             fixed[i] = true;
-        } else if !any_entry && !has_caller[i] {
+        } else if !any_entry && uncalled {
             rate[i] = config.labelling.default_http_per_day;
             fixed[i] = true;
         }
     }
-    // kosaraju_scc (iterative: no recursion on long call chains) yields components in reverse
-    // topological order: callers come last.
-    let mut components = kosaraju_scc(&graph.graph);
-    components.reverse();
-    let mut component_of = vec![0usize; n];
+    // Components come callees first (the order of petgraph's kosaraju_scc, so that every sum
+    // below adds its terms in the same order as before): walk them backwards, callers first.
+    let components = calls.components(|_, _| true);
+    let mut component_of = vec![0u32; n];
     for (c, members) in components.iter().enumerate() {
-        for m in members {
-            component_of[m.index()] = c;
-        }
-    }
-    // A guessed call (a name match) passes on rate in proportion to its confidence.
-    let mut outgoing: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
-    for (f, t, call) in graph.edges() {
-        if f != t {
-            outgoing[f].push((t, call.confidence));
+        for &m in members {
+            component_of[m as usize] = c as u32;
         }
     }
     let mut inflow = vec![0.0; n];
-    for members in &components {
-        for m in members {
-            let i = m.index();
+    for members in components.iter().rev() {
+        let mut component_reached = false;
+        for &m in members {
+            let i = m as usize;
             if !fixed[i] {
                 rate[i] = inflow[i];
             }
+            component_reached |= reached[i];
         }
-        for m in members {
-            let i = m.index();
-            for &(t, confidence) in &outgoing[i] {
+        for &m in members {
+            let i = m as usize;
+            reached[i] = component_reached;
+            // A guessed call (a name match) passes on rate in proportion to its confidence.
+            for (t, call) in calls.callees(i) {
                 if component_of[t] != component_of[i] {
-                    inflow[t] += rate[i] * confidence;
+                    inflow[t] += rate[i] * call.confidence;
+                    reached[t] |= component_reached;
                 }
             }
         }
     }
-    (rate, measured)
+    Flow {
+        rate,
+        measured,
+        reached,
+    }
 }
 
-/// For each member, the slowest static hint among the members it reaches through calls inside the
-/// service (itself included): a guess of how long one invocation of it runs.
+/// For every node, the slowest static hint among the nodes of its own service it reaches through
+/// calls inside the service (itself included): a guess of how long one invocation of it runs.
+/// `None` when no node has a hint slower than the default (every guess is then the default).
+///
+/// The reached set of a node is its own component's plus those of the components it calls, so
+/// one pass over the components of the calls inside services, callees first, gives every guess.
 ///
 /// # Complexity
-/// O(M · (M + E_M)) when some member has hints, O(M) otherwise.
-fn reachable_hints<'a>(
-    graph: &'a CallGraph,
-    facts: &'a ServiceFacts<'a>,
-    l: &'a crate::config::Labelling,
-) -> impl Fn(usize) -> f64 + 'a {
-    let own: std::collections::HashMap<usize, f64> = facts
-        .members
-        .iter()
-        .map(|&m| (m, hinted_duration(&graph.node(m).hints, l)))
+/// O(V + E).
+pub(crate) fn reachable_hints(
+    graph: &CallGraph,
+    calls: &Calls<'_>,
+    assignment: &[usize],
+    l: &crate::config::Labelling,
+) -> Option<Vec<f64>> {
+    let own: Vec<f64> = graph
+        .nodes()
+        .map(|node| hinted_duration(&node.hints, l))
         .collect();
-    let any = own.values().any(|&d| d > l.default_duration_ms);
-    let mut out: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
-    if any {
-        for (f, t, _) in graph.edges() {
-            if f != t && own.contains_key(&f) && own.contains_key(&t) {
-                out.entry(f).or_default().push(t);
-            }
-        }
+    if !own.iter().any(|&d| d > l.default_duration_ms) {
+        return None;
     }
-    move |start: usize| {
-        if !any {
-            return l.default_duration_ms;
-        }
-        let mut best = own.get(&start).copied().unwrap_or(l.default_duration_ms);
-        let mut seen = std::collections::HashSet::from([start]);
-        let mut stack = vec![start];
-        while let Some(v) = stack.pop() {
-            for &t in out.get(&v).map(Vec::as_slice).unwrap_or(&[]) {
-                if seen.insert(t) {
-                    best = best.max(own.get(&t).copied().unwrap_or(0.0));
-                    stack.push(t);
+    let inside = |f: usize, t: usize| assignment[f] == assignment[t];
+    let mut best = own.clone();
+    let mut done = vec![false; own.len()];
+    for members in calls.components(inside).iter() {
+        let mut slowest = f64::NEG_INFINITY;
+        for &m in members {
+            let m = m as usize;
+            slowest = slowest.max(own[m]);
+            for &t in calls.callee_nodes(m) {
+                let t = t as usize;
+                // Callees in other components (components come callees first) are done.
+                if done[t] && inside(m, t) {
+                    slowest = slowest.max(best[t]);
                 }
             }
         }
-        best
+        for &m in members {
+            best[m as usize] = slowest;
+            done[m as usize] = true;
+        }
     }
+    Some(best)
 }
 
 /// A guessed typical duration from static hints: blocking work and sleeps make a node slower than
@@ -173,6 +192,16 @@ pub(crate) struct ServiceFacts<'a> {
     pub shared: &'a [bool],
 }
 
+/// What the labeller needs about the whole graph, computed once for all services.
+pub(crate) struct GraphFacts<'a> {
+    /// The calls, by caller and by callee.
+    pub calls: &'a Calls<'a>,
+    /// Invocations per day of every node, and whether measured ([`flow`]).
+    pub flow: &'a Flow,
+    /// The slowest hint each node reaches in its service ([`reachable_hints`]).
+    pub reach: Option<&'a [f64]>,
+}
+
 /// The label of one service with its rationale, cost and confidence.
 pub(crate) struct Decision {
     pub label: Label,
@@ -184,15 +213,15 @@ pub(crate) struct Decision {
 /// Decides the label of one service.
 ///
 /// # Complexity
-/// O(members + edges touching them) given `rates`.
+/// O(members + calls into them) given `whole`.
 pub(crate) fn label_service(
     graph: &CallGraph,
     facts: &ServiceFacts<'_>,
-    rates: &(Vec<f64>, Vec<bool>),
-    inbound: &[Vec<(usize, Call)>],
+    whole: &GraphFacts<'_>,
     config: &Config,
 ) -> Decision {
-    let (rate, measured) = rates;
+    let (rate, measured) = (&whole.flow.rate, &whole.flow.measured);
+    let calls = whole.calls;
     let l = &config.labelling;
     let inside = |p: usize| facts.assignment[p] == facts.index;
 
@@ -208,7 +237,14 @@ pub(crate) fn label_service(
     let mut boundary = 0usize;
     // Without measurements, an invocation of a boundary member runs its callees too: its static
     // guess is the slowest hint among the members it reaches inside the service.
-    let reach_guess = reachable_hints(graph, facts, l);
+    let any_hint = facts
+        .members
+        .iter()
+        .any(|&m| hinted_duration(&graph.node(m).hints, l) > l.default_duration_ms);
+    let reach_guess = |m: usize| match whole.reach {
+        Some(reach) if any_hint => reach[m],
+        _ => l.default_duration_ms,
+    };
     // A loop over I/O that ends (an endless worker loop handles one message per turn instead).
     let unbounded_batch = facts.members.iter().any(|&m| {
         let hints = &graph.node(m).hints;
@@ -223,15 +259,20 @@ pub(crate) fn label_service(
             // invocations of this service.
             continue;
         }
-        let outside: Vec<&(usize, Call)> = inbound[m].iter().filter(|(u, _)| !inside(*u)).collect();
-        for (_, call) in &outside {
+        let mut called_from_outside = false;
+        // What the calls from outside bring, summed in call order from the neutral element of
+        // `f64` sums (-0.0, as `Iterator::sum`).
+        let mut inflow = -0.0;
+        for (u, call) in calls.callers(m).filter(|&(u, _)| !inside(u)) {
+            called_from_outside = true;
             all_in += call.weight;
             if call.is_async {
                 async_in += call.weight;
             }
+            inflow += rate[u] * call.confidence;
         }
         let is_entry = node.entry.is_some();
-        if !is_entry && outside.is_empty() {
+        if !is_entry && !called_from_outside {
             continue;
         }
         boundary += 1;
@@ -241,10 +282,7 @@ pub(crate) fn label_service(
         let r = if is_entry || measured[m] {
             rate[m]
         } else {
-            outside
-                .iter()
-                .map(|(u, call)| rate[*u] * call.confidence)
-                .sum()
+            inflow
         };
         if measured[m] {
             measured_per_day += r;
@@ -260,7 +298,7 @@ pub(crate) fn label_service(
     if boundary == 0 {
         // Nothing calls it: a root of the graph or dead code. Its members' own figures stand.
         for &m in facts.members {
-            if inbound[m].is_empty() {
+            if !calls.has_callers(m) {
                 per_day += rate[m];
                 if measured[m] {
                     measured_per_day += rate[m];

@@ -2,15 +2,18 @@
 //! `microservice` or `function` with its cost and reasons, measures the decomposition, and renders
 //! the plan as JSON, Graphviz DOT and Markdown. The planner does no I/O.
 
+mod calls;
 mod cluster;
 mod config;
 mod decisions;
 mod diff;
 mod error;
 mod explain;
+mod hash;
 mod identity;
 mod label;
 mod metrics;
+mod modules;
 mod mojo;
 mod naming;
 mod plan;

@@ -14,8 +14,21 @@ pub const NED_RANGE: (usize, usize) = (5, 20);
 /// networkx); SM counts distinct edges (unweighted); ICP weighs calls by their weight.
 ///
 /// # Complexity
-/// O(V + E + K).
+/// O(V + E + K + P log P) for P pairs of services that call each other.
 pub fn decomposition_metrics(graph: &CallGraph, assignment: &[usize], k: usize) -> Metrics {
+    measure(graph, assignment, k).0
+}
+
+/// [`decomposition_metrics`], and the cohesion and coupling of every service, from one pass over
+/// the calls.
+///
+/// # Complexity
+/// O(V + E + K + P log P) for P pairs of services that call each other.
+pub(crate) fn measure(
+    graph: &CallGraph,
+    assignment: &[usize],
+    k: usize,
+) -> (Metrics, Vec<ServiceMetrics>) {
     let n = graph.node_count();
     let mut size = vec![0usize; k];
     for &c in assignment {
@@ -23,15 +36,15 @@ pub fn decomposition_metrics(graph: &CallGraph, assignment: &[usize], k: usize) 
     }
     // Modularity on the undirected weighted graph.
     let mut intra_weight = vec![0.0; k];
+    let mut outgoing_weight = vec![0.0; k];
+    let mut incoming_weight = vec![0.0; k];
     let mut degree = vec![0.0; k];
     let mut total = 0.0;
     let mut inter_weight = 0.0;
     let mut intra_edges = vec![0usize; k];
-    // σ per unordered pair of services that call each other: sparse (K can be large), ordered
-    // (so float sums do not depend on hash order).
-    let mut between: std::collections::BTreeMap<(usize, usize), usize> =
-        std::collections::BTreeMap::new();
     let mut called_from_outside = vec![false; n];
+    // Each call between services as (lower service, higher service).
+    let mut crossing: Vec<(u32, u32)> = Vec::new();
     for (f, t, call) in graph.edges() {
         let (cf, ct) = (assignment[f], assignment[t]);
         let w = call.weight;
@@ -45,10 +58,15 @@ pub fn decomposition_metrics(graph: &CallGraph, assignment: &[usize], k: usize) 
             }
         } else {
             inter_weight += w;
-            *between.entry((cf.min(ct), cf.max(ct))).or_default() += 1;
+            outgoing_weight[cf] += w;
+            incoming_weight[ct] += w;
             called_from_outside[t] = true;
+            // Service numbers fit: there are fewer services than nodes, whose indices are u32.
+            crossing.push((cf.min(ct) as u32, cf.max(ct) as u32));
         }
     }
+    let pairs = service_pairs(&crossing, k);
+    drop(crossing);
     let modularity = if total > 0.0 {
         (0..k)
             .map(|c| intra_weight[c] / total - (degree[c] / (2.0 * total)).powi(2))
@@ -64,9 +82,9 @@ pub fn decomposition_metrics(graph: &CallGraph, assignment: &[usize], k: usize) 
         / kf.max(1.0);
     let coupling_term = if k > 1 {
         // Σ_{i≠j} σ_ij / (2 N_i N_j) visits each unordered pair twice: Σ_{i<j} σ_ij / (N_i N_j).
-        let s: f64 = between
+        let s: f64 = pairs
             .iter()
-            .map(|(&(i, j), &sigma)| sigma as f64 / (size[i] as f64 * size[j] as f64))
+            .map(|&(i, j, sigma)| sigma as f64 / (size[i] as f64 * size[j] as f64))
             .sum();
         s / (kf * (kf - 1.0) / 2.0)
     } else {
@@ -77,7 +95,7 @@ pub fn decomposition_metrics(graph: &CallGraph, assignment: &[usize], k: usize) 
         .iter()
         .filter(|&&s| s >= NED_RANGE.0 && s <= NED_RANGE.1)
         .sum();
-    Metrics {
+    let metrics = Metrics {
         services: k,
         modularity,
         structural_modularity: cohesion_term - coupling_term,
@@ -92,58 +110,79 @@ pub fn decomposition_metrics(graph: &CallGraph, assignment: &[usize], k: usize) 
         } else {
             0.0
         },
-    }
-}
+    };
 
-/// Cohesion and coupling of every service.
-///
-/// # Complexity
-/// O(V + E + K log K).
-pub(crate) fn service_metrics(
-    graph: &CallGraph,
-    assignment: &[usize],
-    k: usize,
-) -> Vec<ServiceMetrics> {
-    let mut out: Vec<ServiceMetrics> = (0..k)
-        .map(|_| ServiceMetrics {
-            cohesion: 0.0,
-            internal_weight: 0.0,
-            outgoing_weight: 0.0,
-            incoming_weight: 0.0,
-            coupled_services: 0,
-            interface_members: 0,
+    // Per service: the same sums, its coupled services and its members called from outside.
+    let mut services: Vec<ServiceMetrics> = (0..k)
+        .map(|c| {
+            let internal = intra_weight[c];
+            let touching = internal + outgoing_weight[c] + incoming_weight[c];
+            ServiceMetrics {
+                cohesion: if touching > 0.0 {
+                    internal / touching
+                } else {
+                    1.0
+                },
+                internal_weight: internal,
+                outgoing_weight: outgoing_weight[c],
+                incoming_weight: incoming_weight[c],
+                coupled_services: 0,
+                interface_members: 0,
+            }
         })
         .collect();
-    let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); k];
-    let mut interface = vec![false; graph.node_count()];
-    for (f, t, call) in graph.edges() {
-        let (cf, ct) = (assignment[f], assignment[t]);
-        if cf == ct {
-            out[cf].internal_weight += call.weight;
-        } else {
-            out[cf].outgoing_weight += call.weight;
-            out[ct].incoming_weight += call.weight;
-            neighbours[cf].push(ct);
-            neighbours[ct].push(cf);
-            interface[t] = true;
-        }
+    // Each pair of services that call each other, either way, couples both.
+    for &(i, j, _) in &pairs {
+        services[i].coupled_services += 1;
+        services[j].coupled_services += 1;
     }
-    for (p, &is_interface) in interface.iter().enumerate() {
+    for (p, &is_interface) in called_from_outside.iter().enumerate() {
         if is_interface {
-            out[assignment[p]].interface_members += 1;
+            services[assignment[p]].interface_members += 1;
         }
     }
-    for (c, m) in out.iter_mut().enumerate() {
-        let touching = m.internal_weight + m.outgoing_weight + m.incoming_weight;
-        m.cohesion = if touching > 0.0 {
-            m.internal_weight / touching
-        } else {
-            1.0
-        };
-        let list = &mut neighbours[c];
-        list.sort_unstable();
-        list.dedup();
-        m.coupled_services = list.len();
+    (metrics, services)
+}
+
+/// The unordered pairs of services `(i, j)`, `i < j`, that call each other, with the number of
+/// calls between them either way, in increasing order, from the calls between services given as
+/// `(lower, higher)`: sparse (K can be large), and ordered so that float sums over them do not
+/// depend on hash order.
+///
+/// # Complexity
+/// O(C + K + P log P) for C calls and P pairs.
+fn service_pairs(crossing: &[(u32, u32)], k: usize) -> Vec<(usize, usize, usize)> {
+    // The higher service of each call, grouped by the lower (a counting sort).
+    let mut start = vec![0usize; k + 1];
+    for &(i, _) in crossing {
+        start[i as usize + 1] += 1;
+    }
+    for c in 0..k {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut higher = vec![0u32; crossing.len()];
+    for &(i, j) in crossing {
+        higher[fill[i as usize]] = j;
+        fill[i as usize] += 1;
+    }
+    drop(fill);
+    let mut calls = vec![0usize; k];
+    let mut partners: Vec<usize> = Vec::new();
+    let mut out = Vec::new();
+    for i in 0..k {
+        for &j in &higher[start[i]..start[i + 1]] {
+            let j = j as usize;
+            if calls[j] == 0 {
+                partners.push(j);
+            }
+            calls[j] += 1;
+        }
+        partners.sort_unstable();
+        for &j in &partners {
+            out.push((i, j, std::mem::take(&mut calls[j])));
+        }
+        partners.clear();
     }
     out
 }

@@ -2,14 +2,23 @@
 //! when modules are layers spread over several services. Names are unique, lowercase kebab-case.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
 use analyzer::CallGraph;
+use rayon::prelude::*;
+
+use crate::hash::FastMap;
+use crate::modules::Modules;
 
 /// One name per service (`members[c]` are the positions of service `c`'s members).
 ///
 /// # Complexity
-/// O(V + E).
-pub(crate) fn service_names(graph: &CallGraph, members: &[Vec<usize>]) -> Vec<String> {
+/// O(V + E) expected (hash maps of words and module paths).
+pub(crate) fn service_names(
+    graph: &CallGraph,
+    modules: &Modules<'_>,
+    members: &[Vec<usize>],
+) -> Vec<String> {
     let k = members.len();
     let mut assignment = vec![0usize; graph.node_count()];
     for (c, list) in members.iter().enumerate() {
@@ -28,24 +37,27 @@ pub(crate) fn service_names(graph: &CallGraph, members: &[Vec<usize>]) -> Vec<St
     // Module paths and all their ancestors; a prefix shared by most of the graph (the crate or
     // company root) names nothing in particular.
     let total_nodes = graph.node_count();
-    let mut graph_counts: HashMap<&str, usize> = HashMap::new();
-    for node in graph.nodes() {
-        if let Some(m) = node.module.as_deref() {
-            for p in prefixes(m) {
-                *graph_counts.entry(p).or_default() += 1;
-            }
+    let mut graph_counts: FastMap<&str, usize> = FastMap::default();
+    for (module, &count) in modules.names.iter().zip(&modules.counts) {
+        for p in prefixes(module) {
+            *graph_counts.entry(p).or_default() += count;
         }
     }
     let distinctive = |p: &str| graph_counts.get(p).copied().unwrap_or(0) * 2 <= total_nodes;
     let chosen: Vec<Option<&str>> = members
-        .iter()
+        .par_iter()
         .map(|list| {
+            // Members per module, then per module path prefix.
+            let mut of: Vec<u32> = list
+                .iter()
+                .map(|&m| modules.of[m])
+                .filter(|&x| x != Modules::NONE)
+                .collect();
+            of.sort_unstable();
             let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-            for &m in list {
-                if let Some(module) = graph.node(m).module.as_deref() {
-                    for p in prefixes(module) {
-                        *counts.entry(p).or_default() += 1;
-                    }
+            for run in of.chunk_by(|a, b| a == b) {
+                for p in prefixes(modules.names[run[0] as usize]) {
+                    *counts.entry(p).or_default() += run.len();
                 }
             }
             // A distinctive prefix covering most members (≥ 60 %) and mostly theirs (the service
@@ -65,7 +77,7 @@ pub(crate) fn service_names(graph: &CallGraph, members: &[Vec<usize>]) -> Vec<St
     for p in chosen.iter().flatten() {
         *used_by.entry(p).or_default() += 1;
     }
-    let words = distinctive_words(graph, members);
+    let words = distinctive_words(graph, modules, members);
     let mut names = Vec::with_capacity(k);
     for (c, list) in members.iter().enumerate() {
         let hub = list.iter().copied().max_by(|&a, &b| {
@@ -116,57 +128,157 @@ const STOP_WORDS: [&str; 16] = [
 /// Per service, the word of its members' names and modules (split on `_` and case changes) with the best
 /// tf·idf: frequent among its members, rare among other services. `None` when no word occurs in
 /// two members (one for a single-member service).
-fn distinctive_words(graph: &CallGraph, members: &[Vec<usize>]) -> Vec<Option<String>> {
+///
+/// Only a service's candidates (words in enough members) need their document frequency, so it
+/// is counted for those alone. Each service's best word is the unique maximum of (score, word
+/// reversed), whatever order its words are visited in.
+///
+/// # Complexity
+/// O(V + W) expected for W (member, word) pairs.
+fn distinctive_words(
+    graph: &CallGraph,
+    modules: &Modules<'_>,
+    members: &[Vec<usize>],
+) -> Vec<Option<String>> {
     let k = members.len() as f64;
-    let per_service: Vec<BTreeMap<String, usize>> = members
+    // The last segment of each module path, kebab-cased once.
+    let module_text: Vec<String> = modules
+        .names
         .iter()
-        .map(|list| {
-            let mut tf: BTreeMap<String, usize> = BTreeMap::new();
-            for &m in list {
-                let node = graph.node(m);
-                let module = node.module.as_deref().map(last_segment).unwrap_or("");
-                let mut seen: Vec<String> =
-                    words(last_segment(&node.id)).chain(words(module)).collect();
-                seen.sort();
-                seen.dedup();
-                for w in seen {
-                    *tf.entry(w).or_default() += 1;
-                }
-            }
-            tf
-        })
+        .map(|m| kebab(last_segment(m)))
         .collect();
-    let mut df: HashMap<&str, usize> = HashMap::new();
-    for tf in &per_service {
-        for w in tf.keys() {
-            *df.entry(w.as_str()).or_default() += 1;
+    let per_service: Vec<ServiceWords> = members
+        .par_iter()
+        .map(|list| ServiceWords::of(graph, modules, &module_text, list))
+        .collect();
+    let need = |list: &[usize]| if list.len() == 1 { 1 } else { 2 };
+    // Candidate words, numbered, then the services holding each.
+    let mut candidates: FastMap<&str, usize> = FastMap::default();
+    for (words, list) in per_service.iter().zip(members) {
+        for (w, n) in words.iter() {
+            if n >= need(list) {
+                let next = candidates.len();
+                candidates.entry(w).or_insert(next);
+            }
         }
     }
+    let df: Vec<usize> = per_service
+        .par_iter()
+        .fold(
+            || vec![0usize; candidates.len()],
+            |mut df, words| {
+                for (w, _) in words.iter() {
+                    if let Some(&i) = candidates.get(w) {
+                        df[i] += 1;
+                    }
+                }
+                df
+            },
+        )
+        .reduce(
+            || vec![0usize; candidates.len()],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
     per_service
         .iter()
         .zip(members)
-        .map(|(tf, list)| {
-            let need = if list.len() == 1 { 1 } else { 2 };
-            tf.iter()
-                .filter(|&(_, &n)| n >= need)
-                .map(|(w, &n)| (n as f64 * (1.0 + k / df[w.as_str()] as f64).ln(), w))
+        .map(|(words, list)| {
+            let need = need(list);
+            words
+                .iter()
+                .filter(|&(_, n)| n >= need)
+                .map(|(w, n)| (n as f64 * (1.0 + k / df[candidates[w]] as f64).ln(), w))
                 .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-                .map(|(_, w)| w.clone())
+                .map(|(_, w)| w.to_string())
         })
         .collect()
 }
 
-/// Lowercase words of an identifier: `AccountActionBean` → account, action, bean;
-/// `place_order` → place, order. Words under three letters and stop words are dropped.
-fn words(ident: &str) -> impl Iterator<Item = String> + '_ {
-    kebab(ident)
-        .split('-')
-        .filter(|w| {
-            w.len() >= 3 && !STOP_WORDS.contains(w) && !w.chars().all(|c| c.is_ascii_digit())
-        })
-        .map(str::to_string)
-        .collect::<Vec<_>>()
-        .into_iter()
+/// The words of one service's members, each once with the number of members having it.
+struct ServiceWords {
+    /// The members' kebab-cased names and modules, one after the other: the words are pieces of it.
+    text: String,
+    /// Each distinct word as its range in `text` and the number of members having it.
+    words: Vec<(Range<usize>, usize)>,
+}
+
+impl ServiceWords {
+    /// The words of the members `list`; `module_text[i]` is module `i`'s last segment, kebab-cased.
+    ///
+    /// # Complexity
+    /// O(M + W) expected for M members and W (member, word) pairs.
+    fn of(
+        graph: &CallGraph,
+        modules: &Modules<'_>,
+        module_text: &[String],
+        list: &[usize],
+    ) -> ServiceWords {
+        let mut text = String::new();
+        // Every (member, word), in member order, then the distinct words.
+        let mut all: Vec<Range<usize>> = Vec::new();
+        let mut own: Vec<Range<usize>> = Vec::new();
+        for &m in list {
+            let module = module_text
+                .get(modules.of[m] as usize)
+                .map_or("", String::as_str);
+            node_words(last_segment(&graph.node(m).id), module, &mut text, &mut own);
+            all.append(&mut own);
+        }
+        let mut index: FastMap<&str, usize> =
+            FastMap::with_capacity_and_hasher(all.len(), Default::default());
+        let mut words: Vec<(Range<usize>, usize)> = Vec::new();
+        for range in all {
+            let next = words.len();
+            let at = *index.entry(&text[range.clone()]).or_insert(next);
+            if at == next {
+                words.push((range, 1));
+            } else {
+                words[at].1 += 1;
+            }
+        }
+        drop(index);
+        ServiceWords { text, words }
+    }
+
+    /// The distinct words with the number of members having each.
+    fn iter(&self) -> impl Iterator<Item = (&str, usize)> + '_ {
+        self.words
+            .iter()
+            .map(|(range, n)| (&self.text[range.clone()], *n))
+    }
+}
+
+/// Appends a node's name (its last segment) and module (the last segment of its path, already
+/// kebab-cased), kebab-cased, to `text`, and sets `words` to the ranges of its distinct words in
+/// `text`, sorted: lowercase, split on `_` and case changes (`AccountActionBean` → account, action,
+/// bean; `place_order` → place, order), words under three letters, stop words and numbers dropped.
+fn node_words(name: &str, module: &str, text: &mut String, words: &mut Vec<Range<usize>>) {
+    // Both kebab-cased into one piece of text: its pieces between dashes are the words of either.
+    text.push('-');
+    let base = text.len();
+    kebab_into(name, text);
+    text.push('-');
+    text.push_str(module);
+    words.clear();
+    let mut from = base;
+    for piece in text[base..].split('-') {
+        let range = from..from + piece.len();
+        from = range.end + 1;
+        if is_word(piece) {
+            words.push(range);
+        }
+    }
+    words.sort_unstable_by(|a, b| text[a.clone()].cmp(&text[b.clone()]));
+    words.dedup_by(|a, b| text[a.clone()] == text[b.clone()]);
+}
+
+/// Whether a piece of a kebab-cased identifier counts as a word: three letters or more, not a stop
+/// word, not a number.
+fn is_word(w: &str) -> bool {
+    w.len() >= 3 && !STOP_WORDS.contains(&w) && !w.chars().all(|c| c.is_ascii_digit())
 }
 
 /// A module path and its ancestors: `a::b::c` → `a`, `a::b`, `a::b::c` (also for `.` and `/`).
@@ -184,17 +296,42 @@ fn depth(p: &str) -> usize {
 }
 
 /// The last segment of a path-like id (`a::b::c`, `a.b.C`, `a/b/c`, `A#m`).
+///
+/// Byte by byte: the separators are ASCII, which never occurs inside a multi-byte character.
 pub(crate) fn last_segment(id: &str) -> &str {
-    let trimmed = id.trim_end_matches([':', '.', '/', '#']);
-    trimmed
-        .rsplit([':', '.', '/', '#', '\\'])
-        .find(|s| !s.is_empty())
-        .unwrap_or(trimmed)
+    let bytes = id.as_bytes();
+    let mut end = bytes.len();
+    while end > 0 && matches!(bytes[end - 1], b':' | b'.' | b'/' | b'#') {
+        end -= 1;
+    }
+    let trimmed = &id[..end];
+    // The last non-empty piece between separators, or (none) the trimmed id.
+    let is_separator = |b: u8| matches!(b, b':' | b'.' | b'/' | b'#' | b'\\');
+    let mut piece_end = end;
+    loop {
+        let mut start = piece_end;
+        while start > 0 && !is_separator(bytes[start - 1]) {
+            start -= 1;
+        }
+        if start < piece_end {
+            return &id[start..piece_end];
+        }
+        if start == 0 {
+            return trimmed;
+        }
+        piece_end = start - 1;
+    }
 }
 
 /// `OrderService` → `order-service`, `place_order` → `place-order`; anything else becomes `-`.
 pub(crate) fn kebab(s: &str) -> String {
     let mut out = String::new();
+    kebab_into(s, &mut out);
+    out.trim_matches('-').to_string()
+}
+
+/// [`kebab`] appended to `out` (which is empty or ends with `-`), dashes at either end kept.
+fn kebab_into(s: &str, out: &mut String) {
     let mut prev_lower = false;
     for ch in s.chars() {
         if ch.is_ascii_alphanumeric() {
@@ -210,5 +347,76 @@ pub(crate) fn kebab(s: &str) -> String {
             prev_lower = false;
         }
     }
-    out.trim_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ops::Range;
+
+    use super::{STOP_WORDS, kebab, last_segment, node_words};
+
+    /// Ids with every separator, repeats, trailing separators, non-ASCII and empty pieces.
+    const IDS: [&str; 16] = [
+        "a::b::c",
+        "a.b.C",
+        "a/b/c",
+        "A#m",
+        "a\\b",
+        "shop::orders::",
+        "x.y.",
+        "::",
+        "",
+        "\\\\",
+        "a\\",
+        "é::ça::Zoë",
+        "pkg000::fn00042",
+        "com.acme.OrderService#placeOrder",
+        "getHTTPResponse_v2",
+        "a::b\\",
+    ];
+
+    #[test]
+    fn last_segments_match_the_char_by_char_definition() {
+        let reference = |id: &str| -> String {
+            let trimmed = id.trim_end_matches([':', '.', '/', '#']);
+            trimmed
+                .rsplit([':', '.', '/', '#', '\\'])
+                .find(|s| !s.is_empty())
+                .unwrap_or(trimmed)
+                .to_string()
+        };
+        for id in IDS {
+            assert_eq!(last_segment(id), reference(id), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn node_words_are_the_distinct_words_of_name_and_module() {
+        let words = |ident: &str| -> Vec<String> {
+            kebab(ident)
+                .split('-')
+                .filter(|w| {
+                    w.len() >= 3
+                        && !STOP_WORDS.contains(w)
+                        && !w.chars().all(|c| c.is_ascii_digit())
+                })
+                .map(str::to_string)
+                .collect()
+        };
+        let mut text = "left over".to_string();
+        let mut ranges: Vec<Range<usize>> = Vec::new();
+        for name in IDS {
+            for module in ["orders", "OrderService", "", "get-handler"] {
+                let mut expected: Vec<String> = words(last_segment(name))
+                    .into_iter()
+                    .chain(words(module))
+                    .collect();
+                expected.sort();
+                expected.dedup();
+                node_words(last_segment(name), &kebab(module), &mut text, &mut ranges);
+                let got: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
+                assert_eq!(got, expected, "{name:?} in {module:?}");
+            }
+        }
+    }
 }

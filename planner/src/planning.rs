@@ -4,14 +4,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use analyzer::CallGraph;
+use rayon::prelude::*;
 
 use crate::Error;
+use crate::calls::Calls;
 use crate::cluster::cluster_with;
 use crate::config::Config;
 use crate::decisions::{self, DecisionError};
 use crate::identity::{identify, warm_start};
-use crate::label::{ServiceFacts, label_service, node_rates};
-use crate::metrics::{decomposition_metrics, service_metrics};
+use crate::label::{Decision, GraphFacts, ServiceFacts, flow, label_service, reachable_hints};
+use crate::metrics::measure;
+use crate::modules::Modules;
 use crate::naming::service_names;
 use crate::plan::*;
 
@@ -30,7 +33,7 @@ pub fn plan(graph: &CallGraph, config: &Config) -> Result<Plan, Error> {
 pub struct Timings {
     /// Clustering (coupling graph, Leiden, service count).
     pub cluster: Duration,
-    /// Labelling, costs, metrics and naming.
+    /// Everything after clustering: shared code widened, labelling, costs, metrics and naming.
     pub label: Duration,
 }
 
@@ -62,7 +65,7 @@ pub fn plan_with(
     if let Some(p) = previous {
         constraints.warm = warm_start(graph, p);
     }
-    let mut clustering = cluster_with(graph, &config.clustering, &constraints);
+    let clustering = cluster_with(graph, &config.clustering, &constraints);
     if let Some(wanted) = config.clustering.services
         && clustering.count > wanted.min(graph.node_count())
     {
@@ -73,32 +76,72 @@ pub fn plan_with(
         }
         .into());
     }
-    widen_shared(graph, &mut clustering);
     let clustered = Instant::now();
+    let plan = plan_clustered(graph, config, previous, &clustering, &pinned, report)?;
+    let timings = Timings {
+        cluster: clustered - started,
+        label: clustered.elapsed(),
+    };
+    Ok((plan, timings))
+}
+
+/// Everything after clustering: shared code widened, rates, labels with costs and reasons,
+/// metrics, names and ids, calls between services, shared code, unreachable nodes.
+///
+/// Independent phases run side by side (the rates and reachability, a sequential walk of the
+/// components, beside metrics, naming and shared code; the services beside the calls between
+/// them), each computing exactly what it would alone, so the plan does not depend on the thread
+/// count.
+///
+/// # Complexity
+/// O(V + E) expected, plus sorts of per-service and per-node lists: O((V + E) log V) at most.
+fn plan_clustered(
+    graph: &CallGraph,
+    config: &Config,
+    previous: Option<&Plan>,
+    clustering: &crate::Clustering,
+    pinned: &[Option<usize>],
+    report: Option<DecisionsReport>,
+) -> Result<Plan, Error> {
     let k = clustering.count;
     let assignment = &clustering.assignment;
     let n = graph.node_count();
-
+    let (calls, modules) = rayon::join(|| Calls::new(graph), || Modules::new(graph));
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (p, &c) in assignment.iter().enumerate() {
         members[c].push(p);
     }
-    let mut inbound: Vec<Vec<(usize, analyzer::Call)>> = vec![Vec::new(); n];
-    for (f, t, call) in graph.edges() {
-        if f != t {
-            inbound[t].push((f, call));
-        }
-    }
-    let rates = node_rates(graph, config);
+    let ((flow, reach), ((measured, auto_names), (shared, callers))) = rayon::join(
+        || {
+            (
+                flow(graph, &calls, config),
+                reachable_hints(graph, &calls, assignment, &config.labelling),
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    (
+                        measure(graph, assignment, k),
+                        service_names(graph, &modules, &members),
+                    )
+                },
+                || {
+                    let shared = widen_shared(graph, &calls, clustering);
+                    let callers = shared_callers(graph, &calls, &modules, assignment, &shared);
+                    (shared, callers)
+                },
+            )
+        },
+    );
+    let (metrics, structure) = measured;
     // Shared code ships as a library and composition roots are wiring: neither is an invocation
     // of the service it sits in.
-    let library: Vec<bool> = clustering
-        .shared
+    let library: Vec<bool> = shared
         .iter()
         .zip(&clustering.roots)
         .map(|(&s, &r)| s || r)
         .collect();
-    let structure = service_metrics(graph, assignment, k);
     let mut named: Vec<Option<usize>> = vec![None; k];
     for (p, pin) in pinned.iter().enumerate() {
         if let Some(d) = *pin {
@@ -109,85 +152,68 @@ pub fn plan_with(
         .iter()
         .map(|d| d.map(|d| config.service[d].name.clone()))
         .collect();
-    let (ids, names) = identify(
-        graph,
-        &members,
-        previous,
-        service_names(graph, &members),
-        &fixed,
+    let (ids, names) = identify(graph, &members, previous, auto_names, &fixed);
+
+    let whole = GraphFacts {
+        calls: &calls,
+        flow: &flow,
+        reach: reach.as_deref(),
+    };
+    // The services (independent: built in parallel, collected in order, the first error wins)
+    // beside everything else that is left: calls between them, shared code, lists of nodes.
+    let (built, (cross, (shared_code, lists))) = rayon::join(
+        || {
+            members
+                .par_iter()
+                .enumerate()
+                .map(|(c, list)| {
+                    let mut decision = label_service(
+                        graph,
+                        &ServiceFacts {
+                            members: list,
+                            assignment,
+                            index: c,
+                            shared: &library,
+                        },
+                        &whole,
+                        config,
+                    );
+                    if let Some(d) = named[c]
+                        && let Some(label) = config.service[d].label
+                    {
+                        decisions::force_label(&names[c], label, &mut decision)?;
+                    }
+                    let mut metrics = structure[c].clone();
+                    metrics.cohesion = round(metrics.cohesion, 4);
+                    Ok(service(
+                        graph,
+                        &modules,
+                        list,
+                        ServiceHead {
+                            id: ids[c].clone(),
+                            name: names[c].clone(),
+                            decision,
+                            metrics,
+                        },
+                        &shared,
+                    ))
+                })
+                .collect::<Vec<Result<Service, Error>>>()
+        },
+        || {
+            rayon::join(
+                || cross_calls(graph, assignment, &ids, &flow.rate),
+                || {
+                    (
+                        shared_code(graph, callers, assignment, &ids),
+                        node_lists(graph, &flow.reached, &clustering.isolated),
+                    )
+                },
+            )
+        },
     );
+    let clusters = built.into_iter().collect::<Result<Vec<Service>, Error>>()?;
 
-    let mut clusters = Vec::with_capacity(k);
-    for (c, list) in members.iter().enumerate() {
-        let mut decision = label_service(
-            graph,
-            &ServiceFacts {
-                members: list,
-                assignment,
-                index: c,
-                shared: &library,
-            },
-            &rates,
-            &inbound,
-            config,
-        );
-        if let Some(d) = named[c]
-            && let Some(label) = config.service[d].label
-        {
-            decisions::force_label(&names[c], label, &mut decision)?;
-        }
-        let mut modules: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut resources: BTreeSet<&str> = BTreeSet::new();
-        let mut entry_points = Vec::new();
-        for &m in list {
-            let node = graph.node(m);
-            *modules
-                .entry(node.module.as_deref().unwrap_or("(none)"))
-                .or_default() += 1;
-            resources.extend(node.resources.iter().map(String::as_str));
-            if let Some(trigger) = &node.entry {
-                entry_points.push(EntryPoint {
-                    id: node.id.clone(),
-                    trigger: trigger.clone(),
-                });
-            }
-        }
-        let mut modules: Vec<ModuleShare> = modules
-            .into_iter()
-            .map(|(module, members)| ModuleShare {
-                module: module.to_string(),
-                members,
-            })
-            .collect();
-        modules.sort_by(|a, b| {
-            b.members
-                .cmp(&a.members)
-                .then_with(|| a.module.cmp(&b.module))
-        });
-        let mut metrics = structure[c].clone();
-        metrics.cohesion = round(metrics.cohesion, 4);
-        clusters.push(Service {
-            id: ids[c].clone(),
-            name: names[c].clone(),
-            label: decision.label,
-            members: list.iter().map(|&m| graph.node(m).id.clone()).collect(),
-            size: list.len(),
-            modules,
-            entry_points,
-            resources: resources.into_iter().map(str::to_string).collect(),
-            stateful_members: ids_where(graph, list, |p| graph.node(p).stateful),
-            shared_members: ids_where(graph, list, |p| clustering.shared[p]),
-            rationale: round_rationale(decision.rationale),
-            cost: round_cost(decision.cost),
-            confidence: Confidence {
-                score: round(decision.confidence.score, 2),
-                ..decision.confidence
-            },
-            metrics,
-        });
-    }
-
-    let metrics = decomposition_metrics(graph, assignment, k);
     let cost = PlanCost {
         plan_monthly_usd: round(clusters.iter().map(|s| s.cost.chosen_monthly_usd).sum(), 2),
         all_microservices_monthly_usd: round(
@@ -202,9 +228,8 @@ pub fn plan_with(
             2,
         ),
     };
-    let (unreachable, reach_note) = unreachable(graph, &clustering.isolated);
     let mut notes = clustering.notes.clone();
-    notes.extend(reach_note);
+    notes.extend(lists.note);
     let mut report = report;
     if let Some(r) = &mut report {
         decisions::finish(r, &named, &ids, &mut notes);
@@ -212,16 +237,9 @@ pub fn plan_with(
     let input = InputSummary {
         nodes: n,
         edges: graph.edge_count(),
-        modules: graph
-            .nodes()
-            .filter_map(|x| x.module.as_deref())
-            .collect::<BTreeSet<_>>()
-            .len(),
-        entry_points: graph.nodes().filter(|x| x.entry.is_some()).count(),
-        measured_nodes: graph
-            .nodes()
-            .filter(|x| x.invocations_per_day.is_some() || x.duration_ms.is_some())
-            .count(),
+        modules: modules.names.len(),
+        entry_points: lists.entry_points,
+        measured_nodes: lists.measured_nodes,
     };
     if input.measured_nodes == 0 {
         notes.push(
@@ -229,16 +247,14 @@ pub fn plan_with(
                 .to_string(),
         );
     }
-    let plan = Plan {
+    Ok(Plan {
         schema_version: PLAN_SCHEMA_VERSION,
         input,
         requested_services: config.clustering.services,
-        cross_calls: cross_calls(graph, assignment, &clusters, &rates.0),
-        shared_code: shared_code(graph, assignment, &clustering.shared, &clusters),
-        unreachable,
-        isolated: ids_where(graph, &(0..n).collect::<Vec<_>>(), |p| {
-            clustering.isolated[p]
-        }),
+        cross_calls: cross,
+        shared_code,
+        unreachable: lists.unreachable,
+        isolated: lists.isolated,
         metrics: Metrics {
             services: metrics.services,
             modularity: round(metrics.modularity, 4),
@@ -253,33 +269,118 @@ pub fn plan_with(
         traces: None,
         source: None,
         decisions: report,
-    };
-    let timings = Timings {
-        cluster: clustered - started,
-        label: clustered.elapsed(),
-    };
-    Ok((plan, timings))
+    })
+}
+
+/// What a service is besides its members: id, name, label and metrics.
+struct ServiceHead {
+    id: String,
+    name: String,
+    decision: Decision,
+    metrics: ServiceMetrics,
+}
+
+/// The plan's entry for the service of members `list`: modules, resources, entry points, and the
+/// decision rounded for the plan file.
+///
+/// # Complexity
+/// O(M log M) for M members.
+fn service(
+    graph: &CallGraph,
+    modules: &Modules<'_>,
+    list: &[usize],
+    head: ServiceHead,
+    shared: &[bool],
+) -> Service {
+    // Members per module path (a missing one reads `(none)`), counted by number first.
+    let mut of: Vec<u32> = list.iter().map(|&m| modules.of[m]).collect();
+    of.sort_unstable();
+    let mut by_path: BTreeMap<&str, usize> = BTreeMap::new();
+    for run in of.chunk_by(|a, b| a == b) {
+        *by_path
+            .entry(modules.name(run[0]).unwrap_or("(none)"))
+            .or_default() += run.len();
+    }
+    let mut resources: BTreeSet<&str> = BTreeSet::new();
+    let mut entry_points = Vec::new();
+    for &m in list {
+        let node = graph.node(m);
+        resources.extend(node.resources.iter().map(String::as_str));
+        if let Some(trigger) = &node.entry {
+            entry_points.push(EntryPoint {
+                id: node.id.clone(),
+                trigger: trigger.clone(),
+            });
+        }
+    }
+    let mut modules: Vec<ModuleShare> = by_path
+        .into_iter()
+        .map(|(module, members)| ModuleShare {
+            module: module.to_string(),
+            members,
+        })
+        .collect();
+    modules.sort_by(|a, b| {
+        b.members
+            .cmp(&a.members)
+            .then_with(|| a.module.cmp(&b.module))
+    });
+    let decision = head.decision;
+    Service {
+        id: head.id,
+        name: head.name,
+        label: decision.label,
+        members: list.iter().map(|&m| graph.node(m).id.clone()).collect(),
+        size: list.len(),
+        modules,
+        entry_points,
+        resources: resources.into_iter().map(str::to_string).collect(),
+        stateful_members: ids_where(graph, list, |p| graph.node(p).stateful),
+        shared_members: ids_where(graph, list, |p| shared[p]),
+        rationale: round_rationale(decision.rationale),
+        cost: round_cost(decision.cost),
+        confidence: Confidence {
+            score: round(decision.confidence.score, 2),
+            ..decision.confidence
+        },
+        metrics: head.metrics,
+    }
 }
 
 /// Services a node is called from, its own excepted, at which it counts as shared code.
 const SHARED_CALLER_SERVICES: usize = 3;
 
-/// After clustering, a node called from [`SHARED_CALLER_SERVICES`] other services or more (and not
-/// an entry point) is utility code too, whatever its fan-in relative to the graph: it ships as a
-/// library, and its calls are not invocations of the service it was placed in.
-fn widen_shared(graph: &CallGraph, clustering: &mut crate::Clustering) {
-    let mut callers: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); graph.node_count()];
-    for (f, t, _) in graph.edges() {
-        let (cf, ct) = (clustering.assignment[f], clustering.assignment[t]);
-        if cf != ct {
-            callers[t].insert(cf);
+/// The clustering's shared code, widened: after clustering, a node called from
+/// [`SHARED_CALLER_SERVICES`] other services or more (and not an entry point) is utility code too,
+/// whatever its fan-in relative to the graph: it ships as a library, and its calls are not
+/// invocations of the service it was placed in.
+///
+/// # Complexity
+/// O(V + E).
+fn widen_shared(graph: &CallGraph, calls: &Calls<'_>, clustering: &crate::Clustering) -> Vec<bool> {
+    let assignment = &clustering.assignment;
+    let mut shared = clustering.shared.clone();
+    // counted[c] == p + 1: service c already counted among the callers of node p.
+    let mut counted = vec![0usize; clustering.count];
+    for (p, flag) in shared.iter_mut().enumerate() {
+        if *flag || graph.node(p).entry.is_some() {
+            continue;
+        }
+        let own = assignment[p];
+        let mut services = 0;
+        for &f in calls.caller_nodes(p) {
+            let c = assignment[f as usize];
+            if c != own && counted[c] != p + 1 {
+                counted[c] = p + 1;
+                services += 1;
+                if services >= SHARED_CALLER_SERVICES {
+                    *flag = true;
+                    break;
+                }
+            }
         }
     }
-    for (p, services) in callers.iter().enumerate() {
-        if services.len() >= SHARED_CALLER_SERVICES && graph.node(p).entry.is_none() {
-            clustering.shared[p] = true;
-        }
-    }
+    shared
 }
 
 fn ids_where(graph: &CallGraph, list: &[usize], keep: impl Fn(usize) -> bool) -> Vec<String> {
@@ -289,129 +390,211 @@ fn ids_where(graph: &CallGraph, list: &[usize], keep: impl Fn(usize) -> bool) ->
         .collect()
 }
 
-/// Calls between services, aggregated per ordered pair, heaviest first.
+/// Calls between services, aggregated per ordered pair, heaviest first; `ids` are the services'.
+///
+/// Each pair's sums add its calls in edge order.
+///
+/// # Complexity
+/// O(V + E + P log P) for P pairs of services that call each other.
 fn cross_calls(
     graph: &CallGraph,
     assignment: &[usize],
-    services: &[Service],
+    ids: &[String],
     rates: &[f64],
 ) -> Vec<CrossCall> {
-    let mut pairs: BTreeMap<(usize, usize), (f64, f64, usize, f64)> = BTreeMap::new();
+    let k = ids.len();
+    // The calls leaving each service as (called service, caller, weight, async), in edge order.
+    let mut leaving: Vec<Vec<(u32, u32, f64, bool)>> = vec![Vec::new(); k];
     for (f, t, call) in graph.edges() {
         let (cf, ct) = (assignment[f], assignment[t]);
         if cf != ct {
-            let e = pairs.entry((cf, ct)).or_default();
-            if call.is_async {
-                e.1 += call.weight;
-            } else {
-                e.0 += call.weight;
-            }
-            e.2 += 1;
-            e.3 += rates[f];
+            // Positions and service numbers fit: the graph's indices are u32.
+            leaving[cf].push((ct as u32, f as u32, call.weight, call.is_async));
         }
     }
-    let mut out: Vec<CrossCall> = pairs
-        .into_iter()
-        .map(
-            |((cf, ct), (sync_weight, async_weight, edges, per_day))| CrossCall {
-                from: services[cf].id.clone(),
-                to: services[ct].id.clone(),
+    // Per calling service, sums per called service: (sync weight, async weight, edges, per day).
+    let mut sums = vec![(0.0f64, 0.0f64, 0usize, 0.0f64); k];
+    let mut called: Vec<usize> = Vec::new();
+    let natural: Vec<usize> = ids.iter().map(|id| natural_id(id)).collect();
+    let mut out: Vec<CrossCall> = Vec::new();
+    // Per pair, its sort key: total weight, then the id numbers of both services.
+    let mut keys: Vec<(f64, usize, usize)> = Vec::new();
+    for (cf, list) in leaving.iter().enumerate() {
+        for &(ct, f, weight, is_async) in list {
+            let ct = ct as usize;
+            let e = &mut sums[ct];
+            if e.2 == 0 {
+                called.push(ct);
+            }
+            if is_async {
+                e.1 += weight;
+            } else {
+                e.0 += weight;
+            }
+            e.2 += 1;
+            e.3 += rates[f as usize];
+        }
+        called.sort_unstable();
+        for &ct in &called {
+            let (sync_weight, async_weight, edges, per_day) =
+                std::mem::replace(&mut sums[ct], (0.0, 0.0, 0, 0.0));
+            let call = CrossCall {
+                from: ids[cf].clone(),
+                to: ids[ct].clone(),
                 sync_weight: round(sync_weight, 4),
                 async_weight: round(async_weight, 4),
                 edges,
                 calls_per_day: per_day.round(),
-            },
-        )
-        .collect();
-    out.sort_by(|a, b| {
-        (b.sync_weight + b.async_weight)
-            .total_cmp(&(a.sync_weight + a.async_weight))
-            .then_with(|| natural_id(&a.from).cmp(&natural_id(&b.from)))
-            .then_with(|| natural_id(&a.to).cmp(&natural_id(&b.to)))
+            };
+            keys.push((
+                call.sync_weight + call.async_weight,
+                natural[cf],
+                natural[ct],
+            ));
+            out.push(call);
+        }
+        called.clear();
+    }
+    // Heaviest first; stable, so pairs tied throughout stay in (from, to) order. Positions are
+    // sorted rather than the calls themselves.
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&keys[a], &keys[b]);
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.2.cmp(&b.2))
     });
-    out
+    let mut slots: Vec<Option<CrossCall>> = out.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 fn natural_id(id: &str) -> usize {
     id.trim_start_matches('s').parse().unwrap_or(usize::MAX)
 }
 
-fn shared_code(
+/// Who calls one piece of shared code.
+struct SharedCallers {
+    /// The shared node's position.
+    node: usize,
+    /// Distinct callers.
+    callers: usize,
+    /// Distinct modules of the callers (a missing module counts as one).
+    modules: usize,
+    /// Distinct services of the callers.
+    services: usize,
+}
+
+/// The callers of every shared node, most called first (ties by node id).
+///
+/// # Complexity
+/// O(V + C log C) for C calls into shared code.
+fn shared_callers(
     graph: &CallGraph,
+    calls: &Calls<'_>,
+    modules: &Modules<'_>,
     assignment: &[usize],
     shared: &[bool],
-    services: &[Service],
-) -> Vec<SharedCode> {
-    let mut callers: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); graph.node_count()];
-    for (f, t, _) in graph.edges() {
-        if f != t && shared[t] {
-            callers[t].insert(f);
-        }
-    }
-    let mut out: Vec<SharedCode> = (0..graph.node_count())
+) -> Vec<SharedCallers> {
+    let mut out: Vec<SharedCallers> = (0..graph.node_count())
+        .into_par_iter()
         .filter(|&p| shared[p])
-        .map(|p| SharedCode {
-            id: graph.node(p).id.clone(),
-            service: services[assignment[p]].id.clone(),
-            callers: callers[p].len(),
-            caller_modules: callers[p]
-                .iter()
-                .map(|&c| graph.node(c).module.as_deref())
-                .collect::<BTreeSet<_>>()
-                .len(),
-            caller_services: callers[p]
-                .iter()
-                .map(|&c| assignment[c])
-                .collect::<BTreeSet<_>>()
-                .len(),
-        })
+        .map_init(
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(callers, caller_modules, caller_services), p| {
+                callers.clear();
+                callers.extend_from_slice(calls.caller_nodes(p));
+                callers.sort_unstable();
+                callers.dedup();
+                caller_modules.clear();
+                caller_modules.extend(callers.iter().map(|&c| modules.of[c as usize]));
+                caller_modules.sort_unstable();
+                caller_modules.dedup();
+                caller_services.clear();
+                caller_services.extend(callers.iter().map(|&c| assignment[c as usize]));
+                caller_services.sort_unstable();
+                caller_services.dedup();
+                SharedCallers {
+                    node: p,
+                    callers: callers.len(),
+                    modules: caller_modules.len(),
+                    services: caller_services.len(),
+                }
+            },
+        )
         .collect();
-    out.sort_by(|a, b| b.callers.cmp(&a.callers).then_with(|| a.id.cmp(&b.id)));
+    // Nodes are in id order (a `CallGraph` invariant), so the stable sort by count alone leaves
+    // ties by id, and the sort by (count, id) that follows only checks it in one pass.
+    out.sort_by_key(|c| std::cmp::Reverse(c.callers));
+    out.sort_by(|a, b| {
+        b.callers
+            .cmp(&a.callers)
+            .then_with(|| graph.node(a.node).id.cmp(&graph.node(b.node).id))
+    });
     out
 }
 
-/// Nodes no entry point reaches (isolated nodes are listed apart). Without declared entry points,
-/// reachability starts from the nodes nobody calls, and a note says so.
-fn unreachable(graph: &CallGraph, isolated: &[bool]) -> (Vec<String>, Option<String>) {
-    let n = graph.node_count();
-    let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut has_caller = vec![false; n];
-    for (f, t, _) in graph.edges() {
-        if f != t {
-            out_edges[f].push(t);
-            has_caller[t] = true;
-        }
-    }
-    let entries: Vec<usize> = (0..n).filter(|&p| graph.node(p).entry.is_some()).collect();
-    let (starts, note) = if entries.is_empty() {
-        (
-            (0..n).filter(|&p| !has_caller[p] && !isolated[p]).collect(),
-            Some(
-                "no entry points declared: reachability is measured from the nodes nobody calls"
-                    .to_string(),
-            ),
-        )
-    } else {
-        (entries, None)
+/// The plan's shared code, most called first.
+fn shared_code(
+    graph: &CallGraph,
+    callers: Vec<SharedCallers>,
+    assignment: &[usize],
+    ids: &[String],
+) -> Vec<SharedCode> {
+    callers
+        .into_iter()
+        .map(|c| SharedCode {
+            id: graph.node(c.node).id.clone(),
+            service: ids[assignment[c.node]].clone(),
+            callers: c.callers,
+            caller_modules: c.modules,
+            caller_services: c.services,
+        })
+        .collect()
+}
+
+/// The plan's lists and counts of nodes.
+struct NodeLists {
+    /// Nodes no entry point reaches (isolated nodes are listed apart).
+    unreachable: Vec<String>,
+    /// Says that reachability starts from the nodes nobody calls, when no entry point is declared.
+    note: Option<String>,
+    /// Nodes with no call at all.
+    isolated: Vec<String>,
+    /// Declared entry points.
+    entry_points: usize,
+    /// Nodes with runtime figures.
+    measured_nodes: usize,
+}
+
+/// The lists and counts of nodes, given which nodes are `reached` ([`flow`]) and `isolated`.
+///
+/// # Complexity
+/// O(V).
+fn node_lists(graph: &CallGraph, reached: &[bool], isolated: &[bool]) -> NodeLists {
+    let ids_where = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+        graph
+            .nodes()
+            .enumerate()
+            .filter(|&(p, _)| keep(p))
+            .map(|(_, node)| node.id.clone())
+            .collect()
     };
-    let mut seen = vec![false; n];
-    let mut stack = starts;
-    for &s in &stack {
-        seen[s] = true;
+    let (entry_points, measured_nodes) = graph.nodes().fold((0, 0), |(e, m), node| {
+        (
+            e + usize::from(node.entry.is_some()),
+            m + usize::from(node.invocations_per_day.is_some() || node.duration_ms.is_some()),
+        )
+    });
+    NodeLists {
+        unreachable: ids_where(&|p| !reached[p] && !isolated[p]),
+        note: (entry_points == 0).then(|| {
+            "no entry points declared: reachability is measured from the nodes nobody calls"
+                .to_string()
+        }),
+        isolated: ids_where(&|p| isolated[p]),
+        entry_points,
+        measured_nodes,
     }
-    while let Some(v) = stack.pop() {
-        for &t in &out_edges[v] {
-            if !seen[t] {
-                seen[t] = true;
-                stack.push(t);
-            }
-        }
-    }
-    let list = (0..n)
-        .filter(|&p| !seen[p] && !isolated[p])
-        .map(|p| graph.node(p).id.clone())
-        .collect();
-    (list, note)
 }
 
 /// Rounds to `digits` decimals so that plan files stay readable and stable.

@@ -184,10 +184,189 @@ fn a_very_long_call_chain_does_not_overflow_the_stack() {
         .map(|i| (i - 1, i, analyzer::Call::new(1.0, false)))
         .collect();
     let graph = analyzer::CallGraph::from_parts(nodes, edges);
-    let (rates, _) = super::node_rates(&graph, &Config::default());
+    let rates = super::flow(
+        &graph,
+        &crate::calls::Calls::new(&graph),
+        &Config::default(),
+    )
+    .rate;
     assert!(
         rates
             .iter()
             .all(|&r| r == Config::default().labelling.default_event_per_day)
     );
+}
+
+/// A random graph of `n` nodes: some entry points (or none), measured rates, hints, cycles,
+/// self-calls, calls made both ways, guessed calls; and a random assignment to 3 services.
+fn random_graph(
+    rng: &mut fastrand::Rng,
+    n: usize,
+    entries: bool,
+) -> (analyzer::CallGraph, Vec<usize>) {
+    let hints = ["sleep", "io-loop", "cpu-heavy", "blocking-io"];
+    let nodes: Vec<analyzer::Node> = (0..n)
+        .map(|i| analyzer::Node {
+            id: format!("n{i:03}"),
+            entry: (entries && rng.u8(..) < 40).then(|| "event".to_string()),
+            invocations_per_day: (rng.u8(..) < 30).then(|| rng.f64() * 1e4),
+            hints: if rng.u8(..) < 50 {
+                vec![hints[rng.usize(..hints.len())].to_string()]
+            } else {
+                Vec::new()
+            },
+            ..analyzer::Node::default()
+        })
+        .collect();
+    let edges = (0..rng.usize(0..=4 * n))
+        .map(|_| {
+            let mut call = analyzer::Call::new(1.0 + rng.f64(), rng.bool());
+            call.confidence = if rng.bool() {
+                1.0
+            } else {
+                0.1 + 0.9 * rng.f64()
+            };
+            (rng.usize(0..n), rng.usize(0..n), call)
+        })
+        .collect();
+    let assignment = (0..n).map(|_| rng.usize(0..3)).collect();
+    (analyzer::CallGraph::from_parts(nodes, edges), assignment)
+}
+
+#[test]
+fn rates_are_those_of_the_condensation_to_the_last_bit() {
+    // The rates as first written, over petgraph's kosaraju_scc: the walk over `Calls` must add
+    // the same terms in the same order.
+    fn reference(graph: &analyzer::CallGraph, config: &Config) -> Vec<f64> {
+        use petgraph::algo::kosaraju_scc;
+        let n = graph.node_count();
+        let mut has_caller = vec![false; n];
+        for (f, t, _) in graph.edges() {
+            if f != t {
+                has_caller[t] = true;
+            }
+        }
+        let any_entry = graph.nodes().any(|node| node.entry.is_some());
+        let mut rate = vec![0.0; n];
+        let mut fixed = vec![false; n];
+        for (i, node) in graph.nodes().enumerate() {
+            if let Some(r) = node.invocations_per_day {
+                rate[i] = r;
+                fixed[i] = true;
+            } else if let Some(trigger) = &node.entry {
+                rate[i] = super::default_rate(trigger, config);
+                fixed[i] = true;
+            } else if !any_entry && !has_caller[i] {
+                rate[i] = config.labelling.default_http_per_day;
+                fixed[i] = true;
+            }
+        }
+        let mut components = kosaraju_scc(&graph.graph);
+        components.reverse();
+        let mut component_of = vec![0usize; n];
+        for (c, members) in components.iter().enumerate() {
+            for m in members {
+                component_of[m.index()] = c;
+            }
+        }
+        let mut outgoing: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+        for (f, t, call) in graph.edges() {
+            if f != t {
+                outgoing[f].push((t, call.confidence));
+            }
+        }
+        let mut inflow = vec![0.0; n];
+        for members in &components {
+            for m in members {
+                if !fixed[m.index()] {
+                    rate[m.index()] = inflow[m.index()];
+                }
+            }
+            for m in members {
+                let i = m.index();
+                for &(t, confidence) in &outgoing[i] {
+                    if component_of[t] != component_of[i] {
+                        inflow[t] += rate[i] * confidence;
+                    }
+                }
+            }
+        }
+        rate
+    }
+    let config = Config::default();
+    let mut rng = fastrand::Rng::with_seed(11);
+    for round in 0..300 {
+        let (graph, _) = random_graph(&mut rng, 1 + round % 30, round % 3 != 0);
+        let calls = crate::calls::Calls::new(&graph);
+        let ours = super::flow(&graph, &calls, &config).rate;
+        let theirs = reference(&graph, &config);
+        assert!(
+            ours.iter()
+                .zip(&theirs)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "round {round}: {ours:?} against {theirs:?}"
+        );
+    }
+}
+
+#[test]
+fn reach_and_hint_guesses_match_plain_searches() {
+    let config = Config::default();
+    let l = &config.labelling;
+    let mut rng = fastrand::Rng::with_seed(5);
+    for round in 0..300 {
+        let (graph, assignment) = random_graph(&mut rng, 1 + round % 30, round % 3 != 0);
+        let n = graph.node_count();
+        let calls = crate::calls::Calls::new(&graph);
+        // Reached: a search from the entry points (without any, from the nodes nobody calls).
+        let any_entry = graph.nodes().any(|node| node.entry.is_some());
+        let mut seen: Vec<bool> = (0..n)
+            .map(|p| {
+                if any_entry {
+                    graph.node(p).entry.is_some()
+                } else {
+                    !calls.has_callers(p)
+                }
+            })
+            .collect();
+        let mut stack: Vec<usize> = (0..n).filter(|&p| seen[p]).collect();
+        while let Some(v) = stack.pop() {
+            for &t in calls.callee_nodes(v) {
+                if !std::mem::replace(&mut seen[t as usize], true) {
+                    stack.push(t as usize);
+                }
+            }
+        }
+        assert_eq!(
+            super::flow(&graph, &calls, &config).reached,
+            seen,
+            "round {round}"
+        );
+        // Hint guesses: the slowest hint a search inside the node's service finds.
+        let own: Vec<f64> = graph
+            .nodes()
+            .map(|node| super::hinted_duration(&node.hints, l))
+            .collect();
+        let guesses = super::reachable_hints(&graph, &calls, &assignment, l);
+        if !own.iter().any(|&d| d > l.default_duration_ms) {
+            assert!(guesses.is_none());
+            continue;
+        }
+        let guesses = guesses.expect("some node has a hint");
+        for start in 0..n {
+            let mut seen = vec![false; n];
+            seen[start] = true;
+            let (mut stack, mut best) = (vec![start], own[start]);
+            while let Some(v) = stack.pop() {
+                for &t in calls.callee_nodes(v) {
+                    let t = t as usize;
+                    if assignment[t] == assignment[v] && !std::mem::replace(&mut seen[t], true) {
+                        best = best.max(own[t]);
+                        stack.push(t);
+                    }
+                }
+            }
+            assert_eq!(guesses[start], best, "round {round}, node {start}");
+        }
+    }
 }

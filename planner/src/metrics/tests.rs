@@ -2,7 +2,7 @@
 
 use analyzer::load_json;
 
-use super::{decomposition_metrics, service_metrics};
+use super::{decomposition_metrics, measure};
 
 /// Two triangles a-b-c and d-e-f joined by c→d; weights 1.
 fn two_triangles() -> analyzer::CallGraph {
@@ -33,7 +33,7 @@ fn the_natural_split_of_two_triangles() {
     assert_eq!(m.interface_number, 0.5);
     // Both services have 3 < 5 members: all extreme.
     assert_eq!(m.non_extreme_distribution, 1.0);
-    let s = service_metrics(&g, &[0, 0, 0, 1, 1, 1], 2);
+    let s = measure(&g, &[0, 0, 0, 1, 1, 1], 2).1;
     assert_eq!(s[0].outgoing_weight, 1.0);
     assert_eq!(s[1].incoming_weight, 1.0);
     assert_eq!(s[1].interface_members, 1);
