@@ -9,7 +9,6 @@ mod decisions;
 mod diff;
 mod error;
 mod explain;
-mod hash;
 mod identity;
 mod label;
 mod metrics;

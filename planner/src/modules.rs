@@ -4,7 +4,7 @@
 
 use analyzer::CallGraph;
 
-use crate::hash::FastMap;
+use rustc_hash::FxHashMap as FastMap;
 
 /// The distinct module paths of a graph, numbered in order of first appearance.
 pub(crate) struct Modules<'g> {

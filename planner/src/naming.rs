@@ -7,7 +7,7 @@ use std::ops::Range;
 use analyzer::CallGraph;
 use rayon::prelude::*;
 
-use crate::hash::FastMap;
+use rustc_hash::FxHashMap as FastMap;
 use crate::modules::Modules;
 
 /// One name per service (`members[c]` are the positions of service `c`'s members).
