@@ -7,8 +7,8 @@ use std::ops::Range;
 use analyzer::CallGraph;
 use rayon::prelude::*;
 
-use rustc_hash::FxHashMap as FastMap;
 use crate::modules::Modules;
+use rustc_hash::FxHashMap as FastMap;
 
 /// One name per service (`members[c]` are the positions of service `c`'s members).
 ///
