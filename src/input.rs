@@ -46,7 +46,8 @@ pub fn load_graph(path: &Path, quiet: bool) -> Result<analyzer::CallGraph> {
         return Ok(analyze_dir(path, quiet)?.graph);
     }
     let text = read_text(path)?;
-    analyzer::load_json(&text)
+    // Handing the text over lets the loader free it before building the graph.
+    analyzer::load_json_owned(text)
         .map_err(bad)
         .with_context(|| format!("in {}", path.display()))
 }

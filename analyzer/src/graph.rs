@@ -1,7 +1,10 @@
 //! The call graph: plain data shared by every input format and read by the planner.
 
 use petgraph::graph::{DiGraph, NodeIndex};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+mod build;
 
 /// Duration percentiles of one invocation, in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -88,6 +91,17 @@ impl Call {
     }
 }
 
+/// A call between two nodes given by their positions in id order, as readers resolve them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Link {
+    /// Position of the caller.
+    pub(crate) from: u32,
+    /// Position of the callee.
+    pub(crate) to: u32,
+    /// The call.
+    pub(crate) call: Call,
+}
+
 /// A monolith's call graph.
 ///
 /// Invariants: node ids are unique and nodes are sorted by id (so a plan does not depend on
@@ -105,67 +119,30 @@ impl CallGraph {
     ///
     /// Callers guarantee ids are unique and positions are in range.
     ///
+    /// # Panics
+    /// With more than `u32::MAX` nodes, as petgraph does.
+    ///
     /// # Complexity
-    /// O(V log V + E log d), d the largest out-degree.
+    /// O(V log V + E log d), d the largest out-degree; the sort and the rows run in parallel.
     pub fn from_parts(mut nodes: Vec<Node>, edges: Vec<(usize, usize, Call)>) -> CallGraph {
-        let mut order: Vec<usize> = (0..nodes.len()).collect();
+        let count = u32::try_from(nodes.len()).expect("at most u32::MAX nodes");
+        let mut order: Vec<u32> = (0..count).collect();
         // Ids are unique, so an unstable sort gives the one order there is.
-        order.sort_unstable_by(|&a, &b| nodes[a].id.cmp(&nodes[b].id));
-        let mut new_pos = vec![0usize; nodes.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_pos[old] = new;
+        order.par_sort_unstable_by(|&a, &b| nodes[a as usize].id.cmp(&nodes[b as usize].id));
+        let mut new_pos = vec![0; order.len()];
+        for (new, &old) in (0..count).zip(&order) {
+            new_pos[old as usize] = new;
         }
-        let mut taken: Vec<Option<Node>> = nodes.drain(..).map(Some).collect();
-        let mut graph = DiGraph::with_capacity(taken.len(), edges.len());
-        for &old in &order {
-            if let Some(mut node) = taken[old].take() {
-                node.resources.sort();
-                node.resources.dedup();
-                graph.add_node(node);
-            }
-        }
-        drop(taken);
-        // A stable counting sort by source, then a stable sort of each (short) row by
-        // (target, async): the order of a stable sort by (from, to, async), in O(V + E + E log d).
-        let n = graph.node_count();
-        let mut start = vec![0usize; n + 1];
-        for &(f, _, _) in &edges {
-            start[new_pos[f] + 1] += 1;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut fill = start.clone();
-        let mut sorted: Vec<(usize, Call)> = vec![(0, Call::new(0.0, false)); edges.len()];
-        for (f, t, c) in edges {
-            let f = new_pos[f];
-            sorted[fill[f]] = (new_pos[t], c);
-            fill[f] += 1;
-        }
-        drop(fill);
-        for f in 0..n {
-            let row = &mut sorted[start[f]..start[f + 1]];
-            row.sort_by_key(|&(t, c)| (t, c.is_async));
-            // Merged duplicates: weights add up, confidence is the strongest of them.
-            let mut last: Option<(usize, Call)> = None;
-            for &(t, c) in row.iter() {
-                match &mut last {
-                    Some((lt, lc)) if (*lt, lc.is_async) == (t, c.is_async) => {
-                        lc.weight += c.weight;
-                        lc.confidence = lc.confidence.max(c.confidence);
-                    }
-                    _ => {
-                        if let Some((lt, lc)) = last.replace((t, c)) {
-                            graph.add_edge(NodeIndex::new(f), NodeIndex::new(lt), lc);
-                        }
-                    }
-                }
-            }
-            if let Some((lt, lc)) = last {
-                graph.add_edge(NodeIndex::new(f), NodeIndex::new(lt), lc);
-            }
-        }
-        CallGraph { graph }
+        let links = edges
+            .into_iter()
+            .map(|(from, to, call)| Link {
+                from: new_pos[from],
+                to: new_pos[to],
+                call,
+            })
+            .collect();
+        let node = |i: usize| std::mem::take(&mut nodes[order[i] as usize]);
+        CallGraph::from_sorted_parts(order.len(), node, vec![links])
     }
 
     /// Number of nodes.

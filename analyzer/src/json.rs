@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Call, CallGraph, Diagnostic, Durations, Error, Node, RustAnalysis, RustStats};
 
+mod fast;
+mod ids;
+mod scan;
+
 /// The file as written: unknown fields are ignored for forward compatibility. Strings borrow
 /// from the input where they hold no escape, so edge endpoints cost no allocation.
 #[derive(Deserialize)]
@@ -69,29 +73,53 @@ struct RawEdge<'a> {
 /// existing id), the path of a negative number. Duplicate edges and self-loops are legal: duplicate
 /// `(from, to, async)` edges merge, their weights summed.
 ///
-/// Valid input takes a fast path ([`load_valid`]): one parse without path tracking, straight into
-/// borrowed records, edges resolved to node positions as they are read. Anything wrong sends the
-/// text down the checked path, which parses again tracking the JSON path and checks everything in
-/// file order, so that the message names the first problem.
+/// Valid input takes a fast path: the arrays parsed in pieces on all cores, straight
+/// into owned nodes and edges resolved to node positions as they are read. Anything wrong sends
+/// the text down the checked path, which parses again tracking the JSON path and checks everything
+/// in file order, so that the message names the first problem.
 ///
 /// # Complexity
-/// O(V log V + E log d) time (d the largest out-degree), O(V + E) memory.
+/// O(n + V log V + E log d) time for n bytes (d the largest out-degree), O(V + E) memory besides
+/// the text.
 pub fn load_json(text: &str) -> Result<CallGraph, Error> {
-    match load_valid(text) {
-        Some(graph) => Ok(graph),
+    match fast::parse(text) {
+        Some(parts) => Ok(parts.into_graph()),
         None => load_checked(text),
+    }
+}
+
+/// [`load_json`] on text it takes over: once a valid file is read, the text is freed before the
+/// graph is built, which lowers the peak memory of a large load by the size of the file.
+///
+/// # Complexity
+/// As [`load_json`].
+pub fn load_json_owned(text: String) -> Result<CallGraph, Error> {
+    match fast::parse(&text) {
+        Some(parts) => {
+            drop(text);
+            Ok(parts.into_graph())
+        }
+        None => load_checked(&text),
     }
 }
 
 /// The checked path: every problem of the input found in file order and named precisely.
 fn load_checked(text: &str) -> Result<CallGraph, Error> {
+    let (nodes, edges) = checked_parts(text)?;
+    Ok(CallGraph::from_parts(nodes, edges))
+}
+
+/// The nodes, and the edges as `(from, to, call)` with positions, in file order.
+type GraphParts = (Vec<Node>, Vec<(usize, usize, Call)>);
+
+/// The input read by the checked path.
+fn checked_parts(text: &str) -> Result<GraphParts, Error> {
     let raw = parse_with_path(text)?;
     if raw.nodes.is_empty() {
         return Err(Error::EmptyGraph);
     }
 
-    let mut positions: HashMap<&str, u32, BuildFx> =
-        HashMap::with_capacity_and_hasher(raw.nodes.len(), BuildFx);
+    let mut positions: HashMap<&str, u32> = HashMap::with_capacity(raw.nodes.len());
     for (i, n) in raw.nodes.iter().enumerate() {
         if let Some(first) = positions.insert(&n.id, i as u32) {
             return Err(Error::DuplicateId {
@@ -144,7 +172,7 @@ fn load_checked(text: &str) -> Result<CallGraph, Error> {
     drop(raw.edges);
 
     let nodes = raw.nodes.into_iter().map(RawNode::into_node).collect();
-    Ok(CallGraph::from_parts(nodes, edges))
+    Ok((nodes, edges))
 }
 
 impl RawNode<'_> {
@@ -179,164 +207,6 @@ impl RawNode<'_> {
     }
 }
 
-/// Node id → position in the file.
-type Positions<'a> = HashMap<Cow<'a, str>, u32, BuildFx>;
-
-/// The fast path of [`load_json`]: the graph when the input is valid, `None` at the first
-/// problem of any kind (the checked path then finds and names it).
-fn load_valid(text: &str) -> Option<CallGraph> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let fast = FastGraph::deserialize(&mut de).ok()?;
-    de.end().ok()?;
-    if fast.nodes.is_empty() {
-        return None;
-    }
-    let nodes = fast.nodes.into_iter().map(RawNode::into_node).collect();
-    Some(CallGraph::from_parts(nodes, fast.edges))
-}
-
-/// A valid file read in one pass: nodes, and edges already resolved to node positions.
-struct FastGraph<'a> {
-    nodes: Vec<RawNode<'a>>,
-    edges: Vec<(usize, usize, Call)>,
-}
-
-impl<'de> Deserialize<'de> for FastGraph<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(FastVisitor)
-    }
-}
-
-/// Reads the top-level object; any departure from [`RawGraph`]'s rules is an error.
-struct FastVisitor;
-
-impl<'de> serde::de::Visitor<'de> for FastVisitor {
-    type Value = FastGraph<'de>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a call graph")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        use serde::de::{Error as _, IgnoredAny};
-        let invalid = || A::Error::custom("invalid call graph");
-        let mut version = false;
-        let mut nodes: Option<(Vec<RawNode<'de>>, Positions<'de>)> = None;
-        let mut edges: Option<Vec<(usize, usize, Call)>> = None;
-        // Edges written before the nodes wait for them.
-        let mut early: Option<Vec<RawEdge<'de>>> = None;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match key.as_ref() {
-                "version" if !version => {
-                    version = true;
-                    map.next_value::<IgnoredAny>()?;
-                }
-                "nodes" if nodes.is_none() => {
-                    let list: Vec<RawNode<'de>> = map.next_value()?;
-                    let positions = index_nodes(&list).ok_or_else(invalid)?;
-                    nodes = Some((list, positions));
-                }
-                "edges" if edges.is_none() && early.is_none() => match &nodes {
-                    Some((_, positions)) => edges = Some(map.next_value_seed(EdgeSeed(positions))?),
-                    None => early = Some(map.next_value()?),
-                },
-                "version" | "nodes" | "edges" => return Err(invalid()),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        let (nodes, positions) = nodes.ok_or_else(invalid)?;
-        let edges = match (edges, early) {
-            (Some(edges), _) => edges,
-            (None, Some(raw)) => resolve_edges(&positions, raw).ok_or_else(invalid)?,
-            (None, None) => Vec::new(),
-        };
-        Ok(FastGraph { nodes, edges })
-    }
-}
-
-/// Positions of the nodes by id; `None` on a duplicate id or an invalid number.
-fn index_nodes<'a>(nodes: &[RawNode<'a>]) -> Option<Positions<'a>> {
-    let mut positions = HashMap::with_capacity_and_hasher(nodes.len(), BuildFx);
-    for (i, n) in nodes.iter().enumerate() {
-        if !n.numbers_valid() || positions.insert(n.id.clone(), i as u32).is_some() {
-            return None;
-        }
-    }
-    Some(positions)
-}
-
-/// Resolves edges read before the nodes; `None` at the first invalid one.
-fn resolve_edges(
-    positions: &Positions<'_>,
-    raw: Vec<RawEdge<'_>>,
-) -> Option<Vec<(usize, usize, Call)>> {
-    let mut last = None;
-    raw.into_iter()
-        .map(|e| resolve_edge(positions, e, &mut last))
-        .collect()
-}
-
-/// One edge as node positions and a call; `None` when it names an unknown node or carries an
-/// invalid number. `last` remembers the previous caller, which producers usually repeat.
-fn resolve_edge<'a>(
-    positions: &Positions<'_>,
-    e: RawEdge<'a>,
-    last: &mut Option<(Cow<'a, str>, usize)>,
-) -> Option<(usize, usize, Call)> {
-    let from = match last {
-        Some((id, p)) if *id == e.from => *p,
-        _ => *positions.get(e.from.as_ref())? as usize,
-    };
-    let to = *positions.get(e.to.as_ref())? as usize;
-    let weight = e.weight.unwrap_or(1.0);
-    let confidence = e.confidence.unwrap_or(1.0);
-    if !(weight.is_finite() && weight >= 0.0 && confidence > 0.0 && confidence <= 1.0) {
-        return None;
-    }
-    *last = Some((e.from, from));
-    Some((
-        from,
-        to,
-        Call {
-            weight,
-            is_async: e.is_async.unwrap_or(false),
-            confidence,
-        },
-    ))
-}
-
-/// Reads the `edges` array straight into resolved edges, failing at the first invalid one.
-struct EdgeSeed<'p, 'de>(&'p Positions<'de>);
-
-impl<'de> serde::de::DeserializeSeed<'de> for EdgeSeed<'_, 'de> {
-    type Value = Vec<(usize, usize, Call)>;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for EdgeSeed<'_, 'de> {
-    type Value = Vec<(usize, usize, Call)>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a list of edges")
-    }
-
-    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
-        let mut edges = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        let mut last = None;
-        while let Some(e) = seq.next_element::<RawEdge<'de>>()? {
-            let edge = resolve_edge(self.0, e, &mut last)
-                .ok_or_else(|| <S::Error as serde::de::Error>::custom("invalid edge"))?;
-            edges.push(edge);
-        }
-        Ok(edges)
-    }
-}
-
 /// Parses again, tracking the JSON path, to name the place of a parse error. Used only once the
 /// fast parse has failed, so the happy path pays nothing for the path tracking.
 fn parse_with_path(text: &str) -> Result<RawGraph<'_>, Error> {
@@ -366,61 +236,8 @@ fn parse_with_path(text: &str) -> Result<RawGraph<'_>, Error> {
     Ok(raw)
 }
 
-/// The Fx hash of rustc (Firefox's): a multiply-rotate over 8-byte words, several times faster
-/// than SipHash on short ids. Not DoS-resistant, which does not matter for a file the user chose.
-#[derive(Default, Clone, Copy)]
-struct BuildFx;
-
-impl std::hash::BuildHasher for BuildFx {
-    type Hasher = FxHasher;
-
-    fn build_hasher(&self) -> FxHasher {
-        FxHasher(0)
-    }
-}
-
-/// State of the Fx hash.
-struct FxHasher(u64);
-
-impl FxHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(c);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 fn lookup(
-    positions: &HashMap<&str, u32, BuildFx>,
+    positions: &HashMap<&str, u32>,
     nodes: &[RawNode<'_>],
     edge: usize,
     field: &'static str,

@@ -9,7 +9,7 @@ mod traces;
 
 pub use error::Error;
 pub use graph::{Call, CallGraph, Durations, Node};
-pub use json::{analysis_to_json, load_json, to_json};
+pub use json::{analysis_to_json, load_json, load_json_owned, to_json};
 pub use rust::{Diagnostic, RustAnalysis, RustStats, analyze_rust};
 pub use traces::{
     MapRule, Operation, Span, SpanKind, TraceCall, TraceFormat, TraceReport, TraceSummary, Traces,
