@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use analyzer::CallGraph;
 use graphviz_rust::dot_structures::{
-    Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Subgraph, Vertex,
+    Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Subgraph, Vertex,
 };
 use graphviz_rust::printer::{DotPrinter, PrinterContext};
 
-use super::dot::escape;
+use super::dot::{attr, lines_attr, node_id as quoted};
 use super::{clip, plural, thousands};
 use crate::plan::{Label, Plan, Service};
 
@@ -322,26 +322,6 @@ fn end_id(end: &End, plan: &Plan, graph: &CallGraph) -> NodeId {
         End::OtherServices => quoted(&format!("s:{OTHER_SERVICES}")),
         End::Unplanned => quoted(&format!("u:{UNPLANNED}")),
     }
-}
-
-fn quoted(id: &str) -> NodeId {
-    NodeId(Id::Escaped(format!("\"{}\"", escape(id))), None)
-}
-
-fn attr(key: &str, value: &str) -> Attribute {
-    Attribute(
-        Id::Plain(key.to_string()),
-        Id::Escaped(format!("\"{}\"", escape(value))),
-    )
-}
-
-/// A multi-line attribute: each line escaped, joined with DOT's centred line break.
-fn lines_attr(key: &str, lines: &[String]) -> Attribute {
-    let joined: Vec<String> = lines.iter().map(|l| escape(l)).collect();
-    Attribute(
-        Id::Plain(key.to_string()),
-        Id::Escaped(format!("\"{}\"", joined.join("\\n"))),
-    )
 }
 
 #[cfg(test)]

@@ -269,11 +269,13 @@ fn legend() -> Subgraph {
     }
 }
 
-fn node_id(id: &str) -> NodeId {
+/// A node id, quoted and escaped (any name is safe).
+pub(super) fn node_id(id: &str) -> NodeId {
     NodeId(Id::Escaped(format!("\"{}\"", escape(id))), None)
 }
 
-fn attr(key: &str, value: &str) -> Attribute {
+/// An attribute with a quoted, escaped value.
+pub(super) fn attr(key: &str, value: &str) -> Attribute {
     Attribute(
         Id::Plain(key.to_string()),
         Id::Escaped(format!("\"{}\"", escape(value))),
@@ -281,7 +283,7 @@ fn attr(key: &str, value: &str) -> Attribute {
 }
 
 /// A multi-line attribute: each line escaped, joined with DOT's centred line break.
-fn lines_attr(key: &str, lines: &[String]) -> Attribute {
+pub(super) fn lines_attr(key: &str, lines: &[String]) -> Attribute {
     let joined = lines
         .iter()
         .map(|l| escape(l))
