@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::{cleave, fixture, plan_ok, text};
+use crate::{cleave, fixture, plan_ok, service_of, text};
 
 /// A temporary directory holding a copy of tiny-shop.json and, beside it, `cleave.toml`.
 fn shop_with(toml: &str) -> (tempfile::TempDir, PathBuf) {
@@ -13,22 +13,6 @@ fn shop_with(toml: &str) -> (tempfile::TempDir, PathBuf) {
     fs::copy(fixture("tiny-shop.json"), &input).expect("copy fixture");
     fs::write(dir.path().join("cleave.toml"), toml).expect("write cleave.toml");
     (dir, input)
-}
-
-/// The service (as JSON) holding `node`.
-fn service_of<'a>(plan: &'a serde_json::Value, node: &str) -> &'a serde_json::Value {
-    plan["clusters"]
-        .as_array()
-        .expect("clusters")
-        .iter()
-        .find(|c| {
-            c["members"]
-                .as_array()
-                .expect("members")
-                .iter()
-                .any(|m| m == node)
-        })
-        .expect("node placed")
 }
 
 const DECISIONS: &str = r#"

@@ -30,6 +30,22 @@ pub fn cleave(args: &[&str]) -> Output {
     cleave_env(args, &[])
 }
 
+/// The service (as JSON) holding `node` in a plan.json.
+pub fn service_of<'a>(plan: &'a serde_json::Value, node: &str) -> &'a serde_json::Value {
+    plan["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .find(|c| {
+            c["members"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .any(|m| m == node)
+        })
+        .expect("node placed")
+}
+
 /// A fixture under tests/fixtures.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 
-use crate::{cleave, cleave_env, fixture, plan_ok, repo_file, text};
+use crate::{cleave, cleave_env, fixture, plan_ok, repo_file, service_of, text};
 
 fn all_members(plan: &serde_json::Value) -> Vec<String> {
     plan["clusters"]
@@ -13,21 +13,6 @@ fn all_members(plan: &serde_json::Value) -> Vec<String> {
         .flat_map(|c| c["members"].as_array().expect("members").iter())
         .map(|m| m.as_str().expect("member id").to_string())
         .collect()
-}
-
-fn service_of<'a>(plan: &'a serde_json::Value, node: &str) -> &'a serde_json::Value {
-    plan["clusters"]
-        .as_array()
-        .expect("clusters")
-        .iter()
-        .find(|c| {
-            c["members"]
-                .as_array()
-                .expect("members")
-                .iter()
-                .any(|m| m == node)
-        })
-        .expect("node placed")
 }
 
 #[test]

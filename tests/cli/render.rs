@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::{cleave, cleave_env, fixture, plan_ok, text};
+use crate::{cleave, cleave_env, fixture, plan_ok, service_of, text};
 
 /// Whether Graphviz's `dot` can run here; CI must have it.
 fn have_dot() -> bool {
@@ -21,24 +21,6 @@ fn have_dot() -> bool {
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
-}
-
-/// The id of the service holding `node`.
-fn service_of(plan: &serde_json::Value, node: &str) -> String {
-    plan["clusters"]
-        .as_array()
-        .expect("clusters")
-        .iter()
-        .find(|c| {
-            c["members"]
-                .as_array()
-                .expect("members")
-                .iter()
-                .any(|m| m == node)
-        })
-        .and_then(|c| c["id"].as_str())
-        .expect("node placed")
-        .to_string()
 }
 
 #[test]
@@ -80,7 +62,10 @@ fn renders_the_service_diagram_in_every_format() {
 fn draws_one_service_in_detail() {
     let (dir, plan_json) = plan_ok(&fixture("tiny-shop.json"), &["--quiet"]);
     let plan = dir.path().join("out/plan.json");
-    let id = service_of(&plan_json, "shop::images::on_upload");
+    let id = service_of(&plan_json, "shop::images::on_upload")["id"]
+        .as_str()
+        .expect("service id")
+        .to_string();
     let out = dir.path().join("images.dot");
     // The call graph comes from the input the plan records.
     let result = cleave(&[
