@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use rayon::prelude::*;
+
 use super::coupling::Csr;
 
 mod batched;
@@ -260,7 +262,15 @@ fn move_nodes(
 }
 
 /// Refinement: inside each community, singletons that are well connected merge greedily into the
-/// well-connected sub-community of best non-negative gain. Returns the refined labels.
+/// well-connected sub-community of best non-negative gain, nodes taken in [`visit_order`].
+/// Returns the refined labels (each the id of a node of its sub-community).
+///
+/// A node only ever joins a sub-community of its own community, so the communities are refined
+/// independently, in parallel, each in the visit order restricted to its members: the result
+/// is the one a single sweep over the whole order gives, whatever the thread count.
+///
+/// # Complexity
+/// O(V + E) work.
 fn refine(
     g: &Csr,
     strength: &[f64],
@@ -270,94 +280,240 @@ fn refine(
     rng: &mut fastrand::Rng,
 ) -> Vec<usize> {
     let n = g.n();
-    let mut tot = vec![0.0; n];
+    let k = part.iter().max().map_or(0, |&c| c + 1);
+    let mut tot = vec![0.0; k];
     for v in 0..n {
         tot[part[v]] += strength[v];
     }
-    let mut refined: Vec<usize> = (0..n).collect();
-    let mut r_tot = strength.to_vec();
-    let mut r_size = vec![1usize; n];
-    // External weight of each refined community towards the rest of its community.
-    let mut ext: Vec<f64> = (0..n)
-        .map(|v| {
-            g.neighbors(v)
-                .filter(|&(u, _)| part[u] == part[v])
-                .map(|(_, w)| w)
-                .sum()
-        })
+    // Members of each community in visit order, and each node's place among them.
+    let mut start = vec![0usize; k + 1];
+    for &c in part {
+        start[c + 1] += 1;
+    }
+    for c in 0..k {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut members = vec![0u32; n];
+    let mut local = vec![0u32; n];
+    for v in visit_order(n, rng) {
+        let slot = &mut fill[part[v]];
+        members[*slot] = v as u32;
+        local[v] = (*slot - start[part[v]]) as u32;
+        *slot += 1;
+    }
+    drop(fill);
+    let community = Community {
+        g,
+        strength,
+        part,
+        local: &local,
+        scale: gamma / two_m,
+    };
+    let refined_in_order: Vec<u32> = (0..k)
+        .into_par_iter()
+        .flat_map_iter(|c| community.refine(&members[start[c]..start[c + 1]], tot[c]))
         .collect();
-    let order = visit_order(n, rng);
-    // Weight from v to each refined community (positive weights: 0 means untouched).
-    let mut to = vec![0.0; n];
-    let mut touched: Vec<usize> = Vec::new();
-    for v in order {
-        let own = refined[v];
-        if r_size[own] != 1 {
-            continue;
-        }
-        let c = part[v];
-        let kv = strength[v];
-        let scale = gamma / two_m;
-        if ext[own] < scale * kv * (tot[c] - kv) {
-            continue;
-        }
-        for (u, w) in g.neighbors(v) {
-            if part[u] == c {
-                let t = refined[u];
-                if to[t] == 0.0 {
-                    touched.push(t);
-                }
-                to[t] += w;
-            }
-        }
-        let mut best = own;
-        let mut best_gain = 0.0;
-        for &t in &touched {
-            if t == own || ext[t] < scale * r_tot[t] * (tot[c] - r_tot[t]) {
-                continue;
-            }
-            let gain = to[t] - scale * kv * r_tot[t];
-            if gain > best_gain + EPS * kv {
-                best = t;
-                best_gain = gain;
-            }
-        }
-        if best != own {
-            ext[best] += ext[own] - 2.0 * to[best];
-            r_tot[best] += kv;
-            r_size[best] += 1;
-            r_tot[own] = 0.0;
-            r_size[own] = 0;
-            refined[v] = best;
-        }
-        for &t in &touched {
-            to[t] = 0.0;
-        }
-        touched.clear();
+    let mut refined = vec![0usize; n];
+    for (&v, &r) in members.iter().zip(&refined_in_order) {
+        refined[v as usize] = r as usize;
     }
     refined
 }
 
-/// Collapses each of the `r` refined communities into one node; inner weight goes to `self_w`.
-pub(super) fn aggregate(g: &Csr, refined: &[usize], r: usize) -> Csr {
-    let mut self_w = vec![0.0; r];
-    let mut edges: Vec<(u32, u32, f64)> = Vec::new();
-    for v in 0..g.n() {
-        let a = refined[v];
-        self_w[a] += g.self_w[v];
-        for (u, w) in g.neighbors(v) {
-            if u <= v {
+/// What refining one community reads.
+struct Community<'a> {
+    g: &'a Csr,
+    strength: &'a [f64],
+    part: &'a [usize],
+    /// Each node's position among its community's members.
+    local: &'a [u32],
+    /// γ / 2m.
+    scale: f64,
+}
+
+impl Community<'_> {
+    /// Refines the community whose `members` (in visit order) have total strength `tot`;
+    /// returns each member's sub-community, as the id of one of its nodes.
+    ///
+    /// # Complexity
+    /// O(m + Σ degrees) for m members.
+    fn refine(&self, members: &[u32], tot: f64) -> Vec<u32> {
+        let m = members.len();
+        if m < 2 {
+            return members.to_vec();
+        }
+        let c = self.part[members[0] as usize];
+        let scale = self.scale;
+        // Sub-communities are numbered by the position of the member they started from.
+        let mut refined: Vec<usize> = (0..m).collect();
+        let mut r_tot: Vec<f64> = members.iter().map(|&v| self.strength[v as usize]).collect();
+        let mut r_size = vec![1usize; m];
+        // External weight of each sub-community towards the rest of the community.
+        let mut ext: Vec<f64> = members
+            .iter()
+            .map(|&v| {
+                self.g
+                    .neighbors(v as usize)
+                    .filter(|&(u, _)| self.part[u] == c)
+                    .map(|(_, w)| w)
+                    .sum()
+            })
+            .collect();
+        // Weight from v to each sub-community (positive weights: 0 means untouched).
+        let mut to = vec![0.0; m];
+        let mut touched: Vec<usize> = Vec::new();
+        for (own, &v) in members.iter().enumerate() {
+            if r_size[own] != 1 || refined[own] != own {
                 continue;
             }
-            let b = refined[u];
-            if a == b {
-                self_w[a] += w;
-            } else {
-                edges.push((a as u32, b as u32, w));
+            let kv = self.strength[v as usize];
+            if ext[own] < scale * kv * (tot - kv) {
+                continue;
             }
+            for (u, w) in self.g.neighbors(v as usize) {
+                if self.part[u] == c {
+                    let t = refined[self.local[u] as usize];
+                    if to[t] == 0.0 {
+                        touched.push(t);
+                    }
+                    to[t] += w;
+                }
+            }
+            let mut best = own;
+            let mut best_gain = 0.0;
+            for &t in &touched {
+                if t == own || ext[t] < scale * r_tot[t] * (tot - r_tot[t]) {
+                    continue;
+                }
+                let gain = to[t] - scale * kv * r_tot[t];
+                if gain > best_gain + EPS * kv {
+                    best = t;
+                    best_gain = gain;
+                }
+            }
+            if best != own {
+                ext[best] += ext[own] - 2.0 * to[best];
+                r_tot[best] += kv;
+                r_size[best] += 1;
+                r_tot[own] = 0.0;
+                r_size[own] = 0;
+                refined[own] = best;
+            }
+            for &t in &touched {
+                to[t] = 0.0;
+            }
+            touched.clear();
+        }
+        refined.iter().map(|&r| members[r]).collect()
+    }
+}
+
+/// Collapses each of the `r` refined communities into one node; inner weight goes to `self_w`.
+///
+/// Each aggregate node's row is built on its own (its members' rows merged through a dense
+/// accumulator, then sorted), the rows in parallel chunks: no edge list, no global sort, and
+/// the same graph whatever the thread count.
+///
+/// # Complexity
+/// O(V + E + Σ d' log d') for d' the aggregate degrees; O(r) scratch per chunk.
+pub(super) fn aggregate(g: &Csr, refined: &[usize], r: usize) -> Csr {
+    let n = g.n();
+    // Members of each aggregate node, in id order.
+    let mut start = vec![0usize; r + 1];
+    for &a in refined {
+        start[a + 1] += 1;
+    }
+    for a in 0..r {
+        start[a + 1] += start[a];
+    }
+    let mut fill = start.clone();
+    let mut members = vec![0u32; n];
+    for (v, &a) in refined.iter().enumerate() {
+        members[fill[a]] = v as u32;
+        fill[a] += 1;
+    }
+    drop(fill);
+    // Chunks of aggregate nodes with about the same number of arcs to merge.
+    let chunks = (rayon::current_num_threads() * 8).clamp(1, r.max(1));
+    let per_chunk = g.targets.len().div_ceil(chunks).max(1);
+    let mut bounds = vec![0usize];
+    let mut arcs = 0usize;
+    for a in 0..r {
+        for &v in &members[start[a]..start[a + 1]] {
+            arcs += g.offsets[v as usize + 1] - g.offsets[v as usize];
+        }
+        if arcs >= per_chunk {
+            bounds.push(a + 1);
+            arcs = 0;
         }
     }
-    Csr::from_edges(r, &edges, self_w)
+    if *bounds.last().unwrap_or(&0) != r {
+        bounds.push(r);
+    }
+    let rows: Vec<Rows> = bounds
+        .par_windows(2)
+        .map(|w| {
+            let mut rows = Rows::default();
+            let mut to = vec![0.0; r];
+            let mut touched: Vec<u32> = Vec::new();
+            for a in w[0]..w[1] {
+                let mut inner = 0.0;
+                for &v in &members[start[a]..start[a + 1]] {
+                    let v = v as usize;
+                    inner += g.self_w[v];
+                    for (u, w) in g.neighbors(v) {
+                        let b = refined[u];
+                        if b == a {
+                            // Each inner edge is seen from both ends.
+                            inner += 0.5 * w;
+                        } else {
+                            if to[b] == 0.0 {
+                                touched.push(b as u32);
+                            }
+                            to[b] += w;
+                        }
+                    }
+                }
+                touched.sort_unstable();
+                for &b in &touched {
+                    rows.targets.push(b);
+                    rows.weights.push(to[b as usize]);
+                    to[b as usize] = 0.0;
+                }
+                rows.ends.push(rows.targets.len());
+                rows.self_w.push(inner);
+                touched.clear();
+            }
+            rows
+        })
+        .collect();
+    let arcs: usize = rows.iter().map(|c| c.targets.len()).sum();
+    let mut csr = Csr {
+        offsets: Vec::with_capacity(r + 1),
+        targets: Vec::with_capacity(arcs),
+        weights: Vec::with_capacity(arcs),
+        self_w: Vec::with_capacity(r),
+    };
+    csr.offsets.push(0);
+    for chunk in rows {
+        let base = csr.targets.len();
+        csr.offsets.extend(chunk.ends.iter().map(|&e| base + e));
+        csr.targets.extend(chunk.targets);
+        csr.weights.extend(chunk.weights);
+        csr.self_w.extend(chunk.self_w);
+    }
+    csr
+}
+
+/// Consecutive rows of an aggregate graph, built by one chunk of [`aggregate`].
+#[derive(Default)]
+struct Rows {
+    /// End of each row in `targets`, relative to the chunk.
+    ends: Vec<usize>,
+    targets: Vec<u32>,
+    weights: Vec<f64>,
+    self_w: Vec<f64>,
 }
 
 #[cfg(test)]
@@ -406,6 +562,71 @@ mod tests {
         let shifted: Vec<usize> = cold.iter().map(|&c| c + 100).collect();
         let warm = leiden_from(&g, 1.0, &mut fastrand::Rng::with_seed(99), Some(&shifted));
         assert_eq!(warm, cold);
+    }
+
+    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+            .install(f)
+    }
+
+    #[test]
+    fn aggregation_sums_weights_like_an_edge_list_whatever_the_thread_count() {
+        let g = cliques(40, 7, 0.5);
+        // Refined communities: pairs of neighbouring ids, some spanning two cliques.
+        let refined: Vec<usize> = (0..g.n()).map(|v| v / 2).collect();
+        let r = g.n().div_ceil(2);
+        let one = in_pool(1, || aggregate(&g, &refined, r));
+        assert_eq!(one, in_pool(3, || aggregate(&g, &refined, r)));
+        // The same graph built from an edge list by Csr::from_edges.
+        let mut self_w = vec![0.0; r];
+        let mut edges = Vec::new();
+        for v in 0..g.n() {
+            for (u, w) in g.neighbors(v).filter(|&(u, _)| u > v) {
+                let (a, b) = (refined[v], refined[u]);
+                if a == b {
+                    self_w[a] += w;
+                } else {
+                    edges.push((a as u32, b as u32, w));
+                }
+            }
+        }
+        let expected = Csr::from_edges(r, &edges, self_w);
+        assert_eq!(one.offsets, expected.offsets);
+        assert_eq!(one.targets, expected.targets);
+        for (a, b) in one.weights.iter().zip(&expected.weights) {
+            assert!((a - b).abs() < 1e-9);
+        }
+        for (a, b) in one.self_w.iter().zip(&expected.self_w) {
+            assert!((a - b).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn refinement_stays_inside_communities_whatever_the_thread_count() {
+        let g = cliques(30, 6, 1.0);
+        let strength = g.strengths();
+        let two_m: f64 = strength.iter().sum();
+        // Communities of two cliques each: refinement should split them back apart.
+        let part: Vec<usize> = (0..g.n()).map(|v| v / 12).collect();
+        let run = |threads| {
+            in_pool(threads, || {
+                let mut rng = fastrand::Rng::with_seed(5);
+                refine(&g, &strength, &part, 1.0, two_m, &mut rng)
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(4));
+        for v in 0..g.n() {
+            assert_eq!(part[one[v]], part[v], "sub-community outside its community");
+        }
+        // Each clique is found again as one sub-community.
+        for v in 0..g.n() {
+            assert_eq!(one[v], one[v - v % 6], "clique of {v} split");
+        }
+        assert_eq!(renumber(&mut one.clone()), 30);
     }
 
     #[test]
