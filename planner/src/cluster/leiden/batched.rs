@@ -145,7 +145,6 @@ pub(super) fn move_nodes(
     let mut queue: VecDeque<usize> = order.into();
     let mut queued = vec![true; n];
     let mut batch: Vec<usize> = Vec::with_capacity(BATCH);
-    let mut moved: Vec<usize> = Vec::with_capacity(BATCH);
     while !queue.is_empty() {
         batch.clear();
         batch.extend(queue.drain(..BATCH.min(queue.len())));
@@ -161,7 +160,6 @@ pub(super) fn move_nodes(
             .par_iter()
             .map_init(Vec::new, |scratch, &v| frozen.decide(v, scratch))
             .collect();
-        moved.clear();
         for (&v, decision) in batch.iter().zip(decisions) {
             queued[v] = false;
             let cur = part[v];
@@ -199,23 +197,12 @@ pub(super) fn move_nodes(
             tot[to] += kv;
             size[to] += 1;
             part[v] = to;
-            moved.push(v);
-        }
-        // Neighbours now outside the community of a node that moved are looked at again.
-        let part_now: &[usize] = part;
-        let wake: Vec<Vec<usize>> = moved
-            .par_iter()
-            .map(|&v| {
-                g.neighbors(v)
-                    .filter(|&(u, _)| part_now[u] != part_now[v])
-                    .map(|(u, _)| u)
-                    .collect()
-            })
-            .collect();
-        for u in wake.into_iter().flatten() {
-            if !queued[u] {
-                queued[u] = true;
-                queue.push_back(u);
+            // Neighbours left outside the node's new community are looked at again.
+            for (u, _) in g.neighbors(v) {
+                if !queued[u] && part[u] != to {
+                    queued[u] = true;
+                    queue.push_back(u);
+                }
             }
         }
     }
