@@ -91,9 +91,12 @@ pub(crate) fn cluster_with(
     }
     let k = connected.len();
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
-    let probe = coupling::build(graph, &index, k, &weak, cfg, None);
-    let probe = leiden::leiden(&probe, cfg.resolution, &mut rng);
-    let coupling = coupling::build(graph, &index, k, &weak, cfg, Some(&probe));
+    // The probe only serves to weigh module ties: without module affinity there are none.
+    let probe = (cfg.module_affinity > 0.0).then(|| {
+        let calls = coupling::build(graph, &index, k, &weak, cfg, None);
+        leiden::leiden(&calls, cfg.resolution, &mut rng)
+    });
+    let coupling = coupling::build(graph, &index, k, &weak, cfg, probe.as_deref());
     let units = constrain::units(cons, &connected);
     let contracted;
     let coupling = if units.identity() {
