@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use super::constrain::{Tags, compatible};
 use super::coupling::Csr;
-use super::leiden::{leiden, renumber};
+use super::leiden::{aggregate, leiden, renumber};
 
 /// Starting resolution when splitting a cluster (below this nothing useful splits).
 const MIN_SPLIT_RESOLUTION: f64 = 0.5;
@@ -45,27 +45,16 @@ impl Quotient {
         for (v, t) in tags.iter().enumerate() {
             q.tags[labels[v]].extend(t.iter().map(|(&a, &b)| (a, b)));
         }
-        // Cross-cluster arcs, grouped per cluster pair by a stable sort (so each pair's weight is
-        // summed in arc order), then each cluster's map built from its sorted run at once.
-        let mut cross: Vec<(usize, usize, f64)> = Vec::new();
-        for v in 0..g.n() {
-            let a = labels[v];
+        for (v, &a) in labels.iter().enumerate() {
             let s = g.strength(v);
             q.tot[a] += s;
             q.two_m += s;
             q.size[a] += 1;
-            cross.extend(
-                g.neighbors(v)
-                    .filter(|&(u, _)| labels[u] != a)
-                    .map(|(u, w)| (a, labels[u], w)),
-            );
         }
-        cross.sort_by_key(|&(a, b, _)| (a, b));
-        for run in cross.chunk_by(|x, y| x.0 == y.0) {
-            q.adj[run[0].0] = run
-                .chunk_by(|x, y| x.1 == y.1)
-                .map(|pair| (pair[0].1, pair.iter().fold(0.0, |sum, &(_, _, w)| sum + w)))
-                .collect();
+        // Cross-cluster weights, each pair's summed in arc order, from the aggregate graph.
+        let quotient = aggregate(g, labels, k);
+        for (a, adj) in q.adj.iter_mut().enumerate() {
+            *adj = quotient.neighbors(a).collect();
         }
         q
     }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use analyzer::CallGraph;
+use rayon::prelude::*;
 
 use crate::ClusterConfig;
 
@@ -133,9 +134,12 @@ impl Csr {
         self.neighbors(v).map(|(_, w)| w).sum::<f64>() + 2.0 * self.self_w[v]
     }
 
-    /// All strengths.
+    /// All strengths (computed in parallel, each node's the same way).
     pub fn strengths(&self) -> Vec<f64> {
-        (0..self.n()).map(|v| self.strength(v)).collect()
+        (0..self.n())
+            .into_par_iter()
+            .map(|v| self.strength(v))
+            .collect()
     }
 }
 

@@ -58,10 +58,13 @@ pub(super) fn leiden_from(
     if n == 0 || two_m.is_nan() || two_m <= 0.0 {
         return part;
     }
-    let mut q = modularity(g, &part, gamma);
+    let mut q = if initial.is_some() {
+        modularity(g, &part, gamma)
+    } else {
+        singletons_modularity(g, gamma)
+    };
     for _ in 0..MAX_ITERATIONS {
-        let next = pass(g, gamma, two_m, &part, rng);
-        let next_q = modularity(g, &next, gamma);
+        let (next, next_q) = pass(g, gamma, two_m, &part, rng);
         if next == part || next_q <= q {
             break;
         }
@@ -98,8 +101,29 @@ pub(super) fn modularity(g: &Csr, part: &[usize], gamma: f64) -> f64 {
         .sum()
 }
 
+/// Modularity with resolution γ of the partition of `g` into singletons: O(V), where
+/// [`modularity`] of any partition reads every edge.
+fn singletons_modularity(g: &Csr, gamma: f64) -> f64 {
+    let strength = g.strengths();
+    let two_m: f64 = strength.iter().sum();
+    if two_m.is_nan() || two_m <= 0.0 {
+        return 0.0;
+    }
+    (0..g.n())
+        .map(|v| 2.0 * g.self_w[v] / two_m - gamma * (strength[v] / two_m).powi(2))
+        .sum()
+}
+
 /// One Leiden pass from `initial`: move, refine, aggregate, until every community is one node.
-fn pass(g: &Csr, gamma: f64, two_m: f64, initial: &[usize], rng: &mut fastrand::Rng) -> Vec<usize> {
+/// Returns the partition and its modularity, measured on the last level (aggregation keeps
+/// modularity, and that graph is small).
+fn pass(
+    g: &Csr,
+    gamma: f64,
+    two_m: f64,
+    initial: &[usize],
+    rng: &mut fastrand::Rng,
+) -> (Vec<usize>, f64) {
     let mut level: Option<Csr> = None;
     let mut membership: Vec<usize> = (0..g.n()).collect();
     let mut part = initial.to_vec();
@@ -127,9 +151,10 @@ fn pass(g: &Csr, gamma: f64, two_m: f64, initial: &[usize], rng: &mut fastrand::
         part = next;
         level = Some(aggregated);
     }
+    let q = modularity(level.as_ref().unwrap_or(g), &part, gamma);
     let mut out: Vec<usize> = membership.iter().map(|&m| part[m]).collect();
     renumber(&mut out);
-    out
+    (out, q)
 }
 
 /// Renumbers labels to 0..k in order of first appearance; returns k.

@@ -85,9 +85,13 @@ pub(super) fn composition_roots(graph: &CallGraph, min_modules: usize) -> Vec<bo
     }
     let mean = fan_out.iter().sum::<usize>() as f64 / calling as f64;
     let threshold = ((SHARED_FANIN_RATIO * mean).ceil() as usize).max(min_modules);
+    // Only `cli` entry points can be roots: the others' callees are never looked at.
+    let candidate: Vec<bool> = (0..n)
+        .map(|i| fan_out[i] >= threshold && graph.node(i).entry.as_deref() == Some("cli"))
+        .collect();
     let mut callees: Vec<(usize, &str)> = graph
         .edges()
-        .filter(|&(f, t, _)| f != t && fan_out[f] >= threshold)
+        .filter(|&(f, t, _)| f != t && candidate[f])
         .map(|(f, t, _)| (f, module_key(graph.node(t))))
         .filter(|&(f, m)| m != module_key(graph.node(f)))
         .collect();
@@ -98,7 +102,7 @@ pub(super) fn composition_roots(graph: &CallGraph, min_modules: usize) -> Vec<bo
         modules[f] += 1;
     }
     (0..n)
-        .map(|i| modules[i] >= min_modules && graph.node(i).entry.as_deref() == Some("cli"))
+        .map(|i| candidate[i] && modules[i] >= min_modules)
         .collect()
 }
 
