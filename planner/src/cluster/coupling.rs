@@ -231,6 +231,14 @@ pub(super) fn build(
             inner[g as usize] += w;
         }
     }
+    // Room for every tie at once: growing a vector of this size copies it and faults in new pages.
+    let ties: usize = modules
+        .iter()
+        .filter(|_| probe.is_some())
+        .chain(&resources)
+        .map(|members| group_arcs(members.len()))
+        .sum();
+    edges.reserve_exact(ties);
     if let Some(probe) = probe {
         let base = Agreement::base(probe);
         for (g, members) in modules.iter().enumerate() {
@@ -337,6 +345,15 @@ impl Agreement {
     }
 }
 
+/// Number of arcs [`add_group`] adds for a group of `m` members (at most).
+fn group_arcs(m: usize) -> usize {
+    match m {
+        0 | 1 => 0,
+        m if m <= CLIQUE_MAX => m * (m - 1) / 2,
+        m => m * GROUP_CYCLES,
+    }
+}
+
 /// Ties a group so that each member's total tie weight is `total`: a clique for small groups,
 /// otherwise [`GROUP_CYCLES`] random Hamiltonian cycles through its members (O(m) arcs), drawn
 /// from a seed that depends only on the group, so the ties are deterministic.
@@ -395,6 +412,7 @@ mod tests {
                 assert!((g.strength(v) - 3.0).abs() < 1e-9, "m={m} v={v}");
             }
             assert!(edges.len() <= m * 8, "sparse for m={m}");
+            assert_eq!(edges.len(), group_arcs(m));
         }
     }
 

@@ -148,6 +148,8 @@ pub(super) fn move_nodes(
     while !queue.is_empty() {
         batch.clear();
         batch.extend(queue.drain(..BATCH.min(queue.len())));
+        // In id order: neighbouring rows sit together in memory.
+        batch.sort_unstable();
         let frozen = Frozen {
             g,
             strength,
