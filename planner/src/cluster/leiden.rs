@@ -14,6 +14,9 @@ const MAX_ITERATIONS: usize = 2;
 /// Iterations stop once one improves modularity by less than this share of its value: later
 /// passes move a handful of nodes for a gain far below what distinguishes two decompositions.
 const MIN_RELATIVE_GAIN: f64 = 1e-3;
+/// Graphs with at least this many nodes are large: their levels are moved in parallel batches,
+/// and the clustering starts its final run from the probe's communities.
+pub(super) const LARGE: usize = batched::MIN_NODES;
 /// Relative improvement a move must bring (guards against float noise and endless moves).
 const EPS: f64 = 1e-12;
 
