@@ -91,10 +91,11 @@ pub(crate) fn cluster_with(
     }
     let k = connected.len();
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
-    // The probe only serves to weigh module ties: without module affinity there are none.
+    // The probe weighs module ties (and starts a large graph's final run): without module
+    // affinity there are no ties, and the final run starts from singletons.
     let probe = (cfg.module_affinity > 0.0).then(|| {
         let calls = coupling::build(graph, &index, k, &weak, cfg, None);
-        leiden::leiden(&calls, cfg.resolution, &mut rng)
+        leiden::probe(&calls, cfg.resolution, &mut rng)
     });
     let coupling = coupling::build(graph, &index, k, &weak, cfg, probe.as_deref());
     let units = constrain::units(cons, &connected);

@@ -32,6 +32,17 @@ pub(super) fn leiden(g: &Csr, gamma: f64, rng: &mut fastrand::Rng) -> Vec<usize>
     leiden_from(g, gamma, rng, None)
 }
 
+/// A first reading of `g`, for the clustering's probe: [`leiden`], except that a [`LARGE`] graph
+/// gets one pass. The probe only weighs module ties and, on a large graph, starts the final run,
+/// whose own passes carry on from it.
+///
+/// # Complexity
+/// As [`leiden`].
+pub(super) fn probe(g: &Csr, gamma: f64, rng: &mut fastrand::Rng) -> Vec<usize> {
+    let passes = if g.n() >= LARGE { 1 } else { MAX_ITERATIONS };
+    iterate(g, gamma, rng, None, passes)
+}
+
 /// [`leiden`] from an `initial` partition (any labels, one per node) instead of singletons: a
 /// warm start, so that a small change to the graph gives a small change to the partition.
 ///
@@ -42,6 +53,17 @@ pub(super) fn leiden_from(
     gamma: f64,
     rng: &mut fastrand::Rng,
     initial: Option<&[usize]>,
+) -> Vec<usize> {
+    iterate(g, gamma, rng, initial, MAX_ITERATIONS)
+}
+
+/// Leiden passes from `initial` (singletons when `None`), at most `passes` of them.
+fn iterate(
+    g: &Csr,
+    gamma: f64,
+    rng: &mut fastrand::Rng,
+    initial: Option<&[usize]>,
+    passes: usize,
 ) -> Vec<usize> {
     let n = g.n();
     let two_m: f64 = g.strengths().iter().sum();
@@ -66,7 +88,7 @@ pub(super) fn leiden_from(
     } else {
         singletons_modularity(g, gamma)
     };
-    for _ in 0..MAX_ITERATIONS {
+    for _ in 0..passes {
         let (next, next_q) = pass(g, gamma, two_m, &part, rng);
         if next == part || next_q <= q {
             break;

@@ -453,7 +453,7 @@ fn a_large_graph_starts_its_final_run_from_the_probe() {
     let weak = super::shared::detect(&g, cfg.shared_min_caller_modules);
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
     let calls = super::coupling::build(&g, &index, n, &weak, &cfg, None);
-    let probe = super::leiden::leiden(&calls, cfg.resolution, &mut rng);
+    let probe = super::leiden::probe(&calls, cfg.resolution, &mut rng);
     let coupling = super::coupling::build(&g, &index, n, &weak, &cfg, Some(&probe));
     let warm = super::leiden::leiden_from(&coupling, cfg.resolution, &mut rng, Some(&probe));
     assert!(c.isolated.iter().all(|&i| !i));
