@@ -2,6 +2,7 @@
 //! typical one (logging, configuration, helpers). They must not glue services together.
 
 use analyzer::{CallGraph, Node};
+use rustc_hash::FxHashMap;
 
 /// A shared node's fan-in is at least this multiple of the mean fan-in (over called nodes).
 pub(super) const SHARED_FANIN_RATIO: f64 = 3.0;
@@ -17,6 +18,28 @@ pub(crate) fn module_key(node: &Node) -> &str {
         Some(cut) => id[..cut].trim_end_matches(':'),
         None => id,
     }
+}
+
+/// Each node's [`module_key`] as a number (equal keys, equal numbers), in O(V) expected: nodes
+/// sorted by id mostly repeat the key of the node before, which is then not hashed.
+fn module_numbers(graph: &CallGraph) -> Vec<u32> {
+    let mut index: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut last: Option<(&str, u32)> = None;
+    graph
+        .nodes()
+        .map(|node| {
+            let key = module_key(node);
+            let number = match last {
+                Some((k, number)) if k == key => number,
+                _ => {
+                    let next = index.len() as u32;
+                    *index.entry(key).or_insert(next)
+                }
+            };
+            last = Some((key, number));
+            number
+        })
+        .collect()
 }
 
 /// Flags shared nodes: not an entry point, fan-in (distinct callers) ≥ `min_modules` and
@@ -44,17 +67,18 @@ pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
     let candidate: Vec<bool> = (0..n)
         .map(|i| fan_in[i] >= threshold && graph.node(i).entry.is_none())
         .collect();
-    let mut callers: Vec<(usize, &str)> = graph
+    // (callee, caller's module) pairs packed in a u64, so that the distinct ones sort as numbers.
+    let module = module_numbers(graph);
+    let mut callers: Vec<u64> = graph
         .edges()
-        .filter(|&(f, t, _)| f != t && candidate[t])
-        .map(|(f, t, _)| (t, module_key(graph.node(f))))
-        .filter(|&(t, m)| m != module_key(graph.node(t)))
+        .filter(|&(f, t, _)| f != t && candidate[t] && module[f] != module[t])
+        .map(|(f, t, _)| ((t as u64) << 32) | u64::from(module[f]))
         .collect();
     callers.sort_unstable();
     callers.dedup();
     let mut modules = vec![0usize; n];
-    for (t, _) in callers {
-        modules[t] += 1;
+    for pair in callers {
+        modules[(pair >> 32) as usize] += 1;
     }
     (0..n)
         .map(|i| candidate[i] && modules[i] >= min_modules)
