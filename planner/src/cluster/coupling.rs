@@ -1,7 +1,7 @@
 //! The coupling graph: an undirected weighted graph in CSR arrays, built from the calls and the
 //! module/resource affinity hints.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use analyzer::CallGraph;
 use rayon::prelude::*;
@@ -275,7 +275,7 @@ pub(super) fn build(
 /// Members (compact indices) grouped by a string key, in insertion order within a group.
 #[derive(Default)]
 struct Groups<'a> {
-    of: HashMap<&'a str, Vec<u32>>,
+    of: FxHashMap<&'a str, Vec<u32>>,
 }
 
 impl<'a> Groups<'a> {
