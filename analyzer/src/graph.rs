@@ -173,6 +173,14 @@ impl CallGraph {
             .map(|e| (e.source().index(), e.target().index(), e.weight))
     }
 
+    /// [`CallGraph::edges`] as a parallel iterator (in the same order where it is collected).
+    pub fn par_edges(&self) -> impl IndexedParallelIterator<Item = (usize, usize, Call)> + '_ {
+        self.graph
+            .raw_edges()
+            .par_iter()
+            .map(|e| (e.source().index(), e.target().index(), e.weight))
+    }
+
     /// Position of the node with this id, by binary search over the sorted ids.
     pub fn position(&self, id: &str) -> Option<usize> {
         let nodes = self.graph.raw_nodes();

@@ -1,6 +1,9 @@
 //! The coupling graph: an undirected weighted graph in CSR arrays, built from the calls and the
 //! module/resource affinity hints.
 
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicU64};
+
 use rustc_hash::FxHashMap;
 
 use analyzer::CallGraph;
@@ -38,81 +41,127 @@ pub(super) struct Csr {
 impl Csr {
     /// Builds the graph from `(u, v, w)` triples (u ≠ v), summing duplicates in either direction.
     ///
-    /// Two stable counting-sort passes (arcs by target, then by source) leave every row sorted by
-    /// target with its duplicates adjacent, in the order of `edges`; they are then summed in place.
+    /// Two stable counting sorts (arcs by target, then by source) leave every row sorted by
+    /// target with its duplicates adjacent, in the order of `edges`; they are then summed. Each
+    /// sort runs in parallel pieces: every piece counts its arcs per bucket, the counts give each
+    /// piece its own slots in every bucket (pieces in order), and the pieces fill their slots.
+    /// The slots do not depend on the number of pieces, so neither does the graph.
     ///
     /// # Complexity
-    /// O(V + E) time; memory O(V + E).
+    /// O(V · P + E) work for P pieces; memory O(V · P + E).
     pub fn from_edges(n: usize, edges: &[(u32, u32, f64)], self_w: Vec<f64>) -> Csr {
-        let mut offsets = vec![0usize; n + 1];
-        for &(u, v, _) in edges {
-            offsets[u as usize + 1] += 1;
-            offsets[v as usize + 1] += 1;
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        // The graph is symmetric: a node's arcs in equal its arcs out, so one set of offsets
-        // serves both passes. First pass: arcs bucketed by target.
-        let arcs = offsets[n];
-        let mut fill = offsets.clone();
-        let mut source = vec![0u32; arcs];
-        let mut weight = vec![0f64; arcs];
-        for &(u, v, w) in edges {
-            for (a, b) in [(u, v), (v, u)] {
-                let slot = &mut fill[b as usize];
-                source[*slot] = a;
-                weight[*slot] = w;
-                *slot += 1;
-            }
-        }
-        // Second pass: targets in increasing order, each arc into its source's row.
-        fill.copy_from_slice(&offsets);
-        let mut targets = vec![0u32; arcs];
-        let mut weights = vec![0f64; arcs];
-        for t in 0..n {
-            for i in offsets[t]..offsets[t + 1] {
-                let slot = &mut fill[source[i] as usize];
-                targets[*slot] = t as u32;
-                weights[*slot] = weight[i];
-                *slot += 1;
-            }
-        }
-        drop((source, weight, fill));
-        // Merge duplicates (adjacent now), compacting in place.
-        let mut out = 0usize;
-        let mut start = 0usize;
-        for v in 0..n {
-            let end = offsets[v + 1];
-            offsets[v] = out;
-            for i in start..end {
-                let (t, w) = (targets[i], weights[i]);
-                if out > offsets[v] && targets[out - 1] == t {
-                    weights[out - 1] += w;
-                } else {
-                    targets[out] = t;
-                    weights[out] = w;
-                    out += 1;
-                }
-            }
-            start = end;
-        }
-        offsets[n] = out;
-        targets.truncate(out);
-        weights.truncate(out);
-        targets.shrink_to_fit();
-        weights.shrink_to_fit();
+        Csr::from_edges_in(n, edges, self_w, PIECE_EDGES)
+    }
+
+    /// [`Csr::from_edges`] in pieces of `piece_edges` edges (twice that many arcs for the
+    /// pieces of the second sort), at most [`MAX_PIECES`] of them.
+    fn from_edges_in(
+        n: usize,
+        edges: &[(u32, u32, f64)],
+        self_w: Vec<f64>,
+        piece_edges: usize,
+    ) -> Csr {
         let self_w = if self_w.len() == n {
             self_w
         } else {
             vec![0.0; n]
         };
-        Csr {
-            offsets,
-            targets,
-            weights,
+        // Arcs by target: each edge gives u → v (into bucket v), then v → u (into bucket u).
+        let pieces = edge_pieces(edges.len(), piece_edges);
+        let starts = bucket_starts(n, &pieces, |range, count| {
+            for &(u, v, _) in &edges[range] {
+                count[v as usize] += 1;
+                count[u as usize] += 1;
+            }
+        });
+        let offsets = starts.offsets;
+        let arcs = offsets[n];
+        let source = atomic_u32s(arcs);
+        let weight = atomic_u64s(arcs);
+        pieces
+            .into_par_iter()
+            .zip(starts.slots)
+            .for_each(|(range, mut slot)| {
+                for &(u, v, w) in &edges[range] {
+                    for (a, b) in [(u, v), (v, u)] {
+                        let at = &mut slot[b as usize];
+                        source[*at].store(a, Relaxed);
+                        weight[*at].store(w.to_bits(), Relaxed);
+                        *at += 1;
+                    }
+                }
+            });
+        let source = plain_u32s(source);
+        let weight = plain_u64s(weight);
+        // Arcs by source, in order of target: pieces are ranges of targets (their buckets).
+        let pieces = node_pieces(&offsets, n, piece_edges);
+        let starts = bucket_starts(n, &pieces, |range, count| {
+            for &a in &source[offsets[range.start]..offsets[range.end]] {
+                count[a as usize] += 1;
+            }
+        });
+        let targets = atomic_u32s(arcs);
+        let weights = atomic_u64s(arcs);
+        pieces
+            .into_par_iter()
+            .zip(starts.slots)
+            .for_each(|(range, mut slot)| {
+                for t in range {
+                    for i in offsets[t]..offsets[t + 1] {
+                        let at = &mut slot[source[i] as usize];
+                        targets[*at].store(t as u32, Relaxed);
+                        weights[*at].store(weight[i], Relaxed);
+                        *at += 1;
+                    }
+                }
+            });
+        drop((source, weight));
+        let targets = plain_u32s(targets);
+        let weights = plain_u64s(weights);
+        // Duplicates (adjacent now) summed, row by row in parallel pieces.
+        let rows: Vec<Rows> = node_pieces(&offsets, n, piece_edges)
+            .into_par_iter()
+            .map(|range| {
+                let mut rows = Rows::default();
+                for v in range {
+                    for i in offsets[v]..offsets[v + 1] {
+                        let (t, w) = (targets[i], f64::from_bits(weights[i]));
+                        match rows.targets.last() {
+                            Some(&last) if last == t && rows.targets.len() > rows.start() => {
+                                *rows.weights.last_mut().expect("a weight per target") += w;
+                            }
+                            _ => {
+                                rows.targets.push(t);
+                                rows.weights.push(w);
+                            }
+                        }
+                    }
+                    rows.ends.push(rows.targets.len());
+                }
+                rows
+            })
+            .collect();
+        drop((targets, weights));
+        Csr::concat(rows, self_w)
+    }
+
+    /// A graph from consecutive pieces of rows (each piece's `self_w` left empty) and `self_w`.
+    pub(super) fn concat(rows: Vec<Rows>, self_w: Vec<f64>) -> Csr {
+        let arcs: usize = rows.iter().map(|c| c.targets.len()).sum();
+        let mut csr = Csr {
+            offsets: Vec::with_capacity(self_w.len() + 1),
+            targets: Vec::with_capacity(arcs),
+            weights: Vec::with_capacity(arcs),
             self_w,
+        };
+        csr.offsets.push(0);
+        for piece in rows {
+            let base = csr.targets.len();
+            csr.offsets.extend(piece.ends.iter().map(|&e| base + e));
+            csr.targets.extend(piece.targets);
+            csr.weights.extend(piece.weights);
         }
+        csr
     }
 
     /// Number of nodes.
@@ -141,6 +190,103 @@ impl Csr {
             .map(|v| self.strength(v))
             .collect()
     }
+}
+
+/// Consecutive rows of a graph, built by one piece of work.
+#[derive(Default)]
+pub(super) struct Rows {
+    /// End of each row in `targets`, relative to the piece.
+    pub ends: Vec<usize>,
+    pub targets: Vec<u32>,
+    pub weights: Vec<f64>,
+    /// Inner weight of each row's node, where the builder has it.
+    pub self_w: Vec<f64>,
+}
+
+impl Rows {
+    /// Where the row being built starts in `targets`.
+    fn start(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+}
+
+/// Edges per piece of a parallel counting sort (few enough pieces to keep their counts small).
+const PIECE_EDGES: usize = 1 << 20;
+/// Upper bound on the pieces of one sort: each holds a count per node.
+const MAX_PIECES: usize = 16;
+
+/// Ranges of edge indices, one per piece.
+fn edge_pieces(len: usize, per: usize) -> Vec<std::ops::Range<usize>> {
+    let count = len.div_ceil(per.max(1)).clamp(1, MAX_PIECES);
+    let size = len.div_ceil(count).max(1);
+    (0..count)
+        .map(|p| (p * size).min(len)..((p + 1) * size).min(len))
+        .collect()
+}
+
+/// Ranges of nodes with about the same number of arcs (per `offsets`), one per piece.
+fn node_pieces(offsets: &[usize], n: usize, per: usize) -> Vec<std::ops::Range<usize>> {
+    let arcs = offsets[n];
+    let count = arcs.div_ceil(2 * per.max(1)).clamp(1, MAX_PIECES);
+    let mut bounds = vec![0];
+    for p in 1..count {
+        let goal = arcs * p / count;
+        let at = offsets.partition_point(|&o| o < goal).min(n);
+        bounds.push(at.max(*bounds.last().unwrap_or(&0)));
+    }
+    bounds.push(n);
+    bounds.windows(2).map(|w| w[0]..w[1]).collect()
+}
+
+/// Where each piece's arcs go in each bucket of a counting sort.
+struct Starts {
+    /// Start of each bucket, and the total at the end (n + 1 entries).
+    offsets: Vec<usize>,
+    /// Per piece: its first slot in each bucket.
+    slots: Vec<Vec<usize>>,
+}
+
+/// Counts each piece's arcs per bucket with `count` (in parallel), then turns the counts into
+/// slots: a bucket's slots go to the pieces in order, each piece's in the order it counted.
+fn bucket_starts<F>(n: usize, pieces: &[std::ops::Range<usize>], count: F) -> Starts
+where
+    F: Fn(std::ops::Range<usize>, &mut [usize]) + Sync,
+{
+    let mut slots: Vec<Vec<usize>> = pieces
+        .par_iter()
+        .map(|range| {
+            let mut c = vec![0usize; n];
+            count(range.clone(), &mut c);
+            c
+        })
+        .collect();
+    let mut offsets = vec![0usize; n + 1];
+    for b in 0..n {
+        let mut at = offsets[b];
+        for piece in &mut slots {
+            let c = piece[b];
+            piece[b] = at;
+            at += c;
+        }
+        offsets[b + 1] = at;
+    }
+    Starts { offsets, slots }
+}
+
+fn atomic_u32s(len: usize) -> Vec<AtomicU32> {
+    (0..len).map(|_| AtomicU32::new(0)).collect()
+}
+
+fn atomic_u64s(len: usize) -> Vec<AtomicU64> {
+    (0..len).map(|_| AtomicU64::new(0)).collect()
+}
+
+fn plain_u32s(v: Vec<AtomicU32>) -> Vec<u32> {
+    v.into_iter().map(AtomicU32::into_inner).collect()
+}
+
+fn plain_u64s(v: Vec<AtomicU64>) -> Vec<u64> {
+    v.into_iter().map(AtomicU64::into_inner).collect()
 }
 
 /// Coupling of one call: `1 + ln(w)` for w ≥ 1 (dampens measured counts), `w` below.
@@ -173,13 +319,11 @@ pub(super) fn build(
     probe: Option<&[usize]>,
 ) -> Csr {
     let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(graph.edge_count());
-    for (f, t, call) in graph.edges() {
+    // In parallel, collected in edge order.
+    let calls = graph.par_edges().filter_map(|(f, t, call)| {
         let (Some(a), Some(b)) = (index[f], index[t]) else {
-            continue;
+            return None;
         };
-        if a == b {
-            continue;
-        }
         // A guessed call (a static analyzer's name match) couples in proportion to its confidence.
         let mut c = dampen(call.weight) * call.confidence;
         if call.is_async {
@@ -188,10 +332,9 @@ pub(super) fn build(
         if shared[f] || shared[t] {
             c *= SHARED_COUPLING;
         }
-        if c > 0.0 && c.is_finite() {
-            edges.push((a, b, c));
-        }
-    }
+        (a != b && c > 0.0 && c.is_finite()).then_some((a, b, c))
+    });
+    edges.par_extend(calls);
     let mut strength = vec![0.0; k];
     let mut total = 0.0;
     for &(a, b, w) in &edges {
@@ -399,6 +542,46 @@ mod tests {
         assert_eq!(g.neighbors(0).collect::<Vec<_>>(), vec![(1, 3.0), (2, 0.5)]);
         assert_eq!(g.strength(1), 3.0);
         assert_eq!(g.strengths().iter().sum::<f64>(), 7.0);
+    }
+
+    #[test]
+    fn csr_is_the_same_whatever_the_pieces_and_threads() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let n = 300;
+        let edges: Vec<(u32, u32, f64)> = (0..5000)
+            .map(|_| {
+                let u = rng.u32(0..n);
+                let v = (u + rng.u32(1..n)) % n;
+                (u, v, f64::from(rng.u32(1..10)) / 7.0)
+            })
+            .collect();
+        let whole = Csr::from_edges_in(n as usize, &edges, vec![], 1 << 20);
+        for (per, threads) in [(1, 1), (400, 2), (1000, 3), (2500, 1)] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            let g = pool.install(|| Csr::from_edges_in(n as usize, &edges, vec![], per));
+            assert_eq!(g, whole, "{per} edges a piece, {threads} threads");
+        }
+        // Against a plain map of the summed weights, in edge order.
+        let mut sums: std::collections::BTreeMap<(u32, u32), f64> = Default::default();
+        for &(u, v, w) in &edges {
+            *sums.entry((u, v)).or_default() += w;
+            *sums.entry((v, u)).or_default() += w;
+        }
+        let arcs: Vec<(u32, u32, f64)> = (0..n as usize)
+            .flat_map(|v| {
+                whole
+                    .neighbors(v)
+                    .map(move |(t, w)| (v as u32, t as u32, w))
+            })
+            .collect();
+        assert_eq!(arcs.len(), sums.len());
+        for ((u, t, w), ((a, b), s)) in arcs.into_iter().zip(sums) {
+            assert_eq!((u, t), (a, b));
+            assert!((w - s).abs() < 1e-9);
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use rayon::prelude::*;
 
-use super::coupling::Csr;
+use super::coupling::{Csr, Rows};
 
 mod batched;
 
@@ -538,32 +538,12 @@ pub(super) fn aggregate(g: &Csr, refined: &[usize], r: usize) -> Csr {
             rows
         })
         .collect();
-    let arcs: usize = rows.iter().map(|c| c.targets.len()).sum();
-    let mut csr = Csr {
-        offsets: Vec::with_capacity(r + 1),
-        targets: Vec::with_capacity(arcs),
-        weights: Vec::with_capacity(arcs),
-        self_w: Vec::with_capacity(r),
-    };
-    csr.offsets.push(0);
-    for chunk in rows {
-        let base = csr.targets.len();
-        csr.offsets.extend(chunk.ends.iter().map(|&e| base + e));
-        csr.targets.extend(chunk.targets);
-        csr.weights.extend(chunk.weights);
-        csr.self_w.extend(chunk.self_w);
-    }
-    csr
-}
-
-/// Consecutive rows of an aggregate graph, built by one chunk of [`aggregate`].
-#[derive(Default)]
-struct Rows {
-    /// End of each row in `targets`, relative to the chunk.
-    ends: Vec<usize>,
-    targets: Vec<u32>,
-    weights: Vec<f64>,
-    self_w: Vec<f64>,
+    let self_w = rows
+        .iter()
+        .flat_map(|piece| &piece.self_w)
+        .copied()
+        .collect();
+    Csr::concat(rows, self_w)
 }
 
 #[cfg(test)]
