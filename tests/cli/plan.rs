@@ -286,3 +286,46 @@ fn graphviz_renders_the_diagram() {
         "diagram drawn"
     );
 }
+
+#[test]
+fn the_readme_quick_start_plans_both_examples() {
+    // `cargo run --release -- ARGS` reaches this binary only if the package names it the one to
+    // run: the workspace also builds `cleave-gen`.
+    let manifest = fs::read_to_string(repo_file("Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        manifest
+            .lines()
+            .any(|line| line.trim() == "default-run = \"cleave\""),
+        "`cargo run` would not know which binary to run"
+    );
+    let readme = fs::read_to_string(repo_file("README.md")).expect("README.md");
+    let runs: Vec<Vec<&str>> = readme
+        .lines()
+        .filter_map(|line| line.strip_prefix("cargo run --release -- "))
+        .map(|rest| rest.split_whitespace().collect())
+        .collect();
+    assert!(runs.len() >= 2, "quick start commands: {runs:?}");
+    for args in runs {
+        // The same arguments (inputs relative to the repository, where tests run), the output
+        // directory moved to a temporary place.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().to_str().expect("path");
+        let args: Vec<&str> = args
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| {
+                if i > 0 && args[i - 1] == "--out" {
+                    out
+                } else {
+                    a
+                }
+            })
+            .collect();
+        let result = cleave(&args);
+        let (_, stderr) = text(&result);
+        assert!(result.status.success(), "{args:?}: {stderr}");
+        for file in ["plan.json", "plan.md", "plan.dot"] {
+            assert!(dir.path().join(file).exists(), "{args:?} wrote no {file}");
+        }
+    }
+}
