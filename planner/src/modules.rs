@@ -26,30 +26,11 @@ impl<'g> Modules<'g> {
     /// O(V) expected; nodes sorted by id mostly repeat the module of the node before, which is
     /// then not hashed.
     pub(crate) fn new(graph: &'g CallGraph) -> Modules<'g> {
-        let mut index: FastMap<&str, u32> = FastMap::default();
-        let mut names: Vec<&str> = Vec::new();
-        let mut counts: Vec<usize> = Vec::new();
-        let mut last: Option<(&str, u32)> = None;
-        let of = graph
-            .nodes()
-            .map(|node| {
-                let Some(module) = node.module.as_deref() else {
-                    return Self::NONE;
-                };
-                let i = match last {
-                    Some((m, i)) if m == module => i,
-                    _ => *index.entry(module).or_insert_with(|| {
-                        names.push(module);
-                        counts.push(0);
-                        // Fewer distinct modules than nodes, whose indices are u32.
-                        (names.len() - 1) as u32
-                    }),
-                };
-                last = Some((module, i));
-                counts[i as usize] += 1;
-                i
-            })
-            .collect();
+        let (of, names) = number(graph.nodes().map(|node| node.module.as_deref()));
+        let mut counts = vec![0usize; names.len()];
+        for &i in of.iter().filter(|&&i| i != Self::NONE) {
+            counts[i as usize] += 1;
+        }
         Modules { of, names, counts }
     }
 
@@ -57,6 +38,36 @@ impl<'g> Modules<'g> {
     pub(crate) fn name(&self, module: u32) -> Option<&'g str> {
         self.names.get(module as usize).copied()
     }
+}
+
+/// Numbers string keys in order of first appearance: each key's number ([`Modules::NONE`] for
+/// `None`), and the distinct keys. A key equal to the one before is not hashed again (nodes
+/// sorted by id mostly repeat their module).
+///
+/// # Complexity
+/// O(n) expected for n keys.
+pub(crate) fn number<'g>(keys: impl Iterator<Item = Option<&'g str>>) -> (Vec<u32>, Vec<&'g str>) {
+    let mut index: FastMap<&str, u32> = FastMap::default();
+    let mut names: Vec<&str> = Vec::new();
+    let mut last: Option<(&str, u32)> = None;
+    let of = keys
+        .map(|key| {
+            let Some(key) = key else {
+                return Modules::NONE;
+            };
+            let i = match last {
+                Some((k, i)) if k == key => i,
+                _ => *index.entry(key).or_insert_with(|| {
+                    names.push(key);
+                    // Fewer distinct keys than nodes, whose indices are u32.
+                    (names.len() - 1) as u32
+                }),
+            };
+            last = Some((key, i));
+            i
+        })
+        .collect();
+    (of, names)
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! typical one (logging, configuration, helpers). They must not glue services together.
 
 use analyzer::{CallGraph, Node};
-use rustc_hash::FxHashMap;
 
 /// A shared node's fan-in is at least this multiple of the mean fan-in (over called nodes).
 pub(super) const SHARED_FANIN_RATIO: f64 = 3.0;
@@ -18,28 +17,6 @@ pub(crate) fn module_key(node: &Node) -> &str {
         Some(cut) => id[..cut].trim_end_matches(':'),
         None => id,
     }
-}
-
-/// Each node's [`module_key`] as a number (equal keys, equal numbers), in O(V) expected: nodes
-/// sorted by id mostly repeat the key of the node before, which is then not hashed.
-fn module_numbers(graph: &CallGraph) -> Vec<u32> {
-    let mut index: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut last: Option<(&str, u32)> = None;
-    graph
-        .nodes()
-        .map(|node| {
-            let key = module_key(node);
-            let number = match last {
-                Some((k, number)) if k == key => number,
-                _ => {
-                    let next = index.len() as u32;
-                    *index.entry(key).or_insert(next)
-                }
-            };
-            last = Some((key, number));
-            number
-        })
-        .collect()
 }
 
 /// Flags shared nodes: not an entry point, fan-in (distinct callers) ≥ `min_modules` and
@@ -68,7 +45,7 @@ pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
         .map(|i| fan_in[i] >= threshold && graph.node(i).entry.is_none())
         .collect();
     // (callee, caller's module) pairs packed in a u64, so that the distinct ones sort as numbers.
-    let module = module_numbers(graph);
+    let (module, _) = crate::modules::number(graph.nodes().map(|node| Some(module_key(node))));
     let mut callers: Vec<u64> = graph
         .edges()
         .filter(|&(f, t, _)| f != t && candidate[t] && module[f] != module[t])
