@@ -110,12 +110,13 @@ pub(crate) fn cluster_with(
     // refinement can still undo): local moving from singletons over a million nodes costs a
     // third of the plan, and on planted partitions the result is as good (docs/benchmarks.md).
     // Small graphs start from singletons, which matches expert decompositions better.
-    let start = constrain::initial(cons, &connected, &units).or_else(|| {
+    let start = constrain::initial(cons, &connected, &units);
+    let start = start.as_deref().or_else(|| {
         probe
-            .clone()
+            .as_deref()
             .filter(|_| units.identity() && k >= leiden::LARGE)
     });
-    let mut labels = leiden::leiden_from(coupling, cfg.resolution, &mut rng, start.as_deref());
+    let mut labels = leiden::leiden_from(coupling, cfg.resolution, &mut rng, start);
     let tags = &units.tags;
     let split = constrain::separate(coupling, &mut labels, tags);
     if split > 0 {

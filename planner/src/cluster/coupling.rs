@@ -210,8 +210,9 @@ impl Rows {
     }
 }
 
-/// Edges per piece of a parallel counting sort (few enough pieces to keep their counts small).
-const PIECE_EDGES: usize = 1 << 20;
+/// Edges per piece of parallel work over a graph's edges or rows (few enough pieces to keep a
+/// counting sort's per-piece counts small).
+pub(super) const PIECE_EDGES: usize = 1 << 20;
 /// Upper bound on the pieces of one sort: each holds a count per node.
 const MAX_PIECES: usize = 16;
 
@@ -225,7 +226,7 @@ fn edge_pieces(len: usize, per: usize) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Ranges of nodes with about the same number of arcs (per `offsets`), one per piece.
-fn node_pieces(offsets: &[usize], n: usize, per: usize) -> Vec<std::ops::Range<usize>> {
+pub(super) fn node_pieces(offsets: &[usize], n: usize, per: usize) -> Vec<std::ops::Range<usize>> {
     let arcs = offsets[n];
     let count = arcs.div_ceil(2 * per.max(1)).clamp(1, MAX_PIECES);
     let mut bounds = vec![0];

@@ -1,11 +1,12 @@
 //! The Leiden algorithm (Traag, Waltman & van Eck 2019) maximising modularity with a resolution
 //! γ on a [`Csr`] graph: fast local moving, deterministic (greedy) refinement, aggregation.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use rayon::prelude::*;
 
-use super::coupling::{Csr, Rows};
+use super::coupling::{Csr, PIECE_EDGES, Rows, node_pieces};
 
 mod batched;
 
@@ -66,7 +67,8 @@ fn iterate(
     passes: usize,
 ) -> Vec<usize> {
     let n = g.n();
-    let two_m: f64 = g.strengths().iter().sum();
+    let strength = g.strengths();
+    let two_m: f64 = strength.iter().sum();
     let mut part: Vec<usize> = match initial {
         Some(start) if start.len() == n => {
             let mut dense: std::collections::HashMap<usize, usize> = Default::default();
@@ -86,10 +88,10 @@ fn iterate(
     let mut q = if initial.is_some() {
         modularity(g, &part, gamma)
     } else {
-        singletons_modularity(g, gamma)
+        singletons_modularity(g, &strength, two_m, gamma)
     };
     for _ in 0..passes {
-        let (next, next_q) = pass(g, gamma, two_m, &part, rng);
+        let (next, next_q) = pass(g, &strength, gamma, two_m, &part, rng);
         if next == part || next_q <= q {
             break;
         }
@@ -126,24 +128,20 @@ pub(super) fn modularity(g: &Csr, part: &[usize], gamma: f64) -> f64 {
         .sum()
 }
 
-/// Modularity with resolution γ of the partition of `g` into singletons: O(V), where
-/// [`modularity`] of any partition reads every edge.
-fn singletons_modularity(g: &Csr, gamma: f64) -> f64 {
-    let strength = g.strengths();
-    let two_m: f64 = strength.iter().sum();
-    if two_m.is_nan() || two_m <= 0.0 {
-        return 0.0;
-    }
+/// Modularity with resolution γ of the partition of `g` (node strengths `strength`, summing to
+/// `two_m` > 0) into singletons: O(V), where [`modularity`] of any partition reads every edge.
+fn singletons_modularity(g: &Csr, strength: &[f64], two_m: f64, gamma: f64) -> f64 {
     (0..g.n())
         .map(|v| 2.0 * g.self_w[v] / two_m - gamma * (strength[v] / two_m).powi(2))
         .sum()
 }
 
 /// One Leiden pass from `initial`: move, refine, aggregate, until every community is one node.
-/// Returns the partition and its modularity, measured on the last level (aggregation keeps
-/// modularity, and that graph is small).
+/// `strength` holds the strengths of `g`'s nodes. Returns the partition and its modularity,
+/// measured on the last level (aggregation keeps modularity, and that graph is small).
 fn pass(
     g: &Csr,
+    strength: &[f64],
     gamma: f64,
     two_m: f64,
     initial: &[usize],
@@ -154,7 +152,10 @@ fn pass(
     let mut part = initial.to_vec();
     loop {
         let graph = level.as_ref().unwrap_or(g);
-        let strength = graph.strengths();
+        let strength: Cow<[f64]> = match &level {
+            None => Cow::Borrowed(strength),
+            Some(level) => Cow::Owned(level.strengths()),
+        };
         move_nodes(graph, &strength, &mut part, gamma, two_m, rng);
         let k = renumber(&mut part);
         if k == graph.n() {
@@ -336,23 +337,13 @@ fn refine(
         tot[part[v]] += strength[v];
     }
     // Members of each community in visit order, and each node's place among them.
-    let mut start = vec![0usize; k + 1];
-    for &c in part {
-        start[c + 1] += 1;
-    }
-    for c in 0..k {
-        start[c + 1] += start[c];
-    }
-    let mut fill = start.clone();
-    let mut members = vec![0u32; n];
+    let (start, members) = group_by_label(part, k, visit_order(n, rng));
     let mut local = vec![0u32; n];
-    for v in visit_order(n, rng) {
-        let slot = &mut fill[part[v]];
-        members[*slot] = v as u32;
-        local[v] = (*slot - start[part[v]]) as u32;
-        *slot += 1;
+    for range in start.windows(2) {
+        for (i, &v) in members[range[0]..range[1]].iter().enumerate() {
+            local[v as usize] = i as u32;
+        }
     }
-    drop(fill);
     let community = Community {
         g,
         strength,
@@ -369,6 +360,32 @@ fn refine(
         refined[v as usize] = r as usize;
     }
     refined
+}
+
+/// The nodes grouped by their label (below `k`), each group in the order `nodes` lists them
+/// (every node once): group `c` is `members[start[c]..start[c + 1]]`.
+///
+/// # Complexity
+/// O(V + k).
+fn group_by_label(
+    labels: &[usize],
+    k: usize,
+    nodes: impl IntoIterator<Item = usize>,
+) -> (Vec<usize>, Vec<u32>) {
+    let mut start = vec![0usize; k + 1];
+    for &c in labels {
+        start[c + 1] += 1;
+    }
+    for c in 0..k {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut members = vec![0u32; labels.len()];
+    for v in nodes {
+        members[fill[labels[v]]] = v as u32;
+        fill[labels[v]] += 1;
+    }
+    (start, members)
 }
 
 /// What refining one community reads.
@@ -468,46 +485,24 @@ impl Community<'_> {
 /// # Complexity
 /// O(V + E + Σ d' log d') for d' the aggregate degrees; O(r) scratch per chunk.
 pub(super) fn aggregate(g: &Csr, refined: &[usize], r: usize) -> Csr {
-    let n = g.n();
     // Members of each aggregate node, in id order.
-    let mut start = vec![0usize; r + 1];
-    for &a in refined {
-        start[a + 1] += 1;
-    }
+    let (start, members) = group_by_label(refined, r, 0..g.n());
+    // Pieces of aggregate nodes with about the same number of arcs to merge.
+    let mut arcs = vec![0usize; r + 1];
     for a in 0..r {
-        start[a + 1] += start[a];
+        let degrees: usize = members[start[a]..start[a + 1]]
+            .iter()
+            .map(|&v| g.offsets[v as usize + 1] - g.offsets[v as usize])
+            .sum();
+        arcs[a + 1] = arcs[a] + degrees;
     }
-    let mut fill = start.clone();
-    let mut members = vec![0u32; n];
-    for (v, &a) in refined.iter().enumerate() {
-        members[fill[a]] = v as u32;
-        fill[a] += 1;
-    }
-    drop(fill);
-    // Chunks of aggregate nodes with about the same number of arcs to merge.
-    let chunks = (rayon::current_num_threads() * 8).clamp(1, r.max(1));
-    let per_chunk = g.targets.len().div_ceil(chunks).max(1);
-    let mut bounds = vec![0usize];
-    let mut arcs = 0usize;
-    for a in 0..r {
-        for &v in &members[start[a]..start[a + 1]] {
-            arcs += g.offsets[v as usize + 1] - g.offsets[v as usize];
-        }
-        if arcs >= per_chunk {
-            bounds.push(a + 1);
-            arcs = 0;
-        }
-    }
-    if *bounds.last().unwrap_or(&0) != r {
-        bounds.push(r);
-    }
-    let rows: Vec<Rows> = bounds
-        .par_windows(2)
-        .map(|w| {
+    let rows: Vec<Rows> = node_pieces(&arcs, r, PIECE_EDGES)
+        .into_par_iter()
+        .map(|piece| {
             let mut rows = Rows::default();
             let mut to = vec![0.0; r];
             let mut touched: Vec<u32> = Vec::new();
-            for a in w[0]..w[1] {
+            for a in piece {
                 let mut inner = 0.0;
                 for &v in &members[start[a]..start[a + 1]] {
                     let v = v as usize;
