@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use crate::{cleave, fixture, plan_ok, text};
 
-fn shared(path: &str) -> PathBuf {
+/// A real trace export copied into tests/fixtures/traces (sources and licenses in its SOURCES.md).
+fn real(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/traces")
+        .join("tests/fixtures/traces")
         .join(path)
 }
 
@@ -71,8 +72,8 @@ fn traces_put_measured_figures_on_the_graph() {
 
 #[test]
 fn traces_alone_are_a_valid_input() {
-    let a = shared("zipkin/smartthings-mobile-web-install.json");
-    let b = shared("zipkin/smartthings-oauth-authorization.json");
+    let a = real("zipkin/smartthings-mobile-web-install.json");
+    let b = real("zipkin/smartthings-oauth-authorization.json");
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
     let result = cleave(&[
@@ -115,7 +116,7 @@ fn every_shared_export_reads() {
     ] {
         let (_d, plan) = plan_ok(
             &fixture("tiny-shop.json"),
-            &["--traces", shared(f).to_str().expect("path")],
+            &["--traces", real(f).to_str().expect("path")],
         );
         assert!(plan["traces"]["spans"].as_u64() > Some(0), "{f}");
     }
