@@ -1,4 +1,4 @@
-//! Trace import on the shared real exports (../shared/data/traces) and on small hand-made exports
+//! Trace import on real exports (tests/fixtures/traces, sources in its SOURCES.md) and on small hand-made exports
 //! in each format, with the derived figures checked.
 
 use std::path::PathBuf;
@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use super::*;
 use crate::load_json;
 
-fn shared(path: &str) -> String {
+fn real(path: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/traces")
+        .join("../tests/fixtures/traces")
         .join(path);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -46,9 +46,9 @@ fn has_call(s: &TraceSummary, from: &str, to: &str, is_async: bool) -> Option<u6
 
 #[test]
 fn zipkin_messaging_becomes_an_async_edge() {
-    let s = summary_of(&[&shared("zipkin/messaging.json")], None);
+    let s = summary_of(&[&real("zipkin/messaging.json")], None);
     assert_eq!(
-        parse_traces(&shared("zipkin/messaging.json"))
+        parse_traces(&real("zipkin/messaging.json"))
             .expect("zipkin")
             .format,
         TraceFormat::Zipkin
@@ -72,7 +72,7 @@ fn zipkin_messaging_becomes_an_async_edge() {
 
 #[test]
 fn zipkin_database_calls_become_resources() {
-    let s = summary_of(&[&shared("zipkin/simple-db-p6.json")], None);
+    let s = summary_of(&[&real("zipkin/simple-db-p6.json")], None);
     assert!(
         s.operations
             .iter()
@@ -84,7 +84,7 @@ fn zipkin_database_calls_become_resources() {
 
 #[test]
 fn zipkin_clock_skew_is_reported_not_fatal() {
-    let s = summary_of(&[&shared("zipkin/skew.json")], None);
+    let s = summary_of(&[&real("zipkin/skew.json")], None);
     assert!(
         s.warnings.iter().any(|w| w.contains("clock skew")),
         "{:?}",
@@ -97,10 +97,10 @@ fn zipkin_clock_skew_is_reported_not_fatal() {
 fn zipkin_production_traces_summarise() {
     let s = summary_of(
         &[
-            &shared("zipkin/smartthings-mobile-web-install.json"),
-            &shared("zipkin/smartthings-oauth-authorization.json"),
-            &shared("zipkin/yelp.json"),
-            &shared("zipkin/messaging-kafka.json"),
+            &real("zipkin/smartthings-mobile-web-install.json"),
+            &real("zipkin/smartthings-oauth-authorization.json"),
+            &real("zipkin/yelp.json"),
+            &real("zipkin/messaging-kafka.json"),
         ],
         Some(3600.0),
     );
@@ -127,7 +127,7 @@ fn zipkin_production_traces_summarise() {
 
 #[test]
 fn otlp_example_reads_with_nanosecond_times() {
-    let t = parse_traces(&shared("otlp/trace.json")).expect("otlp");
+    let t = parse_traces(&real("otlp/trace.json")).expect("otlp");
     assert_eq!(t.format, TraceFormat::Otlp);
     let s = summarize(&[t], None);
     let o = op(&s, "my.service::I'm a server span");
