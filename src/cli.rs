@@ -28,6 +28,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Explain why a node sits in its service, or why a service has its label.
     Explain(ExplainArgs),
+    /// Score a plan against a reference decomposition: MoJoFM, the moves needed, and which services correspond.
+    Compare(CompareArgs),
 }
 
 /// Arguments of `cleave diff`.
@@ -38,6 +40,19 @@ pub struct DiffArgs {
     /// The later plan.json.
     pub new: PathBuf,
     /// Print the difference as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `cleave compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The plan.json to score.
+    pub plan: PathBuf,
+    /// The target decomposition: an expert assignment {"assignment": {entity: service}}, service
+    /// lists {"services": {service: [node ids]}}, or another plan.json.
+    pub reference: PathBuf,
+    /// Print the comparison as JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }

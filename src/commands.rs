@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod check;
+pub mod compare;
 pub mod diff;
 pub mod explain;
 pub mod plan;

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Render(args) => commands::render::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::Compare(args) => commands::compare::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 
 mod calls;
 mod cluster;
+mod compare;
 mod config;
 mod decisions;
 mod diff;
@@ -20,6 +21,11 @@ mod planning;
 pub mod render;
 
 pub use cluster::{Clustering, cluster};
+pub use compare::{
+    Comparison, Correspondence, MAX_UNMATCHED, PlanCorrespondence, Reference,
+    ReferenceCorrespondence, ReferenceError, ReferenceFormat, ServiceOverlap, UnmatchedReference,
+    compare, compare_text, parse_reference,
+};
 pub use config::{ClusterConfig, Config, Labelling, Limits, Prices, TraceConfig, parse_config};
 pub use decisions::{DecisionError, ExcludeDecision, GroupDecision, ServiceDecision};
 pub use diff::{
@@ -30,6 +36,6 @@ pub use diff::{
 pub use error::Error;
 pub use explain::*;
 pub use metrics::decomposition_metrics;
-pub use mojo::mojofm;
+pub use mojo::{mojo_distance, mojofm};
 pub use plan::*;
 pub use planning::{Timings, plan, plan_with};

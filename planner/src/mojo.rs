@@ -39,6 +39,21 @@ pub fn mojofm(actual: &[usize], expert: &[usize]) -> f64 {
     fm.clamp(0.0, 100.0)
 }
 
+/// The MoJo distance mno(A, B): the least number of Move and Join operations that turn the
+/// evaluated decomposition A into the expert's B (Wen & Tzerpos 2003), the numerator of
+/// [`mojofm`].
+///
+/// `actual` and `expert` are labels per object as in [`mojofm`]; objects beyond the shorter slice
+/// are ignored.
+///
+/// # Complexity
+/// O(n + l·m + l·E) for n objects, l clusters in A, m in B and E tie links (the matching's
+/// augmenting paths), with O(l·m) memory for the intersection counts.
+pub fn mojo_distance(actual: &[usize], expert: &[usize]) -> usize {
+    let n = actual.len().min(expert.len());
+    mno(&actual[..n], &expert[..n])
+}
+
 /// Renumbers arbitrary labels densely as `0..k` in order of first appearance; returns them and `k`.
 fn dense_labels(labels: &[usize]) -> (Vec<usize>, usize) {
     let mut map: HashMap<usize, usize> = HashMap::new();
@@ -161,6 +176,7 @@ mod tests {
         let a = [0, 0, 0, 1, 1, 1];
         let b = [0, 0, 1, 1, 1, 1];
         assert_eq!(mno(&a, &b), 1);
+        assert_eq!(mojo_distance(&a, &b), 1);
         assert_eq!(max_mno(&b), 4);
         assert!(close(mojofm(&a, &b), 75.0));
     }

@@ -3,6 +3,7 @@
 mod analyze;
 mod bad_input;
 mod check;
+mod compare;
 mod decisions;
 mod diff;
 mod explain;

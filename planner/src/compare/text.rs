@@ -1,0 +1,179 @@
+//! A [`Comparison`] as readable text: the score, the counts, then the correspondence tables.
+
+use std::fmt::Write;
+
+use super::Comparison;
+use crate::diff::shown;
+
+/// Plan services listed per reference service before the rest are only counted.
+const MAX_HOLDERS: usize = 5;
+
+/// The comparison as text: the MoJoFM line, the counts, one table of plan services with their
+/// closest reference service, one of reference services with the plan services holding their
+/// entities, and the reference entities no plan node matches. Names have control characters
+/// escaped so that a row stays on one line.
+pub fn compare_text(c: &Comparison) -> String {
+    let mut out = String::new();
+    if c.compared == 0 {
+        out.push_str(
+            "MoJoFM not computed: no plan node matches a reference entity (an entity matches a node id equal to it, or ending with `.`, `::`, `/`, `#` or `$` and the entity)\n",
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "MoJoFM {:.1} (moves and joins needed: {} of {} {})",
+            c.mojofm,
+            c.moves_and_joins,
+            c.compared,
+            plural(c.compared, "entity", "entities"),
+        );
+        let _ = writeln!(
+            out,
+            "reverse MoJoFM {:.1} (the reference scored against the plan)",
+            c.reverse_mojofm
+        );
+    }
+    let _ = writeln!(
+        out,
+        "plan: {} {}, {} {} ({} not in the reference)",
+        c.plan_services,
+        plural(c.plan_services, "service", "services"),
+        c.plan_nodes,
+        plural(c.plan_nodes, "node", "nodes"),
+        c.unscored_plan_nodes,
+    );
+    let _ = writeln!(
+        out,
+        "reference ({}): {} {}, {} {} ({} matched by no plan node)",
+        c.reference_format.describe(),
+        c.reference_services,
+        plural(c.reference_services, "service", "services"),
+        c.reference_entities,
+        plural(c.reference_entities, "entity", "entities"),
+        c.unmatched_reference.count,
+    );
+
+    if c.compared > 0 {
+        out.push('\n');
+        let rows = c
+            .correspondence
+            .plan
+            .iter()
+            .map(|p| {
+                vec![
+                    format!("{} {}", shown(&p.id), shown(&p.name)),
+                    p.compared.to_string(),
+                    p.reference.as_deref().map_or("—".to_string(), shown),
+                    p.overlap.to_string(),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                "plan service",
+                "compared",
+                "closest reference service",
+                "shared",
+            ],
+            &[false, true, false, true],
+            rows,
+        );
+
+        out.push('\n');
+        let rows = c
+            .correspondence
+            .reference
+            .iter()
+            .map(|r| {
+                let mut holders: Vec<String> = r
+                    .plan
+                    .iter()
+                    .take(MAX_HOLDERS)
+                    .map(|h| format!("{} {} ({})", shown(&h.id), shown(&h.name), h.overlap))
+                    .collect();
+                if r.plan.len() > MAX_HOLDERS {
+                    holders.push(format!("… and {} more", r.plan.len() - MAX_HOLDERS));
+                }
+                if holders.is_empty() {
+                    holders.push("—".to_string());
+                }
+                vec![
+                    shown(&r.name),
+                    r.entities.to_string(),
+                    r.compared.to_string(),
+                    holders.join(", "),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                "reference service",
+                "entities",
+                "compared",
+                "plan services (shared entities)",
+            ],
+            &[false, true, true, false],
+            rows,
+        );
+    }
+
+    let unmatched = &c.unmatched_reference;
+    if unmatched.count > 0 {
+        let _ = writeln!(
+            out,
+            "\nreference entities no plan node matches ({})",
+            unmatched.count
+        );
+        for entity in &unmatched.first {
+            let _ = writeln!(out, "  {}", shown(entity));
+        }
+        if unmatched.count > unmatched.first.len() {
+            let _ = writeln!(
+                out,
+                "  … and {} more",
+                unmatched.count - unmatched.first.len()
+            );
+        }
+    }
+    out
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// Writes `header` and `rows` in columns two spaces apart, the `right` ones (numbers) aligned
+/// right; the last column is not padded.
+fn table(out: &mut String, header: &[&str], right: &[bool], rows: Vec<Vec<String>>) {
+    let width = |cell: &str| cell.chars().count();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let last = row.len().saturating_sub(1);
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let pad = " ".repeat(widths[i].saturating_sub(width(cell)));
+            if right[i] {
+                line.push_str(&pad);
+                line.push_str(cell);
+            } else if i < last {
+                line.push_str(cell);
+                line.push_str(&pad);
+            } else {
+                line.push_str(cell);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
