@@ -10,6 +10,7 @@ mod namespace;
 mod shared;
 #[cfg(test)]
 mod tests;
+mod vocabulary;
 
 use analyzer::CallGraph;
 
@@ -177,8 +178,18 @@ pub(crate) fn cluster_with(
                     "kept {kept} small event-triggered clusters apart: candidate functions"
                 ));
             }
-            let (labels, lonely) =
+            let (folded, lonely) =
                 count::fold_small(coupling, &labels, min, &keep, cfg.resolution, tags);
+            // Large graphs keep Leiden's count: their planted benchmarks lose NMI to the
+            // coarsening, and a coarse cut of a million-node graph is a review of its own
+            // (docs/quality.md, "The automatic count").
+            let (labels, lonely) = if k < leiden::LARGE && cfg.count_tolerance > 0.0 {
+                coarsen(
+                    coupling, &labels, folded, &lonely, &keep, cfg, tags, &mut notes,
+                )
+            } else {
+                (folded, lonely)
+            };
             for (&i, &c) in connected.iter().zip(&expand(&labels)) {
                 assignment[i] = c;
             }
@@ -218,6 +229,48 @@ pub(crate) fn cluster_with(
         roots,
         notes,
     }
+}
+
+/// The automatic count: merges the folded clusters down to the coarsest partition within
+/// `cfg.count_tolerance` of the best modularity ([`count::coarsest_within`]), keeping candidate
+/// functions (`keep`, by Leiden cluster of `leiden`) apart, and says what it chose in `notes`.
+/// Returns the labels with the lonely flags re-indexed to them.
+#[allow(clippy::too_many_arguments)]
+fn coarsen(
+    coupling: &coupling::Csr,
+    leiden: &[usize],
+    folded: Vec<usize>,
+    lonely: &[bool],
+    keep: &[bool],
+    cfg: &ClusterConfig,
+    tags: &[Tags],
+    notes: &mut Vec<String>,
+) -> (Vec<usize>, Vec<bool>) {
+    let before = lonely.len();
+    let mut frozen = vec![false; before];
+    for (&l, &f) in leiden.iter().zip(&folded) {
+        frozen[f] |= keep.get(l) == Some(&true);
+    }
+    let (labels, q_best, q_chosen) = count::coarsest_within(
+        coupling,
+        &folded,
+        cfg.resolution,
+        tags,
+        cfg.count_tolerance,
+        &frozen,
+    );
+    let after = labels.iter().max().map_or(0, |&c| c + 1);
+    let mut flags = vec![false; after];
+    for (&f, &c) in folded.iter().zip(&labels) {
+        flags[c] |= lonely[f];
+    }
+    if after < before {
+        notes.push(format!(
+            "service count: merged {before} clusters into {after}, the fewest whose modularity ({q_chosen:.3}) stays within {:.0}% of the best ({q_best:.3}); finer cuts are not reliably better (clustering.count_tolerance)",
+            cfg.count_tolerance * 100.0
+        ));
+    }
+    (labels, flags)
 }
 
 /// Nodes with no call edge other than self-loops.

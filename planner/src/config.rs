@@ -53,10 +53,18 @@ pub struct ClusterConfig {
     pub module_affinity: f64,
     /// Strength of the tie between nodes sharing a `resources` entry, relative to a node's mean call strength.
     pub resource_affinity: f64,
+    /// Strength of the tie between nodes whose ids share a rare domain term (vocabulary), relative
+    /// to a node's mean call strength. Off (0) by default: it makes re-plans less stable
+    /// (docs/quality.md).
+    pub vocabulary_affinity: f64,
     /// Factor applied to async (message/event) edges: they couple less than blocking calls.
     pub async_factor: f64,
     /// Automatic mode: services smaller than this fold into their strongest neighbour.
     pub min_service_size: usize,
+    /// Automatic mode: the plan takes the fewest services whose modularity stays within this
+    /// fraction of the best found (0, the default, keeps the most modular partition; 0.03 meets
+    /// the experts' counts on the real monoliths but merges planted communities, docs/quality.md).
+    pub count_tolerance: f64,
     /// A node called from at least this many distinct modules is shared (utility) code.
     pub shared_min_caller_modules: usize,
 }
@@ -69,8 +77,10 @@ impl Default for ClusterConfig {
             seed: 42,
             module_affinity: 1.0,
             resource_affinity: 1.0,
+            vocabulary_affinity: 0.0,
             async_factor: 0.3,
             min_service_size: 3,
+            count_tolerance: 0.0,
             shared_min_caller_modules: 4,
         }
     }
@@ -243,6 +253,8 @@ impl Config {
         let non_negative = [
             ("clustering.module_affinity", c.module_affinity),
             ("clustering.resource_affinity", c.resource_affinity),
+            ("clustering.vocabulary_affinity", c.vocabulary_affinity),
+            ("clustering.count_tolerance", c.count_tolerance),
             ("clustering.async_factor", c.async_factor),
             (
                 "labelling.default_http_per_day",

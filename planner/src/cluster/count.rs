@@ -181,6 +181,78 @@ pub(super) fn fold_small(
     (out, lonely_out)
 }
 
+/// Modularity of the quotient's partition at resolution `gamma`:
+/// Σ_c [inner_c / 2m − γ (tot_c / 2m)²], with `inner_c` counted from both ends.
+fn quotient_modularity(q: &Quotient, gamma: f64) -> f64 {
+    if q.two_m <= 0.0 {
+        return 0.0;
+    }
+    q.alive()
+        .map(|c| {
+            let external: f64 = q.adj[c].values().sum();
+            (q.tot[c] - external) / q.two_m - gamma * (q.tot[c] / q.two_m).powi(2)
+        })
+        .sum()
+}
+
+/// The automatic service count: the fewest clusters on the greedy merge path (tied clusters,
+/// best modularity gain first) whose modularity stays within `tolerance` (a fraction) of the
+/// best on the path. Modularity has a broad plateau of near-optimal partitions that it cannot
+/// tell apart (Good, de Montjoye & Clauset 2010); of those, the coarsest is the plan a reviewer
+/// can take in, so the finer cuts inside the plateau are merged away. Clusters flagged in
+/// `frozen` (candidate functions) take no part. Returns the labels,
+/// renumbered, with the best modularity on the path and the chosen one's.
+///
+/// # Complexity
+/// O(M · (K + E_q)) for M merges over K clusters and E_q quotient edges.
+pub(super) fn coarsest_within(
+    g: &Csr,
+    labels: &[usize],
+    gamma: f64,
+    tags: &[Tags],
+    tolerance: f64,
+    frozen: &[bool],
+) -> (Vec<usize>, f64, f64) {
+    let mut q = Quotient::new(g, labels, tags);
+    let mut path = vec![quotient_modularity(&q, gamma)];
+    let mut merges = Vec::new();
+    while let Some((_, a, b)) = best_merge(&q, gamma, frozen) {
+        q.merge(b, a);
+        merges.push((b, a));
+        path.push(quotient_modularity(&q, gamma));
+    }
+    let top = path.iter().copied().fold(f64::MIN, f64::max);
+    let take = path
+        .iter()
+        .rposition(|&x| x >= top - tolerance * top.abs())
+        .unwrap_or(0);
+    let mut q = Quotient::new(g, labels, tags);
+    for &(b, a) in &merges[..take] {
+        q.merge(b, a);
+    }
+    let mut out = q.resolve();
+    renumber(&mut out);
+    (out, top, path[take])
+}
+
+/// The merge of two tied clusters with the best modularity gain (ties: lowest pair); clusters
+/// flagged in `frozen` (by their first label) stay apart.
+fn best_merge(q: &Quotient, gamma: f64, frozen: &[bool]) -> Option<(f64, usize, usize)> {
+    let mut best: Option<(f64, usize, usize)> = None;
+    let free = |c: usize| frozen.get(c) != Some(&true);
+    for a in q.alive().filter(|&a| free(a)) {
+        for (&b, &w) in q.adj[a].range(a + 1..) {
+            if w > 0.0 && free(b) && q.may_merge(a, b) {
+                let gain = q.gain(a, b, w, gamma);
+                if best.is_none_or(|(g0, _, _)| gain > g0) {
+                    best = Some((gain, a, b));
+                }
+            }
+        }
+    }
+    best
+}
+
 /// Merges clusters pairwise by best modularity gain (pairs without a tie included) until at
 /// most `target` remain, never two whose cannot-link `tags` (per node, or empty) clash: then
 /// more than `target` may remain. Returns renumbered labels.

@@ -413,7 +413,65 @@ pub(super) fn build(
             );
         }
     }
+    // Vocabulary affinity: nodes whose ids share a rare domain term, weighted like resources.
+    if cfg.vocabulary_affinity > 0.0 {
+        for (members, info) in vocabulary_groups(graph, index, k) {
+            add_group(
+                &members,
+                cfg.vocabulary_affinity * mean_strength * info,
+                &mut edges,
+            );
+        }
+    }
     Csr::from_edges(k, &edges, vec![0.0; k])
+}
+
+/// The groups of nodes sharing a domain term ([`super::vocabulary`]), in term order, each with
+/// the term's information `ln(N/df) / ln(N)`, normalised so that a node's terms weigh 1 on
+/// average; terms below [`RESOURCE_MIN_INFO`] and terms of one node are left out.
+///
+/// # Complexity
+/// O(L log L) for L term occurrences over the connected nodes.
+fn vocabulary_groups(graph: &CallGraph, index: &[Option<u32>], k: usize) -> Vec<(Vec<u32>, f64)> {
+    let ids: Vec<(u32, &str)> = graph
+        .nodes()
+        .enumerate()
+        .filter_map(|(pos, node)| index[pos].map(|i| (i, node.id.as_str())))
+        .collect();
+    let per_node: Vec<(u32, Vec<String>)> = ids
+        .par_iter()
+        .map(|&(i, id)| (i, super::vocabulary::terms(id)))
+        .collect();
+    let mut occurrences: Vec<(&str, u32)> = per_node
+        .iter()
+        .flat_map(|(i, terms)| terms.iter().map(move |t| (t.as_str(), *i)))
+        .collect();
+    occurrences.par_sort_unstable();
+    let n = k as f64;
+    let mut groups: Vec<(Vec<u32>, f64)> = Vec::new();
+    for run in occurrences.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() < 2 || k < 2 {
+            continue;
+        }
+        let info = (n / run.len() as f64).ln() / n.ln();
+        if info >= RESOURCE_MIN_INFO {
+            groups.push((run.iter().map(|&(_, i)| i).collect(), info));
+        }
+    }
+    // A node's informative terms weigh 1 together on average.
+    let weight: f64 = groups.iter().map(|(m, info)| m.len() as f64 * info).sum();
+    let carriers = per_node
+        .iter()
+        .filter(|(_, t)| !t.is_empty())
+        .count()
+        .max(1) as f64;
+    if weight > 0.0 {
+        let scale = carriers / weight;
+        for g in &mut groups {
+            g.1 *= scale;
+        }
+    }
+    groups
 }
 
 /// Members (compact indices) grouped by a string key, in insertion order within a group.

@@ -1,0 +1,76 @@
+//! Decomposition quality on real monoliths (tests/fixtures/real: the real method-level call graphs
+//! of two Java applications with the experts' decompositions, from the ASE 2024 artifact of Wang,
+//! Bornais & Rubin; see its SOURCES.md): MoJoFM against the expert through [`planner::compare`],
+//! automatic and told the expert's number of services. Run with `--nocapture` to see the table
+//! (docs/quality.md).
+
+use std::path::PathBuf;
+
+use planner::{Config, compare, parse_reference, plan};
+
+const APPS: [&str; 2] = ["spring-petclinic", "7ep-demo"];
+
+/// MoJoFM and service count of one app's plan, automatic (`None`) or told `k`.
+fn score(app: &str, services: Option<usize>, tolerance: f64) -> (f64, usize, usize) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/real")
+        .join(app);
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("fixture");
+    let graph = analyzer::load_json(&read("callgraph.json")).expect("graph loads");
+    let reference = parse_reference(&read("expert.json")).expect("expert loads");
+    let mut config = Config::default();
+    config.clustering.services = services;
+    if tolerance > 0.0 {
+        // The opt-in signals of docs/quality.md: vocabulary ties and the coarsest count.
+        config.clustering.count_tolerance = tolerance;
+        config.clustering.vocabulary_affinity = 1.0;
+    }
+    let p = plan(&graph, &config).expect("plans");
+    let c = compare(&p, &reference);
+    (c.mojofm, c.plan_services, c.reference_services)
+}
+
+#[test]
+fn mojofm_on_real_monoliths() {
+    println!(
+        "| app | MoJoFM auto | services auto | MoJoFM at expert count | expert services | opt-in (vocabulary 1, count_tolerance 0.03) | services |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let (mut auto_sum, mut exact_sum, mut coarse_sum) = (0.0, 0.0, 0.0);
+    for app in APPS {
+        let (auto, k_auto, k) = score(app, None, 0.0);
+        let (exact, k_exact, _) = score(app, Some(k), 0.0);
+        let (coarse, k_coarse, _) = score(app, None, 0.03);
+        println!("| {app} | {auto:.1} | {k_auto} | {exact:.1} | {k} | {coarse:.1} | {k_coarse} |");
+        assert_eq!(k_exact, k, "{app}: --services not honoured");
+        // With the coarsening on, a reviewer gets at most twice the experts' count (issue 11).
+        assert!(k_coarse <= 2 * k, "{app}: {k_coarse} services, expert {k}");
+        auto_sum += auto;
+        exact_sum += exact;
+        coarse_sum += coarse;
+    }
+    let n = APPS.len() as f64;
+    println!(
+        "| mean | {:.1} | | {:.1} | | {:.1} | |",
+        auto_sum / n,
+        exact_sum / n,
+        coarse_sum / n
+    );
+    // Floors a little under today's figures (docs/quality.md), so a change that costs quality
+    // on real code fails CI.
+    assert!(
+        auto_sum / n >= 74.0,
+        "automatic MoJoFM fell to {:.1}",
+        auto_sum / n
+    );
+    assert!(
+        exact_sum / n >= 68.0,
+        "exact-count MoJoFM fell to {:.1}",
+        exact_sum / n
+    );
+    assert!(
+        coarse_sum / n >= 73.0,
+        "coarsened MoJoFM fell to {:.1}",
+        coarse_sum / n
+    );
+}
