@@ -61,7 +61,10 @@ pub fn cluster(graph: &CallGraph, cfg: &ClusterConfig) -> Clustering {
 /// [`cluster`] under constraints: each must-link group is contracted into one unit before Leiden
 /// (and clustered even without a call edge); a cluster holding units whose cannot-link tags clash
 /// is split; merges and folds never join clashing clusters, so with `cfg.services` more clusters
-/// than asked may remain (the caller reports it); Leiden starts from `cons.warm` when given.
+/// than asked may remain (the caller reports it). With an earlier plan (`cons.warm`) the graph is
+/// clustered cold and, unless that moves nothing, warm (Leiden starts from the earlier
+/// membership); the run moving fewer nodes wins unless it is more than [`STABLE_TOLERANCE`] less
+/// modular, and without decisions the earlier partition itself is kept while it is as modular.
 /// With no constraint, exactly [`cluster`].
 ///
 /// # Complexity
@@ -71,6 +74,106 @@ pub(crate) fn cluster_with(
     cfg: &ClusterConfig,
     cons: &Constraints,
 ) -> Clustering {
+    if cons.warm.is_empty() {
+        return cluster_once(graph, cfg, cons);
+    }
+    // A re-plan: the cold plan is what this input gives on its own; the warm one starts from the
+    // earlier plan. The one that moves fewer nodes wins unless it is clearly less modular, so
+    // an unchanged input re-plans to exactly the same partition (the cold plan moves nothing),
+    // and a small change moves little.
+    let cold_cons = Constraints {
+        warm: Vec::new(),
+        ..cons.clone()
+    };
+    let cold = cluster_once(graph, cfg, &cold_cons);
+    let (cold_moved, _) = matching(&cold.assignment, cold.count, &cons.warm);
+    if cold_moved == 0 {
+        return cold;
+    }
+    let warm = cluster_once(graph, cfg, cons);
+    let (warm_moved, matched) = matching(&warm.assignment, warm.count, &cons.warm);
+    let q = |assignment: &[usize], count: usize| {
+        crate::metrics::decomposition_metrics(graph, assignment, count).modularity
+    };
+    let (q_cold, q_warm) = (
+        q(&cold.assignment, cold.count),
+        q(&warm.assignment, warm.count),
+    );
+    let near = |a: f64, b: f64| a >= b - STABLE_TOLERANCE * b.abs();
+    let warm_wins = if warm_moved <= cold_moved {
+        near(q_warm, q_cold)
+    } else {
+        !near(q_cold, q_warm)
+    };
+    let (q_best, best_moved) = if warm_wins {
+        (q_warm, warm_moved)
+    } else {
+        (q_cold, cold_moved)
+    };
+    // The earlier partition itself, new nodes where the warm run put them, when no decision
+    // constrains the partition: kept while it stays as modular as the better run.
+    let free = cons.group.iter().all(Option::is_none) && cons.tags.is_empty();
+    if free && best_moved > 0 {
+        let offset = cons.warm.iter().flatten().max().map_or(0, |&m| m + 1);
+        let mut kept: Vec<usize> = cons
+            .warm
+            .iter()
+            .zip(&warm.assignment)
+            .map(|(e, &c)| e.or(matched[c]).unwrap_or(offset + c))
+            .collect();
+        let count = relabel(&mut kept);
+        if cfg.services.is_none_or(|want| want == count) && near(q(&kept, count), q_best) {
+            return Clustering {
+                assignment: kept,
+                count,
+                ..warm
+            };
+        }
+    }
+    if warm_wins { warm } else { cold }
+}
+
+/// A re-plan keeps the partition that moves fewer nodes while its modularity stays within this
+/// share of the other's.
+const STABLE_TOLERANCE: f64 = 0.01;
+
+/// Nodes of `assignment` (clusters `0..count`) that left their earlier service, and the earlier
+/// service each cluster is matched to: clusters and earlier services are matched one to one,
+/// largest overlap first (ties by lower indices); a node outside its cluster's match moved.
+/// Nodes new to the plan do not count.
+///
+/// # Complexity
+/// O(V + P log P) for P (cluster, service) pairs that share a node.
+fn matching(
+    assignment: &[usize],
+    count: usize,
+    earlier: &[Option<usize>],
+) -> (usize, Vec<Option<usize>>) {
+    let mut overlap: rustc_hash::FxHashMap<(usize, usize), usize> = Default::default();
+    let mut known = 0;
+    for (&c, e) in assignment.iter().zip(earlier) {
+        if let Some(e) = e {
+            *overlap.entry((c, *e)).or_default() += 1;
+            known += 1;
+        }
+    }
+    let mut pairs: Vec<((usize, usize), usize)> = overlap.into_iter().collect();
+    pairs.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut matched: Vec<Option<usize>> = vec![None; count];
+    let mut taken: rustc_hash::FxHashSet<usize> = Default::default();
+    let mut kept = 0;
+    for ((c, e), n) in pairs {
+        if matched[c].is_none() && !taken.contains(&e) {
+            matched[c] = Some(e);
+            taken.insert(e);
+            kept += n;
+        }
+    }
+    (known - kept, matched)
+}
+
+/// One clustering run: [`cluster_with`] without the choice between a cold and a warm start.
+fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> Clustering {
     let n = graph.node_count();
     let mut notes = Vec::new();
     let isolated = isolated_nodes(graph);

@@ -54,8 +54,7 @@ pub struct ClusterConfig {
     /// Strength of the tie between nodes sharing a `resources` entry, relative to a node's mean call strength.
     pub resource_affinity: f64,
     /// Strength of the tie between nodes whose ids share a rare domain term (vocabulary), relative
-    /// to a node's mean call strength. Off (0) by default: it makes re-plans less stable
-    /// (docs/quality.md).
+    /// to a node's mean call strength (docs/quality.md).
     pub vocabulary_affinity: f64,
     /// Factor applied to async (message/event) edges: they couple less than blocking calls.
     pub async_factor: f64,
@@ -77,7 +76,7 @@ impl Default for ClusterConfig {
             seed: 42,
             module_affinity: 1.0,
             resource_affinity: 1.0,
-            vocabulary_affinity: 0.0,
+            vocabulary_affinity: 1.0,
             async_factor: 0.3,
             min_service_size: 3,
             count_tolerance: 0.0,

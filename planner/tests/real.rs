@@ -20,11 +20,8 @@ fn score(app: &str, services: Option<usize>, tolerance: f64) -> (f64, usize, usi
     let reference = parse_reference(&read("expert.json")).expect("expert loads");
     let mut config = Config::default();
     config.clustering.services = services;
-    if tolerance > 0.0 {
-        // The opt-in signals of docs/quality.md: vocabulary ties and the coarsest count.
-        config.clustering.count_tolerance = tolerance;
-        config.clustering.vocabulary_affinity = 1.0;
-    }
+    // The opt-in coarsest count of docs/quality.md.
+    config.clustering.count_tolerance = tolerance;
     let p = plan(&graph, &config).expect("plans");
     let c = compare(&p, &reference);
     (c.mojofm, c.plan_services, c.reference_services)
@@ -33,7 +30,7 @@ fn score(app: &str, services: Option<usize>, tolerance: f64) -> (f64, usize, usi
 #[test]
 fn mojofm_on_real_monoliths() {
     println!(
-        "| app | MoJoFM auto | services auto | MoJoFM at expert count | expert services | opt-in (vocabulary 1, count_tolerance 0.03) | services |"
+        "| app | MoJoFM auto | services auto | MoJoFM at expert count | expert services | opt-in count_tolerance 0.03 | services |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let (mut auto_sum, mut exact_sum, mut coarse_sum) = (0.0, 0.0, 0.0);

@@ -466,3 +466,23 @@ fn a_large_graph_starts_its_final_run_from_the_probe() {
         "NMI warm {warm:.3}, cold {cold:.3}"
     );
 }
+
+#[test]
+fn moved_nodes_are_counted_against_a_one_to_one_matching() {
+    use super::matching;
+    // Same partition, other labels: nothing moved; each cluster matches its earlier service.
+    let earlier = [Some(5), Some(5), Some(7), Some(7), None];
+    assert_eq!(
+        matching(&[1, 1, 0, 0, 0], 2, &earlier),
+        (0, vec![Some(7), Some(5)])
+    );
+    // A split: one part keeps the earlier service, the other part moved (a split is a move).
+    let earlier = [Some(0), Some(0), Some(0), Some(0)];
+    assert_eq!(
+        matching(&[0, 0, 0, 1], 2, &earlier),
+        (1, vec![Some(0), None])
+    );
+    // A merge: the smaller earlier service's nodes moved.
+    let earlier = [Some(0), Some(0), Some(0), Some(1)];
+    assert_eq!(matching(&[0, 0, 0, 0], 1, &earlier).0, 1);
+}
