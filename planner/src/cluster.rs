@@ -1,16 +1,20 @@
 //! Clustering: groups the call graph's nodes into candidate services. Pipeline: shared-code
-//! detection → coupling graph (calls + affinities) → Leiden → service count (fold, or exact
-//! merge/split) → placement of isolated nodes by namespace proximity.
+//! detection → coupling graph (calls + module, resource and vocabulary affinities) → Leiden →
+//! service count (fold and feature-package merge, or exact merge/split after the feature merge)
+//! → placement of isolated nodes by namespace proximity.
 
 mod constrain;
 mod count;
 mod coupling;
+mod features;
 mod leiden;
 mod namespace;
 mod shared;
 #[cfg(test)]
 mod tests;
 mod vocabulary;
+
+use std::collections::BTreeMap;
 
 use analyzer::CallGraph;
 
@@ -38,6 +42,8 @@ pub struct Clustering {
     pub roots: Vec<bool>,
     /// What a reviewer should know about the clustering (requests that could not be met, …).
     pub notes: Vec<String>,
+    /// How the number of clusters was reached.
+    pub count_reason: crate::ServiceCount,
 }
 
 /// Clusters the call graph into services.
@@ -123,9 +129,15 @@ pub(crate) fn cluster_with(
             .collect();
         let count = relabel(&mut kept);
         if cfg.services.is_none_or(|want| want == count) && near(q(&kept, count), q_best) {
+            let mut count_reason = warm.count_reason.clone();
+            count_reason.services = count;
+            count_reason.reason = format!(
+                "kept the earlier plan's partition, as modular as a new clustering (within 1 %); {count} services"
+            );
             return Clustering {
                 assignment: kept,
                 count,
+                count_reason,
                 ..warm
             };
         }
@@ -228,6 +240,11 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
             "split {split} clusters to keep named services and [[apart]] groups apart"
         ));
     }
+    let mut reason = crate::ServiceCount {
+        requested: cfg.services,
+        found: labels.iter().max().map_or(0, |&c| c + 1),
+        ..Default::default()
+    };
     // Node-level cluster of each connected node.
     let expand = |labels: &[usize]| -> Vec<usize> { units.of.iter().map(|&u| labels[u]).collect() };
     let target = cfg.services.map(|want| {
@@ -261,7 +278,33 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
             }
         }
         Some(t) => {
-            let found = labels.iter().max().map_or(0, |&c| c + 1);
+            let mut found = labels.iter().max().map_or(0, |&c| c + 1);
+            let mut labels = labels;
+            if found > t && cfg.feature_merge && tags.is_empty() {
+                // Parts of one feature merge first, while at least `t` clusters remain.
+                let mut trial = vec![0usize; n];
+                for (&i, &c) in connected.iter().zip(&expand(&labels)) {
+                    trial[i] = c;
+                }
+                let no_tags = vec![Tags::new(); n];
+                let none = vec![false; connected.len()];
+                merge_features(
+                    graph, &nodes, &mut trial, &connected, &none, &weak, &no_tags,
+                );
+                let mut unit_label = vec![usize::MAX; ku];
+                for (&i, &u) in connected.iter().zip(&units.of) {
+                    if unit_label[u] == usize::MAX {
+                        unit_label[u] = trial[i];
+                    }
+                }
+                let mut merged = unit_label.clone();
+                let count = leiden::renumber(&mut merged);
+                if count >= t {
+                    reason.merged_by_feature = found - count;
+                    labels = merged;
+                    found = count;
+                }
+            }
             let labels = if found > t {
                 count::merge_to(coupling, &labels, t, cfg.resolution, tags)
             } else {
@@ -281,18 +324,14 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
                     "kept {kept} small event-triggered clusters apart: candidate functions"
                 ));
             }
+            let frozen: Vec<bool> = expand(&labels)
+                .iter()
+                .map(|&l| keep.get(l) == Some(&true))
+                .collect();
             let (folded, lonely) =
                 count::fold_small(coupling, &labels, min, &keep, cfg.resolution, tags);
-            // Large graphs keep Leiden's count: their planted benchmarks lose NMI to the
-            // coarsening, and a coarse cut of a million-node graph is a review of its own
-            // (docs/quality.md, "The automatic count").
-            let (labels, lonely) = if k < leiden::LARGE && cfg.count_tolerance > 0.0 {
-                coarsen(
-                    coupling, &labels, folded, &lonely, &keep, cfg, tags, &mut notes,
-                )
-            } else {
-                (folded, lonely)
-            };
+            reason.folded = reason.found.saturating_sub(lonely.len());
+            let labels = folded;
             for (&i, &c) in connected.iter().zip(&expand(&labels)) {
                 assignment[i] = c;
             }
@@ -314,6 +353,29 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
                     &mut cluster_tags,
                 );
             }
+            if cfg.feature_merge {
+                let mut cluster_tags = vec![Tags::new(); n];
+                for (&i, &u) in connected.iter().zip(&units.of) {
+                    if let Some(t) = tags.get(u) {
+                        cluster_tags[assignment[i]].extend(t.iter().map(|(&a, &b)| (a, b)));
+                    }
+                }
+                let merged = merge_features(
+                    graph,
+                    &nodes,
+                    &mut assignment,
+                    &connected,
+                    &frozen,
+                    &weak,
+                    &cluster_tags,
+                );
+                reason.merged_by_feature = merged;
+                if merged > 0 {
+                    notes.push(format!(
+                        "merged {merged} clusters into the feature package (a cohesive top-level namespace) most of their members share: parts of one capability"
+                    ));
+                }
+            }
             place(&nodes, &mut assignment, &connected, &isolated_list);
         }
     }
@@ -324,6 +386,8 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
         ));
     }
     let count = relabel(&mut assignment);
+    reason.services = count;
+    reason.reason = count_sentence(&reason, cfg.resolution);
     Clustering {
         assignment,
         count,
@@ -331,49 +395,95 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
         isolated,
         roots,
         notes,
+        count_reason: reason,
     }
 }
 
-/// The automatic count: merges the folded clusters down to the coarsest partition within
-/// `cfg.count_tolerance` of the best modularity ([`count::coarsest_within`]), keeping candidate
-/// functions (`keep`, by Leiden cluster of `leiden`) apart, and says what it chose in `notes`.
-/// Returns the labels with the lonely flags re-indexed to them.
-#[allow(clippy::too_many_arguments)]
-fn coarsen(
-    coupling: &coupling::Csr,
-    leiden: &[usize],
-    folded: Vec<usize>,
-    lonely: &[bool],
-    keep: &[bool],
-    cfg: &ClusterConfig,
-    tags: &[Tags],
-    notes: &mut Vec<String>,
-) -> (Vec<usize>, Vec<bool>) {
-    let before = lonely.len();
-    let mut frozen = vec![false; before];
-    for (&l, &f) in leiden.iter().zip(&folded) {
-        frozen[f] |= keep.get(l) == Some(&true);
-    }
-    let (labels, q_best, q_chosen) = count::coarsest_within(
-        coupling,
-        &folded,
-        cfg.resolution,
-        tags,
-        cfg.count_tolerance,
-        &frozen,
-    );
-    let after = labels.iter().max().map_or(0, |&c| c + 1);
-    let mut flags = vec![false; after];
-    for (&f, &c) in folded.iter().zip(&labels) {
-        flags[c] |= lonely[f];
-    }
-    if after < before {
-        notes.push(format!(
-            "service count: merged {before} clusters into {after}, the fewest whose modularity ({q_chosen:.3}) stays within {:.0}% of the best ({q_best:.3}); finer cuts are not reliably better (clustering.count_tolerance)",
-            cfg.count_tolerance * 100.0
+/// The service count's reason in a sentence.
+fn count_sentence(r: &crate::ServiceCount, resolution: f64) -> String {
+    let mut out = match r.requested {
+        Some(want) => format!("{want} services were asked for; Leiden found {}", r.found),
+        None => format!(
+            "automatic: Leiden found {} clusters of the call graph at resolution {resolution}",
+            r.found
+        ),
+    };
+    if r.folded > 0 {
+        out.push_str(&format!(
+            ", {} too small to stand alone folded into their best neighbour",
+            r.folded
         ));
     }
-    (labels, flags)
+    if r.merged_by_feature > 0 {
+        out.push_str(&format!(
+            ", {} merged into the cohesive top-level package (feature) most of their members share",
+            r.merged_by_feature
+        ));
+    }
+    if r.requested.is_some() {
+        out.push_str(", then merged by modularity gain or split to the number asked");
+    }
+    out.push_str(&format!("; {} services", r.services));
+    out
+}
+
+/// Merges the clusters (of the `connected` nodes' `assignment`) that lie mostly inside one
+/// cohesive feature package ([`features`]) into one, unless they hold a candidate function
+/// (`frozen`, by connected order) or their cannot-link tags (`cluster_tags`, per cluster)
+/// clash. Returns the number of clusters merged away.
+///
+/// # Complexity
+/// O(V + E + K log K) for K clusters.
+fn merge_features(
+    graph: &CallGraph,
+    nodes: &[&analyzer::Node],
+    assignment: &mut [usize],
+    connected: &[usize],
+    frozen: &[bool],
+    weak: &[bool],
+    cluster_tags: &[Tags],
+) -> usize {
+    let (feature, count) = features::features(nodes);
+    if count < 2 {
+        return 0;
+    }
+    let cohesive = features::cohesive(graph, &feature, count, weak);
+    let k = connected
+        .iter()
+        .map(|&i| assignment[i] + 1)
+        .max()
+        .unwrap_or(0);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    let mut held = vec![false; k];
+    for (j, &i) in connected.iter().enumerate() {
+        members[assignment[i]].push(i);
+        held[assignment[i]] |= frozen[j];
+    }
+    let dominant = features::dominant(&members, &feature, &cohesive);
+    let mut into: Vec<usize> = (0..k).collect();
+    let mut first: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut merged = 0;
+    let mut tags: Vec<Tags> = cluster_tags.to_vec();
+    tags.resize(k, Tags::new());
+    for c in (0..k).filter(|&c| !members[c].is_empty() && !held[c]) {
+        let Some(f) = dominant[c] else { continue };
+        match first.get(&f) {
+            Some(&d) if constrain::compatible(&tags[d], &tags[c]) => {
+                into[c] = d;
+                let moved = std::mem::take(&mut tags[c]);
+                tags[d].extend(moved);
+                merged += 1;
+            }
+            Some(_) => {}
+            None => {
+                first.insert(f, c);
+            }
+        }
+    }
+    for &i in connected {
+        assignment[i] = into[assignment[i]];
+    }
+    merged
 }
 
 /// Nodes with no call edge other than self-loops.

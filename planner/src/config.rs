@@ -60,10 +60,9 @@ pub struct ClusterConfig {
     pub async_factor: f64,
     /// Automatic mode: services smaller than this fold into their strongest neighbour.
     pub min_service_size: usize,
-    /// Automatic mode: the plan takes the fewest services whose modularity stays within this
-    /// fraction of the best found (0, the default, keeps the most modular partition; 0.03 meets
-    /// the experts' counts on the real monoliths but merges planted communities, docs/quality.md).
-    pub count_tolerance: f64,
+    /// Automatic mode: merge the clusters lying mostly inside one cohesive top-level package (a
+    /// feature, not a layer) into one service.
+    pub feature_merge: bool,
     /// A node called from at least this many distinct modules is shared (utility) code.
     pub shared_min_caller_modules: usize,
 }
@@ -79,7 +78,7 @@ impl Default for ClusterConfig {
             vocabulary_affinity: 1.0,
             async_factor: 0.3,
             min_service_size: 3,
-            count_tolerance: 0.0,
+            feature_merge: true,
             shared_min_caller_modules: 4,
         }
     }
@@ -253,7 +252,6 @@ impl Config {
             ("clustering.module_affinity", c.module_affinity),
             ("clustering.resource_affinity", c.resource_affinity),
             ("clustering.vocabulary_affinity", c.vocabulary_affinity),
-            ("clustering.count_tolerance", c.count_tolerance),
             ("clustering.async_factor", c.async_factor),
             (
                 "labelling.default_http_per_day",

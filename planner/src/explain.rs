@@ -9,7 +9,7 @@ use analyzer::CallGraph;
 use serde::Serialize;
 
 use crate::diff::ServiceRef;
-use crate::plan::{Label, Plan, Service, SharedCode};
+use crate::plan::{Label, Plan, Service, ServiceCount, SharedCode};
 
 pub use text::{node_text, service_text};
 
@@ -90,6 +90,8 @@ pub struct ServiceExplanation {
     pub neighbours: Vec<Neighbour>,
     /// Decisions of the plan's `decisions` section that name it (compact JSON each).
     pub decisions: Vec<String>,
+    /// How the plan's number of services was reached.
+    pub service_count: Option<ServiceCount>,
 }
 
 /// Another service and the calls between the two.
@@ -272,6 +274,7 @@ pub fn explain_service(
         decisions: decisions.map_or_else(Vec::new, |d| {
             naming(d, &[service.id.as_str(), service.name.as_str()], false)
         }),
+        service_count: plan.service_count.clone(),
     })
 }
 

@@ -16,6 +16,9 @@ pub struct Plan {
     /// Number of services asked for with `--services`, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_services: Option<usize>,
+    /// How the number of services was reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_count: Option<ServiceCount>,
     /// The proposed services, largest first.
     pub clusters: Vec<Service>,
     /// Calls between services, aggregated, heaviest first.
@@ -386,6 +389,24 @@ pub struct Metrics {
     pub interface_number: f64,
     /// Non-Extreme Distribution NED (0–1), lower is better.
     pub non_extreme_distribution: f64,
+}
+
+/// How the number of services was reached (docs/quality.md, "Feature packages").
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ServiceCount {
+    /// The number asked for with `--services`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested: Option<usize>,
+    /// Clusters Leiden found among the nodes with calls.
+    pub found: usize,
+    /// Small clusters folded into their best neighbour (automatic mode).
+    pub folded: usize,
+    /// Clusters merged into the cohesive feature package most of their members share.
+    pub merged_by_feature: usize,
+    /// The services of the plan.
+    pub services: usize,
+    /// The choice in a sentence.
+    pub reason: String,
 }
 
 /// Monthly cost of the whole plan, USD.

@@ -251,6 +251,7 @@ fn plan_clustered(
         schema_version: PLAN_SCHEMA_VERSION,
         input,
         requested_services: config.clustering.services,
+        service_count: Some(clustering.count_reason.clone()),
         cross_calls: cross,
         shared_code,
         unreachable: lists.unreachable,

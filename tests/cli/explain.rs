@@ -118,3 +118,27 @@ fn hostile_names_are_escaped_in_text_and_kept_in_json() {
     assert_eq!(near.status.code(), Some(2));
     assert!(text(&near).1.contains("\\n<script>"), "{:?}", text(&near));
 }
+
+/// Issue 11: the chosen service count and why are in the plan and in `explain`. On 7ep-demo,
+/// Leiden's clusters inside one feature package (library, mathematics, …) merge.
+#[test]
+fn the_service_count_and_its_reason_are_in_the_plan_and_explain() {
+    let (dir, plan) = plan_ok(&fixture("real/7ep-demo/callgraph.json"), &[]);
+    let count = &plan["service_count"];
+    let services = plan["clusters"].as_array().expect("clusters").len();
+    assert_eq!(count["services"], services);
+    assert!(count["merged_by_feature"].as_u64() > Some(0), "{count}");
+    assert!(
+        count["found"].as_u64() > count["services"].as_u64(),
+        "{count}"
+    );
+    let path = dir.path().join("out/plan.json");
+    let out = cleave(&["explain", s(&path), "s1"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let reason = count["reason"].as_str().expect("reason");
+    assert!(
+        stdout.contains(&format!("service count: {reason}")),
+        "{stdout}"
+    );
+}

@@ -415,7 +415,7 @@ pub(super) fn build(
     }
     // Vocabulary affinity: nodes whose ids share a rare domain term, weighted like resources.
     if cfg.vocabulary_affinity > 0.0 {
-        for (members, info) in vocabulary_groups(graph, index, k) {
+        for (members, info) in vocabulary_groups(graph, index, k, shared) {
             add_group(
                 &members,
                 cfg.vocabulary_affinity * mean_strength * info,
@@ -432,20 +432,66 @@ pub(super) fn build(
 ///
 /// # Complexity
 /// O(L log L) for L term occurrences over the connected nodes.
-fn vocabulary_groups(graph: &CallGraph, index: &[Option<u32>], k: usize) -> Vec<(Vec<u32>, f64)> {
-    let ids: Vec<(u32, &str)> = graph
+fn vocabulary_groups(
+    graph: &CallGraph,
+    index: &[Option<u32>],
+    k: usize,
+    shared: &[bool],
+) -> Vec<(Vec<u32>, f64)> {
+    use super::vocabulary::terms;
+    // An id is its namespace and its name; a namespace's terms are found once for all its nodes.
+    let mut namespaces: FxHashMap<&str, u32> = FxHashMap::default();
+    let ids: Vec<(u32, u32, &str)> = graph
         .nodes()
         .enumerate()
-        .filter_map(|(pos, node)| index[pos].map(|i| (i, node.id.as_str())))
+        .filter_map(|(pos, node)| {
+            let i = index[pos]?;
+            if shared[pos] {
+                return None;
+            }
+            let id = node.id.as_str();
+            let (space, name) = id
+                .rfind(|c: char| !c.is_alphanumeric() && c != '_')
+                .map_or(("", id), |cut| (&id[..cut], &id[cut..]));
+            let next = namespaces.len() as u32;
+            Some((i, *namespaces.entry(space).or_insert(next), name))
+        })
         .collect();
-    let per_node: Vec<(u32, Vec<String>)> = ids
-        .par_iter()
-        .map(|&(i, id)| (i, super::vocabulary::terms(id)))
-        .collect();
-    let mut occurrences: Vec<(&str, u32)> = per_node
-        .iter()
-        .flat_map(|(i, terms)| terms.iter().map(move |t| (t.as_str(), *i)))
-        .collect();
+    let mut spaces: Vec<(&str, u32)> = namespaces.into_iter().collect();
+    spaces.sort_unstable_by_key(|&(_, s)| s);
+    let space_terms: Vec<Vec<String>> = spaces.par_iter().map(|&(sp, _)| terms(sp)).collect();
+    let name_terms: Vec<Vec<String>> = ids.par_iter().map(|&(_, _, name)| terms(name)).collect();
+    // Terms numbered in order of first appearance, then (term, node) pairs sorted by number.
+    let mut numbers: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut term_names: Vec<&str> = Vec::new();
+    let mut occurrences: Vec<(u32, u32)> = Vec::new();
+    let mut carriers = 0usize;
+    let mut mine: Vec<u32> = Vec::new();
+    for (&(i, space, _), names) in ids.iter().zip(&name_terms) {
+        mine.clear();
+        for t in space_terms[space as usize].iter().chain(names) {
+            let next = numbers.len() as u32;
+            let number = *numbers.entry(t.as_str()).or_insert_with(|| {
+                term_names.push(t.as_str());
+                next
+            });
+            mine.push(number);
+        }
+        mine.sort_unstable();
+        mine.dedup();
+        carriers += usize::from(!mine.is_empty());
+        occurrences.extend(mine.iter().map(|&t| (t, i)));
+    }
+    // Groups in term order (by the term's text, so the ties do not depend on node order).
+    let mut rank: Vec<u32> = (0..term_names.len() as u32).collect();
+    rank.sort_unstable_by_key(|&t| term_names[t as usize]);
+    let mut order = vec![0u32; rank.len()];
+    for (r, &t) in rank.iter().enumerate() {
+        order[t as usize] = r as u32;
+    }
+    for o in &mut occurrences {
+        o.0 = order[o.0 as usize];
+    }
     occurrences.par_sort_unstable();
     let n = k as f64;
     let mut groups: Vec<(Vec<u32>, f64)> = Vec::new();
@@ -460,11 +506,7 @@ fn vocabulary_groups(graph: &CallGraph, index: &[Option<u32>], k: usize) -> Vec<
     }
     // A node's informative terms weigh 1 together on average.
     let weight: f64 = groups.iter().map(|(m, info)| m.len() as f64 * info).sum();
-    let carriers = per_node
-        .iter()
-        .filter(|(_, t)| !t.is_empty())
-        .count()
-        .max(1) as f64;
+    let carriers = carriers.max(1) as f64;
     if weight > 0.0 {
         let scale = carriers / weight;
         for g in &mut groups {

@@ -8,7 +8,8 @@
 //! layer, the technical role suffixes such as `Service`, `Impl`, `Mapper`, `Controller`, and
 //! language noise such as `lambda`) and words with digits are dropped. What is left is weighted by
 //! rarity (the information `ln(N/df) / ln(N)` of a term found in `df` of `N` nodes, as
-//! tf-idf's idf normalised to [0, 1]): a term every class uses says nothing.
+//! tf-idf's idf normalised to [0, 1]): a term every class uses says nothing. Shared code and
+//! composition roots carry no term tie (a library's words must not glue services together).
 
 /// Words that name no business concept: accessors and generic verbs, technical roles and layers,
 /// and noise from compiled languages.

@@ -127,6 +127,9 @@ pub fn service_text(e: &ServiceExplanation) -> String {
         s.size
     );
     let _ = writeln!(out, "  {}", shown(&r.summary));
+    if let Some(c) = &e.service_count {
+        let _ = writeln!(out, "  service count: {}", shown(&c.reason));
+    }
     let _ = writeln!(out, "\nreasons");
     for reason in &r.reasons {
         let _ = writeln!(out, "  - {}", shown(reason));

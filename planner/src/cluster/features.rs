@@ -1,0 +1,166 @@
+//! Feature namespaces: the top-level packages of an application (the first namespace segment
+//! below the prefix every module shares, `…training.library`, `…petclinic.owner`, `shop::orders`).
+//! A package that keeps most of its calls inside is a *feature* — a business capability — and
+//! the Leiden clusters lying mostly inside one feature are parts of that capability, so the
+//! automatic plan merges them. A package whose calls mostly leave it is a technical *layer*
+//! (`web`, `service`, `dao`): its classes belong to different services and it merges nothing.
+
+use std::collections::BTreeMap;
+
+use analyzer::{CallGraph, Node};
+
+use super::namespace::segments;
+use super::shared::module_key;
+
+/// The feature (top-level package index) of every node, `None` where a node's module is the
+/// shared prefix itself; and the number of features.
+///
+/// # Complexity
+/// O(Σ |module path|) plus a sort of the distinct features.
+pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize) {
+    let paths: Vec<Vec<&str>> = nodes
+        .iter()
+        .map(|n| segments(module_key(n)).collect())
+        .collect();
+    let mut prefix: Option<&[&str]> = None;
+    for path in &paths {
+        prefix = Some(match prefix {
+            None => path,
+            Some(p) => {
+                let common = p.iter().zip(path).take_while(|(a, b)| a == b).count();
+                &p[..common]
+            }
+        });
+    }
+    let depth = prefix.map_or(0, <[&str]>::len);
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    for path in &paths {
+        if let Some(seg) = path.get(depth) {
+            names.entry(seg).or_insert(0);
+        }
+    }
+    for (i, slot) in names.values_mut().enumerate() {
+        *slot = i;
+    }
+    let of = paths
+        .iter()
+        .map(|path| path.get(depth).map(|seg| names[seg]))
+        .collect();
+    (of, names.len())
+}
+
+/// Which features are cohesive: a community in the weak sense of Radicchi et al. (2004), more
+/// of its members' call weight (dampened) stays inside it than leaves it. Calls touching
+/// `weak` nodes (shared code, composition roots) do not count.
+///
+/// # Complexity
+/// O(V + E).
+pub(super) fn cohesive(
+    graph: &CallGraph,
+    feature: &[Option<usize>],
+    count: usize,
+    weak: &[bool],
+) -> Vec<bool> {
+    let mut inner = vec![0.0; count];
+    let mut strength = vec![0.0; count];
+    for (f, t, call) in graph.edges() {
+        if f == t || weak[f] || weak[t] {
+            continue;
+        }
+        let w = super::coupling::dampen(call.weight) * call.confidence;
+        if !(w.is_finite() && w > 0.0) {
+            continue;
+        }
+        for end in [f, t] {
+            if let Some(g) = feature[end] {
+                strength[g] += w;
+            }
+        }
+        if let (Some(a), Some(b)) = (feature[f], feature[t])
+            && a == b
+        {
+            inner[a] += 2.0 * w;
+        }
+    }
+    inner
+        .iter()
+        .zip(&strength)
+        .map(|(&i, &s)| s > 0.0 && i > s - i)
+        .collect()
+}
+
+/// The cohesive feature holding most (over half) of each cluster's `members`, if any.
+pub(super) fn dominant(
+    members: &[Vec<usize>],
+    feature: &[Option<usize>],
+    cohesive: &[bool],
+) -> Vec<Option<usize>> {
+    members
+        .iter()
+        .map(|list| {
+            let mut votes: BTreeMap<usize, usize> = BTreeMap::new();
+            for &v in list {
+                if let Some(f) = feature[v] {
+                    *votes.entry(f).or_default() += 1;
+                }
+            }
+            let (f, n) = votes
+                .into_iter()
+                .max_by_key(|&(f, n)| (n, std::cmp::Reverse(f)))?;
+            (cohesive[f] && 2 * n > list.len()).then_some(f)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str, module: &str) -> Node {
+        Node {
+            id: id.to_string(),
+            module: Some(module.to_string()),
+            ..Node::default()
+        }
+    }
+
+    #[test]
+    fn the_first_segment_below_the_shared_prefix_is_the_feature() {
+        let nodes = [
+            node("com.x.library.Book.title", "com.x.library.Book"),
+            node(
+                "com.x.library.web.LendServlet.doPost",
+                "com.x.library.web.LendServlet",
+            ),
+            node("com.x.math.Fib.fib", "com.x.math.Fib"),
+        ];
+        let refs: Vec<&Node> = nodes.iter().collect();
+        let (of, count) = features(&refs);
+        assert_eq!(count, 2);
+        assert_eq!(of, vec![Some(0), Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn a_layer_is_not_cohesive_and_a_feature_is() {
+        // feature a: calls stay inside; layers web → svc: every call crosses.
+        let nodes = vec![
+            node("p.a.X.f", "p.a.X"),
+            node("p.a.Y.g", "p.a.Y"),
+            node("p.web.W.h", "p.web.W"),
+            node("p.svc.S.i", "p.svc.S"),
+        ];
+        let edges = vec![
+            (0, 1, analyzer::Call::new(3.0, false)),
+            (2, 3, analyzer::Call::new(1.0, false)),
+        ];
+        let graph = CallGraph::from_parts(nodes, edges);
+        let refs: Vec<&Node> = graph.nodes().collect();
+        let (of, count) = features(&refs);
+        let c = cohesive(&graph, &of, count, &[false; 4]);
+        let names = ["a", "svc", "web"];
+        let by_name: BTreeMap<&str, bool> = names.iter().copied().zip(c).collect();
+        assert!(by_name["a"]);
+        assert!(!by_name["web"]);
+        assert!(!by_name["svc"]);
+    }
+}
