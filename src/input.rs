@@ -27,17 +27,67 @@ pub fn bad<E: std::error::Error>(e: E) -> anyhow::Error {
     anyhow::Error::new(BadInput(e.to_string()))
 }
 
-/// Reads a text file the user named; a missing or unreadable file is bad input.
+/// Largest input file read, in MB, unless `CLEAVE_MAX_INPUT_MB` says otherwise.
+pub const DEFAULT_MAX_INPUT_MB: u64 = 4096;
+
+/// The input size limit in bytes: `CLEAVE_MAX_INPUT_MB` (whole MB) or the default.
+fn max_input_bytes() -> u64 {
+    std::env::var("CLEAVE_MAX_INPUT_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(DEFAULT_MAX_INPUT_MB)
+        .saturating_mul(1 << 20)
+}
+
+/// Reads a text file the user named (or a plan names). Only regular files are read — a device
+/// such as /dev/zero, a FIFO or a socket is refused before it is opened, so nothing hangs or
+/// grows without bound — and at most the input size limit of bytes. A missing, unreadable,
+/// oversized or non-UTF-8 file is bad input.
 pub fn read_text(path: &Path) -> Result<String> {
-    if path.is_dir() {
+    let meta = fs::metadata(path)
+        .map_err(bad)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.is_dir() {
         return Err(anyhow::Error::new(BadInput(format!(
             "{} is a directory: give the path of a file",
             path.display()
         ))));
     }
-    fs::read_to_string(path)
+    if !meta.is_file() {
+        return Err(anyhow::Error::new(BadInput(format!(
+            "{} is not a regular file (a device, FIFO or socket): give the path of a file",
+            path.display()
+        ))));
+    }
+    let limit = max_input_bytes();
+    let too_big = || {
+        anyhow::Error::new(BadInput(format!(
+            "{} is larger than the input limit of {} MB: set CLEAVE_MAX_INPUT_MB to raise it",
+            path.display(),
+            limit >> 20
+        )))
+    };
+    if meta.len() > limit {
+        return Err(too_big());
+    }
+    let file = fs::File::open(path)
         .map_err(bad)
-        .with_context(|| format!("cannot read {}", path.display()))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    // A file may grow while it is read, or report no size (/proc): read one byte past the limit.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, limit + 1), &mut bytes)
+        .map_err(bad)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::Error::new(BadInput(format!(
+            "{} is not UTF-8 text (invalid byte at offset {}): give a UTF-8 file",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )))
+    })
 }
 
 /// The call graph of `path`: a directory is analyzed as Rust source, a file read as JSON.

@@ -16,6 +16,7 @@ use cli::{Cli, Command};
 use input::BadInput;
 
 fn main() -> ExitCode {
+    sigpipe::reset();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plan(args) => commands::plan::run(&args),

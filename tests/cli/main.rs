@@ -8,6 +8,7 @@ mod decisions;
 mod diff;
 mod explain;
 mod generator;
+mod hostile;
 mod html;
 mod plan;
 mod render;
