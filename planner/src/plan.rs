@@ -127,7 +127,8 @@ pub struct PatternMatch {
 /// The files a plan was made from (absolute paths).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct PlanSource {
-    /// The call graph file or Rust workspace directory, if any.
+    /// The call graph file or Rust workspace directory, if any (paths relative to the plan's
+    /// folder when `cleave plan` writes them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
     /// Trace exports.

@@ -1,8 +1,6 @@
 //! `cleave explain PLAN.json NODE|SERVICE`: why a node sits in its service (its ties read from the
 //! call graph), or why a service has its label.
 
-use std::path::{Path, PathBuf};
-
 use anyhow::Result;
 
 use crate::cli::{ExplainArgs, TraceArgs};
@@ -65,22 +63,25 @@ fn graph(args: &ExplainArgs, plan: &planner::Plan) -> Result<Result<analyzer::Ca
             "the plan records no input: pass --input GRAPH.json to see its calls".to_string(),
         ));
     }
+    let at = |p: &String| crate::commands::plan::recorded_path(&args.plan, p);
     let traces = TraceArgs {
-        traces: source.traces.iter().map(PathBuf::from).collect(),
+        traces: source.traces.iter().map(at).collect(),
         window: None,
     };
-    let input = source.input.as_deref().map(Path::new);
-    let config = source.config.as_deref().map(Path::new);
-    Ok(match prepare(input, config, &traces, None, true) {
-        Ok(p) => Ok(p.graph),
-        Err(e) => Err(format!(
-            "the input recorded in the plan cannot be read ({}): pass --input GRAPH.json to see its calls",
-            e.chain()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(": ")
-        )),
-    })
+    let input = source.input.as_ref().map(at);
+    let config = source.config.as_ref().map(at);
+    Ok(
+        match prepare(input.as_deref(), config.as_deref(), &traces, None, true) {
+            Ok(p) => Ok(p.graph),
+            Err(e) => Err(format!(
+                "the input recorded in the plan cannot be read ({}): pass --input GRAPH.json to see its calls",
+                e.chain()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(": ")
+            )),
+        },
+    )
 }
 
 /// Runs `cleave explain`: exit 0, or 2 when the plan or the query is bad.

@@ -51,6 +51,32 @@ fn absolute(path: &Path) -> String {
         .to_string()
 }
 
+/// The source paths as recorded in `DIR/plan.json`: relative to `DIR`, so that a plan committed
+/// beside its input works in any checkout (paths on another drive stay absolute).
+fn relative_to(source: planner::PlanSource, dir: &Path) -> planner::PlanSource {
+    let Ok(base) = std::path::absolute(dir) else {
+        return source;
+    };
+    let base = std::fs::canonicalize(&base).unwrap_or(base);
+    let rel = |p: String| pathdiff::diff_paths(&p, &base).map_or(p, |r| r.display().to_string());
+    planner::PlanSource {
+        input: source.input.map(rel),
+        traces: source.traces.into_iter().map(rel).collect(),
+        config: source.config.map(rel),
+    }
+}
+
+/// A path recorded in a plan: relative ones are relative to the plan file's folder.
+pub fn recorded_path(plan_file: &Path, recorded: &str) -> PathBuf {
+    let p = Path::new(recorded);
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    plan_file
+        .parent()
+        .map_or_else(|| p.to_path_buf(), |dir| dir.join(p))
+}
+
 /// Reads the config, the input and the traces.
 pub fn prepare(
     input_path: Option<&Path>,
@@ -166,7 +192,7 @@ pub fn run(args: &PlanArgs) -> Result<()> {
             .map_err(bad)
             .with_context(|| format!("cannot plan {what}"))?;
     plan.traces = prepared.coverage;
-    plan.source = Some(prepared.source);
+    plan.source = Some(relative_to(prepared.source, &args.out));
     if !args.quiet {
         warn_unmatched(&plan);
     }

@@ -20,7 +20,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         None => (planner::render::dot(&plan), "plan".to_string()),
         Some(query) => {
             let service = find_service(&plan, query)?;
-            let input = graph_path(&plan, args.input.as_deref())?;
+            let input = graph_path(&plan, &args.plan, args.input.as_deref())?;
             let graph = crate::input::load_graph(&input, true)
                 .with_context(|| format!("cannot read the call graph {}", input.display()))?;
             if service.size > planner::render::MAX_DETAIL_MEMBERS {
@@ -145,14 +145,16 @@ fn find_service<'p>(plan: &'p planner::Plan, query: &str) -> Result<&'p planner:
 }
 
 /// The call graph behind the plan: `--input`, else the input the plan records.
-fn graph_path(plan: &planner::Plan, given: Option<&Path>) -> Result<PathBuf> {
+fn graph_path(plan: &planner::Plan, plan_file: &Path, given: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = given {
         return Ok(p.to_path_buf());
     }
-    match plan.source.as_ref().and_then(|s| s.input.as_ref()) {
-        Some(p) if Path::new(p).exists() => Ok(PathBuf::from(p)),
-        Some(p) => Err(anyhow::Error::new(BadInput(format!(
-            "the plan's input {p} no longer exists: give the call graph with --input"
+    let recorded = plan.source.as_ref().and_then(|s| s.input.as_ref());
+    match recorded.map(|p| (p, crate::commands::plan::recorded_path(plan_file, p))) {
+        Some((_, at)) if at.exists() => Ok(at),
+        Some((p, at)) => Err(anyhow::Error::new(BadInput(format!(
+            "the plan's input {p} ({}) no longer exists: give the call graph with --input",
+            at.display()
         )))),
         None => Err(anyhow::Error::new(BadInput(
             "the plan records no input: give the call graph it was made from with --input"

@@ -142,3 +142,47 @@ fn the_service_count_and_its_reason_are_in_the_plan_and_explain() {
         "{stdout}"
     );
 }
+
+/// Issues 13 and 15: plan.json records its input relative to itself, so a plan committed beside
+/// its input works in another checkout (here: the folder moved) for `explain` and `render`.
+#[test]
+fn a_moved_checkout_still_finds_the_recorded_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = dir.path().join("first");
+    std::fs::create_dir_all(&first).expect("dir");
+    std::fs::copy(fixture("tiny-shop.json"), first.join("graph.json")).expect("copy");
+    let out = first.join("plan-out");
+    let made = cleave(&[
+        "plan",
+        s(&first.join("graph.json")),
+        "--out",
+        s(&out),
+        "--quiet",
+    ]);
+    assert!(made.status.success(), "{}", text(&made).1);
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).expect("plan.json"))
+            .expect("JSON");
+    assert_eq!(plan["source"]["input"], "../graph.json");
+    let moved = dir.path().join("second");
+    std::fs::rename(&first, &moved).expect("move");
+    let plan_json = moved.join("plan-out/plan.json");
+    let node = plan["clusters"][0]["members"][0].as_str().expect("member");
+    let out = cleave(&["explain", s(&plan_json), node]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stdout.contains("cannot be read"), "{stdout}");
+    let drawn = dir.path().join("s1.dot");
+    let render = cleave(&[
+        "render",
+        s(&plan_json),
+        "--service",
+        "s1",
+        "-f",
+        "dot",
+        "-o",
+        s(&drawn),
+    ]);
+    assert!(render.status.success(), "{}", text(&render).1);
+    assert!(drawn.exists());
+}
