@@ -42,6 +42,7 @@ mod ir;
 mod items;
 mod macros;
 mod modules;
+mod nesting;
 mod resolve;
 mod signals;
 mod syntax;

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::Diagnostic;
 use super::ir::FileOut;
 use super::items::{FileCtx, extract};
+use super::nesting::Unparsed;
 use super::workspace::CrateRoot;
 
 /// Deepest module nesting followed (guards against `#[path]` cycles).
@@ -147,17 +148,31 @@ fn run<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: Job) {
         }
         Ok(text) => {
             sh.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-            match syn::parse_file(&text) {
-                Err(e) => {
+            match super::nesting::parse_file(&text) {
+                Err(why) => {
                     sh.skipped.fetch_add(1, Ordering::Relaxed);
-                    let at = e.span().start();
-                    let message = format!("syn cannot parse this file ({e}): it is skipped");
+                    let (line, column, message) = match why {
+                        Unparsed::Syntax(e) => {
+                            let at = e.span().start();
+                            let message =
+                                format!("syn cannot parse this file ({e}): it is skipped");
+                            (at.line, at.column + 1, message)
+                        }
+                        Unparsed::TooDeep(line, column, depth) => (
+                            line,
+                            column,
+                            format!(
+                                "the file nests over {} levels deep here ({depth} reached): it is skipped",
+                                super::nesting::MAX_NESTING
+                            ),
+                        ),
+                    };
                     push(
                         &sh.diags,
                         Diagnostic {
                             file: rel,
-                            line: at.line,
-                            column: at.column + 1,
+                            line,
+                            column,
                             message,
                         },
                     );

@@ -222,6 +222,69 @@ fn hostile_nesting() {
     );
 }
 
+/// Issue 13: 100,000 nested parentheses, closures or prefix operators, or `Vec<…>` 50,000 deep,
+/// overflowed the analysis threads' stacks and aborted the whole run. Such a file is skipped with
+/// a diagnostic naming where it nests too deep; the rest of the crate is analyzed.
+#[test]
+fn nesting_beyond_the_cap_skips_the_file_and_the_analysis_goes_on() {
+    let n = 100_000;
+    let files = vec![
+        (
+            "Cargo.toml".to_string(),
+            "[package]\nname = \"deep\"\n".to_string(),
+        ),
+        (
+            "src/lib.rs".to_string(),
+            "mod parens;\nmod closures;\nmod generics;\nmod unary;\npub fn ok() {}\n".to_string(),
+        ),
+        (
+            "src/parens.rs".to_string(),
+            format!(
+                "pub fn f() -> i32 {{ {}1{} }}\n",
+                "(".repeat(n),
+                ")".repeat(n)
+            ),
+        ),
+        (
+            "src/closures.rs".to_string(),
+            format!("pub fn g() {{ let _ = {}0; }}\n", "|x: i32| ".repeat(n)),
+        ),
+        (
+            "src/generics.rs".to_string(),
+            format!(
+                "pub type T = {}u8{};\n",
+                "Vec<".repeat(n / 2),
+                ">".repeat(n / 2)
+            ),
+        ),
+        (
+            "src/unary.rs".to_string(),
+            format!("pub fn h() -> i32 {{ {}1 }}\n", "-".repeat(2 * n)),
+        ),
+    ];
+    let dir = write_tree(&files);
+    let a = analyze_rust(dir.path(), &no_progress).expect("analysis");
+    let ids: Vec<&str> = a.graph.nodes().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["deep::ok"]);
+    let skipped: Vec<(&str, usize)> = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("nests over 10000 levels deep"))
+        .map(|d| (d.file.as_str(), d.line))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("src/closures.rs", 1),
+            ("src/generics.rs", 1),
+            ("src/parens.rs", 1),
+            ("src/unary.rs", 1)
+        ],
+        "{:?}",
+        a.diagnostics
+    );
+}
+
 /// The same tree gives the same result on every run and with 1 or 2 threads.
 #[test]
 fn deterministic_across_runs_and_threads() {
