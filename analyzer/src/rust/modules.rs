@@ -16,6 +16,10 @@ use super::workspace::CrateRoot;
 
 /// Deepest module nesting followed (guards against `#[path]` cycles).
 const MAX_MODULE_DEPTH: u32 = 64;
+/// Most modules analyzed in one crate, and in all crates together (beyond any real crate; a
+/// `#[path]` fan-out without a loop could otherwise grow without bound).
+const MAX_CRATE_MODULES: usize = 50_000;
+const MAX_MODULES: usize = 500_000;
 
 /// One parsed file.
 #[derive(Debug)]
@@ -49,6 +53,8 @@ struct Job {
     file: PathBuf,
     mod_dir: PathBuf,
     depth: u32,
+    /// The files of the enclosing modules, outermost first (a file among them is a loop).
+    ancestors: Vec<PathBuf>,
 }
 
 struct Shared<'a> {
@@ -61,6 +67,31 @@ struct Shared<'a> {
     diags: Mutex<Vec<Diagnostic>>,
     skipped: AtomicU64,
     seen: Mutex<HashSet<(usize, String, PathBuf)>>,
+    /// Modules loaded per crate and in all.
+    loaded: Mutex<Loaded>,
+}
+
+/// Counts of the modules loaded, to bound `#[path]` fan-out.
+#[derive(Default)]
+struct Loaded {
+    per_crate: std::collections::HashMap<usize, usize>,
+    total: usize,
+}
+
+impl Loaded {
+    /// Counts one more module in crate `krate`; `Err` says which limit it would break.
+    fn admit(&mut self, krate: usize) -> Result<(), String> {
+        let of_crate = self.per_crate.entry(krate).or_default();
+        if *of_crate >= MAX_CRATE_MODULES {
+            return Err(format!("the crate already has {MAX_CRATE_MODULES} modules"));
+        }
+        if self.total >= MAX_MODULES {
+            return Err(format!("the analysis already has {MAX_MODULES} modules"));
+        }
+        *of_crate += 1;
+        self.total += 1;
+        Ok(())
+    }
 }
 
 /// The file's path relative to `root`, with `/` separators.
@@ -98,6 +129,7 @@ pub(crate) fn parse_all(
         diags: Mutex::new(Vec::new()),
         skipped: AtomicU64::new(0),
         seen: Mutex::new(HashSet::new()),
+        loaded: Mutex::new(Loaded::default()),
     };
     rayon::scope(|s| {
         for (crate_idx, c) in crates.iter().enumerate() {
@@ -108,6 +140,7 @@ pub(crate) fn parse_all(
                 file: c.file.clone(),
                 mod_dir,
                 depth: 0,
+                ancestors: Vec::new(),
             };
             let shared = &shared;
             s.spawn(move |s| run(s, shared, job));
@@ -208,6 +241,17 @@ fn run<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: Job) {
 /// Spawns the parse of each `mod x;` file of `out`, or records a diagnostic when none exists.
 fn children<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: &Job, rel: &str, out: &FileOut) {
     for child in &out.children {
+        let note = |message: String| {
+            push(
+                &sh.diags,
+                Diagnostic {
+                    file: rel.to_string(),
+                    line: child.line,
+                    column: 0,
+                    message,
+                },
+            );
+        };
         let found = child
             .candidates
             .iter()
@@ -224,15 +268,7 @@ fn children<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: &Job, rel: &str, 
                 "module `{name}` has no file (looked for {}): create it or remove the `mod` declaration",
                 looked.join(" and ")
             );
-            push(
-                &sh.diags,
-                Diagnostic {
-                    file: rel.to_string(),
-                    line: child.line,
-                    column: 0,
-                    message,
-                },
-            );
+            note(message);
             continue;
         };
         if job.depth + 1 >= MAX_MODULE_DEPTH {
@@ -240,15 +276,7 @@ fn children<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: &Job, rel: &str, 
                 "module `{}` nests deeper than {MAX_MODULE_DEPTH} levels: not followed",
                 child.mod_path
             );
-            push(
-                &sh.diags,
-                Diagnostic {
-                    file: rel.to_string(),
-                    line: child.line,
-                    column: 0,
-                    message,
-                },
-            );
+            note(message);
             continue;
         }
         let key = (job.crate_idx, child.mod_path.clone(), file.clone());
@@ -260,18 +288,35 @@ fn children<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: &Job, rel: &str, 
         {
             continue;
         }
+        // A file that encloses itself (through `#[path]`) is a loop: following it would double
+        // the modules at every level.
+        let admitted = if *file == job.file || job.ancestors.contains(file) {
+            Err("its file already encloses it (a `#[path]` loop)".to_string())
+        } else {
+            sh.loaded
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .admit(job.crate_idx)
+        };
+        if let Err(why) = admitted {
+            note(format!("module `{}` not followed: {why}", child.mod_path));
+            continue;
+        }
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let mod_dir = if owns_dir {
             dir
         } else {
             dir.join(file.file_stem().unwrap_or_default())
         };
+        let mut ancestors = job.ancestors.clone();
+        ancestors.push(job.file.clone());
         let next = Job {
             crate_idx: job.crate_idx,
             mod_path: child.mod_path.clone(),
             file: file.clone(),
             mod_dir,
             depth: job.depth + 1,
+            ancestors,
         };
         s.spawn(move |s| run(s, sh, next));
     }
