@@ -1,5 +1,8 @@
 //! The plan: plain data, serialised as `plan.json` (schema in docs/plan-format.md).
 
+mod validate;
+pub use validate::{PlanError, validate_plan};
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

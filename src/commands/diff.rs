@@ -7,15 +7,27 @@ use anyhow::Result;
 use crate::cli::DiffArgs;
 use crate::input::{BadInput, read_text};
 
-/// Reads a plan.json the user named; anything that is not a plan is bad input naming the file.
+/// Reads a plan.json the user named; anything that is not a valid plan is bad input naming the
+/// file.
 pub fn read_plan(path: &Path) -> Result<planner::Plan> {
-    let text = read_text(path)?;
-    serde_json::from_str(&text).map_err(|e| {
+    parse_plan(path, &read_text(path)?)
+}
+
+/// Parses and checks ([`planner::validate_plan`]) the text of the plan.json at `path`.
+pub fn parse_plan(path: &Path, text: &str) -> Result<planner::Plan> {
+    let plan: planner::Plan = serde_json::from_str(text).map_err(|e| {
         anyhow::Error::new(BadInput(format!(
             "{} is not a cleave plan.json ({e}): give a plan.json written by `cleave plan`",
             path.display()
         )))
-    })
+    })?;
+    planner::validate_plan(&plan).map_err(|e| {
+        anyhow::Error::new(BadInput(format!(
+            "{} is not a valid plan.json: {e}",
+            path.display()
+        )))
+    })?;
+    Ok(plan)
 }
 
 /// Pretty JSON with a final newline.

@@ -93,7 +93,7 @@ pub fn run(args: &ExplainArgs) -> Result<()> {
             args.plan.display()
         )))
     };
-    let plan: planner::Plan = serde_json::from_str(&text).map_err(not_plan)?;
+    let plan = crate::commands::diff::parse_plan(&args.plan, &text)?;
     // Read untyped too: the `decisions` section is used whatever its shape, and when present.
     let raw: serde_json::Value = serde_json::from_str(&text).map_err(not_plan)?;
     let decisions = raw.get("decisions");

@@ -151,13 +151,10 @@ fn previous_plan(args: &PlanArgs) -> Result<Option<planner::Plan>> {
         }
     };
     let text = read_text(&path)?;
-    match serde_json::from_str::<planner::Plan>(&text) {
+    match crate::commands::diff::parse_plan(&path, &text) {
         Ok(plan) => Ok(Some(plan)),
-        // An explicit --previous must be a plan; a stale or foreign DIR/plan.json is ignored.
-        Err(e) if args.previous.is_some() => Err(anyhow::Error::new(BadInput(format!(
-            "{} is not a cleave plan.json: {e}",
-            path.display()
-        )))),
+        // An explicit --previous must be a valid plan; a stale or foreign DIR/plan.json is ignored.
+        Err(e) if args.previous.is_some() => Err(e),
         Err(_) => Ok(None),
     }
 }

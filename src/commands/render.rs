@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::cli::{RenderArgs, RenderFormat};
+use crate::commands::diff::read_plan;
 use crate::graphviz::{self, DotError, INSTALL_HINT, Image};
-use crate::input::{BadInput, read_text};
+use crate::input::BadInput;
 use crate::output;
 
 /// Closest service names offered when a `--service` matches none.
@@ -91,17 +92,6 @@ pub fn run(args: &RenderArgs) -> Result<()> {
             ))
         }
     }
-}
-
-/// Reads and parses a plan.json; anything else is bad input.
-fn read_plan(path: &Path) -> Result<planner::Plan> {
-    let text = read_text(path)?;
-    serde_json::from_str(&text).map_err(|e| {
-        anyhow::Error::new(BadInput(format!(
-            "{} is not a cleave plan.json ({e}): give the plan.json written by `cleave plan`",
-            path.display()
-        )))
-    })
 }
 
 /// The service named by `query`: its id, its name, or its name in any case.

@@ -154,3 +154,89 @@ fn a_closed_stdout_ends_the_run_without_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "a panic's exit code");
 }
+
+/// Issue 13: corrupt plans passed silently. Every command reading a plan.json refuses one whose
+/// content breaks the plan's invariants, naming the place.
+#[test]
+fn corrupt_plans_are_refused_by_every_reader() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shop = fixture("tiny-shop.json");
+    let shop = shop.to_str().expect("path");
+    let out = dir.path().join("out");
+    let made = cleave(&[
+        "plan",
+        shop,
+        "--out",
+        out.to_str().expect("path"),
+        "--quiet",
+    ]);
+    assert!(made.status.success(), "{}", text(&made).1);
+    let good: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).expect("plan.json"))
+            .expect("JSON");
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str); 6] = [
+        (
+            "version",
+            |p| p["schema_version"] = 999.into(),
+            "schema_version 999 is not supported",
+        ),
+        (
+            "dup id",
+            |p| p["clusters"][1]["id"] = p["clusters"][0]["id"].clone(),
+            "appears twice",
+        ),
+        (
+            "two homes",
+            |p| {
+                let m = p["clusters"][0]["members"][0].clone();
+                p["clusters"][1]["members"]
+                    .as_array_mut()
+                    .expect("members")
+                    .push(m);
+                p["clusters"][1]["size"] =
+                    (p["clusters"][1]["size"].as_u64().expect("size") + 1).into();
+            },
+            "is also a member of clusters[0]",
+        ),
+        (
+            "size",
+            |p| p["clusters"][0]["size"] = 9999.into(),
+            "clusters[0].size",
+        ),
+        (
+            "stateful",
+            |p| p["clusters"][0]["stateful_members"] = serde_json::json!(["nobody::here"]),
+            "not a member of the service",
+        ),
+        (
+            "count",
+            |p| p["metrics"]["services"] = 77.into(),
+            "metrics.services",
+        ),
+    ];
+    for (name, edit, expected) in cases {
+        let mut plan = good.clone();
+        edit(&mut plan);
+        let bad = dir.path().join(format!("{}.json", name.replace(' ', "-")));
+        std::fs::write(&bad, serde_json::to_string(&plan).expect("JSON")).expect("write");
+        let bad = bad.to_str().expect("path");
+        let good_path = out.join("plan.json");
+        let good_path = good_path.to_str().expect("path");
+        let fresh = dir.path().join("again");
+        let fresh = fresh.to_str().expect("path");
+        for args in [
+            vec!["diff", good_path, bad],
+            vec!["render", bad, "-f", "dot", "-o", fresh],
+            vec!["check", bad, shop],
+            vec!["explain", bad, "s1"],
+            vec!["compare", bad, good_path],
+            vec!["plan", shop, "--out", fresh, "--previous", bad],
+        ] {
+            let run = cleave(&args);
+            let (_, stderr) = text(&run);
+            assert_eq!(run.status.code(), Some(2), "{name} {args:?}: {stderr}");
+            assert!(stderr.contains(expected), "{name} {args:?}: {stderr}");
+        }
+    }
+}
