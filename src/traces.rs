@@ -18,9 +18,9 @@ pub fn parse_window(text: &str) -> Result<f64> {
                 )))
             })?,
     };
-    if !(seconds.is_finite() && seconds > 0.0) {
+    if !(seconds.is_finite() && (planner::MIN_WINDOW_S..=1e12).contains(&seconds)) {
         return Err(anyhow::Error::new(BadInput(format!(
-            "--traces-window `{text}` must be longer than zero"
+            "--traces-window `{text}` must be from 1 ms to 1e12 seconds"
         ))));
     }
     Ok(seconds)

@@ -42,8 +42,8 @@ pub enum Error {
         /// The closest existing id, if one is close.
         suggestion: Option<String>,
     },
-    /// A number that must be finite and non-negative is not.
-    #[error("{path} is {value}: it must be a finite number ≥ 0")]
+    /// A number that must be finite, non-negative and at most [`crate::MAX_FIGURE`] is not.
+    #[error("{path} is {}: it must be a finite number from 0 to 1e12", readable_number(*.value))]
     Negative {
         /// JSON path of the value.
         path: String,
@@ -105,5 +105,14 @@ fn suggest(suggestion: &Option<String>) -> String {
     match suggestion {
         Some(s) => format!(": did you mean `{s}`? Add the node to `nodes` or fix the id"),
         None => ": add the node to `nodes` or fix the id".to_string(),
+    }
+}
+
+/// A number as a person reads it: plain when moderate, in scientific notation when huge or tiny.
+pub fn readable_number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
     }
 }

@@ -203,7 +203,7 @@ impl RawNode<'_> {
             d.max,
         ]
         .iter()
-        .all(|v| v.is_none_or(|v| v.is_finite() && v >= 0.0))
+        .all(|v| v.is_none_or(in_range))
     }
 }
 
@@ -266,9 +266,18 @@ fn closest<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> Option<St
     best.filter(|(s, _)| *s >= 0.8).map(|(_, c)| c.to_string())
 }
 
+/// Largest figure (rate, duration, memory, call weight) read: beyond any real system, and small
+/// enough that the costs and sums computed from it stay finite.
+pub const MAX_FIGURE: f64 = 1e12;
+
+/// Whether a figure is finite, ≥ 0 and ≤ [`MAX_FIGURE`].
+pub(crate) fn in_range(v: f64) -> bool {
+    v.is_finite() && (0.0..=MAX_FIGURE).contains(&v)
+}
+
 fn check_number(value: Option<f64>, path: impl FnOnce() -> String) -> Result<(), Error> {
     match value {
-        Some(v) if !v.is_finite() || v < 0.0 => Err(Error::Negative {
+        Some(v) if !in_range(v) => Err(Error::Negative {
             path: path(),
             value: v,
         }),

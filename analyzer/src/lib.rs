@@ -7,9 +7,9 @@ mod json;
 mod rust;
 mod traces;
 
-pub use error::Error;
+pub use error::{Error, readable_number};
 pub use graph::{Call, CallGraph, Durations, Node};
-pub use json::{analysis_to_json, load_json, load_json_owned, to_json};
+pub use json::{MAX_FIGURE, analysis_to_json, load_json, load_json_owned, to_json};
 pub use rust::{Diagnostic, RustAnalysis, RustStats, analyze_rust};
 pub use traces::{
     MapRule, Operation, Span, SpanKind, TraceCall, TraceFormat, TraceReport, TraceSummary, Traces,

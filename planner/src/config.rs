@@ -5,6 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::decisions::{ExcludeDecision, GroupDecision, ServiceDecision};
 
+/// Largest value of any numeric setting: beyond any real price, rate or duration, and small
+/// enough that the costs computed from it stay finite.
+const MAX_SETTING: f64 = 1e12;
+/// Shortest trace window, in seconds: a rate needs a window to be measured over.
+pub const MIN_WINDOW_S: f64 = 1e-3;
+
 /// Every setting of the planner. Each section and field is optional in TOML; unknown keys are errors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -231,21 +237,21 @@ impl Config {
             ("prices.hours_per_month", self.prices.hours_per_month),
         ];
         for (key, value) in positive {
-            if !(value.is_finite() && value > 0.0) {
+            if !(value.is_finite() && value > 0.0 && value <= MAX_SETTING) {
                 return Err(crate::Error::Setting {
                     key: key.to_string(),
-                    value: value.to_string(),
-                    reason: "it must be a finite number > 0".to_string(),
+                    value: analyzer::readable_number(value),
+                    reason: "it must be a finite number > 0 and ≤ 1e12".to_string(),
                 });
             }
         }
         if let Some(w) = self.traces.window_s
-            && !(w.is_finite() && w > 0.0)
+            && !(w.is_finite() && (MIN_WINDOW_S..=MAX_SETTING).contains(&w))
         {
             return Err(crate::Error::Setting {
                 key: "traces.window_s".to_string(),
-                value: w.to_string(),
-                reason: "it must be a finite number of seconds > 0".to_string(),
+                value: analyzer::readable_number(w),
+                reason: "it must be a number of seconds from 0.001 to 1e12".to_string(),
             });
         }
         let non_negative = [
@@ -294,11 +300,11 @@ impl Config {
             ("prices.min_containers", self.prices.min_containers),
         ];
         for (key, value) in non_negative {
-            if !(value.is_finite() && value >= 0.0) {
+            if !(value.is_finite() && (0.0..=MAX_SETTING).contains(&value)) {
                 return Err(crate::Error::Setting {
                     key: key.to_string(),
-                    value: value.to_string(),
-                    reason: "it must be a finite number ≥ 0".to_string(),
+                    value: analyzer::readable_number(value),
+                    reason: "it must be a finite number from 0 to 1e12".to_string(),
                 });
             }
         }

@@ -26,7 +26,9 @@ pub use compare::{
     ReferenceCorrespondence, ReferenceError, ReferenceFormat, ServiceOverlap, UnmatchedReference,
     compare, compare_text, parse_reference,
 };
-pub use config::{ClusterConfig, Config, Labelling, Limits, Prices, TraceConfig, parse_config};
+pub use config::{
+    ClusterConfig, Config, Labelling, Limits, MIN_WINDOW_S, Prices, TraceConfig, parse_config,
+};
 pub use decisions::{DecisionError, ExcludeDecision, GroupDecision, ServiceDecision};
 pub use diff::{
     CostDeltas, Delta, DiffCounts, MatchedBy, Merge, MovedNode, PlacedNode, PlanDiff, Relabel,

@@ -240,3 +240,63 @@ fn corrupt_plans_are_refused_by_every_reader() {
         }
     }
 }
+
+/// Issue 13: huge figures planned with exit 0 and wrote nulls (or "Q NaN") into the plan.
+/// Figures, call weights and settings are bounded at the input, with the field and the range.
+#[test]
+fn figures_beyond_the_range_are_refused_at_the_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let out = out.to_str().expect("path");
+    let write = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).expect("write");
+        p.to_str().expect("path").to_string()
+    };
+    let huge = write(
+        "huge.json",
+        r#"{"nodes":[{"id":"a","entry":"http","duration_ms":{"p50":1e155},"memory_mb":1e155}]}"#,
+    );
+    let heavy = write(
+        "heavy.json",
+        r#"{"nodes":[{"id":"a"},{"id":"b"}],"edges":[{"from":"a","to":"b","weight":1.7e308},{"from":"b","to":"a","weight":1.7e308}]}"#,
+    );
+    let price = write("price.toml", "[prices]\ncontainer_per_vcpu_hour = 1e308\n");
+    let shop = fixture("tiny-shop.json");
+    let shop = shop.to_str().expect("path");
+    let trace = fixture("traces/zipkin/yelp.json");
+    let trace = trace.to_str().expect("path");
+    for (args, expected) in [
+        (
+            vec!["plan", &huge, "--out", out],
+            "nodes[0].memory_mb is 1e155: it must be a finite number from 0 to 1e12",
+        ),
+        (
+            vec!["plan", &heavy, "--out", out],
+            "edges[0].weight is 1.7e308",
+        ),
+        (
+            vec!["plan", shop, "--out", out, "-c", &price],
+            "`prices.container_per_vcpu_hour` = 1e308",
+        ),
+        (
+            vec![
+                "plan",
+                shop,
+                "--out",
+                out,
+                "--traces",
+                trace,
+                "--traces-window",
+                "1e-310",
+            ],
+            "must be from 1 ms to 1e12 seconds",
+        ),
+    ] {
+        let run = cleave(&args);
+        let (_, stderr) = text(&run);
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert!(!dir.path().join("out").exists(), "an output was written");
+}

@@ -405,7 +405,7 @@ impl<'a> Resolver<'a> {
             let to = found.next()??;
             let weight = edge.weight.unwrap_or(1.0);
             let confidence = edge.confidence.unwrap_or(1.0);
-            if !(weight.is_finite() && weight >= 0.0 && confidence > 0.0 && confidence <= 1.0) {
+            if !(super::in_range(weight) && confidence > 0.0 && confidence <= 1.0) {
                 return None;
             }
             self.last = Some((edge.from, from));

@@ -35,11 +35,11 @@ const ERRORS: &[(&str, &str)] = &[
     ),
     (
         r#"{"nodes": [{"id": "a", "memory_mb": -1}]}"#,
-        "nodes[0].memory_mb is -1: it must be a finite number ≥ 0",
+        "nodes[0].memory_mb is -1: it must be a finite number from 0 to 1e12",
     ),
     (
         r#"{"nodes": [{"id": "a", "duration_ms": {"max": -0.5}}]}"#,
-        "nodes[0].duration_ms.max is -0.5: it must be a finite number ≥ 0",
+        "nodes[0].duration_ms.max is -0.5: it must be a finite number from 0 to 1e12",
     ),
     (
         r#"{"nodes": []}"#,
