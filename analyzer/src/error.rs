@@ -29,7 +29,8 @@ pub enum Error {
     },
     /// An edge names a node that does not exist.
     #[error(
-        "edges[{edge}].{field} names unknown node `{id}`{}",
+        "edges[{edge}].{field} names unknown node `{}`{}",
+        clipped(id),
         suggest(suggestion)
     )]
     UnknownNode {
@@ -114,5 +115,14 @@ pub fn readable_number(v: f64) -> String {
         format!("{v:e}")
     } else {
         v.to_string()
+    }
+}
+
+/// A name as quoted in a message: at most 200 characters, with the full length when cut.
+fn clipped(name: &str) -> String {
+    const SHOWN: usize = 200;
+    match name.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}… ({} characters)", &name[..cut], name.chars().count()),
+        None => name.to_string(),
     }
 }

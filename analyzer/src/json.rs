@@ -254,11 +254,27 @@ fn lookup(
         })
 }
 
+/// Longest name compared for a "did you mean" suggestion: Jaro-Winkler costs O(|a|·|b|), and a
+/// 100,000-character id compared with every node took half a minute before its error.
+pub const MAX_SIMILAR_LEN: usize = 256;
+
+/// Jaro-Winkler similarity (0–1) of two names, 0 when either is longer than
+/// [`MAX_SIMILAR_LEN`] bytes (no suggestion is worth that work).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    if a.len() > MAX_SIMILAR_LEN || b.len() > MAX_SIMILAR_LEN {
+        return 0.0;
+    }
+    strsim::jaro_winkler(a, b)
+}
+
 /// The existing id most similar to `id`, if it is similar enough to be a likely typo.
 fn closest<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    if id.len() > MAX_SIMILAR_LEN {
+        return None;
+    }
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(id, c);
+        let score = similarity(id, c);
         if best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
             best = Some((score, c));
         }

@@ -9,7 +9,9 @@ mod traces;
 
 pub use error::{Error, readable_number};
 pub use graph::{Call, CallGraph, Durations, Node};
-pub use json::{MAX_FIGURE, analysis_to_json, load_json, load_json_owned, to_json};
+pub use json::{
+    MAX_FIGURE, MAX_SIMILAR_LEN, analysis_to_json, load_json, load_json_owned, similarity, to_json,
+};
 pub use rust::{Diagnostic, RustAnalysis, RustStats, analyze_rust};
 pub use traces::{
     MapRule, Operation, Span, SpanKind, TraceCall, TraceFormat, TraceReport, TraceSummary, Traces,

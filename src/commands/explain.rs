@@ -19,7 +19,7 @@ fn suggestions(plan: &planner::Plan, query: &str) -> Vec<String> {
     let score = |cand: &str| {
         let c = cand.to_lowercase();
         let last = c.rsplit([':', '/', '.']).next().unwrap_or(&c);
-        let mut s = strsim::jaro_winkler(&q, &c).max(strsim::jaro_winkler(&q, last));
+        let mut s = analyzer::similarity(&q, &c).max(analyzer::similarity(&q, last));
         if !q.is_empty() && c.contains(&q) {
             s = s.max(0.9 + 0.1 * q.len() as f64 / c.len().max(1) as f64);
         }

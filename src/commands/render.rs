@@ -113,8 +113,8 @@ fn find_service<'p>(plan: &'p planner::Plan, query: &str) -> Result<&'p planner:
         .clusters
         .iter()
         .map(|s| {
-            let score = strsim::jaro_winkler(&lower, &s.name.to_lowercase())
-                .max(strsim::jaro_winkler(&lower, &s.id.to_lowercase()));
+            let score = analyzer::similarity(&lower, &s.name.to_lowercase())
+                .max(analyzer::similarity(&lower, &s.id.to_lowercase()));
             (score, s)
         })
         .collect();
