@@ -398,13 +398,8 @@ pub(super) fn build(
         }
     }
     // Resource affinity, weighted down by how widespread the resource is.
-    let n = k as f64;
     for members in &resources {
-        let info = if k > 1 {
-            (n / members.len() as f64).ln() / n.ln()
-        } else {
-            0.0
-        };
+        let info = information(members.len(), k);
         if info >= RESOURCE_MIN_INFO {
             add_group(
                 members,
@@ -426,9 +421,19 @@ pub(super) fn build(
     Csr::from_edges(k, &edges, vec![0.0; k])
 }
 
+/// Information of a group of `size` among `k` nodes, `ln(k/size) / ln(k)` (idf normalised to
+/// [0, 1]): 1 for a single node, 0 for a group holding every node.
+fn information(size: usize, k: usize) -> f64 {
+    if k > 1 {
+        (k as f64 / size as f64).ln() / (k as f64).ln()
+    } else {
+        0.0
+    }
+}
+
 /// The groups of nodes sharing a domain term ([`super::vocabulary`]), in term order, each with
-/// the term's information `ln(N/df) / ln(N)`, normalised so that a node's terms weigh 1 on
-/// average; terms below [`RESOURCE_MIN_INFO`] and terms of one node are left out.
+/// its [`information`], normalised so that a node's terms weigh 1 on average; terms below
+/// [`RESOURCE_MIN_INFO`] and terms of one node are left out. Shared code carries no term.
 ///
 /// # Complexity
 /// O(L log L) for L term occurrences over the connected nodes.
@@ -461,49 +466,34 @@ fn vocabulary_groups(
     spaces.sort_unstable_by_key(|&(_, s)| s);
     let space_terms: Vec<Vec<String>> = spaces.par_iter().map(|&(sp, _)| terms(sp)).collect();
     let name_terms: Vec<Vec<String>> = ids.par_iter().map(|&(_, _, name)| terms(name)).collect();
-    // Terms numbered in order of first appearance, then (term, node) pairs sorted by number.
-    let mut numbers: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut term_names: Vec<&str> = Vec::new();
-    let mut occurrences: Vec<(u32, u32)> = Vec::new();
+    let mut by_term = Groups::default();
     let mut carriers = 0usize;
-    let mut mine: Vec<u32> = Vec::new();
+    let mut mine: Vec<&str> = Vec::new();
     for (&(i, space, _), names) in ids.iter().zip(&name_terms) {
         mine.clear();
-        for t in space_terms[space as usize].iter().chain(names) {
-            let next = numbers.len() as u32;
-            let number = *numbers.entry(t.as_str()).or_insert_with(|| {
-                term_names.push(t.as_str());
-                next
-            });
-            mine.push(number);
-        }
+        mine.extend(
+            space_terms[space as usize]
+                .iter()
+                .chain(names)
+                .map(String::as_str),
+        );
         mine.sort_unstable();
         mine.dedup();
         carriers += usize::from(!mine.is_empty());
-        occurrences.extend(mine.iter().map(|&t| (t, i)));
-    }
-    // Groups in term order (by the term's text, so the ties do not depend on node order).
-    let mut rank: Vec<u32> = (0..term_names.len() as u32).collect();
-    rank.sort_unstable_by_key(|&t| term_names[t as usize]);
-    let mut order = vec![0u32; rank.len()];
-    for (r, &t) in rank.iter().enumerate() {
-        order[t as usize] = r as u32;
-    }
-    for o in &mut occurrences {
-        o.0 = order[o.0 as usize];
-    }
-    occurrences.par_sort_unstable();
-    let n = k as f64;
-    let mut groups: Vec<(Vec<u32>, f64)> = Vec::new();
-    for run in occurrences.chunk_by(|a, b| a.0 == b.0) {
-        if run.len() < 2 || k < 2 {
-            continue;
-        }
-        let info = (n / run.len() as f64).ln() / n.ln();
-        if info >= RESOURCE_MIN_INFO {
-            groups.push((run.iter().map(|&(_, i)| i).collect(), info));
+        for &t in &mine {
+            by_term.add(t, i);
         }
     }
+    let mut groups: Vec<(Vec<u32>, f64)> = by_term
+        .in_key_order()
+        .into_iter()
+        .filter(|members| members.len() >= 2)
+        .map(|members| {
+            let info = information(members.len(), k);
+            (members, info)
+        })
+        .filter(|&(_, info)| info >= RESOURCE_MIN_INFO)
+        .collect();
     // A node's informative terms weigh 1 together on average.
     let weight: f64 = groups.iter().map(|(m, info)| m.len() as f64 * info).sum();
     let carriers = carriers.max(1) as f64;
