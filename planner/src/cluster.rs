@@ -14,8 +14,6 @@ mod shared;
 mod tests;
 mod vocabulary;
 
-use std::collections::BTreeMap;
-
 use analyzer::CallGraph;
 
 use crate::ClusterConfig;
@@ -132,7 +130,8 @@ pub(crate) fn cluster_with(
             let mut count_reason = warm.count_reason.clone();
             count_reason.services = count;
             count_reason.reason = format!(
-                "kept the earlier plan's partition, as modular as a new clustering (within 1 %); {count} services"
+                "kept the earlier plan's partition, as modular as a new clustering (within {} %); {count} services",
+                STABLE_TOLERANCE * 100.0
             );
             return Clustering {
                 assignment: kept,
@@ -286,18 +285,13 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
                 for (&i, &c) in connected.iter().zip(&expand(&labels)) {
                     trial[i] = c;
                 }
-                let no_tags = vec![Tags::new(); n];
-                let none = vec![false; connected.len()];
-                merge_features(
-                    graph, &nodes, &mut trial, &connected, &none, &weak, &no_tags,
-                );
-                let mut unit_label = vec![usize::MAX; ku];
+                merge_features(graph, &nodes, &mut trial, &connected, &[], &weak, &[]);
+                let mut merged = vec![usize::MAX; ku];
                 for (&i, &u) in connected.iter().zip(&units.of) {
-                    if unit_label[u] == usize::MAX {
-                        unit_label[u] = trial[i];
+                    if merged[u] == usize::MAX {
+                        merged[u] = trial[i];
                     }
                 }
-                let mut merged = unit_label.clone();
                 let count = leiden::renumber(&mut merged);
                 if count >= t {
                     reason.merged_by_feature = found - count;
@@ -338,13 +332,8 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
             if lonely.iter().any(|&l| !l) {
                 let (anchored, loose): (Vec<usize>, Vec<usize>) =
                     connected.iter().partition(|&&i| !lonely[assignment[i]]);
-                let mut cluster_tags = vec![Tags::new(); lonely.len()];
-                if !tags.is_empty() {
-                    for (&i, &u) in connected.iter().zip(&units.of) {
-                        let t = &tags[u];
-                        cluster_tags[assignment[i]].extend(t.iter().map(|(&a, &b)| (a, b)));
-                    }
-                }
+                let mut cluster_tags =
+                    tags_by_cluster(tags, &units.of, &connected, &assignment, lonely.len());
                 place_groups(
                     &nodes,
                     &mut assignment,
@@ -354,12 +343,7 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
                 );
             }
             if cfg.feature_merge {
-                let mut cluster_tags = vec![Tags::new(); n];
-                for (&i, &u) in connected.iter().zip(&units.of) {
-                    if let Some(t) = tags.get(u) {
-                        cluster_tags[assignment[i]].extend(t.iter().map(|(&a, &b)| (a, b)));
-                    }
-                }
+                let cluster_tags = tags_by_cluster(tags, &units.of, &connected, &assignment, n);
                 let merged = merge_features(
                     graph,
                     &nodes,
@@ -429,8 +413,8 @@ fn count_sentence(r: &crate::ServiceCount, resolution: f64) -> String {
 
 /// Merges the clusters (of the `connected` nodes' `assignment`) that lie mostly inside one
 /// cohesive feature package ([`features`]) into one, unless they hold a candidate function
-/// (`frozen`, by connected order) or their cannot-link tags (`cluster_tags`, per cluster)
-/// clash. Returns the number of clusters merged away.
+/// (`frozen`, by connected order; empty: none) or their cannot-link tags (`cluster_tags`, per
+/// cluster; empty: none) clash. Returns the number of clusters merged away.
 ///
 /// # Complexity
 /// O(V + E + K log K) for K clusters.
@@ -457,33 +441,49 @@ fn merge_features(
     let mut held = vec![false; k];
     for (j, &i) in connected.iter().enumerate() {
         members[assignment[i]].push(i);
-        held[assignment[i]] |= frozen[j];
+        held[assignment[i]] |= frozen.get(j) == Some(&true);
     }
     let dominant = features::dominant(&members, &feature, &cohesive);
     let mut into: Vec<usize> = (0..k).collect();
-    let mut first: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut first: Vec<Option<usize>> = vec![None; count];
     let mut merged = 0;
     let mut tags: Vec<Tags> = cluster_tags.to_vec();
     tags.resize(k, Tags::new());
     for c in (0..k).filter(|&c| !members[c].is_empty() && !held[c]) {
         let Some(f) = dominant[c] else { continue };
-        match first.get(&f) {
-            Some(&d) if constrain::compatible(&tags[d], &tags[c]) => {
+        match first[f] {
+            Some(d) if constrain::compatible(&tags[d], &tags[c]) => {
                 into[c] = d;
                 let moved = std::mem::take(&mut tags[c]);
                 tags[d].extend(moved);
                 merged += 1;
             }
             Some(_) => {}
-            None => {
-                first.insert(f, c);
-            }
+            None => first[f] = Some(c),
         }
     }
     for &i in connected {
         assignment[i] = into[assignment[i]];
     }
     merged
+}
+
+/// The cannot-link tags of each of `k` clusters of `assignment`, from the tags of the units
+/// (`unit_of`, by connected order) of its `connected` members; all empty without tags.
+fn tags_by_cluster(
+    tags: &[Tags],
+    unit_of: &[usize],
+    connected: &[usize],
+    assignment: &[usize],
+    k: usize,
+) -> Vec<Tags> {
+    let mut out = vec![Tags::new(); k];
+    if !tags.is_empty() {
+        for (&i, &u) in connected.iter().zip(unit_of) {
+            out[assignment[i]].extend(tags[u].iter().map(|(&a, &b)| (a, b)));
+        }
+    }
+    out
 }
 
 /// Nodes with no call edge other than self-loops.
