@@ -70,6 +70,9 @@ pub struct CheckArgs {
     /// Runtime traces.
     #[command(flatten)]
     pub traces: TraceArgs,
+    /// Repository history.
+    #[command(flatten)]
+    pub history: HistoryArgs,
     /// Most nodes allowed to move to another service, in percent of the nodes.
     #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
     pub max_moved: f64,
@@ -156,6 +159,9 @@ pub struct PlanArgs {
     /// Runtime traces.
     #[command(flatten)]
     pub traces: TraceArgs,
+    /// Repository history.
+    #[command(flatten)]
+    pub history: HistoryArgs,
     /// Directory to write plan.json, plan.dot and plan.md into (created if missing).
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
@@ -195,4 +201,23 @@ pub struct TraceArgs {
     /// scaled from it instead of from the spans' own time range.
     #[arg(long = "traces-window", value_name = "DURATION", requires = "traces")]
     pub window: Option<String>,
+}
+
+/// Repository history options shared by `plan` and `check`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HistoryArgs {
+    /// Tie the functions of files that change together in the git history (evolutionary
+    /// coupling), from the last N commits (`--history` alone: 1000). Needs git.
+    #[arg(
+        long,
+        value_name = "N",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "1000"
+    )]
+    pub history: Option<usize>,
+    /// The folder whose history to read (default: the Rust input folder, or the repository
+    /// holding the input file); history paths are taken relative to it.
+    #[arg(long, value_name = "DIR", requires = "history")]
+    pub history_repo: Option<std::path::PathBuf>,
 }

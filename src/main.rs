@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod graphviz;
+mod history;
 mod input;
 mod output;
 mod traces;

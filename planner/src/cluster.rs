@@ -209,10 +209,18 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
     // The probe weighs module ties (and starts a large graph's final run): without module
     // affinity there are no ties, and the final run starts from singletons.
     let probe = (cfg.module_affinity > 0.0).then(|| {
-        let calls = coupling::build(graph, &index, k, &weak, cfg, None);
+        let calls = coupling::build(graph, &index, k, &weak, cfg, None, &cons.cochange);
         leiden::probe(&calls, cfg.resolution, &mut rng)
     });
-    let coupling = coupling::build(graph, &index, k, &weak, cfg, probe.as_deref());
+    let coupling = coupling::build(
+        graph,
+        &index,
+        k,
+        &weak,
+        cfg,
+        probe.as_deref(),
+        &cons.cochange,
+    );
     let units = constrain::units(cons, &connected);
     let contracted;
     let coupling = if units.identity() {

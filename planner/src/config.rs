@@ -62,6 +62,9 @@ pub struct ClusterConfig {
     /// Strength of the tie between nodes whose ids share a rare domain term (vocabulary), relative
     /// to a node's mean call strength (docs/quality.md).
     pub vocabulary_affinity: f64,
+    /// Strength of the tie between nodes of files that change together in the repository's
+    /// history (`--history`), relative to a node's mean call strength (docs/quality.md).
+    pub history_affinity: f64,
     /// Factor applied to async (message/event) edges: they couple less than blocking calls.
     pub async_factor: f64,
     /// Automatic mode: services smaller than this fold into their strongest neighbour.
@@ -82,6 +85,7 @@ impl Default for ClusterConfig {
             module_affinity: 1.0,
             resource_affinity: 1.0,
             vocabulary_affinity: 1.0,
+            history_affinity: 1.0,
             async_factor: 0.3,
             min_service_size: 3,
             feature_merge: true,
@@ -258,6 +262,7 @@ impl Config {
             ("clustering.module_affinity", c.module_affinity),
             ("clustering.resource_affinity", c.resource_affinity),
             ("clustering.vocabulary_affinity", c.vocabulary_affinity),
+            ("clustering.history_affinity", c.history_affinity),
             ("clustering.async_factor", c.async_factor),
             (
                 "labelling.default_http_per_day",

@@ -10,6 +10,7 @@ mod decisions;
 mod diff;
 mod error;
 mod explain;
+mod history;
 mod identity;
 mod label;
 mod metrics;
@@ -37,7 +38,8 @@ pub use diff::{
 };
 pub use error::Error;
 pub use explain::*;
+pub use history::{CoChange, History, MAX_COMMIT_FILES, MIN_DEGREE, MIN_SHARED};
 pub use metrics::decomposition_metrics;
 pub use mojo::{mojo_distance, mojofm};
 pub use plan::*;
-pub use planning::{Timings, plan, plan_with};
+pub use planning::{Timings, plan, plan_with, plan_with_history};

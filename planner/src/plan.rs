@@ -140,6 +140,20 @@ pub struct PlanSource {
     /// The config and decisions file, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
+    /// The repository history read with `--history`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistorySource>,
+}
+
+/// Where the co-change history came from.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct HistorySource {
+    /// The folder whose history was read (its files' paths are relative to it).
+    pub repository: String,
+    /// The commit the history ends at.
+    pub head: String,
+    /// Commits read.
+    pub commits: usize,
 }
 
 /// How runtime traces mapped onto the call graph.

@@ -11,6 +11,7 @@ use crate::calls::Calls;
 use crate::cluster::cluster_with;
 use crate::config::Config;
 use crate::decisions::{self, DecisionError};
+use crate::history::{FileTie, History, file_ties};
 use crate::identity::{identify, warm_start};
 use crate::label::{Decision, GraphFacts, ServiceFacts, flow, label_service, reachable_hints};
 use crate::metrics::measure;
@@ -47,6 +48,17 @@ pub fn plan_with(
     config: &Config,
     previous: Option<&Plan>,
 ) -> Result<(Plan, Timings), Error> {
+    plan_with_history(graph, config, previous, None)
+}
+
+/// [`plan_with`] with the repository's history: nodes of files that change together are tied
+/// ([`History`], `clustering.history_affinity`), and a note says how many pairs tied nodes.
+pub fn plan_with_history(
+    graph: &CallGraph,
+    config: &Config,
+    previous: Option<&Plan>,
+    history: Option<&History>,
+) -> Result<(Plan, Timings), Error> {
     if graph.node_count() == 0 {
         return Err(Error::EmptyGraph);
     }
@@ -65,7 +77,15 @@ pub fn plan_with(
     if let Some(p) = previous {
         constraints.warm = warm_start(graph, p);
     }
-    let clustering = cluster_with(graph, &config.clustering, &constraints);
+    if let Some(h) = history {
+        constraints.cochange = file_ties(graph, h);
+    }
+    let mut clustering = cluster_with(graph, &config.clustering, &constraints);
+    if let Some(h) = history {
+        clustering
+            .notes
+            .push(history_note(h, &constraints.cochange, config));
+    }
     if let Some(wanted) = config.clustering.services
         && clustering.count > wanted.min(graph.node_count())
     {
@@ -630,4 +650,28 @@ fn round_rationale(mut r: Rationale) -> Rationale {
     s.async_inbound_share = round(s.async_inbound_share, 4);
     s.busy_fraction = round(s.busy_fraction, 4);
     r
+}
+
+/// What the history contributed, for the plan's notes.
+fn history_note(history: &History, ties: &[FileTie], config: &Config) -> String {
+    let nodes: BTreeSet<usize> = ties
+        .iter()
+        .flat_map(|(a, b, _)| a.iter().chain(b))
+        .copied()
+        .collect();
+    let off = if config.clustering.history_affinity > 0.0 {
+        ""
+    } else {
+        " (unused: clustering.history_affinity = 0)"
+    };
+    format!(
+        "history: {} of {} commits read ({} touching over {} files skipped) give {} co-changing file pairs; {} of them tie {} nodes{off}",
+        history.commits - history.skipped_commits,
+        history.commits,
+        history.skipped_commits,
+        crate::history::MAX_COMMIT_FILES,
+        history.pairs.len(),
+        ties.len(),
+        nodes.len(),
+    )
 }

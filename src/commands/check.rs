@@ -58,12 +58,18 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         Some(&args.input),
         args.config.as_deref(),
         &args.traces,
+        &args.history,
         reviewed.requested_services,
         args.json,
     )?;
-    let (mut now, _) = planner::plan_with(&prepared.graph, &prepared.config, Some(&reviewed))
-        .map_err(bad)
-        .with_context(|| format!("cannot plan {}", args.input.display()))?;
+    let (mut now, _) = planner::plan_with_history(
+        &prepared.graph,
+        &prepared.config,
+        Some(&reviewed),
+        prepared.history.as_ref(),
+    )
+    .map_err(bad)
+    .with_context(|| format!("cannot plan {}", args.input.display()))?;
     now.traces = prepared.coverage;
     now.source = Some(prepared.source);
     let diff = planner::diff(&reviewed, &now);

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use crate::cli::{ExplainArgs, TraceArgs};
+use crate::cli::{ExplainArgs, HistoryArgs, TraceArgs};
 use crate::commands::diff::pretty;
 use crate::commands::plan::prepare;
 use crate::input::{BadInput, read_text};
@@ -71,7 +71,17 @@ fn graph(args: &ExplainArgs, plan: &planner::Plan) -> Result<Result<analyzer::Ca
     let input = source.input.as_ref().map(at);
     let config = source.config.as_ref().map(at);
     Ok(
-        match prepare(input.as_deref(), config.as_deref(), &traces, None, true) {
+        match prepare(
+            input.as_deref(),
+            config.as_deref(),
+            &traces,
+            &HistoryArgs {
+                history: None,
+                history_repo: None,
+            },
+            None,
+            true,
+        ) {
             Ok(p) => Ok(p.graph),
             Err(e) => Err(format!(
                 "the input recorded in the plan cannot be read ({}): pass --input GRAPH.json to see its calls",

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{PlanArgs, TraceArgs};
+use crate::cli::{HistoryArgs, PlanArgs, TraceArgs};
 use crate::input::{BadInput, bad, read_text};
-use crate::{input, output, traces};
+use crate::{history, input, output, traces};
 
 /// The name of the decisions and config file looked for beside the input.
 pub const CONFIG_FILE: &str = "cleave.toml";
@@ -20,6 +20,8 @@ pub struct Prepared {
     pub config: planner::Config,
     /// Trace coverage, when traces were given.
     pub coverage: Option<planner::TraceCoverage>,
+    /// The repository's co-change history, with --history.
+    pub history: Option<planner::History>,
     /// Where it all came from.
     pub source: planner::PlanSource,
     /// Wall time of reading the input and building the graph.
@@ -63,6 +65,10 @@ fn relative_to(source: planner::PlanSource, dir: &Path) -> planner::PlanSource {
         input: source.input.map(rel),
         traces: source.traces.into_iter().map(rel).collect(),
         config: source.config.map(rel),
+        history: source.history.map(|h| planner::HistorySource {
+            repository: rel(h.repository),
+            ..h
+        }),
     }
 }
 
@@ -82,6 +88,7 @@ pub fn prepare(
     input_path: Option<&Path>,
     config_path: Option<&Path>,
     trace_args: &TraceArgs,
+    history_args: &HistoryArgs,
     services: Option<usize>,
     quiet: bool,
 ) -> Result<Prepared> {
@@ -122,15 +129,21 @@ pub fn prepare(
         }
         (g, Some(c))
     };
+    let history = history::read(input_path, history_args)?;
     let source = planner::PlanSource {
         input: input_path.map(absolute),
         traces: trace_args.traces.iter().map(|p| absolute(p)).collect(),
         config: config_file.as_deref().map(absolute),
+        history: history.as_ref().map(|h| planner::HistorySource {
+            repository: absolute(Path::new(&h.source.repository)),
+            ..h.source.clone()
+        }),
     };
     Ok(Prepared {
         graph,
         config,
         coverage,
+        history: history.map(|h| h.history),
         source,
         load: loaded - started,
         build: loaded.elapsed(),
@@ -176,6 +189,7 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         args.input.as_deref(),
         args.config.as_deref(),
         &args.traces,
+        &args.history,
         args.services,
         args.quiet,
     )?;
@@ -184,10 +198,14 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         .input
         .as_ref()
         .map_or_else(|| "the traces".to_string(), |p| p.display().to_string());
-    let (mut plan, timings) =
-        planner::plan_with(&prepared.graph, &prepared.config, previous.as_ref())
-            .map_err(bad)
-            .with_context(|| format!("cannot plan {what}"))?;
+    let (mut plan, timings) = planner::plan_with_history(
+        &prepared.graph,
+        &prepared.config,
+        previous.as_ref(),
+        prepared.history.as_ref(),
+    )
+    .map_err(bad)
+    .with_context(|| format!("cannot plan {what}"))?;
     plan.traces = prepared.coverage;
     plan.source = Some(relative_to(prepared.source, &args.out));
     if !args.quiet {

@@ -8,6 +8,7 @@ mod decisions;
 mod diff;
 mod explain;
 mod generator;
+mod history;
 mod hostile;
 mod html;
 mod plan;

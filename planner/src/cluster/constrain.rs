@@ -20,6 +20,8 @@ pub(crate) struct Constraints {
     pub tags: Vec<Tags>,
     /// Node position → service index in an earlier plan, the warm start (empty: cold start).
     pub warm: Vec<Option<usize>>,
+    /// Co-changing files' nodes (positions) and their degree of coupling (empty: no history).
+    pub cochange: Vec<crate::history::FileTie>,
 }
 
 impl Constraints {
@@ -288,6 +290,7 @@ mod tests {
             group: vec![Some(0), None, Some(0), None],
             tags: vec![Tags::new()],
             warm: vec![Some(1), None, Some(0), Some(1)],
+            cochange: Vec::new(),
         };
         let u = units(&cons, &[0, 1, 2, 3]);
         assert_eq!((u.of.clone(), u.count), (vec![0, 1, 0, 2], 3));

@@ -10,6 +10,7 @@ use analyzer::CallGraph;
 use rayon::prelude::*;
 
 use crate::ClusterConfig;
+use crate::history::FileTie;
 
 /// Coupling factor of any call edge touching shared (utility) code.
 pub(super) const SHARED_COUPLING: f64 = 0.1;
@@ -318,6 +319,7 @@ pub(super) fn build(
     shared: &[bool],
     cfg: &ClusterConfig,
     probe: Option<&[usize]>,
+    cochange: &[FileTie],
 ) -> Csr {
     let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(graph.edge_count());
     // In parallel, collected in edge order.
@@ -418,7 +420,64 @@ pub(super) fn build(
             );
         }
     }
+    // Evolutionary coupling: nodes of files that change together in the repository's history.
+    if cfg.history_affinity > 0.0 {
+        let unit = cfg.history_affinity * mean_strength;
+        edges.extend(
+            history_ties(cochange, index, shared)
+                .into_iter()
+                .map(|(a, b, w)| (a, b, unit * w)),
+        );
+    }
     Csr::from_edges(k, &edges, vec![0.0; k])
+}
+
+/// The ties between the nodes of co-changing files (compact indices; shared code left out): each
+/// node of the larger file is tied to one node of the smaller in turn, so that cutting the pair
+/// apart costs the smaller file's size times the degree. Normalised so that a tied node's history
+/// ties weigh 1 on average, as its terms do.
+///
+/// # Complexity
+/// O(Σ over pairs of the larger file's nodes).
+fn history_ties(
+    cochange: &[FileTie],
+    index: &[Option<u32>],
+    shared: &[bool],
+) -> Vec<(u32, u32, f64)> {
+    let compact = |nodes: &[usize]| -> Vec<u32> {
+        nodes
+            .iter()
+            .filter(|&&p| !shared[p])
+            .filter_map(|&p| index[p])
+            .collect()
+    };
+    let mut ties = Vec::new();
+    let mut tied: FxHashMap<u32, ()> = FxHashMap::default();
+    let mut total = 0.0;
+    for (a, b, degree) in cochange {
+        let (a, b) = (compact(a), compact(b));
+        let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        if small.is_empty() {
+            continue;
+        }
+        let w = degree * small.len() as f64 / large.len() as f64;
+        for (i, &l) in large.iter().enumerate() {
+            let s = small[i % small.len()];
+            if s != l {
+                ties.push((l, s, w));
+                tied.insert(l, ());
+                tied.insert(s, ());
+                total += 2.0 * w;
+            }
+        }
+    }
+    if total > 0.0 {
+        let scale = tied.len() as f64 / total;
+        for t in &mut ties {
+            t.2 *= scale;
+        }
+    }
+    ties
 }
 
 /// Information of a group of `size` among `k` nodes, `ln(k/size) / ln(k)` (idf normalised to

@@ -414,7 +414,7 @@ fn without_module_affinity_one_leiden_run_on_the_calls_decides() {
     let n = g.node_count();
     let index: Vec<Option<u32>> = (0..n as u32).map(Some).collect();
     let weak = vec![false; n];
-    let calls = super::coupling::build(&g, &index, n, &weak, &cfg, None);
+    let calls = super::coupling::build(&g, &index, n, &weak, &cfg, None, &[]);
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
     let direct = super::leiden::leiden(&calls, cfg.resolution, &mut rng);
     let pairs = |a: &[usize]| -> Vec<bool> {
@@ -453,9 +453,9 @@ fn a_large_graph_starts_its_final_run_from_the_probe() {
     let index: Vec<Option<u32>> = (0..n as u32).map(Some).collect();
     let weak = super::shared::detect(&g, cfg.shared_min_caller_modules);
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
-    let calls = super::coupling::build(&g, &index, n, &weak, &cfg, None);
+    let calls = super::coupling::build(&g, &index, n, &weak, &cfg, None, &[]);
     let probe = super::leiden::probe(&calls, cfg.resolution, &mut rng);
-    let coupling = super::coupling::build(&g, &index, n, &weak, &cfg, Some(&probe));
+    let coupling = super::coupling::build(&g, &index, n, &weak, &cfg, Some(&probe), &[]);
     let warm = super::leiden::leiden_from(&coupling, cfg.resolution, &mut rng, Some(&probe));
     assert!(c.isolated.iter().all(|&i| !i));
     assert_eq!(canonical(&c.assignment), canonical(&warm));

@@ -262,6 +262,7 @@ fn groups(
         group: vec![None; n],
         tags: Vec::new(),
         warm: Vec::new(),
+        cochange: Vec::new(),
     };
     for (p, own) in tags.iter().enumerate() {
         let root = links.find(p);
