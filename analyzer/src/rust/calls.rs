@@ -8,7 +8,7 @@ use syn::{Expr, Pat, Stmt};
 
 use super::ir::{CallKind, CallSite, Sym};
 use super::macros::macro_exprs;
-use super::syntax::{Gen, WRAPPERS, path_segs, ty_sym};
+use super::syntax::{Gen, WRAPPERS, path_segs, ty_sym, unraw};
 
 /// Deepest expression nesting analyzed; deeper parts are skipped with a diagnostic.
 pub(crate) const MAX_DEPTH: u32 = 400;
@@ -74,7 +74,7 @@ impl<'g> BodyVisitor<'g> {
                 if let Some((_, sub)) = &p.subpat {
                     self.bind(sub, sym.clone());
                 }
-                let name = p.ident.to_string();
+                let name = unraw(&p.ident);
                 self.locals.entry(name.clone()).or_default().push(sym);
                 self.undo.push(name);
             }
@@ -234,7 +234,7 @@ impl<'g> BodyVisitor<'g> {
                     return u;
                 }
                 let name = match &f.member {
-                    syn::Member::Named(i) => i.to_string(),
+                    syn::Member::Named(i) => unraw(i),
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
                 return Sym::Field(Box::new(base), name);
@@ -280,7 +280,7 @@ impl<'g> BodyVisitor<'g> {
             }
             Expr::MethodCall(mc) => {
                 let recv = self.expr(&mc.receiver);
-                let name = mc.method.to_string();
+                let name = unraw(&mc.method);
                 self.args(&mc.args, is_spawn(&name));
                 return self.push(CallKind::Method { recv, name });
             }
@@ -326,7 +326,7 @@ impl<'g> BodyVisitor<'g> {
         }
         let id = &p.path.segments[0].ident;
         // `Some(None)`: a single identifier that is not a local; `Some(Some(_))`: a local.
-        Some(self.locals.get(&id.to_string()).and_then(|v| v.last()))
+        Some(self.locals.get(&unraw(id)).and_then(|v| v.last()))
     }
 
     fn path_expr(&mut self, p: &syn::ExprPath) -> Sym {
@@ -341,7 +341,7 @@ impl<'g> BodyVisitor<'g> {
         let Some(last) = p.path.segments.last() else {
             return Sym::Unknown;
         };
-        if !ref_worthy(&last.ident.to_string()) {
+        if !ref_worthy(&unraw(&last.ident)) {
             // A unit struct (its type) or an enum variant (resolves to no type).
             return Sym::Path(path_segs(&p.path));
         }

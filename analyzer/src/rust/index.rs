@@ -25,10 +25,10 @@ pub(crate) struct Scope {
     pub types: HashMap<String, Def>,
     /// Functions and statics declared here.
     pub values: HashMap<String, Def>,
-    /// `use` bindings.
-    pub imports: HashMap<String, Segs>,
-    /// Glob imports.
-    pub globs: Vec<Segs>,
+    /// `use` bindings, each with whether it is `pub` (a re-export).
+    pub imports: HashMap<String, (Segs, bool)>,
+    /// Glob imports, each with whether it is `pub`.
+    pub globs: Vec<(Segs, bool)>,
 }
 
 impl Scope {
@@ -156,9 +156,9 @@ pub(crate) fn build_index(crates: &[CrateRoot], files: Vec<Parsed>) -> Index {
             }
             for u in ls.uses {
                 if u.glob {
-                    scope.globs.push(u.path);
+                    scope.globs.push((u.path, u.public));
                 } else {
-                    scope.imports.entry(u.name).or_insert(u.path);
+                    scope.imports.entry(u.name).or_insert((u.path, u.public));
                 }
             }
             ix.scopes.push(scope);

@@ -73,6 +73,9 @@ pub(crate) struct Use {
     pub path: Segs,
     /// `use path::*`.
     pub glob: bool,
+    /// `pub use` (any `pub` form): a re-export other modules see. A private `use` binds the name
+    /// only for its own module and the modules inside it.
+    pub public: bool,
 }
 
 /// A module, or a function body holding items.

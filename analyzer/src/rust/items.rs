@@ -11,7 +11,7 @@ use super::Diagnostic;
 use super::calls::{BodyVisitor, MAX_DEPTH};
 use super::ir::{ChildMod, Def, FileOut, LFn, LImpl, LScope, LTrait, LType, Owner, Segs, Sym, Use};
 use super::signals;
-use super::syntax::{Gen, add_generics, is_test, path_attr, path_segs, ty_sym, use_tree};
+use super::syntax::{Gen, add_generics, is_test, path_attr, path_segs, ty_sym, unraw, use_tree};
 
 /// Where a file sits: what its root module is called and where its children live.
 pub(crate) struct FileCtx<'a> {
@@ -111,7 +111,7 @@ impl Collector<'_> {
                     Some(p) => Owner::Nested(p),
                     None => Owner::Free(scope),
                 };
-                let name = f.sig.ident.to_string();
+                let name = unraw(&f.sig.ident);
                 let idx = self.function(&name, &f.attrs, &f.sig, &f.block, scope, owner, gens, dir);
                 self.def(scope, name, Def::Fn(idx));
             }
@@ -124,10 +124,7 @@ impl Collector<'_> {
                     .iter()
                     .enumerate()
                     .map(|(i, f)| {
-                        let name = f
-                            .ident
-                            .as_ref()
-                            .map_or_else(|| i.to_string(), |id| id.to_string());
+                        let name = f.ident.as_ref().map_or_else(|| i.to_string(), unraw);
                         (name, ty_sym(&f.ty, &g, 0))
                     })
                     .collect();
@@ -135,15 +132,15 @@ impl Collector<'_> {
                     signals::is_stateful_struct(s),
                     signals::holds_connections(s),
                 );
-                self.ty(scope, s.ident.to_string(), fields, state, None);
+                self.ty(scope, unraw(&s.ident), fields, state, None);
             }
-            Item::Enum(e) => self.ty(scope, e.ident.to_string(), Vec::new(), (false, false), None),
-            Item::Union(u) => self.ty(scope, u.ident.to_string(), Vec::new(), (false, false), None),
+            Item::Enum(e) => self.ty(scope, unraw(&e.ident), Vec::new(), (false, false), None),
+            Item::Union(u) => self.ty(scope, unraw(&u.ident), Vec::new(), (false, false), None),
             Item::Type(t) => {
                 let alias = ty_sym(&t.ty, gens, 0);
                 self.ty(
                     scope,
-                    t.ident.to_string(),
+                    unraw(&t.ident),
                     Vec::new(),
                     (false, false),
                     Some(alias),
@@ -155,16 +152,16 @@ impl Collector<'_> {
                 }
                 let idx = self.out.traits.len() as u32;
                 self.out.traits.push(LTrait {
-                    name: t.ident.to_string(),
+                    name: unraw(&t.ident),
                     scope,
                 });
-                self.def(scope, t.ident.to_string(), Def::Trait(idx));
+                self.def(scope, unraw(&t.ident), Def::Trait(idx));
                 let mut g = gens.clone();
                 add_generics(&mut g, &t.generics);
                 for ti in &t.items {
                     if let syn::TraitItem::Fn(f) = ti {
                         if let Some(body) = &f.default {
-                            let name = f.sig.ident.to_string();
+                            let name = unraw(&f.sig.ident);
                             self.function(
                                 &name,
                                 &f.attrs,
@@ -186,7 +183,7 @@ impl Collector<'_> {
                 let mut g = gens.clone();
                 add_generics(&mut g, &i.generics);
                 let self_name = match &*i.self_ty {
-                    syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                    syn::Type::Path(p) => p.path.segments.last().map(|s| unraw(&s.ident)),
                     _ => None,
                 }
                 .unwrap_or_else(|| "impl".to_string());
@@ -202,7 +199,7 @@ impl Collector<'_> {
                         if is_test(&f.attrs) {
                             continue;
                         }
-                        let name = f.sig.ident.to_string();
+                        let name = unraw(&f.sig.ident);
                         self.function(
                             &name,
                             &f.attrs,
@@ -225,23 +222,51 @@ impl Collector<'_> {
                     prefix.push(String::new());
                 }
                 let uses = &mut self.out.scopes[scope as usize].uses;
+                let before = uses.len();
                 use_tree(&u.tree, &mut prefix, uses, 0);
+                let public = !matches!(u.vis, syn::Visibility::Inherited);
+                for added in &mut uses[before..] {
+                    added.public = public;
+                }
             }
             Item::ExternCrate(e) => {
                 let name = e
                     .rename
                     .as_ref()
-                    .map_or_else(|| e.ident.to_string(), |(_, r)| r.to_string());
-                let path: Segs = vec![String::new(), e.ident.to_string()].into_boxed_slice();
+                    .map_or_else(|| unraw(&e.ident), |(_, r)| unraw(r));
+                let path: Segs = vec![String::new(), unraw(&e.ident)].into_boxed_slice();
                 self.out.scopes[scope as usize].uses.push(Use {
                     name,
                     path,
                     glob: false,
+                    public: !matches!(e.vis, syn::Visibility::Inherited),
                 });
             }
             Item::Static(s) => {
                 let stateful = signals::is_stateful_static(s);
-                self.def(scope, s.ident.to_string(), Def::Static(stateful));
+                self.def(scope, unraw(&s.ident), Def::Static(stateful));
+            }
+            Item::Macro(m) if is_cfg_macro(&m.mac) => {
+                // `cfg_if!` / `cfg_select!`: every branch's items, as the analysis sees all cfgs.
+                let branches = cfg_branches(&m.mac.tokens);
+                for items in &branches {
+                    self.items(items, scope, dir, inline, parent_fn, gens);
+                }
+            }
+            Item::Const(c) => {
+                // `const _: () = { impl S { … } };` hides impls and items in a block.
+                if let syn::Expr::Block(b) = &*c.expr {
+                    let items: Vec<Item> = b
+                        .block
+                        .stmts
+                        .iter()
+                        .filter_map(|st| match st {
+                            syn::Stmt::Item(i) => Some(i.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    self.items(&items, scope, dir, inline, parent_fn, gens);
+                }
             }
             Item::Macro(m) if m.ident.is_none() => {
                 for name in signals::stateful_macro_statics(m) {
@@ -276,7 +301,7 @@ impl Collector<'_> {
         if is_test(&m.attrs) {
             return;
         }
-        let name = m.ident.to_string();
+        let name = unraw(&m.ident);
         let parent_path = &self.out.scopes[scope as usize].path;
         let mod_path = format!("{parent_path}::{name}");
         let attr = path_attr(&m.attrs);
@@ -400,4 +425,36 @@ impl Collector<'_> {
         }
         idx
     }
+}
+
+/// Whether an item macro is `cfg_if!` or `cfg_select!` (any path ending so).
+fn is_cfg_macro(mac: &syn::Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "cfg_if" || s.ident == "cfg_select")
+}
+
+/// The items of every branch of a `cfg_if!` (`if #[cfg(…)] { … } else { … }`) or `cfg_select!`
+/// (`predicate => { … }`) body: each brace group at its top level, parsed as items. A branch that
+/// does not parse as items is left out.
+fn cfg_branches(tokens: &proc_macro2::TokenStream) -> Vec<Vec<Item>> {
+    use syn::parse::Parser;
+    let parse_items = |input: syn::parse::ParseStream<'_>| -> syn::Result<Vec<Item>> {
+        let mut items = Vec::new();
+        while !input.is_empty() {
+            items.push(input.parse()?);
+        }
+        Ok(items)
+    };
+    tokens
+        .clone()
+        .into_iter()
+        .filter_map(|tt| match tt {
+            proc_macro2::TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace => {
+                parse_items.parse2(g.stream()).ok()
+            }
+            _ => None,
+        })
+        .collect()
 }

@@ -105,11 +105,17 @@ fn in_prelude(name: &str) -> bool {
 struct Query<'a> {
     visited: Vec<(u32, &'a str)>,
     budget: u32,
+    /// The scope whose code is looking: a private `use` binds only for its own module and the
+    /// modules inside it.
+    from: u32,
 }
 
 enum Found {
     Def(Def),
+    /// Imported from outside the workspace by name.
     External,
+    /// Perhaps brought in by a glob import of an outside module (whose names are unknown).
+    Maybe,
     Missing,
 }
 
@@ -125,6 +131,7 @@ impl Index {
         let mut q = Query {
             visited: Vec::new(),
             budget: BUDGET,
+            from: scope,
         };
         self.resolve_q(scope, segs, ns, self_ty, &mut q)
     }
@@ -169,6 +176,13 @@ impl Index {
                 match self.lookup(scope, name, if single { ns } else { Ns::Type }, q) {
                     Found::Def(d) => d,
                     Found::External => return Res::External,
+                    // A workspace crate's name wins over an outside glob that might hold it.
+                    Found::Maybe => {
+                        match self.crate_named(name).filter(|_| !single || ns == Ns::Type) {
+                            Some(root) => Def::Mod(root),
+                            None => return Res::External,
+                        }
+                    }
                     Found::Missing => {
                         if let Some(root) =
                             self.crate_named(name).filter(|_| !single || ns == Ns::Type)
@@ -204,7 +218,7 @@ impl Index {
                     "self" => Def::Mod(m),
                     _ => match self.lookup(m, seg, if last { ns } else { Ns::Type }, q) {
                         Found::Def(d) => d,
-                        Found::External => return Res::External,
+                        Found::External | Found::Maybe => return Res::External,
                         Found::Missing => return Res::NotFound,
                     },
                 },
@@ -221,6 +235,7 @@ impl Index {
     fn lookup<'a>(&'a self, scope: u32, name: &'a str, ns: Ns, q: &mut Query<'a>) -> Found {
         let mut s = scope;
         let mut external = false;
+        let mut maybe = false;
         loop {
             if q.budget == 0 {
                 return Found::Missing;
@@ -240,6 +255,7 @@ impl Index {
                 match found {
                     Found::Missing => {}
                     Found::External => external = true,
+                    Found::Maybe => maybe = true,
                     d => return d,
                 }
             }
@@ -250,35 +266,79 @@ impl Index {
         }
         if external {
             Found::External
+        } else if maybe {
+            Found::Maybe
         } else {
             Found::Missing
         }
     }
 
-    /// Looks `name` up through the imports of scope `s`: its `use` binding, then its globs.
+    /// Whether code in scope `from` sees the private items of `module`: it is that module or
+    /// inside it.
+    fn inside(&self, from: u32, module: u32) -> bool {
+        let mut m = self.scopes[from as usize].module;
+        for _ in 0..BUDGET {
+            if m == module {
+                return true;
+            }
+            match self.parent_module(m) {
+                Some(p) if p != m => m = p,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// Looks `name` up through the imports of scope `s` that the looking scope sees (all of
+    /// them from inside `s`'s module, its `pub use`s from elsewhere): its `use` binding, then its
+    /// globs. The imported paths resolve from `s`, and what a glob brings is what `s` sees.
     fn imported<'a>(&'a self, s: u32, name: &'a str, ns: Ns, q: &mut Query<'a>) -> Found {
         let sc = &self.scopes[s as usize];
-        if let Some(path) = sc.imports.get(name) {
+        let private_too = self.inside(q.from, sc.module);
+        let outer = std::mem::replace(&mut q.from, s);
+        let found = self.imported_from(s, name, ns, private_too, q);
+        q.from = outer;
+        found
+    }
+
+    fn imported_from<'a>(
+        &'a self,
+        s: u32,
+        name: &'a str,
+        ns: Ns,
+        private_too: bool,
+        q: &mut Query<'a>,
+    ) -> Found {
+        let sc = &self.scopes[s as usize];
+        if let Some((path, public)) = sc.imports.get(name)
+            && (*public || private_too)
+        {
             match self.resolve_q(s, path, ns, &RTy::Unknown, q) {
                 Res::Def(d) => return Found::Def(d),
                 Res::External => return Found::External,
                 _ => {}
             }
         }
-        let mut external = false;
-        for g in &sc.globs {
+        let (mut external, mut maybe) = (false, false);
+        for (g, public) in &sc.globs {
+            if !(*public || private_too) {
+                continue;
+            }
             match self.resolve_q(s, g, Ns::Type, &RTy::Unknown, q) {
                 Res::Def(Def::Mod(m)) => match self.lookup(m, name, ns, q) {
                     Found::Def(d) => return Found::Def(d),
                     Found::External => external = true,
+                    Found::Maybe => maybe = true,
                     Found::Missing => {}
                 },
-                Res::External => external = true,
+                Res::External => maybe = true,
                 _ => {}
             }
         }
         if external {
             Found::External
+        } else if maybe {
+            Found::Maybe
         } else {
             Found::Missing
         }
@@ -289,6 +349,7 @@ impl Index {
         let mut q = Query {
             visited: Vec::new(),
             budget: BUDGET,
+            from: self.types[t as usize].scope,
         };
         self.canon_q(t, &mut q)
     }
@@ -299,7 +360,10 @@ impl Index {
             let Some(Sym::Path(segs)) = &ty.alias else {
                 break;
             };
-            match self.resolve_q(ty.scope, segs, Ns::Type, &RTy::Unknown, q) {
+            let outer = std::mem::replace(&mut q.from, ty.scope);
+            let next = self.resolve_q(ty.scope, segs, Ns::Type, &RTy::Unknown, q);
+            q.from = outer;
+            match next {
                 Res::Def(Def::Type(next)) if next != t => t = next,
                 _ => break,
             }

@@ -5,12 +5,31 @@ use syn::Attribute;
 
 use super::ir::{Segs, Sym, Use};
 
+/// An identifier as a name: `r#type` is `type` (ids and module files use the plain name).
+pub(crate) fn unraw(id: &proc_macro2::Ident) -> String {
+    let mut name = id.to_string();
+    if name.starts_with("r#") {
+        name.drain(..2);
+    }
+    name
+}
+
 /// Generic parameters in scope with the trait paths that bound them.
 pub(crate) type Gen = Vec<(String, Vec<Segs>)>;
 
 /// Wrappers seen through when inferring a receiver type: a method called on `Arc<Mutex<Repo>>`
-/// (after `.lock()`, `.unwrap()`, …) is a method of `Repo`.
+/// (after `.lock()`, `.unwrap()`, …) is a method of `Repo`. Web frameworks' extractors deref to
+/// what they carry (`web::Data<Ctx>`, `State<AppState>`, `Json<Body>`), so a method called on one
+/// is a method of the inner type; only a written generic argument is seen through.
 pub(crate) const WRAPPERS: &[&str] = &[
+    "Data",
+    "State",
+    "Extension",
+    "Query",
+    "Json",
+    "Form",
+    "Path",
+    "ReqData",
     "Box",
     "Arc",
     "Rc",
@@ -38,7 +57,7 @@ pub(crate) fn path_segs(p: &syn::Path) -> Segs {
     if lead {
         v.push(String::new());
     }
-    v.extend(p.segments.iter().map(|s| s.ident.to_string()));
+    v.extend(p.segments.iter().map(|s| unraw(&s.ident)));
     v.into_boxed_slice()
 }
 
@@ -107,7 +126,7 @@ pub(crate) fn trait_bounds<'a>(
 /// Adds the type parameters of `generics` (with inline and where-clause bounds) to `gens`.
 pub(crate) fn add_generics(gens: &mut Gen, generics: &syn::Generics) {
     for p in generics.type_params() {
-        gens.push((p.ident.to_string(), trait_bounds(&p.bounds)));
+        gens.push((unraw(&p.ident), trait_bounds(&p.bounds)));
     }
     if let Some(w) = &generics.where_clause {
         for pred in &w.predicates {
@@ -169,18 +188,19 @@ pub(crate) fn use_tree(
     };
     match tree {
         syn::UseTree::Path(p) => {
-            prefix.push(p.ident.to_string());
+            prefix.push(unraw(&p.ident));
             use_tree(&p.tree, prefix, out, depth + 1);
             prefix.pop();
         }
         syn::UseTree::Name(n) => {
-            let id = n.ident.to_string();
+            let id = unraw(&n.ident);
             if id == "self" {
                 if let Some(last) = prefix.last() {
                     out.push(Use {
                         name: last.clone(),
                         path: path_with(prefix, None),
                         glob: false,
+                        public: false,
                     });
                 }
             } else {
@@ -188,15 +208,16 @@ pub(crate) fn use_tree(
                     name: id.clone(),
                     path: path_with(prefix, Some(id)),
                     glob: false,
+                    public: false,
                 });
             }
         }
         syn::UseTree::Rename(r) => {
-            let name = r.rename.to_string();
+            let name = unraw(&r.rename);
             if name == "_" {
                 return;
             }
-            let id = r.ident.to_string();
+            let id = unraw(&r.ident);
             let path = if id == "self" {
                 path_with(prefix, None)
             } else {
@@ -206,12 +227,14 @@ pub(crate) fn use_tree(
                 name,
                 path,
                 glob: false,
+                public: false,
             });
         }
         syn::UseTree::Glob(_) => out.push(Use {
             name: String::new(),
             path: path_with(prefix, None),
             glob: true,
+            public: false,
         }),
         syn::UseTree::Group(g) => {
             for t in &g.items {

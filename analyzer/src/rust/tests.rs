@@ -150,6 +150,7 @@ cases!(
     loose_files,
     collisions,
     workers,
+    hidden_items,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.
