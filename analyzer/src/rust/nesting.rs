@@ -3,7 +3,7 @@
 //! `Vec<Vec<…>>` would overflow even the analysis threads' large stacks and abort the whole run.
 //! A file nesting deeper than [`MAX_NESTING`] is skipped with a diagnostic instead.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 
 /// Deepest nesting analyzed. Real code stays within a few hundred levels; the analysis threads'
 /// stacks hold at least 20,000 levels of the costliest kind (generic arguments).
@@ -18,84 +18,225 @@ pub(crate) enum Unparsed {
 }
 
 /// Parses a file as `syn::parse_file` does (a byte-order mark and a `#!` line are skipped),
-/// lexing it once and refusing it when it nests deeper than [`MAX_NESTING`].
+/// refusing it when it nests deeper than [`MAX_NESTING`] (measured on the text before lexing, so
+/// the tokens are not walked or copied twice).
 pub(crate) fn parse_file(text: &str) -> Result<syn::File, Unparsed> {
     let mut body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut shebang = None;
+    let mut first_line = 1;
     if body.starts_with("#!") && !body[2..].trim_start().starts_with('[') {
         let end = body.find('\n').unwrap_or(body.len());
         shebang = Some(body[..end].to_string());
         body = &body[end..];
+        first_line = 0;
+    }
+    if let Some((line, column, depth)) = deepest(body, MAX_NESTING) {
+        return Err(Unparsed::TooDeep(line + 1 - first_line, column, depth));
     }
     let tokens: TokenStream = body
         .parse()
         .map_err(|e: proc_macro2::LexError| Unparsed::Syntax(syn::Error::new(e.span(), e)))?;
-    if let Some((line, column, depth)) = deepest(tokens.clone(), MAX_NESTING) {
-        return Err(Unparsed::TooDeep(line, column, depth));
-    }
     let mut file: syn::File = syn::parse2(tokens).map_err(Unparsed::Syntax)?;
     file.shebang = shebang;
     Ok(file)
 }
 
-/// The deepest nesting of `tokens` when it exceeds `cap`, with the line and column where it
-/// did; `None` when it stays within `cap`.
+/// Nesting counters of one delimiter level.
+#[derive(Clone, Copy)]
+struct Level {
+    /// Depth of the level itself.
+    depth: usize,
+    /// Open `<` in the current statement.
+    angles: usize,
+    /// `|` seen in the current statement (two make a closure's parameters).
+    pipes: usize,
+    /// Prefix operators in a run.
+    prefix: usize,
+}
+
+impl Level {
+    fn now(&self) -> usize {
+        self.depth + self.angles + self.pipes / 2 + self.prefix
+    }
+}
+
+/// The deepest nesting of Rust source `text` when it exceeds `cap`, with the 1-based line and
+/// column where it did; `None` when it stays within `cap`.
 ///
 /// A level is a delimiter (`(`, `[`, `{`), or, within one statement at one delimiter level, an
-/// open `<`, a closure's `|…|` (two `|` tokens), or a prefix operator in a run (`!`, `-`, `*`,
-/// `&`). Lexing (proc-macro2) and this walk use no recursion.
+/// open `<`, a closure's `|…|` (two `|`), or a prefix operator in a run (`!`, `-`, `*`, `&`).
+/// Comments, string, character and raw string literals are skipped as the lexer skips them.
+/// No recursion and no allocation besides the stack of open delimiters.
 ///
 /// # Complexity
 /// O(n) for a text of n bytes.
-fn deepest(tokens: TokenStream, cap: usize) -> Option<(usize, usize, usize)> {
-    // Per open group: its tokens, its depth, and the statement counters of that level.
-    struct Level {
-        tokens: proc_macro2::token_stream::IntoIter,
-        depth: usize,
-        angles: usize,
-        pipes: usize,
-        prefix: usize,
-    }
-    let level = |tokens: TokenStream, depth: usize| Level {
-        tokens: tokens.into_iter(),
-        depth,
+fn deepest(text: &str, cap: usize) -> Option<(usize, usize, usize)> {
+    let b = text.as_bytes();
+    let n = b.len();
+    let (mut i, mut line, mut line_start) = (0usize, 1usize, 0usize);
+    let column = |at: usize, line_start: usize| text[line_start..at].chars().count() + 1;
+    let mut stack = vec![Level {
+        depth: 0,
         angles: 0,
         pipes: 0,
         prefix: 0,
-    };
-    let mut stack = vec![level(tokens, 0)];
-    while let Some(top) = stack.last_mut() {
-        let Some(token) = top.tokens.next() else {
-            stack.pop();
-            continue;
-        };
-        let here = top.depth + top.angles + top.pipes / 2 + top.prefix;
-        match token {
-            TokenTree::Group(g) => {
-                top.prefix = 0;
-                let depth = here + 1;
-                if depth > cap {
-                    let at = g.span().start();
-                    return Some((at.line, at.column + 1, depth));
+    }];
+    // Skips to the end of a quoted literal opened before `from` (escapes honoured unless raw,
+    // `hashes` closing `#`s for a raw string); returns the index after it.
+    let skip_quoted = |mut j: usize, raw: bool, hashes: usize, line: &mut usize, ls: &mut usize| {
+        while j < n {
+            match b[j] {
+                b'\\' if !raw => j += 1,
+                b'\n' => {
+                    *line += 1;
+                    *ls = j + 1;
                 }
-                stack.push(level(g.stream(), depth));
+                b'"' if b[j + 1..]
+                    .iter()
+                    .take(hashes)
+                    .filter(|&&c| c == b'#')
+                    .count()
+                    == hashes
+                    && j + hashes < n =>
+                {
+                    return j + 1 + hashes;
+                }
+                _ => {}
             }
-            TokenTree::Punct(p) => {
-                match p.as_char() {
-                    ';' => (top.angles, top.pipes, top.prefix) = (0, 0, 0),
-                    '<' => top.angles += 1,
-                    '>' => top.angles = top.angles.saturating_sub(1),
-                    '|' => top.pipes += 1,
-                    '!' | '-' | '*' | '&' => top.prefix += 1,
+            j += 1;
+        }
+        n
+    };
+    while i < n {
+        let c = b[i];
+        let top = stack.last_mut().expect("the file level stays");
+        match c {
+            b'\n' => {
+                line += 1;
+                line_start = i + 1;
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' => i += 1,
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < n && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut open = 1usize;
+                i += 2;
+                while i < n && open > 0 {
+                    match (b[i], b.get(i + 1)) {
+                        (b'/', Some(b'*')) => (open, i) = (open + 1, i + 2),
+                        (b'*', Some(b'/')) => (open, i) = (open - 1, i + 2),
+                        (b'\n', _) => {
+                            line += 1;
+                            line_start = i + 1;
+                            i += 1;
+                        }
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'"' => {
+                top.prefix = 0;
+                i = skip_quoted(i + 1, false, 0, &mut line, &mut line_start);
+            }
+            b'\'' => {
+                top.prefix = 0;
+                // A character literal ('x', '\n', '\u{…}') or a lifetime / label ('a).
+                if b.get(i + 1) == Some(&b'\\') {
+                    i += 2;
+                    while i < n && b[i] != b'\'' && b[i] != b'\n' {
+                        i += 1;
+                    }
+                    i += 1;
+                } else {
+                    let width = text[i + 1..].chars().next().map_or(1, char::len_utf8);
+                    if b.get(i + 1 + width) == Some(&b'\'') {
+                        i += 2 + width;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                let depth = top.now() + 1;
+                top.prefix = 0;
+                if depth > cap {
+                    return Some((line, column(i, line_start), depth));
+                }
+                stack.push(Level {
+                    depth,
+                    angles: 0,
+                    pipes: 0,
+                    prefix: 0,
+                });
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                if stack.len() > 1 {
+                    stack.pop();
+                }
+                if let Some(outer) = stack.last_mut() {
+                    outer.prefix = 0;
+                }
+                i += 1;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
+                top.prefix = 0;
+                let start = i;
+                while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
+                    i += 1;
+                }
+                // String and character literals with a prefix: b"…", c"…", r"…", r#"…"#, br…, cr…
+                let word = &b[start..i];
+                let next = b.get(i).copied();
+                match (word, next) {
+                    (b"b" | b"c", Some(b'"')) => {
+                        i = skip_quoted(i + 1, false, 0, &mut line, &mut line_start);
+                    }
+                    (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => {
+                        let hashes = b[i..].iter().take_while(|&&h| h == b'#').count();
+                        if b.get(i + hashes) == Some(&b'"') {
+                            i = skip_quoted(
+                                i + hashes + 1,
+                                true,
+                                hashes,
+                                &mut line,
+                                &mut line_start,
+                            );
+                        }
+                    }
+                    (b"b", Some(b'\'')) => {
+                        i += 1;
+                        if b.get(i) == Some(&b'\\') {
+                            i += 1;
+                        }
+                        i += 1;
+                        while i < n && b[i] != b'\'' && b[i] != b'\n' {
+                            i += 1;
+                        }
+                        i += 1;
+                    }
+                    _ => {}
+                }
+            }
+            _ => {
+                match c {
+                    b';' => (top.angles, top.pipes, top.prefix) = (0, 0, 0),
+                    b'<' => top.angles += 1,
+                    b'>' => top.angles = top.angles.saturating_sub(1),
+                    b'|' => top.pipes += 1,
+                    b'!' | b'-' | b'*' | b'&' => top.prefix += 1,
                     _ => top.prefix = 0,
                 }
-                let now = top.depth + top.angles + top.pipes / 2 + top.prefix;
+                let now = top.now();
                 if now > cap {
-                    let at = p.span().start();
-                    return Some((at.line, at.column + 1, now));
+                    return Some((line, column(i, line_start), now));
                 }
+                i += 1;
             }
-            TokenTree::Ident(_) | TokenTree::Literal(_) => top.prefix = 0,
         }
     }
     None
@@ -106,7 +247,7 @@ mod tests {
     use super::*;
 
     fn too_deep(text: &str, cap: usize) -> Option<(usize, usize, usize)> {
-        deepest(text.parse().expect("lexes"), cap)
+        deepest(text, cap)
     }
 
     #[test]
@@ -144,5 +285,25 @@ mod tests {
         assert_eq!(too_deep(&flat, 100), None);
         let sum = format!("fn s() -> u32 {{ {}1 }}", "1 + ".repeat(3000));
         assert_eq!(too_deep(&sum, 100), None);
+    }
+
+    #[test]
+    fn literals_and_comments_do_not_nest() {
+        let opens = "(".repeat(300);
+        for text in [
+            format!("const S: &str = \"{opens}\\\"{opens}\";"),
+            format!("const R: &str = r#\"{opens}\"{opens}\"#;"),
+            format!("const B: &[u8] = br##\"{opens}\"#\"##;"),
+            format!("// {opens}\nfn f() {{}}"),
+            format!("/* /* {opens} */ {opens} */ fn f() {{}}"),
+            format!(
+                "fn f<'a>(x: &'a str) -> char {{ let _ = ['(', '\\'', b'[']; '{{' }} // {opens}"
+            ),
+        ] {
+            assert_eq!(too_deep(&text, 100), None, "{text}");
+        }
+        // What follows a literal still counts, on the right line and column.
+        let text = format!("const S: &str = \"a\nb\";\nfn f() {{ {opens} }}");
+        assert_eq!(too_deep(&text, 100), Some((3, 109, 101)));
     }
 }
