@@ -25,6 +25,10 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+/// The allocator the `cleave` binary uses, so that both measures allocate as the product does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Default cap on the `.rs` bytes used, in MB.
 const DEFAULT_MAX_MB: u64 = 150;
 /// Default number of timed runs of each measure.
