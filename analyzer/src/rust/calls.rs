@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use syn::{Expr, Pat, Stmt};
 
-use super::ir::{CallKind, CallSite, Sym};
+use super::ir::{CallKind, CallSite, Segs, Sym};
 use super::macros::macro_exprs;
 use super::syntax::{Gen, WRAPPERS, path_segs, ty_sym, unraw};
 
@@ -25,6 +25,20 @@ fn ref_worthy(name: &str) -> bool {
         Some(c) if c.is_uppercase() => !name.chars().any(|c| c.is_lowercase()),
         Some(_) => true,
         None => false,
+    }
+}
+
+/// Methods taking a closure whose parameter (number given) is an element of the receiver: of
+/// a collection or iterator, or the value inside an `Option` / `Result`.
+fn element_param(method: &str) -> Option<usize> {
+    match method {
+        "map" | "for_each" | "filter" | "filter_map" | "flat_map" | "any" | "all" | "find"
+        | "find_map" | "position" | "inspect" | "take_while" | "skip_while" | "map_while"
+        | "and_then" | "is_some_and" | "is_ok_and" | "is_none_or" | "try_for_each"
+        | "partition" | "max_by_key" | "min_by_key" | "sort_by_key" | "retain" | "group_by"
+        | "chunk_by" => Some(0),
+        "fold" | "try_fold" => Some(1),
+        _ => None,
     }
 }
 
@@ -90,11 +104,16 @@ impl<'g> BodyVisitor<'g> {
                     .segments
                     .last()
                     .is_some_and(|s| s.ident == "Some" || s.ident == "Ok");
-                for e in &t.elems {
-                    let s = if see_through && t.elems.len() == 1 {
-                        sym.clone()
+                let segs = path_segs(&t.path);
+                for (i, e) in t.elems.iter().enumerate() {
+                    let s = if see_through {
+                        if t.elems.len() == 1 {
+                            sym.clone()
+                        } else {
+                            Sym::Unknown
+                        }
                     } else {
-                        Sym::Unknown
+                        Sym::Variant(segs.clone(), i.to_string())
                     };
                     self.bind(e, s);
                 }
@@ -102,10 +121,16 @@ impl<'g> BodyVisitor<'g> {
             Pat::Or(o) => o.cases.iter().for_each(|c| self.bind(c, sym.clone())),
             Pat::Tuple(t) => t.elems.iter().for_each(|e| self.bind(e, Sym::Unknown)),
             Pat::Slice(s) => s.elems.iter().for_each(|e| self.bind(e, Sym::Unknown)),
-            Pat::Struct(s) => s
-                .fields
-                .iter()
-                .for_each(|f| self.bind(&f.pat, Sym::Unknown)),
+            Pat::Struct(s) => {
+                let segs = path_segs(&s.path);
+                for f in &s.fields {
+                    let field = match &f.member {
+                        syn::Member::Named(i) => unraw(i),
+                        syn::Member::Unnamed(i) => i.index.to_string(),
+                    };
+                    self.bind(&f.pat, Sym::Variant(segs.clone(), field));
+                }
+            }
             _ => {}
         }
         self.depth -= 1;
@@ -181,6 +206,17 @@ impl<'g> BodyVisitor<'g> {
         }
     }
 
+    /// Visits a closure whose parameter number `at` has type `sym` (the others unknown).
+    fn closure(&mut self, c: &syn::ExprClosure, at: usize, sym: Sym) {
+        let mark = self.mark();
+        for (i, p) in c.inputs.iter().enumerate() {
+            let s = if i == at { sym.clone() } else { Sym::Unknown };
+            self.bind(p, s);
+        }
+        self.expr(&c.body);
+        self.reset(mark);
+    }
+
     fn args<'a>(&mut self, args: impl IntoIterator<Item = &'a Expr>, spawn: bool) {
         let prev = self.is_async;
         self.is_async |= spawn;
@@ -219,14 +255,7 @@ impl<'g> BodyVisitor<'g> {
                 self.expr(&c.expr);
                 return ty_sym(&c.ty, self.gens, 0);
             }
-            Expr::Closure(c) => {
-                let mark = self.mark();
-                for p in &c.inputs {
-                    self.bind(p, Sym::Unknown);
-                }
-                self.expr(&c.body);
-                self.reset(mark);
-            }
+            Expr::Closure(c) => self.closure(c, usize::MAX, Sym::Unknown),
             Expr::Const(c) => return self.block(&c.block),
             Expr::Field(f) => {
                 let base = self.expr(&f.base);
@@ -240,9 +269,9 @@ impl<'g> BodyVisitor<'g> {
                 return Sym::Field(Box::new(base), name);
             }
             Expr::ForLoop(f) => {
-                self.expr(&f.expr);
+                let items = self.expr(&f.expr);
                 let mark = self.mark();
-                self.bind(&f.pat, Sym::Unknown);
+                self.bind(&f.pat, Sym::Elem(Box::new(items), false));
                 self.block(&f.body);
                 self.reset(mark);
             }
@@ -281,7 +310,24 @@ impl<'g> BodyVisitor<'g> {
             Expr::MethodCall(mc) => {
                 let recv = self.expr(&mc.receiver);
                 let name = unraw(&mc.method);
-                self.args(&mc.args, is_spawn(&name));
+                match element_param(&name) {
+                    // `xs.iter().map(|x| …)`, `opt.map(|x| …)`: the closure's parameter is an
+                    // element of the receiver.
+                    Some(at) => {
+                        for arg in &mc.args {
+                            match arg {
+                                Expr::Closure(c) => {
+                                    let elem = Sym::Elem(Box::new(recv.clone()), true);
+                                    self.closure(c, at, elem);
+                                }
+                                other => {
+                                    self.expr(other);
+                                }
+                            }
+                        }
+                    }
+                    None => self.args(&mc.args, is_spawn(&name)),
+                }
                 return self.push(CallKind::Method { recv, name });
             }
             Expr::Paren(p) => return self.expr(&p.expr),
@@ -374,6 +420,17 @@ impl<'g> BodyVisitor<'g> {
         if p.qself.is_some() && segs.first().is_some_and(String::is_empty) {
             // `<T>::m` is stored with a leading `::`.
             segs = segs[1..].to_vec().into_boxed_slice();
+        }
+        if p.qself.is_none()
+            && segs.len() == 2
+            && let Some((_, bounds)) = self.gens.iter().rev().find(|(n, _)| *n == segs[0])
+            && !bounds.is_empty()
+        {
+            // `T::from_id(…)` with `T: FromId`: the trait's function, for whatever type T is.
+            let qself = Some(Sym::Bounds(bounds.clone().into_boxed_slice()));
+            let segs: Segs = vec![segs[1].clone()].into_boxed_slice();
+            self.args(&c.args, false);
+            return self.push(CallKind::Path { segs, qself });
         }
         let last = segs.last().map(String::as_str).unwrap_or_default();
         if p.qself.is_none() && is_camel(last) {

@@ -26,6 +26,19 @@ pub(crate) enum Sym {
     Field(Box<Sym>, String),
     /// A generic parameter, `impl Trait` or `dyn Trait`: the trait paths that bound it.
     Bounds(Box<[Segs]>),
+    /// A collection or iterator of the inner type (`Vec<T>`, `[T]`, `impl Iterator<Item = T>`).
+    Coll(Box<Sym>),
+    /// An element of the inner type: of a collection (`for x in xs`), or, when `lenient`, the
+    /// value a closure argument of `map`/`for_each`/… receives (an `Option<T>`'s `T` too).
+    Elem(Box<Sym>, bool),
+    /// A path with its first generic type argument (`R<Order>`): through an alias whose body is
+    /// that argument (`type R<T> = Result<T, E>`), the argument's type.
+    Applied(Segs, Box<Sym>),
+    /// A field bound by a pattern of this path: `Event::Created(x)` binds field `0` of variant
+    /// `Created`, `Wrapper(x)` field `0` of the tuple struct.
+    Variant(Segs, String),
+    /// In an alias's body: the alias's first generic type argument.
+    AliasParam,
 }
 
 /// Namespace of a definition: types (modules, types, traits) or values (functions, statics).
@@ -203,6 +216,8 @@ pub(crate) struct LImpl {
     pub self_name: String,
     /// The implemented trait, if any.
     pub trait_path: Option<Segs>,
+    /// The trait's first generic type argument (`X` of `impl From<X> for Y`).
+    pub trait_arg: Sym,
 }
 
 /// A `mod x;` whose file is looked up next.

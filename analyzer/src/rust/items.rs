@@ -11,7 +11,10 @@ use super::Diagnostic;
 use super::calls::{BodyVisitor, MAX_DEPTH};
 use super::ir::{ChildMod, Def, FileOut, LFn, LImpl, LScope, LTrait, LType, Owner, Segs, Sym, Use};
 use super::signals;
-use super::syntax::{Gen, add_generics, is_test, path_attr, path_segs, ty_sym, unraw, use_tree};
+use super::syntax::{
+    Gen, add_generics, first_type_arg, is_test, path_attr, path_segs, transparent_alias, ty_sym,
+    unraw, use_tree,
+};
 
 /// Where a file sits: what its root module is called and where its children live.
 pub(crate) struct FileCtx<'a> {
@@ -134,10 +137,31 @@ impl Collector<'_> {
                 );
                 self.ty(scope, unraw(&s.ident), fields, state, None);
             }
-            Item::Enum(e) => self.ty(scope, unraw(&e.ident), Vec::new(), (false, false), None),
+            Item::Enum(e) => {
+                let mut g = gens.clone();
+                add_generics(&mut g, &e.generics);
+                // Variant fields as `Variant.0`, `Variant.name`, for patterns that bind them.
+                let fields = e
+                    .variants
+                    .iter()
+                    .flat_map(|v| {
+                        let variant = unraw(&v.ident);
+                        let g = &g;
+                        v.fields.iter().enumerate().map(move |(i, f)| {
+                            let name = f.ident.as_ref().map_or_else(|| i.to_string(), unraw);
+                            (format!("{variant}.{name}"), ty_sym(&f.ty, g, 0))
+                        })
+                    })
+                    .collect();
+                self.ty(scope, unraw(&e.ident), fields, (false, false), None);
+            }
             Item::Union(u) => self.ty(scope, unraw(&u.ident), Vec::new(), (false, false), None),
             Item::Type(t) => {
-                let alias = ty_sym(&t.ty, gens, 0);
+                let alias = if transparent_alias(t) {
+                    Sym::AliasParam
+                } else {
+                    ty_sym(&t.ty, gens, 0)
+                };
                 self.ty(
                     scope,
                     unraw(&t.ident),
@@ -193,6 +217,12 @@ impl Collector<'_> {
                     self_ty: ty_sym(&i.self_ty, &g, 0),
                     self_name,
                     trait_path: i.trait_.as_ref().map(|(_, p, _)| path_segs(p)),
+                    trait_arg: i
+                        .trait_
+                        .as_ref()
+                        .and_then(|(_, p, _)| p.segments.last())
+                        .and_then(|s| first_type_arg(&s.arguments))
+                        .map_or(Sym::Unknown, |t| ty_sym(t, &g, 0)),
                 });
                 for ii in &i.items {
                     if let syn::ImplItem::Fn(f) = ii {

@@ -22,6 +22,8 @@ pub(crate) enum RTy {
     Type(u32),
     /// Some type bounded by these workspace traits (a generic, `dyn Trait`, a trait's `Self`).
     Traits(Vec<u32>),
+    /// A collection or iterator of the inner type.
+    Coll(Box<RTy>),
 }
 
 /// What a path names.
@@ -377,6 +379,15 @@ impl Index {
         self.eval_d(sym, scope, self_ty, rets, 0)
     }
 
+    /// The type of field `name` of workspace type `t` (`Variant.name` for an enum variant's).
+    fn field_of(&self, t: u32, name: &str, depth: u32) -> RTy {
+        let ty = &self.types[t as usize];
+        match ty.fields.iter().find(|(n, _)| n == name) {
+            Some((_, fs)) => self.eval_d(fs, ty.scope, &RTy::Type(t), &[], depth + 1),
+            None => RTy::Unknown,
+        }
+    }
+
     fn eval_d(&self, sym: &Sym, scope: u32, self_ty: &RTy, rets: &[RTy], depth: u32) -> RTy {
         if depth > 16 {
             return RTy::Unknown;
@@ -392,16 +403,52 @@ impl Index {
                 _ => RTy::Unknown,
             },
             Sym::Field(base, name) => match self.eval_d(base, scope, self_ty, rets, depth + 1) {
-                RTy::Type(t) => {
-                    let ty = &self.types[t as usize];
-                    match ty.fields.iter().find(|(n, _)| n == name) {
-                        Some((_, fs)) => self.eval_d(fs, ty.scope, &RTy::Type(t), &[], depth + 1),
-                        None => RTy::Unknown,
-                    }
-                }
+                RTy::Type(t) => self.field_of(t, name, depth),
                 RTy::External => RTy::External,
                 _ => RTy::Unknown,
             },
+            Sym::Coll(inner) => RTy::Coll(Box::new(self.eval_d(
+                inner,
+                scope,
+                self_ty,
+                rets,
+                depth + 1,
+            ))),
+            Sym::Elem(of, lenient) => match self.eval_d(of, scope, self_ty, rets, depth + 1) {
+                RTy::Coll(inner) => *inner,
+                RTy::External | RTy::Unknown => RTy::Unknown,
+                other if *lenient => other,
+                _ => RTy::Unknown,
+            },
+            Sym::Applied(segs, arg) => match self.resolve(scope, segs, Ns::Type, self_ty) {
+                Res::Def(Def::Type(t)) => {
+                    if self.types[t as usize].alias == Some(Sym::AliasParam) {
+                        self.eval_d(arg, scope, self_ty, rets, depth + 1)
+                    } else {
+                        RTy::Type(self.canon(t))
+                    }
+                }
+                Res::Def(Def::Trait(t)) => RTy::Traits(vec![t]),
+                Res::External => RTy::External,
+                _ => RTy::Unknown,
+            },
+            Sym::Variant(segs, field) => {
+                // A tuple struct's own field, else a field of the enum's variant.
+                if let Res::Def(Def::Type(t)) = self.resolve(scope, segs, Ns::Type, self_ty) {
+                    return self.field_of(self.canon(t), field, depth);
+                }
+                let Some((variant, enum_path)) = segs.split_last() else {
+                    return RTy::Unknown;
+                };
+                match self.resolve(scope, enum_path, Ns::Type, self_ty) {
+                    Res::Def(Def::Type(t)) => {
+                        self.field_of(self.canon(t), &format!("{variant}.{field}"), depth)
+                    }
+                    Res::External => RTy::External,
+                    _ => RTy::Unknown,
+                }
+            }
+            Sym::AliasParam => RTy::Unknown,
             Sym::Bounds(paths) => {
                 let mut traits: Vec<u32> = paths
                     .iter()

@@ -50,6 +50,87 @@ pub(crate) const WRAPPERS: &[&str] = &[
     "ManuallyDrop",
 ];
 
+/// Collections whose first generic argument is the element type.
+const COLLECTIONS: &[&str] = &[
+    "Vec",
+    "VecDeque",
+    "LinkedList",
+    "HashSet",
+    "BTreeSet",
+    "BinaryHeap",
+    "IndexSet",
+    "SmallVec",
+];
+
+/// The first type among a path segment's generic arguments.
+pub(crate) fn first_type_arg(args: &syn::PathArguments) -> Option<&syn::Type> {
+    match args {
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// `impl Iterator<Item = T>` (or `IntoIterator`, `dyn Iterator`…): a collection of `T`.
+fn iterator_sym<'a>(
+    bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>,
+    gens: &Gen,
+    depth: u32,
+) -> Option<Sym> {
+    bounds.into_iter().find_map(|b| {
+        let syn::TypeParamBound::Trait(t) = b else {
+            return None;
+        };
+        let last = t.path.segments.last()?;
+        if !matches!(
+            last.ident.to_string().as_str(),
+            "Iterator" | "IntoIterator" | "DoubleEndedIterator" | "ExactSizeIterator"
+        ) {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+            return None;
+        };
+        a.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::AssocType(at) if at.ident == "Item" => {
+                Some(Sym::Coll(Box::new(ty_sym(&at.ty, gens, depth + 1))))
+            }
+            _ => None,
+        })
+    })
+}
+
+/// For an alias `type A<P, …> = Body;`: whether `Body`, seen through references and
+/// [`WRAPPERS`], is `P` itself (`type R<T> = Result<T, Error>`), so that `A<X>` stands for `X`.
+pub(crate) fn transparent_alias(t: &syn::ItemType) -> bool {
+    let Some(param) = t.generics.type_params().next() else {
+        return false;
+    };
+    let mut ty = &*t.ty;
+    for _ in 0..32 {
+        match ty {
+            syn::Type::Reference(r) => ty = &r.elem,
+            syn::Type::Paren(p) => ty = &p.elem,
+            syn::Type::Path(p) if p.qself.is_none() => {
+                if p.path.is_ident(&param.ident) {
+                    return true;
+                }
+                let Some(last) = p.path.segments.last() else {
+                    return false;
+                };
+                match first_type_arg(&last.arguments) {
+                    Some(inner) if WRAPPERS.iter().any(|w| last.ident == w) => ty = inner,
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// The segments of a path, generic arguments dropped; a leading `::` becomes an empty segment.
 pub(crate) fn path_segs(p: &syn::Path) -> Segs {
     let lead = p.leading_colon.is_some();
@@ -93,10 +174,24 @@ pub(crate) fn ty_sym(ty: &syn::Type, gens: &Gen, depth: u32) -> Sym {
                     return Sym::Bounds(bounds.clone().into_boxed_slice());
                 }
             }
+            if let Some(arg) = first_type_arg(&last.arguments) {
+                let inner = ty_sym(arg, gens, depth + 1);
+                return if COLLECTIONS.iter().any(|c| last.ident == c) {
+                    Sym::Coll(Box::new(inner))
+                } else {
+                    Sym::Applied(path_segs(&p.path), Box::new(inner))
+                };
+            }
             Sym::Path(path_segs(&p.path))
         }
-        syn::Type::TraitObject(t) => bounds_sym(&t.bounds),
-        syn::Type::ImplTrait(t) => bounds_sym(&t.bounds),
+        syn::Type::Slice(s) => Sym::Coll(Box::new(ty_sym(&s.elem, gens, depth + 1))),
+        syn::Type::Array(a) => Sym::Coll(Box::new(ty_sym(&a.elem, gens, depth + 1))),
+        syn::Type::TraitObject(t) => {
+            iterator_sym(&t.bounds, gens, depth).unwrap_or_else(|| bounds_sym(&t.bounds))
+        }
+        syn::Type::ImplTrait(t) => {
+            iterator_sym(&t.bounds, gens, depth).unwrap_or_else(|| bounds_sym(&t.bounds))
+        }
         _ => Sym::Unknown,
     }
 }

@@ -34,6 +34,8 @@ pub(crate) struct Targets<'a> {
     trait_impls: Vec<HashMap<String, Vec<u32>>>,
     trait_defaults: Vec<HashMap<String, u32>>,
     by_name: HashMap<String, Vec<u32>>,
+    /// Per workspace type X: the `from` of each `impl From<X> for Y` (what `x.into()` calls).
+    from_impls: HashMap<u32, Vec<u32>>,
 }
 
 impl<'a> Targets<'a> {
@@ -71,7 +73,12 @@ impl<'a> Targets<'a> {
             .fns
             .iter()
             .map(|info| match info.f.owner {
-                Owner::Impl(i) => impl_self[i as usize].clone(),
+                // In an impl of a workspace trait for an outside type (`impl Signable for
+                // String`), `Self` is known by that trait alone.
+                Owner::Impl(i) => match (&impl_self[i as usize], impl_trait[i as usize]) {
+                    (RTy::Unknown, Some(tr)) => RTy::Traits(vec![tr]),
+                    (s, _) => s.clone(),
+                },
                 Owner::Trait(t) => RTy::Traits(vec![t]),
                 _ => RTy::Unknown,
             })
@@ -88,6 +95,7 @@ impl<'a> Targets<'a> {
         let mut trait_impls: Vec<HashMap<String, Vec<u32>>> = vec![HashMap::new(); ix.traits.len()];
         let mut trait_defaults: Vec<HashMap<String, u32>> = vec![HashMap::new(); ix.traits.len()];
         let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut from_impls: HashMap<u32, Vec<u32>> = HashMap::new();
         for (f, info) in ix.fns.iter().enumerate() {
             let node = node_of_fn[f];
             if node_fn[node as usize] == u32::MAX {
@@ -110,6 +118,19 @@ impl<'a> Targets<'a> {
                             .entry(name.clone())
                             .or_default()
                             .push(node);
+                    }
+                    let im = &ix.impls[i as usize];
+                    if name == "from"
+                        && im
+                            .trait_path
+                            .as_deref()
+                            .and_then(|p| p.last())
+                            .map(String::as_str)
+                            == Some("From")
+                        && let RTy::Type(source) =
+                            ix.eval(&im.trait_arg, im.scope, &RTy::Unknown, &[])
+                    {
+                        from_impls.entry(source).or_default().push(node);
                     }
                 }
                 Owner::Trait(tr) => {
@@ -137,6 +158,7 @@ impl<'a> Targets<'a> {
             .for_each(tidy);
         type_traits.iter_mut().for_each(tidy);
         by_name.values_mut().for_each(tidy);
+        from_impls.values_mut().for_each(tidy);
         Targets {
             ix,
             node_of_fn,
@@ -151,6 +173,7 @@ impl<'a> Targets<'a> {
             trait_impls,
             trait_defaults,
             by_name,
+            from_impls,
         }
     }
 

@@ -151,6 +151,7 @@ cases!(
     collisions,
     workers,
     hidden_items,
+    receiver_generics,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.

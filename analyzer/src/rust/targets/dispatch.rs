@@ -46,6 +46,75 @@ fn passthrough(name: &str) -> bool {
             | "as_deref"
             | "cloned"
             | "get_mut"
+            | "map_err"
+            | "ok"
+            | "ok_or"
+            | "ok_or_else"
+            | "context"
+            | "with_context"
+            | "wrap_err"
+            | "wrap_err_with"
+    )
+}
+
+/// Iterator and collection methods whose result yields the same elements.
+fn iter_adapter(name: &str) -> bool {
+    matches!(
+        name,
+        "iter"
+            | "iter_mut"
+            | "into_iter"
+            | "drain"
+            | "filter"
+            | "rev"
+            | "skip"
+            | "take"
+            | "skip_while"
+            | "take_while"
+            | "step_by"
+            | "chain"
+            | "cloned"
+            | "copied"
+            | "peekable"
+            | "by_ref"
+            | "fuse"
+            | "cycle"
+            | "inspect"
+            | "collect"
+            | "to_vec"
+            | "clone"
+            | "as_slice"
+            | "as_ref"
+            | "values"
+            | "into_values"
+    )
+}
+
+/// Iterator and collection methods returning one element (perhaps in an `Option`).
+fn iter_accessor(name: &str) -> bool {
+    matches!(
+        name,
+        "next"
+            | "next_back"
+            | "first"
+            | "last"
+            | "get"
+            | "get_mut"
+            | "first_mut"
+            | "last_mut"
+            | "pop"
+            | "pop_front"
+            | "pop_back"
+            | "min"
+            | "max"
+            | "min_by_key"
+            | "max_by_key"
+            | "min_by"
+            | "max_by"
+            | "find"
+            | "nth"
+            | "peek"
+            | "swap_remove"
     )
 }
 
@@ -216,6 +285,14 @@ impl Targets<'_> {
                 let v = self.assoc(*ty, name);
                 if let Some(&first) = v.first() {
                     (Outcome::Exact(v), self.ret_of(first))
+                } else if let Some(v) = self.from_impls.get(ty).filter(|_| name == "into") {
+                    // `x.into()` lands on the workspace's `impl From<X> for Y`.
+                    let ret = if v.len() == 1 {
+                        self.ret_of(v[0])
+                    } else {
+                        RTy::Unknown
+                    };
+                    (Outcome::Exact(v.clone()), ret)
                 } else if passthrough(name) {
                     (Outcome::External, rt.clone())
                 } else if common(name) {
@@ -238,6 +315,18 @@ impl Targets<'_> {
                 Outcome::External,
                 if passthrough(name) {
                     RTy::External
+                } else {
+                    RTy::Unknown
+                },
+            ),
+            // Collections and iterators are outside types: adapters keep the element type,
+            // accessors return an element (an `Option` of one, seen through).
+            RTy::Coll(elem) => (
+                Outcome::External,
+                if iter_adapter(name) {
+                    rt.clone()
+                } else if iter_accessor(name) {
+                    (**elem).clone()
                 } else {
                     RTy::Unknown
                 },
