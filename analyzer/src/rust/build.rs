@@ -10,7 +10,7 @@ use super::RustStats;
 use super::index::Index;
 use super::ir::{CallKind, Def, Ns, Owner};
 use super::resolve::{RTy, Res};
-use super::targets::{Outcome, Targets};
+use super::targets::{Caller, Outcome, Targets};
 use crate::{Call, CallGraph, Node};
 
 /// Most candidates a method matched by name alone may fan out to; beyond, it is unresolved.
@@ -115,15 +115,19 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
     let self_ty = &t.fn_self[f];
     let mut out = FnOut::default();
     let mut rets: Vec<RTy> = Vec::with_capacity(info.calls.len());
+    let caller = Caller {
+        krate: ix.scopes[scope as usize].crate_idx,
+        args: None,
+    };
     for call in &info.calls {
         let (outcome, ret) = match &call.kind {
             CallKind::Path { segs, qself } => match qself {
                 Some(q) => {
                     let qt = ix.eval(q, scope, self_ty, &rets);
                     match (segs.len(), &qt) {
-                        (1, _) => t.on_type(&qt, &segs[0]),
+                        (1, _) => t.on_type(&qt, &segs[0], &caller),
                         (_, RTy::Type(_)) => match ix.resolve(scope, segs, Ns::Value, self_ty) {
-                            Res::TraitItem(_, m) => t.on_type(&qt, m),
+                            Res::TraitItem(_, m) => t.on_type(&qt, m, &caller),
                             other => t.path_outcome(other, segs),
                         },
                         _ => t.path_outcome(ix.resolve(scope, segs, Ns::Value, self_ty), segs),
@@ -145,9 +149,13 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
                 },
                 _ => (Outcome::Ignore, RTy::Unknown),
             },
-            CallKind::Method { recv, name } => {
+            CallKind::Method { recv, name, args } => {
                 let rt = ix.eval(recv, scope, self_ty, &rets);
-                t.on_type(&rt, name)
+                let caller = Caller {
+                    args: Some(*args),
+                    ..caller
+                };
+                t.on_type(&rt, name, &caller)
             }
         };
         rets.push(ret);

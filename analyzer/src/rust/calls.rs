@@ -328,7 +328,8 @@ impl<'g> BodyVisitor<'g> {
                     }
                     None => self.args(&mc.args, is_spawn(&name)),
                 }
-                return self.push(CallKind::Method { recv, name });
+                let args = u16::try_from(mc.args.len()).unwrap_or(u16::MAX);
+                return self.push(CallKind::Method { recv, name, args });
             }
             Expr::Paren(p) => return self.expr(&p.expr),
             Expr::Path(p) => return self.path_expr(p),

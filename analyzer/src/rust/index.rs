@@ -95,6 +95,9 @@ pub(crate) struct Index {
     pub impls: Vec<LImpl>,
     /// Relative file paths.
     pub files: Vec<String>,
+    /// Per crate: the crates its code can reach (itself and its dependencies, transitively);
+    /// `None` where the dependencies are unknown.
+    pub reach: Vec<Option<Vec<bool>>>,
 }
 
 /// Merges parsed files (sorted by crate and module path) into global tables.
@@ -217,6 +220,7 @@ pub(crate) fn build_index(crates: &[CrateRoot], files: Vec<Parsed>) -> Index {
             }
         }
     }
+    ix.reach = reach(crates);
     for (i, c) in crates.iter().enumerate() {
         if let Some(root) = roots[i] {
             ix.crate_by_name
@@ -230,7 +234,54 @@ pub(crate) fn build_index(crates: &[CrateRoot], files: Vec<Parsed>) -> Index {
     ix
 }
 
+/// Which crates each crate can reach through its dependencies (transitively, itself included).
+///
+/// # Complexity
+/// O(C · (C + D)) for C crates and D dependency entries.
+fn reach(crates: &[CrateRoot]) -> Vec<Option<Vec<bool>>> {
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in crates.iter().enumerate() {
+        by_name.entry(c.name.as_str()).or_default().push(i);
+    }
+    let direct: Vec<Option<Vec<usize>>> = crates
+        .iter()
+        .map(|c| {
+            c.deps.as_ref().map(|deps| {
+                deps.iter()
+                    .flat_map(|d| by_name.get(d.as_str()).into_iter().flatten().copied())
+                    .collect()
+            })
+        })
+        .collect();
+    (0..crates.len())
+        .map(|start| {
+            direct[start].as_ref()?;
+            let mut seen = vec![false; crates.len()];
+            let mut stack = vec![start];
+            while let Some(c) = stack.pop() {
+                if std::mem::replace(&mut seen[c], true) {
+                    continue;
+                }
+                match &direct[c] {
+                    Some(next) => stack.extend(next.iter().copied()),
+                    // A dependency of unknown dependencies may reach anything.
+                    None => return None,
+                }
+            }
+            Some(seen)
+        })
+        .collect()
+}
+
 impl Index {
+    /// Whether code of crate `from` can call into crate `to`.
+    pub(crate) fn reaches(&self, from: u32, to: u32) -> bool {
+        match self.reach.get(from as usize) {
+            Some(Some(r)) => r.get(to as usize).copied().unwrap_or(false),
+            _ => true,
+        }
+    }
+
     /// Root scope of the crate a scope belongs to.
     pub(crate) fn crate_root(&self, scope: u32) -> Option<u32> {
         let c = self

@@ -138,6 +138,8 @@ pub(crate) enum CallKind {
         recv: Sym,
         /// Method name.
         name: String,
+        /// Arguments passed (the receiver not counted).
+        args: u16,
     },
 }
 
@@ -163,6 +165,8 @@ pub(crate) struct LFn {
     pub line: usize,
     /// Takes `self` in some form.
     pub has_self: bool,
+    /// Parameters besides `self`.
+    pub params: u16,
     /// Return type.
     pub ret: Sym,
     /// Call sites in source order.

@@ -431,6 +431,7 @@ impl Collector<'_> {
             owner,
             line,
             has_self,
+            params: u16::try_from(sig.inputs.len() - usize::from(has_self)).unwrap_or(u16::MAX),
             ret,
             calls: std::mem::take(&mut v.calls),
             entry: sig_info.entry,

@@ -15,6 +15,16 @@ mod dispatch;
 
 pub(crate) use dispatch::Outcome;
 
+/// Who makes a call: the crate it is written in and, for a method call, its argument count; a
+/// name-matched guess must be reachable from that crate and take that many arguments.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caller {
+    /// The calling code's crate.
+    pub krate: u32,
+    /// Arguments passed, besides the receiver (`None`: not a method call).
+    pub args: Option<u16>,
+}
+
 /// The call-target tables.
 pub(crate) struct Targets<'a> {
     ix: &'a Index,
@@ -36,6 +46,21 @@ pub(crate) struct Targets<'a> {
     by_name: HashMap<String, Vec<u32>>,
     /// Per workspace type X: the `from` of each `impl From<X> for Y` (what `x.into()` calls).
     from_impls: HashMap<u32, Vec<u32>>,
+}
+
+impl Targets<'_> {
+    /// Whether node `n` may be what `caller` calls by name: its crate is reachable from the
+    /// caller's, and it takes as many arguments as the call passes.
+    fn fits(&self, n: u32, caller: &Caller) -> bool {
+        let Some(&f) = self.node_fn.get(n as usize) else {
+            return false;
+        };
+        let Some(info) = self.ix.fns.get(f as usize) else {
+            return false;
+        };
+        let krate = self.ix.scopes[info.f.scope as usize].crate_idx;
+        self.ix.reaches(caller.krate, krate) && caller.args.is_none_or(|a| a == info.f.params)
+    }
 }
 
 impl<'a> Targets<'a> {

@@ -152,6 +152,7 @@ cases!(
     workers,
     hidden_items,
     receiver_generics,
+    crate_visibility,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.

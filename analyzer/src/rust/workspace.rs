@@ -13,6 +13,9 @@ pub(crate) struct CrateRoot {
     pub name: String,
     /// The root file (`src/lib.rs`, `src/main.rs`, …).
     pub file: PathBuf,
+    /// The crates it depends on (package names, `-` as `_`), its own library for a binary;
+    /// `None` when unknown (loose files), where any crate may be called.
+    pub deps: Option<Vec<String>>,
 }
 
 /// What the walk found: crate roots (sorted, unique names) and the number of `.rs` files seen.
@@ -49,6 +52,7 @@ pub(crate) fn discover(root: &Path) -> Result<Workspace, Error> {
                 crates: vec![CrateRoot {
                     name,
                     file: root.to_path_buf(),
+                    deps: None,
                 }],
                 rs_files: 1,
                 packages: 1,
@@ -177,12 +181,15 @@ fn package_targets(manifest: &Path) -> Vec<CrateRoot> {
     let mut seen = std::collections::HashSet::new();
     bins.retain(|(_, p)| p.is_file() && seen.insert(p.clone()));
 
+    let deps = dependencies(&doc);
     let mut out = Vec::new();
     let has_lib = lib_path.as_ref().is_some_and(|p| p.is_file());
+    let lib_name = lib_name.unwrap_or_else(|| pkg_name.clone());
     if let Some(path) = lib_path.filter(|p| p.is_file()) {
         out.push(CrateRoot {
-            name: lib_name.unwrap_or_else(|| pkg_name.clone()),
+            name: lib_name.clone(),
             file: path,
+            deps: Some(deps.clone()),
         });
     }
     let single = bins.len() == 1;
@@ -192,9 +199,45 @@ fn package_targets(manifest: &Path) -> Vec<CrateRoot> {
         } else {
             format!("{pkg_name}_bin_{bin}")
         };
-        out.push(CrateRoot { name, file });
+        let mut deps = deps.clone();
+        if has_lib {
+            deps.push(lib_name.clone());
+        }
+        out.push(CrateRoot {
+            name,
+            file,
+            deps: Some(deps),
+        });
     }
     out
+}
+
+/// The packages a manifest depends on (normal dependencies, target-specific ones included; dev
+/// and build dependencies are not part of the program): the `package` a renamed dependency
+/// names, else its key, `-` as `_`.
+fn dependencies(doc: &toml::Table) -> Vec<String> {
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    if let Some(t) = doc.get("dependencies").and_then(|d| d.as_table()) {
+        tables.push(t);
+    }
+    if let Some(targets) = doc.get("target").and_then(|t| t.as_table()) {
+        for target in targets.values() {
+            if let Some(t) = target.get("dependencies").and_then(|d| d.as_table()) {
+                tables.push(t);
+            }
+        }
+    }
+    let mut names: Vec<String> = tables
+        .into_iter()
+        .flat_map(|t| t.iter())
+        .map(|(key, spec)| {
+            let package = spec.get("package").and_then(|p| p.as_str()).unwrap_or(key);
+            sanitize(package)
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Crate roots for a directory of `.rs` files without any manifest: `lib.rs`/`main.rs` when
@@ -218,6 +261,7 @@ fn loose_files(root: &Path, top_rs: &[PathBuf]) -> Vec<CrateRoot> {
             out.push(CrateRoot {
                 name: dir_name.clone(),
                 file: l.clone(),
+                deps: None,
             });
         }
         if let Some(m) = main {
@@ -229,6 +273,7 @@ fn loose_files(root: &Path, top_rs: &[PathBuf]) -> Vec<CrateRoot> {
             out.push(CrateRoot {
                 name,
                 file: m.clone(),
+                deps: None,
             });
         }
         return out;
@@ -242,6 +287,7 @@ fn loose_files(root: &Path, top_rs: &[PathBuf]) -> Vec<CrateRoot> {
         out.push(CrateRoot {
             name,
             file: f.clone(),
+            deps: None,
         });
     }
     out

@@ -2,7 +2,7 @@
 //! (exact targets, a trait fan-out, a name-matched guess, outside, unresolved), with the result
 //! type carried to later calls.
 
-use super::Targets;
+use super::{Caller, Targets};
 use crate::rust::ir::Def;
 use crate::rust::resolve::{RTy, Res};
 
@@ -270,16 +270,29 @@ fn common(name: &str) -> bool {
 }
 
 impl Targets<'_> {
-    fn by_name(&self, name: &str) -> (Outcome, RTy) {
-        match self.by_name.get(name) {
-            Some(v) if v.len() == 1 => (Outcome::Named(v.clone()), self.ret_of(v[0])),
-            Some(v) => (Outcome::Named(v.clone()), RTy::Unknown),
-            None => (Outcome::External, RTy::Unknown),
+    /// The workspace methods called `name` that the caller could mean: in a crate it reaches,
+    /// taking its number of arguments. None left: the call goes outside.
+    fn by_name(&self, name: &str, caller: &Caller) -> (Outcome, RTy) {
+        let v: Vec<u32> = self
+            .by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&n| self.fits(n, caller))
+            .collect();
+        match v.len() {
+            0 => (Outcome::External, RTy::Unknown),
+            1 => {
+                let ret = self.ret_of(v[0]);
+                (Outcome::Named(v), ret)
+            }
+            _ => (Outcome::Named(v), RTy::Unknown),
         }
     }
 
     /// A method `name` called on a receiver of type `rt` (or `<T>::name`).
-    pub(crate) fn on_type(&self, rt: &RTy, name: &str) -> (Outcome, RTy) {
+    pub(crate) fn on_type(&self, rt: &RTy, name: &str, caller: &Caller) -> (Outcome, RTy) {
         match rt {
             RTy::Type(ty) => {
                 let v = self.assoc(*ty, name);
@@ -298,17 +311,20 @@ impl Targets<'_> {
                 } else if common(name) {
                     (Outcome::External, RTy::Unknown)
                 } else {
-                    self.by_name(name)
+                    self.by_name(name, caller)
                 }
             }
             RTy::Traits(trs) => {
                 let v = self.fan_out(trs, name);
                 if !v.is_empty() {
                     (Outcome::Exact(v), RTy::Unknown)
+                } else if passthrough(name) {
+                    // `x.clone()` of a `T: Trait` is still a `T: Trait`.
+                    (Outcome::External, rt.clone())
                 } else if common(name) {
                     (Outcome::External, RTy::Unknown)
                 } else {
-                    self.by_name(name)
+                    self.by_name(name, caller)
                 }
             }
             RTy::External => (
@@ -332,7 +348,7 @@ impl Targets<'_> {
                 },
             ),
             RTy::Unknown if common(name) => (Outcome::External, RTy::Unknown),
-            RTy::Unknown => self.by_name(name),
+            RTy::Unknown => self.by_name(name, caller),
         }
     }
 
@@ -365,7 +381,9 @@ impl Targets<'_> {
                     (Outcome::Exact(v), RTy::Unknown)
                 }
             }
-            Res::External => (Outcome::External, RTy::Unknown),
+            // What an outside function returns is an outside value: its methods are not
+            // matched by name into the workspace (`Hasher::new().update()`).
+            Res::External => (Outcome::External, RTy::External),
             Res::NotFound => (Outcome::Unresolved(segs.join("::")), RTy::Unknown),
         }
     }
