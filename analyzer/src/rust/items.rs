@@ -214,7 +214,12 @@ impl Collector<'_> {
                 let idx = self.out.impls.len() as u32;
                 self.out.impls.push(LImpl {
                     scope,
-                    self_ty: ty_sym(&i.self_ty, &g, 0),
+                    // `impl Ext for Option<Path>` adds methods to `Option`, not to `Path`.
+                    self_ty: if wraps(&i.self_ty) {
+                        Sym::Unknown
+                    } else {
+                        ty_sym(&i.self_ty, &g, 0)
+                    },
                     self_name,
                     trait_path: i.trait_.as_ref().map(|(_, p, _)| path_segs(p)),
                     trait_arg: i
@@ -488,4 +493,22 @@ fn cfg_branches(tokens: &proc_macro2::TokenStream) -> Vec<Vec<Item>> {
             _ => None,
         })
         .collect()
+}
+
+/// Whether a type is a wrapper or collection of another (`Option<T>`, `Arc<T>`, `Vec<T>`, `&[T]`):
+/// an outside type whatever it holds.
+fn wraps(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => wraps(&r.elem),
+        syn::Type::Paren(p) => wraps(&p.elem),
+        syn::Type::Slice(_) | syn::Type::Array(_) | syn::Type::Tuple(_) => true,
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|last| {
+            first_type_arg(&last.arguments).is_some()
+                && super::syntax::WRAPPERS
+                    .iter()
+                    .chain(super::syntax::COLLECTIONS)
+                    .any(|w| last.ident == w)
+        }),
+        _ => false,
+    }
 }

@@ -1,5 +1,6 @@
 //! Calls inside macro invocations: a macro's tokens are split at top-level `,` `;` `=` and `=>`
-//! and each piece that parses as an expression is analyzed like code (`format!`, `vec!`,
+//! and each piece that parses as an expression is analyzed like code (the name before a lone `=`
+//! is a binding, not an expression) (`format!`, `vec!`,
 //! `assert_eq!`, `tokio::join!`, `select!` arms…). Pieces that do not parse are searched for
 //! bracketed groups that do; anything else is skipped silently.
 
@@ -12,7 +13,8 @@ const MAX_GROUP_DEPTH: u32 = 16;
 /// The expressions found in a macro invocation's tokens, in order.
 pub(crate) fn macro_exprs(mac: &syn::Macro) -> Vec<Expr> {
     let mut out = Vec::new();
-    if mac.tokens.is_empty() {
+    // Rocket's `uri!(route)` names a route to build a URI for; it calls nothing.
+    if mac.tokens.is_empty() || mac.path.segments.last().is_some_and(|s| s.ident == "uri") {
         return out;
     }
     split(mac.tokens.clone(), 0, &mut out);
@@ -28,12 +30,18 @@ fn split(ts: TokenStream, depth: u32, out: &mut Vec<Expr>) {
     let mut iter = ts.into_iter().peekable();
     while let Some(tt) = iter.next() {
         let mut sep = false;
+        let mut named = false;
         if let TokenTree::Punct(p) = &tt {
             let c = p.as_char();
             sep = match c {
                 ',' | ';' => true,
                 '=' if !prev_joint => match p.spacing() {
-                    Spacing::Alone => true,
+                    Spacing::Alone => {
+                        // `name = value` (a `format!` named argument, a `select!` binding): the
+                        // name is not an expression.
+                        named = true;
+                        true
+                    }
                     Spacing::Joint => {
                         let arrow =
                             matches!(iter.peek(), Some(TokenTree::Punct(q)) if q.as_char() == '>');
@@ -49,7 +57,12 @@ fn split(ts: TokenStream, depth: u32, out: &mut Vec<Expr>) {
         } else {
             prev_joint = false;
         }
-        if sep {
+        if named {
+            // The name is the last token; what precedes it (a `select!` arm's body without a
+            // comma) is still code.
+            chunk.pop();
+            flush(&mut chunk, depth, out);
+        } else if sep {
             flush(&mut chunk, depth, out);
         } else {
             chunk.push(tt);

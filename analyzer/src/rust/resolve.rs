@@ -429,6 +429,14 @@ impl Index {
                     }
                 }
                 Res::Def(Def::Trait(t)) => RTy::Traits(vec![t]),
+                // An outside extractor derefs to what it carries.
+                Res::External
+                    if segs
+                        .last()
+                        .is_some_and(|l| super::syntax::EXTRACTORS.contains(&l.as_str())) =>
+                {
+                    self.eval_d(arg, scope, self_ty, rets, depth + 1)
+                }
                 Res::External => RTy::External,
                 _ => RTy::Unknown,
             },

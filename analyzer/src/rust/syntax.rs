@@ -17,11 +17,10 @@ pub(crate) fn unraw(id: &proc_macro2::Ident) -> String {
 /// Generic parameters in scope with the trait paths that bound them.
 pub(crate) type Gen = Vec<(String, Vec<Segs>)>;
 
-/// Wrappers seen through when inferring a receiver type: a method called on `Arc<Mutex<Repo>>`
-/// (after `.lock()`, `.unwrap()`, …) is a method of `Repo`. Web frameworks' extractors deref to
-/// what they carry (`web::Data<Ctx>`, `State<AppState>`, `Json<Body>`), so a method called on one
-/// is a method of the inner type; only a written generic argument is seen through.
-pub(crate) const WRAPPERS: &[&str] = &[
+/// Web frameworks' extractors, which deref to what they carry (`web::Data<Ctx>`,
+/// `State<AppState>`, `Json<Body>`): a method called on one is a method of the inner type. Seen
+/// through only when the name is not a workspace type (it resolves outside).
+pub(crate) const EXTRACTORS: &[&str] = &[
     "Data",
     "State",
     "Extension",
@@ -30,6 +29,11 @@ pub(crate) const WRAPPERS: &[&str] = &[
     "Form",
     "Path",
     "ReqData",
+];
+
+/// Wrappers seen through when inferring a receiver type: a method called on `Arc<Mutex<Repo>>`
+/// (after `.lock()`, `.unwrap()`, …) is a method of `Repo`.
+pub(crate) const WRAPPERS: &[&str] = &[
     "Box",
     "Arc",
     "Rc",
@@ -51,7 +55,7 @@ pub(crate) const WRAPPERS: &[&str] = &[
 ];
 
 /// Collections whose first generic argument is the element type.
-const COLLECTIONS: &[&str] = &[
+pub(crate) const COLLECTIONS: &[&str] = &[
     "Vec",
     "VecDeque",
     "LinkedList",
@@ -239,17 +243,57 @@ pub(crate) fn add_generics(gens: &mut Gen, generics: &syn::Generics) {
 }
 
 /// Whether the attributes mark test-only code.
+///
+/// Test code: `#[test]`, `#[bench]` and their framework forms (`#[tokio::test]`, `#[rstest]`,
+/// `#[test_case(…)]`, `#[quickcheck]`, `#[proptest]`), or a `#[cfg(…)]` that holds only under
+/// test (`test`, `all(test, …)`, `any` of such).
 pub(crate) fn is_test(attrs: &[Attribute]) -> bool {
     attrs.iter().any(|a| {
         let p = a.path();
-        if p.segments
-            .last()
-            .is_some_and(|s| s.ident == "test" || s.ident == "bench")
-        {
+        if p.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "test"
+                    | "bench"
+                    | "rstest"
+                    | "test_case"
+                    | "test_matrix"
+                    | "quickcheck"
+                    | "proptest"
+            )
+        }) {
             return true;
         }
-        p.is_ident("cfg") && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string() == "test")
+        p.is_ident("cfg")
+            && matches!(&a.meta, syn::Meta::List(l) if l
+                .parse_args::<syn::Meta>()
+                .is_ok_and(|m| cfg_only_under_test(&m, 0)))
     })
+}
+
+/// Whether a `cfg` predicate can hold only when compiling tests.
+fn cfg_only_under_test(m: &syn::Meta, depth: u32) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match m {
+        syn::Meta::Path(p) => p.is_ident("test"),
+        syn::Meta::List(l) => {
+            let Ok(args) = l.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            ) else {
+                return false;
+            };
+            if l.path.is_ident("all") {
+                args.iter().any(|a| cfg_only_under_test(a, depth + 1))
+            } else if l.path.is_ident("any") {
+                !args.is_empty() && args.iter().all(|a| cfg_only_under_test(a, depth + 1))
+            } else {
+                false
+            }
+        }
+        syn::Meta::NameValue(_) => false,
+    }
 }
 
 /// The value of a `#[path = "…"]` attribute.

@@ -153,6 +153,7 @@ cases!(
     hidden_items,
     receiver_generics,
     crate_visibility,
+    signal_precision,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.

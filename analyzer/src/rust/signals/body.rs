@@ -11,8 +11,8 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Path, Token, Type};
 
 use super::exprs::{
-    MAX_MACRO_NESTING, ident_text, is_screaming, literal_text, names_match, scan_macro_tokens,
-    strip, token_str,
+    MAX_MACRO_NESTING, ident_text, is_plural_path, is_screaming, literal_text, names_match,
+    scan_macro_tokens, strip, token_str,
 };
 use super::sql::{looks_like_sql, sql_tables};
 use super::state::{is_stateful_static, stateful_macro_statics};
@@ -80,6 +80,9 @@ pub(super) struct Scanner {
     pub(super) subscribed: bool,
     /// A loop awaited `.next()`/`.recv()` on something not obviously a consumer.
     pub(super) stream_loop: bool,
+    /// An HTTP request or response body is read as a stream: a `stream.next()` loop reads it,
+    /// it does not consume a queue.
+    pub(super) http_body: bool,
     /// Redis is in use (paths, types, receivers).
     pub(super) redis: bool,
     /// Key prefixes seen in string literals of key-value calls (`"session:{}"` → `session`).
@@ -395,7 +398,8 @@ impl<'ast> Visit<'ast> for Scanner {
         match strip(&a.base) {
             Expr::MethodCall(m) if !self.loops.is_empty() => {
                 let consumer = names_match(&m.receiver, CONSUMER_WORDS, &[]);
-                let stream = names_match(&m.receiver, STREAM_WORDS, &["sub", "subs"]);
+                let stream =
+                    !self.http_body && names_match(&m.receiver, STREAM_WORDS, &["sub", "subs"]);
                 if let Some(top) = self.loops.last_mut() {
                     match m.method.to_string().as_str() {
                         "tick" => top.tick = true,
@@ -436,7 +440,8 @@ impl<'ast> Visit<'ast> for Scanner {
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
         // The iterator expression runs once; only the pattern and body repeat.
         self.visit_expr(&f.expr);
-        let consume = names_match(&f.expr, CONSUMER_WORDS, &[]);
+        // `for msg in consumer.iter()` polls a consumer; `for s in subscribers` walks a list.
+        let consume = names_match(&f.expr, CONSUMER_WORDS, &[]) && !is_plural_path(&f.expr);
         self.loops.push(LoopFacts {
             consume,
             ..LoopFacts::default()

@@ -106,6 +106,15 @@ impl Scanner {
                 self.websocket = true;
             }
             "accept_async" | "accept_hdr_async" => self.websocket = true,
+            // tokio-cron-scheduler: `Job::new_async("0 * * * * *", |_, _| Box::pin(job()))`.
+            "new" | "new_async" | "new_repeated" | "new_repeated_async" | "new_one_shot"
+            | "new_one_shot_async"
+                if prev == "Job" =>
+            {
+                if let Some(target) = call.args.last().and_then(closure_call_target) {
+                    self.route("schedule", target);
+                }
+            }
             "run" if matches!(first, "lambda_runtime" | "lambda_http") => {
                 let kind = if first == "lambda_http" {
                     "http"
@@ -172,6 +181,31 @@ impl Scanner {
                 }
             }
             "on_upgrade" => self.websocket = true,
+            // diesel: a predicate or ordering on `table::column` reads that table.
+            "eq" | "ne" | "gt" | "ge" | "lt" | "le" | "like" | "ilike" | "is_null"
+            | "is_not_null" | "eq_any" | "ne_all" | "between" | "desc" | "asc" => {
+                if let Expr::Path(p) = strip(&m.receiver)
+                    && p.qself.is_none()
+                    && p.path.segments.len() == 2
+                {
+                    let table = p.path.segments[0].ident.to_string();
+                    let column = p.path.segments[1].ident.to_string();
+                    if is_table_module(&table)
+                        && column.starts_with(|c: char| c.is_ascii_lowercase())
+                    {
+                        self.resources.insert(format!("db:{table}"));
+                    }
+                }
+            }
+            // clokwerk / job_scheduler style: `scheduler.every(…).run(|| job())`.
+            "run" if args.len() == 1 && chain_has_method(&m.receiver, &["every", "at"]) => {
+                if let Some(target) = args.first().and_then(closure_call_target) {
+                    self.route("schedule", target);
+                }
+            }
+            "bytes_stream" | "into_body" | "into_data_stream" | "body_stream" => {
+                self.http_body = true;
+            }
             // Blocking pops and reads of a message queue or stream (redis lists and streams,
             // AMQP, SQS): whoever loops around this consumes a queue.
             "brpop" | "blpop" | "brpoplpush" | "blmove" | "bzpopmin" | "bzpopmax" | "xread"

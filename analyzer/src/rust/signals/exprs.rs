@@ -143,6 +143,74 @@ pub(super) fn handler_path(expr: &Expr) -> Option<&Path> {
     }
 }
 
+/// The function a job closure runs: the first call in its body to a path other than a
+/// wrapper (`|| job()`, `|_, _| Box::pin(async move { job().await })`), or a path handed over
+/// directly (`run(job)`).
+pub(super) fn closure_call_target(expr: &Expr) -> Option<&Path> {
+    let mut todo: Vec<&Expr> = vec![expr];
+    let mut seen = 0;
+    while let Some(e) = todo.pop() {
+        seen += 1;
+        if seen > 64 {
+            return None;
+        }
+        match strip(e) {
+            Expr::Path(p) if p.qself.is_none() && seen == 1 => return Some(&p.path),
+            Expr::Closure(c) => todo.push(&c.body),
+            Expr::Async(a) => todo.extend(a.block.stmts.iter().rev().filter_map(stmt_expr)),
+            Expr::Block(b) => todo.extend(b.block.stmts.iter().rev().filter_map(stmt_expr)),
+            Expr::Await(a) => todo.push(&a.base),
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p)
+                    if !p.path.segments.iter().any(|s| {
+                        matches!(
+                            s.ident.to_string().as_str(),
+                            "Box" | "Arc" | "pin" | "spawn"
+                        )
+                    }) =>
+                {
+                    return Some(&p.path);
+                }
+                _ => todo.extend(c.args.iter().rev()),
+            },
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The expression of a statement, if it is one.
+fn stmt_expr(s: &syn::Stmt) -> Option<&Expr> {
+    match s {
+        syn::Stmt::Expr(e, _) => Some(e),
+        _ => None,
+    }
+}
+
+/// Whether a method chain calls one of `names` (`scheduler.every(1.minutes()).run(…)`).
+pub(super) fn chain_has_method(mut expr: &Expr, names: &[&str]) -> bool {
+    for _ in 0..MAX_CHAIN {
+        match strip(expr) {
+            Expr::MethodCall(m) => {
+                if names.iter().any(|n| m.method == n) {
+                    return true;
+                }
+                expr = &m.receiver;
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// A single plural name (`subscribers`, `items`): a collection walked, not a stream polled.
+pub(super) fn is_plural_path(expr: &Expr) -> bool {
+    matches!(strip(expr), Expr::Path(p) if p.path.get_ident().is_some_and(|id| {
+        let name = id.to_string();
+        name.len() > 3 && name.ends_with('s') && !name.ends_with("ss")
+    }))
+}
+
 /// The handler paths of a method router (`get(h)`, `post(h).get(h2)`, `web::get().to(h)`,
 /// `on(MethodFilter::GET, h)`), in source order.
 pub(super) fn router_handlers(mut expr: &Expr) -> Vec<Path> {

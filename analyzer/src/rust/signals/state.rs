@@ -23,15 +23,12 @@ pub(super) fn idents_of(tokens: TokenStream) -> Vec<String> {
     out
 }
 
-/// Type names that give a static interior mutability or lazily built shared state.
+/// Type names that give a static interior mutability: state that calls change. A value built
+/// once and then only read (`LazyLock<Regex>`, `OnceLock<Config>`, `Lazy<String>`) is not state;
+/// a lazy holding one of these is.
 const STATEFUL_STATIC_TYPES: &[&str] = &[
     "Mutex",
     "RwLock",
-    "OnceLock",
-    "OnceCell",
-    "LazyLock",
-    "LazyCell",
-    "Lazy",
     "RefCell",
     "Cell",
     "UnsafeCell",
@@ -41,26 +38,37 @@ const STATEFUL_STATIC_TYPES: &[&str] = &[
     "ArcSwapOption",
     "Condvar",
     "ThreadLocal",
-    "SyncOnceCell",
-    "SyncLazy",
     "AtomicCell",
     "SegQueue",
     "ArrayQueue",
     "Semaphore",
 ];
 
-/// Whether a type name makes a static stateful.
+/// Lazily initialised, then immutable: not state by themselves.
+const LAZY_TYPES: &[&str] = &[
+    "OnceLock",
+    "OnceCell",
+    "LazyLock",
+    "LazyCell",
+    "Lazy",
+    "SyncOnceCell",
+    "SyncLazy",
+];
+
+/// Whether a type name makes a static stateful: interior mutability (locks, atomics, cells,
+/// concurrent maps), a cache, or a connection pool.
 fn stateful_static_type(name: &str) -> bool {
     STATEFUL_STATIC_TYPES.contains(&name)
         || name.starts_with("Atomic")
         || name.ends_with("Mutex")
-        || name.ends_with("Lock")
+        || (name.ends_with("Lock") && !LAZY_TYPES.contains(&name))
         || name.ends_with("Cache")
+        || name.ends_with("Pool")
 }
 
 /// Whether a `static` keeps mutable state: `static mut`, or a type that mentions a lock, an
-/// atomic, a lazily initialised cell, a concurrent map or a cache. `static NAME: &str` and
-/// plain numbers are not.
+/// atomic, a cell, a concurrent map, a cache or a pool. `static NAME: &str`, plain numbers and
+/// lazily built immutable values (`LazyLock<Regex>`) are not.
 pub(crate) fn is_stateful_static(item: &ItemStatic) -> bool {
     matches!(item.mutability, StaticMutability::Mut(_))
         || idents_of(item.ty.to_token_stream())
@@ -68,9 +76,9 @@ pub(crate) fn is_stateful_static(item: &ItemStatic) -> bool {
             .any(|name| stateful_static_type(name))
 }
 
-/// The names declared by a `lazy_static! { static ref X: T = …; }` or
-/// `thread_local! { static Y: T = …; }` invocation, in order (empty for any other macro).
-/// A token scan for `static [ref] NAME :` at the top level of the macro.
+/// The names a `lazy_static! { static ref X: T = …; }` or `thread_local! { static Y: T = …; }`
+/// invocation declares with a stateful type `T` (as [`is_stateful_static`] decides), in order
+/// (empty for any other macro). A token scan for `static [ref] NAME : T =` at the top level.
 pub(crate) fn stateful_macro_statics(mac: &ItemMacro) -> Vec<String> {
     let is_decl = mac
         .mac
@@ -93,7 +101,17 @@ pub(crate) fn stateful_macro_statics(mac: &ItemMacro) -> Vec<String> {
             if let (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(p))) =
                 (tokens.get(j), tokens.get(j + 1))
             {
-                if p.as_char() == ':' {
+                let ty_end = (j + 2..tokens.len())
+                    .find(|&k| matches!(&tokens[k], TokenTree::Punct(q) if q.as_char() == '='))
+                    .unwrap_or(tokens.len());
+                let stateful = tokens[(j + 2).min(ty_end)..ty_end].iter().any(|t| match t {
+                    TokenTree::Ident(id) => stateful_static_type(&id.to_string()),
+                    TokenTree::Group(g) => idents_of(g.stream())
+                        .iter()
+                        .any(|n| stateful_static_type(n)),
+                    _ => false,
+                });
+                if p.as_char() == ':' && stateful {
                     let name = name.to_string();
                     if !names.contains(&name) {
                         names.push(name);

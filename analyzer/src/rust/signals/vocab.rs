@@ -337,6 +337,29 @@ const OTHER_METHODS: &[&str] = &[
     "load",
     "store",
     "swap",
+    // diesel column predicates and orderings (`comment::removed.eq(false)`)
+    "eq",
+    "ne",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "like",
+    "ilike",
+    "is_null",
+    "is_not_null",
+    "eq_any",
+    "ne_all",
+    "between",
+    "desc",
+    "asc",
+    // scheduler registrations (`scheduler.every(1.hours()).run(|| job())`)
+    "run",
+    // a response or request body read as a stream
+    "bytes_stream",
+    "into_body",
+    "into_data_stream",
+    "body_stream",
 ];
 
 /// Whether the method-call check has anything to say about a method name: a fast rejection of
