@@ -154,6 +154,19 @@ fn summary(s: &analyzer::RustStats) -> String {
         s.external_calls,
         s.unresolved_calls
     );
+    let entries: Vec<String> = s
+        .entry_points
+        .iter()
+        .map(|(kind, count)| format!("{count} {kind}"))
+        .collect();
+    text.push_str(&format!(
+        "\nentry points: {}",
+        if entries.is_empty() {
+            "none found".to_string()
+        } else {
+            entries.join(", ")
+        }
+    ));
     if !s.top_unresolved.is_empty() {
         let top: Vec<String> = s
             .top_unresolved

@@ -95,6 +95,8 @@ pub struct RustStats {
     /// The most frequent unresolved callee names with their counts (at most 20, most frequent first,
     /// ties by name).
     pub top_unresolved: Vec<(String, usize)>,
+    /// Entry points found, per trigger kind (`http`, `queue`, `schedule`, `cli`, …).
+    pub entry_points: std::collections::BTreeMap<String, usize>,
 }
 
 /// The result of analyzing Rust source.

@@ -37,9 +37,18 @@ fn analyze_writes_a_call_graph_that_loads() {
     assert!(graph.edge_count() >= 40, "{} edges", graph.edge_count());
     let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert!(value["analysis"]["stats"]["files"].as_u64() > Some(5));
-    // Labelling signals made it into the graph.
+    // Labelling signals made it into the graph, and their counts into the summary.
     let entries: Vec<_> = graph.nodes().filter_map(|n| n.entry.as_deref()).collect();
     assert!(entries.contains(&"http"), "{entries:?}");
+    let http = entries.iter().filter(|&&e| e == "http").count();
+    assert_eq!(
+        value["analysis"]["stats"]["entry_points"]["http"].as_u64(),
+        Some(http as u64)
+    );
+    assert!(
+        stderr.contains("entry points: ") && stderr.contains(&format!("{http} http")),
+        "entry points in the summary: {stderr}"
+    );
     assert!(graph.nodes().any(|n| n.stateful), "no stateful node");
     assert!(
         graph

@@ -104,6 +104,9 @@ pub(crate) fn build_graph(ix: &Index, stats: &mut RustStats) -> CallGraph {
     top.truncate(20);
     stats.top_unresolved = top;
     stats.functions = nodes.len();
+    for kind in nodes.iter().filter_map(|n| n.entry.as_ref()) {
+        *stats.entry_points.entry(kind.clone()).or_default() += 1;
+    }
     CallGraph::from_parts(nodes, edges)
 }
 
