@@ -83,6 +83,9 @@ pub(super) struct Scanner {
     /// An HTTP request or response body is read as a stream: a `stream.next()` loop reads it,
     /// it does not consume a queue.
     pub(super) http_body: bool,
+    /// The function makes an in-process channel (`mpsc::channel`): receiving from it in a loop
+    /// is an internal worker, not a queue consumer.
+    pub(super) local_channel: bool,
     /// Redis is in use (paths, types, receivers).
     pub(super) redis: bool,
     /// Key prefixes seen in string literals of key-value calls (`"session:{}"` → `session`).
@@ -403,7 +406,7 @@ impl<'ast> Visit<'ast> for Scanner {
                 if let Some(top) = self.loops.last_mut() {
                     match m.method.to_string().as_str() {
                         "tick" => top.tick = true,
-                        "recv" | "recv_async" => top.consume = true,
+                        "recv" | "recv_async" if !self.local_channel => top.consume = true,
                         "next" | "try_next" | "next_message" | "receive" | "poll" => {
                             if consumer || stream {
                                 top.consume = true;

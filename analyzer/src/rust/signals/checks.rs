@@ -106,6 +106,14 @@ impl Scanner {
                 self.websocket = true;
             }
             "accept_async" | "accept_hdr_async" => self.websocket = true,
+            "channel" | "unbounded_channel" | "sync_channel" | "bounded" | "unbounded"
+                if matches!(
+                    prev,
+                    "mpsc" | "broadcast" | "flume" | "crossbeam_channel" | "async_channel" | ""
+                ) =>
+            {
+                self.local_channel = true;
+            }
             // tokio-cron-scheduler: `Job::new_async("0 * * * * *", |_, _| Box::pin(job()))`.
             "new" | "new_async" | "new_repeated" | "new_repeated_async" | "new_one_shot"
             | "new_one_shot_async"

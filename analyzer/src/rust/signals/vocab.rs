@@ -210,7 +210,7 @@ pub(super) const ROUTER_METHODS: &[&str] = &[
 /// Receiver name parts that certainly mean a message consumer.
 pub(super) const CONSUMER_WORDS: &[&str] = &["consumer", "subscriber", "subscription", "deliver"];
 /// Receiver name parts that may mean a message stream.
-pub(super) const STREAM_WORDS: &[&str] = &["stream", "messages", "listener", "queue", "inbox"];
+pub(super) const STREAM_WORDS: &[&str] = &["messages", "listener", "queue", "inbox"];
 
 /// The key prefix of a key literal: `"session:{}"` → `session`.
 pub(super) fn key_prefix(text: &str) -> Option<String> {
