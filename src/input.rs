@@ -142,13 +142,14 @@ pub fn analyze_dir(path: &Path, quiet: bool) -> Result<analyzer::RustAnalysis> {
 
 /// One paragraph on what was analyzed and what could not be resolved.
 fn summary(s: &analyzer::RustStats) -> String {
+    let plural = planner::render::plural;
     let mut text = format!(
-        "analyzed {} crates, {} files ({:.1} MB), {} functions; {} files skipped (unparseable)\ncalls: {} resolved, {} matched by name only (lower confidence), {} to outside crates, {} unresolved",
-        s.crates,
-        s.files,
+        "analyzed {}, {} ({:.1} MB), {}; {} skipped (unparseable)\ncalls: {} resolved, {} matched by name only (lower confidence), {} to outside crates, {} unresolved",
+        plural(s.crates, "crate"),
+        plural(s.files, "file"),
         s.bytes as f64 / 1e6,
-        s.functions,
-        s.skipped_files,
+        plural(s.functions, "function"),
+        plural(s.skipped_files, "file"),
         s.resolved_calls,
         s.name_matched_calls,
         s.external_calls,

@@ -171,6 +171,7 @@ fn analyze_in_pool(
         ..RustStats::default()
     };
     let mut diagnostics = parsed.diags;
+    diagnostics.extend(ws.diags.iter().cloned());
     for p in &parsed.files {
         diagnostics.extend(p.out.diags.iter().cloned());
     }

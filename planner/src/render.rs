@@ -34,7 +34,7 @@ pub(crate) fn thousands(v: f64) -> String {
 }
 
 /// `1 service`, `2 services`.
-pub(crate) fn plural(n: usize, noun: &str) -> String {
+pub fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {

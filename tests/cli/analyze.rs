@@ -161,7 +161,7 @@ fn unparseable_files_are_diagnostics_not_failures() {
     let (_, stderr) = text(&result);
     assert!(result.status.success(), "{stderr}");
     assert!(stderr.contains("warning: src/broken.rs:1:"), "{stderr}");
-    assert!(stderr.contains("1 files skipped"), "{stderr}");
+    assert!(stderr.contains("1 file skipped"), "{stderr}");
     let graph = analyzer::load_json(&fs::read_to_string(&out).expect("written")).expect("loads");
     assert!(
         graph.position("demo::good::work").is_some(),

@@ -372,3 +372,50 @@ fn unreadable_root_is_an_io_error() {
     let err = analyze_rust(&dir.path().join("missing"), &no_progress).expect_err("missing root");
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
 }
+
+/// A manifest that does not parse is reported with its file and the TOML error: as a diagnostic
+/// when other crates remain, as the error when it was the only one.
+#[test]
+fn broken_manifests_are_reported() {
+    let files = vec![
+        (
+            "Cargo.toml".to_string(),
+            "[workspace]\nmembers = [\"good\", \"bad\"]\n".to_string(),
+        ),
+        (
+            "good/Cargo.toml".to_string(),
+            "[package]\nname = \"good\"\n".to_string(),
+        ),
+        (
+            "good/src/lib.rs".to_string(),
+            "pub fn ok() {}\n".to_string(),
+        ),
+        (
+            "bad/Cargo.toml".to_string(),
+            "[package\nname = \"bad\"\n".to_string(),
+        ),
+        (
+            "bad/src/lib.rs".to_string(),
+            "pub fn lost() {}\n".to_string(),
+        ),
+    ];
+    let dir = write_tree(&files);
+    let a = analyze_rust(dir.path(), &no_progress).expect("the good crate is analyzed");
+    assert_eq!(a.stats.crates, 1);
+    let d = a
+        .diagnostics
+        .iter()
+        .find(|d| d.file == "bad/Cargo.toml")
+        .expect("a diagnostic for the broken manifest");
+    assert!(d.message.contains("invalid TOML"), "{d:?}");
+    let alone = write_tree(&[
+        ("Cargo.toml".to_string(), "[package\n".to_string()),
+        ("src/lib.rs".to_string(), "pub fn f() {}\n".to_string()),
+    ]);
+    let err = analyze_rust(alone.path(), &no_progress).expect_err("nothing left");
+    let text = err.to_string();
+    assert!(
+        text.contains("Cargo.toml") && text.contains("invalid TOML"),
+        "{text}"
+    );
+}

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::Error;
+use crate::{Diagnostic, Error};
 
 /// One crate root: a library or binary target.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,6 +27,8 @@ pub(crate) struct Workspace {
     pub rs_files: u64,
     /// Packages with at least one target (1 for a directory of loose files).
     pub packages: usize,
+    /// Manifests that could not be read or parsed, each with the reason.
+    pub diags: Vec<Diagnostic>,
 }
 
 /// Walks `root` and lists its crates.
@@ -56,6 +58,7 @@ pub(crate) fn discover(root: &Path) -> Result<Workspace, Error> {
                 }],
                 rs_files: 1,
                 packages: 1,
+                diags: Vec::new(),
             });
         }
         return Err(Error::NoRustSource {
@@ -88,16 +91,36 @@ pub(crate) fn discover(root: &Path) -> Result<Workspace, Error> {
     top_rs.sort();
     let mut crates = Vec::new();
     let mut packages = 0;
+    let mut diags = Vec::new();
     for manifest in &manifests {
-        let targets = package_targets(manifest);
-        packages += usize::from(!targets.is_empty());
-        crates.extend(targets);
+        match package_targets(manifest) {
+            Ok(targets) => {
+                packages += usize::from(!targets.is_empty());
+                crates.extend(targets);
+            }
+            Err(why) => diags.push(Diagnostic {
+                file: manifest
+                    .strip_prefix(root)
+                    .unwrap_or(manifest)
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                line: 0,
+                column: 0,
+                message: format!("manifest skipped, its crates are not analyzed: {why}"),
+            }),
+        }
     }
     if manifests.is_empty() {
         crates = loose_files(root, &top_rs);
         packages = usize::from(!crates.is_empty());
     }
     if crates.is_empty() {
+        if let Some(d) = diags.first() {
+            return Err(Error::Io {
+                path: root.join(&d.file).display().to_string(),
+                message: d.message.clone(),
+            });
+        }
         return Err(Error::NoRustSource {
             path: root.display().to_string(),
         });
@@ -106,22 +129,22 @@ pub(crate) fn discover(root: &Path) -> Result<Workspace, Error> {
         crates,
         rs_files,
         packages,
+        diags,
     })
 }
 
-/// The targets of one package manifest (none for a virtual manifest or one that does not parse).
-fn package_targets(manifest: &Path) -> Vec<CrateRoot> {
+/// The targets of one package manifest (none for a virtual manifest); a manifest that cannot be
+/// read or does not parse as TOML is an error saying why.
+fn package_targets(manifest: &Path) -> Result<Vec<CrateRoot>, String> {
     let Some(dir) = manifest.parent() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let Ok(text) = std::fs::read_to_string(manifest) else {
-        return Vec::new();
-    };
-    let Ok(doc) = text.parse::<toml::Table>() else {
-        return Vec::new();
-    };
+    let text = std::fs::read_to_string(manifest).map_err(|e| e.to_string())?;
+    let doc = text
+        .parse::<toml::Table>()
+        .map_err(|e| format!("invalid TOML: {}", e.to_string().trim()))?;
     let Some(pkg) = doc.get("package").and_then(|p| p.as_table()) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let pkg_name = pkg.get("name").and_then(|n| n.as_str()).unwrap_or("crate");
     let pkg_name = sanitize(pkg_name);
@@ -209,7 +232,7 @@ fn package_targets(manifest: &Path) -> Vec<CrateRoot> {
             deps: Some(deps),
         });
     }
-    out
+    Ok(out)
 }
 
 /// The packages a manifest depends on (normal dependencies, target-specific ones included; dev
