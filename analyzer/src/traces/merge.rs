@@ -126,12 +126,14 @@ pub fn merge_traces(
 /// A call graph made of the operations alone (`service::name` ids, the service as module): a way
 /// to plan a system in any language from its traces.
 pub fn graph_from_traces(summary: &TraceSummary) -> (CallGraph, TraceReport) {
+    let ids = unique_ids(summary.operations.iter().map(Operation::key).collect());
     let nodes: Vec<Node> = summary
         .operations
         .iter()
-        .map(|op| {
+        .zip(ids)
+        .map(|(op, id)| {
             let mut node = Node {
-                id: op.key(),
+                id,
                 module: Some(op.service.clone()),
                 ..Node::default()
             };
@@ -147,6 +149,31 @@ pub fn graph_from_traces(summary: &TraceSummary) -> (CallGraph, TraceReport) {
     let target: Vec<Option<usize>> = (0..summary.operations.len()).map(Some).collect();
     let report = report(summary, &target, 0, summary.calls.len());
     (CallGraph::from_parts(nodes, edges), report)
+}
+
+/// Node ids from operation keys, made unique: `service::name` is not injective (service `a::b`
+/// with operation `c`, and service `a` with operation `b::c`), so a key met again gets the first
+/// free suffix `#2`, `#3`, … (operations come sorted, so the choice is deterministic).
+///
+/// # Complexity
+/// O(n) hash operations for n keys, plus the suffixes tried.
+fn unique_ids(keys: Vec<String>) -> Vec<String> {
+    let mut taken: std::collections::HashSet<String> = keys.iter().cloned().collect();
+    let mut first: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut ids = Vec::with_capacity(keys.len());
+    for key in &keys {
+        if first.insert(key.as_str()) {
+            ids.push(key.clone());
+            continue;
+        }
+        let id = (2u64..)
+            .map(|k| format!("{key}#{k}"))
+            .find(|candidate| !taken.contains(candidate))
+            .expect("a free suffix");
+        taken.insert(id.clone());
+        ids.push(id);
+    }
+    ids
 }
 
 fn compile(graph: &CallGraph, rules: &[MapRule]) -> Result<Vec<Rule>, Error> {

@@ -176,6 +176,9 @@ pub fn summarize(files: &[Traces], window_s: Option<f64>) -> TraceSummary {
                     .or_default() += 1;
             }
         }
+        // The operation each span is called from, found once for all spans (a long chain of
+        // client spans would otherwise be walked again from each of its members).
+        let callers = callers(spans, &dropped, &parent, &is_op);
         // The file's window.
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for s in spans.iter() {
@@ -219,9 +222,7 @@ pub fn summarize(files: &[Traces], window_s: Option<f64>) -> TraceSummary {
                 // A call out of the service with nothing traced on the other side: a data store
                 // or a broker.
                 if !has_child[i] {
-                    if let (Some(caller), Some(resource)) =
-                        (calling_op(i, spans, &parent, &is_op), resource_of(s))
-                    {
+                    if let (Some((caller, _)), Some(resource)) = (callers[i], resource_of(s)) {
                         ops.entry(op_key(&spans[caller]))
                             .or_default()
                             .resources
@@ -249,7 +250,7 @@ pub fn summarize(files: &[Traces], window_s: Option<f64>) -> TraceSummary {
                 acc.namespace = s.attributes.get("code.namespace").cloned();
                 acc.function = s.attributes.get("code.function").cloned();
             }
-            match calling(i, spans, &parent, &is_op) {
+            match callers[i] {
                 Some((caller, is_async)) => {
                     *calls
                         .entry((op_key(&spans[caller]), op_key(s), is_async))
@@ -356,38 +357,70 @@ fn op_key(s: &Span) -> OpKey {
     (s.service.clone(), s.name.clone())
 }
 
-/// The nearest ancestor that is an operation, and whether the way up crossed a message (a
-/// consumer span, a producer span, or a follows-from reference).
-fn calling(
-    i: usize,
+/// For every span, the nearest ancestor that is an operation, and whether the way up crossed a
+/// message (a consumer span, a producer span, or a follows-from reference); `None` for a root, a
+/// dropped span, or a chain that loops or runs deeper than [`MAX_DEPTH`].
+///
+/// Each span's answer is its parent's (when the parent is not an operation) with one more step,
+/// so the chains are walked once: every span is resolved when first met and remembered.
+///
+/// # Complexity
+/// O(n) parent lookups for n spans.
+fn callers(
     spans: &[Span],
+    dropped: &[bool],
     parent: &impl Fn(usize) -> Option<usize>,
     is_op: &impl Fn(usize) -> bool,
-) -> Option<(usize, bool)> {
-    let mut is_async = false;
-    let mut current = i;
-    for _ in 0..MAX_DEPTH {
-        let p = parent(current)?;
-        let child = &spans[current];
-        is_async |= child.kind == SpanKind::Consumer
-            || child.follows_from
-            || spans[p].kind == SpanKind::Producer;
-        if is_op(p) {
-            return Some((p, is_async));
+) -> Vec<Option<(usize, bool)>> {
+    let n = spans.len();
+    let mut out: Vec<Option<(usize, bool)>> = vec![None; n];
+    let mut done = vec![false; n];
+    let mut on_path = vec![false; n];
+    let mut path: Vec<usize> = Vec::new();
+    // Whether the step from `child` up to `p` crosses a message.
+    let step = |child: usize, p: usize| {
+        let c = &spans[child];
+        c.kind == SpanKind::Consumer || c.follows_from || spans[p].kind == SpanKind::Producer
+    };
+    for start in 0..n {
+        if done[start] || dropped[start] {
+            continue;
         }
-        current = p;
+        path.clear();
+        let mut current = start;
+        // What the last span on the path resolves to.
+        let tail = loop {
+            if done[current] {
+                // `current` is the parent of the last span on the path, and not an operation.
+                let last = *path.last().expect("the start span is never done yet");
+                break out[current].map(|(q, a)| (q, a || step(last, current)));
+            }
+            if on_path[current] || path.len() >= MAX_DEPTH {
+                break None;
+            }
+            on_path[current] = true;
+            path.push(current);
+            match parent(current) {
+                None => break None,
+                Some(p) if is_op(p) => break Some((p, step(current, p))),
+                Some(p) => current = p,
+            }
+        };
+        // Unwind: the last span gets `tail`; each earlier one its parent's answer plus its step.
+        let mut above = tail;
+        for (k, &span) in path.iter().enumerate().rev() {
+            let answer = if k + 1 == path.len() {
+                above
+            } else {
+                above.map(|(q, a)| (q, a || step(span, path[k + 1])))
+            };
+            out[span] = answer;
+            done[span] = true;
+            on_path[span] = false;
+            above = answer;
+        }
     }
-    None
-}
-
-/// The operation a non-operation (exit) span belongs to.
-fn calling_op(
-    i: usize,
-    spans: &[Span],
-    parent: &impl Fn(usize) -> Option<usize>,
-    is_op: &impl Fn(usize) -> bool,
-) -> Option<usize> {
-    calling(i, spans, parent, is_op).map(|(p, _)| p)
+    out
 }
 
 fn resource_of(s: &Span) -> Option<String> {

@@ -309,3 +309,48 @@ fn traces_alone_make_a_graph() {
     let async_edges = graph.edges().filter(|(_, _, c)| c.is_async).count();
     assert_eq!(async_edges, 1);
 }
+
+/// `service::name` is not injective; the graph made of traces alone still has one node per
+/// operation, with distinct ids.
+#[test]
+fn colliding_operation_keys_get_distinct_ids() {
+    let text = r#"[
+      {"traceId": "t", "id": "1", "name": "c", "timestamp": 10, "duration": 5, "localEndpoint": {"serviceName": "a::b"}},
+      {"traceId": "u", "id": "2", "name": "b::c", "timestamp": 20, "duration": 5, "localEndpoint": {"serviceName": "a"}},
+      {"traceId": "v", "id": "3", "name": "c#2", "timestamp": 30, "duration": 5, "localEndpoint": {"serviceName": "a::b"}}
+    ]"#;
+    let s = summary_of(&[text], Some(3600.0));
+    assert_eq!(s.operations.len(), 3);
+    let (graph, _) = graph_from_traces(&s);
+    let mut ids: Vec<&str> = graph.nodes().map(|n| n.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["a::b::c", "a::b::c#2", "a::b::c#3"]);
+}
+
+/// A long chain of client spans under one operation: every leaf is called from that operation
+/// (the chain is walked once, not once per leaf).
+#[test]
+fn deep_client_chains_resolve_to_their_operation() {
+    let chain = 3000;
+    let leaves = 2000;
+    let mut spans = vec![r#"{"traceId": "t", "id": "root", "name": "handle", "kind": "SERVER", "timestamp": 1, "duration": 9, "localEndpoint": {"serviceName": "api"}}"#.to_string()];
+    let mut parent = "root".to_string();
+    for i in 0..chain {
+        let id = format!("c{i}");
+        spans.push(format!(
+            r#"{{"traceId": "t", "id": "{id}", "parentId": "{parent}", "name": "hop", "kind": "CLIENT", "timestamp": 2, "duration": 1, "localEndpoint": {{"serviceName": "api"}}}}"#
+        ));
+        parent = id;
+    }
+    for i in 0..leaves {
+        spans.push(format!(
+            r#"{{"traceId": "t", "id": "l{i}", "parentId": "{parent}", "name": "work", "kind": "SERVER", "timestamp": 3, "duration": 1, "localEndpoint": {{"serviceName": "worker"}}}}"#
+        ));
+    }
+    let text = format!("[{}]", spans.join(","));
+    let s = summary_of(&[&text], Some(3600.0));
+    assert_eq!(
+        has_call(&s, "api::handle", "worker::work", false),
+        Some(leaves as u64)
+    );
+}
