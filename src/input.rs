@@ -127,7 +127,13 @@ pub fn analyze_dir(path: &Path, quiet: bool) -> Result<analyzer::RustAnalysis> {
     let analysis = analysis?;
     if !quiet {
         for d in analysis.diagnostics.iter().take(MAX_DIAGNOSTICS_SHOWN) {
-            eprintln!("warning: {}:{}:{}: {}", d.file, d.line, d.column, d.message);
+            eprintln!(
+                "warning: {}:{}:{}: {}",
+                crate::terminal::text(&d.file),
+                d.line,
+                d.column,
+                crate::terminal::text(&d.message)
+            );
         }
         if analysis.diagnostics.len() > MAX_DIAGNOSTICS_SHOWN {
             eprintln!(
@@ -135,7 +141,7 @@ pub fn analyze_dir(path: &Path, quiet: bool) -> Result<analyzer::RustAnalysis> {
                 analysis.diagnostics.len() - MAX_DIAGNOSTICS_SHOWN
             );
         }
-        eprintln!("{}", summary(&analysis.stats));
+        eprintln!("{}", crate::terminal::text(&summary(&analysis.stats)));
     }
     Ok(analysis)
 }

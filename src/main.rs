@@ -7,6 +7,7 @@ mod graphviz;
 mod history;
 mod input;
 mod output;
+mod terminal;
 mod traces;
 
 use std::process::ExitCode;
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("error: {}", chain.join(": "));
+            eprintln!("error: {}", terminal::text(&chain.join(": ")));
             if e.chain().any(|c| c.is::<BadInput>()) {
                 ExitCode::from(2)
             } else {

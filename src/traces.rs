@@ -90,7 +90,7 @@ fn coverage(files: usize, r: analyzer::TraceReport) -> planner::TraceCoverage {
 /// Prints the trace warnings on stderr.
 pub fn warn(coverage: &planner::TraceCoverage) {
     for w in &coverage.warnings {
-        eprintln!("warning: traces: {w}");
+        eprintln!("warning: traces: {}", crate::terminal::text(w));
     }
     if coverage.unmatched_operations > 0 {
         eprintln!(

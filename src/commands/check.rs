@@ -93,12 +93,12 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         } else {
             println!("drift beyond thresholds:");
             for f in &failed {
-                println!("  - {f}");
+                println!("  - {}", crate::terminal::text(f));
             }
         }
         if !diff.is_empty() {
             println!();
-            print!("{}", planner::diff_text(&diff));
+            print!("{}", crate::terminal::text(&planner::diff_text(&diff)));
         }
     }
     if failed.is_empty() {

@@ -37,7 +37,10 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     if args.json {
         print!("{}", pretty(&serde_json::to_value(&comparison)?));
     } else {
-        print!("{}", planner::compare_text(&comparison));
+        print!(
+            "{}",
+            crate::terminal::text(&planner::compare_text(&comparison))
+        );
     }
     Ok(())
 }

@@ -32,7 +32,8 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<planner::Plan> {
 
 /// Pretty JSON with a final newline.
 pub fn pretty(value: &serde_json::Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut text = crate::terminal::json(&serde_json::to_string_pretty(value).unwrap_or_default())
+        .into_owned();
     text.push('\n');
     text
 }
@@ -45,7 +46,7 @@ pub fn run(args: &DiffArgs) -> Result<()> {
     if args.json {
         print!("{}", pretty(&serde_json::to_value(&diff)?));
     } else {
-        print!("{}", planner::diff_text(&diff));
+        print!("{}", crate::terminal::text(&planner::diff_text(&diff)));
     }
     Ok(())
 }

@@ -127,7 +127,10 @@ pub fn run(args: &ExplainArgs) -> Result<()> {
             }
             print!("{}", pretty(&v));
         } else {
-            print!("{}", planner::node_text(&e, hint.as_deref()));
+            print!(
+                "{}",
+                crate::terminal::text(&planner::node_text(&e, hint.as_deref()))
+            );
         }
         return Ok(());
     }
@@ -139,7 +142,7 @@ pub fn run(args: &ExplainArgs) -> Result<()> {
             }
             print!("{}", pretty(&v));
         } else {
-            print!("{}", planner::service_text(&e));
+            print!("{}", crate::terminal::text(&planner::service_text(&e)));
         }
         return Ok(());
     }

@@ -179,7 +179,10 @@ fn warn_unmatched(plan: &planner::Plan) {
         return;
     };
     for what in &report.unmatched {
-        eprintln!("warning: decision matched no node: {what} (check the pattern for a typo)");
+        eprintln!(
+            "warning: decision matched no node: {} (check the pattern for a typo)",
+            crate::terminal::text(what)
+        );
     }
 }
 
@@ -238,7 +241,10 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         }
     }
     if !args.quiet {
-        print!("{}", planner::render::summary(&plan));
+        print!(
+            "{}",
+            crate::terminal::text(&planner::render::summary(&plan))
+        );
         let names: Vec<String> = files
             .iter()
             .map(|(name, _)| args.out.join(name).display().to_string())

@@ -330,3 +330,63 @@ fn a_huge_unknown_id_fails_at_once_with_a_clipped_message() {
     assert!(stderr.contains("(100000 characters)"), "{stderr}");
     assert!(stderr.len() < 2_000, "{} bytes of message", stderr.len());
 }
+
+/// Names from the input never reach the terminal as control sequences: ESC, BEL and a
+/// right-to-left override are printed as visible escapes, in text and in JSON.
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let evil = "evil\u{1b}]0;pwned\u{7}\u{202e}";
+    let graph = serde_json::json!({
+        "nodes": [
+            {"id": format!("{evil}::a"), "module": evil, "entry": "http"},
+            {"id": format!("{evil}::b"), "module": evil},
+            {"id": format!("{evil}::c"), "module": evil}
+        ],
+        "edges": [
+            {"from": format!("{evil}::a"), "to": format!("{evil}::b")},
+            {"from": format!("{evil}::b"), "to": format!("{evil}::c")}
+        ]
+    });
+    let input = dir.path().join("graph.json");
+    std::fs::write(&input, graph.to_string()).expect("graph");
+    let out = dir.path().join("out");
+    let (input, out_s) = (input.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+    let plan_json = out.join("plan.json");
+    let node = format!("{evil}::a");
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["plan", input, "--out", out_s],
+        vec!["explain", plan_json.to_str().expect("utf-8"), &node],
+        vec![
+            "explain",
+            plan_json.to_str().expect("utf-8"),
+            &node,
+            "--json",
+        ],
+        vec![
+            "explain",
+            plan_json.to_str().expect("utf-8"),
+            "no-such\u{1b}[2J",
+        ],
+    ];
+    for (i, args) in runs.into_iter().enumerate() {
+        let result = cleave(&args);
+        let (stdout, stderr) = text(&result);
+        let want = if i < 3 { Some(0) } else { Some(2) };
+        assert_eq!(result.status.code(), want, "{args:?}: {stderr}");
+        for stream in [&stdout, &stderr] {
+            assert!(
+                !stream.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+                "{args:?} printed a control character: {stream:?}"
+            );
+        }
+        if args[0] == "explain" {
+            assert!(
+                stdout.contains("\\u{1b}")
+                    || stdout.contains("\\u001b")
+                    || stderr.contains("\\u{1b}"),
+                "{args:?}: the character is shown escaped: {stdout} {stderr}"
+            );
+        }
+    }
+}

@@ -88,7 +88,7 @@ pub fn markdown(plan: &Plan) -> String {
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} ({:.2}) | {:.2} | {:.2} | {} |",
-            s.id,
+            esc(&s.id),
             esc(&s.name),
             s.label.as_str(),
             s.size,
@@ -108,14 +108,14 @@ pub fn markdown(plan: &Plan) -> String {
         let _ = writeln!(md, "## Calls between services\n");
         let _ = writeln!(
             md,
-            "| from | to | sync weight | async weight | links |\n|---|---|---:|---:|---:|"
+            "| from | to | calls/day | sync weight | async weight | links |\n|---|---|---:|---:|---:|---:|"
         );
         let name = |id: &str| {
             plan.clusters
                 .iter()
                 .find(|s| s.id == id)
-                .map(|s| format!("{} {}", s.id, esc(&s.name)))
-                .unwrap_or_else(|| id.to_string())
+                .map(|s| format!("{} {}", esc(&s.id), esc(&s.name)))
+                .unwrap_or_else(|| esc(id))
         };
         for c in plan.cross_calls.iter().take(MAX_LISTED) {
             let _ = writeln!(
@@ -146,7 +146,7 @@ pub fn markdown(plan: &Plan) -> String {
                 md,
                 "| {} | {} | {} | {} | {} |",
                 code(&c.id),
-                c.service,
+                esc(&c.service),
                 c.callers,
                 c.caller_modules,
                 c.caller_services
@@ -205,7 +205,7 @@ fn service_section(md: &mut String, s: &Service) {
     let _ = writeln!(
         md,
         "### {} · {} — {}\n",
-        s.id,
+        esc(&s.id),
         esc(&s.name),
         s.label.as_str()
     );

@@ -90,3 +90,56 @@ fn dot_escapes_quotes_and_backslashes() {
 fn markdown_escapes_markup() {
     assert_eq!(super::markdown::esc("a|b*c_<d>"), r"a\|b\*c\_&lt;d&gt;");
 }
+
+/// Cells of one Markdown table row: split at pipes not escaped with a backslash.
+fn cells(row: &str) -> usize {
+    let mut count: usize = 0;
+    let mut escaped = false;
+    for c in row.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '|' if !escaped => count += 1,
+            _ => escaped = false,
+        }
+        if c != '\\' {
+            escaped = false;
+        }
+    }
+    count.saturating_sub(1)
+}
+
+/// Ids and names from an earlier plan.json are input: no markup they hold survives into plan.md,
+/// and every table row has as many cells as its header.
+#[test]
+fn markdown_tables_hold_their_shape_and_input_is_escaped() {
+    let mut p = small_plan();
+    assert!(
+        !p.cross_calls.is_empty(),
+        "the small plan has calls between services"
+    );
+    let hostile = "<img src=x onerror=alert(1)>|`x`";
+    let old_id = p.clusters[0].id.clone();
+    p.clusters[0].id = hostile.to_string();
+    p.clusters[0].name = format!("name {hostile}");
+    for c in &mut p.cross_calls {
+        if c.from == old_id {
+            c.from = hostile.to_string();
+        }
+        if c.to == old_id {
+            c.to = hostile.to_string();
+        }
+    }
+    let md = render::markdown(&p);
+    assert!(!md.contains("<img"), "{md}");
+    let mut header = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        match header {
+            None => header = Some(cells(line)),
+            Some(n) => assert_eq!(cells(line), n, "row {line:?} under a {n}-cell header"),
+        }
+    }
+}
