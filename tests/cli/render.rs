@@ -175,10 +175,13 @@ fn without_graphviz_the_dot_is_written_and_install_is_explained() {
 fn hostile_names_cannot_break_the_drawings() {
     let dir = tempfile::tempdir().expect("temp dir");
     let input = dir.path().join("hostile.json");
+    let long = format!("a::{}", "n".repeat(20_000));
     let names = [
         r#"a::<script>alert(1)</script>"#,
         r#"a::\"quoted\" \\ back"#,
         r#"a::{ x -> y } ]; <b>&amp;"#,
+        r#"a::nul\u0000bel\u0007esc\u001b[31m"#,
+        long.as_str(),
     ];
     let nodes: Vec<String> = names
         .iter()
@@ -189,12 +192,16 @@ fn hostile_names_cannot_break_the_drawings() {
         })
         .collect();
     let json = format!(
-        r#"{{"nodes": [{}], "edges": [{{"from": "{}", "to": "{}"}}, {{"from": "{}", "to": "{}"}}]}}"#,
+        r#"{{"nodes": [{}], "edges": [{{"from": "{}", "to": "{}"}}, {{"from": "{}", "to": "{}"}}, {{"from": "{}", "to": "{}"}}, {{"from": "{}", "to": "{}"}}]}}"#,
         nodes.join(","),
         names[0],
         names[1],
         names[0],
-        names[2]
+        names[2],
+        names[0],
+        names[3],
+        names[0],
+        names[4]
     );
     fs::write(&input, json).expect("write input");
     let (out, plan_json) = plan_ok(&input, &["--quiet"]);
@@ -229,4 +236,18 @@ fn hostile_names_cannot_break_the_drawings() {
         svg_text.contains("&lt;script&gt;"),
         "the name is drawn as text"
     );
+    // Control characters make XML ill-formed: none reaches the SVG, whole plan or detail.
+    let whole = out.path().join("plan.svg");
+    let result = cleave(&["render", s(&plan), "-o", s(&whole)]);
+    assert!(result.status.success(), "{}", text(&result).1);
+    for file in [&svg, &whole] {
+        let svg_text = fs::read_to_string(file).expect("svg");
+        assert!(
+            !svg_text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')),
+            "{} holds a control character",
+            file.display()
+        );
+    }
 }

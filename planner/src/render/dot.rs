@@ -295,16 +295,32 @@ pub(super) fn lines_attr(key: &str, lines: &[String]) -> Attribute {
     )
 }
 
-/// Escapes a string for a double-quoted DOT id: backslashes, quotes and line breaks.
+/// Longest text written into a DOT id or label, in characters: Graphviz fails on strings over
+/// 16,384, and no reader wants a longer label. Longer text keeps its head, then `…` and a short
+/// hash of the whole, so that clipped ids stay distinct.
+pub(crate) const MAX_DOT_TEXT: usize = 1_000;
+
+/// Escapes a string for a double-quoted DOT id: backslashes and quotes escaped; line breaks,
+/// tabs and every other control character (which make `dot` fail, or its SVG ill-formed XML)
+/// and the non-characters U+FFFE/U+FFFF become spaces or U+FFFD; clipped to [`MAX_DOT_TEXT`].
 pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
+    let mut out = String::with_capacity(s.len().min(4 * MAX_DOT_TEXT));
+    let clipped = s.chars().count() > MAX_DOT_TEXT;
+    for ch in s.chars().take(MAX_DOT_TEXT) {
         match ch {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '\n' | '\r' => out.push(' '),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}') => out.push('\u{fffd}'),
             c => out.push(c),
         }
+    }
+    if clipped {
+        // FNV-1a of the whole text: distinct texts with one head stay distinct.
+        let hash = s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        out.push_str(&format!("…#{hash:016x}"));
     }
     out
 }

@@ -84,6 +84,15 @@ fn huge_plans_draw_a_bounded_diagram() {
 fn dot_escapes_quotes_and_backslashes() {
     assert_eq!(super::dot::escape(r#"a"b\c"#), r#"a\"b\\c"#);
     assert_eq!(super::dot::escape("line\nbreak"), "line break");
+    assert_eq!(
+        super::dot::escape("nul\0bel\u{7}"),
+        "nul\u{fffd}bel\u{fffd}"
+    );
+    let long_a = format!("{}a", "x".repeat(20_000));
+    let long_b = format!("{}b", "x".repeat(20_000));
+    let (a, b) = (super::dot::escape(&long_a), super::dot::escape(&long_b));
+    assert!(a.chars().count() < super::dot::MAX_DOT_TEXT + 20, "clipped");
+    assert_ne!(a, b, "clipped ids stay distinct");
 }
 
 #[test]
