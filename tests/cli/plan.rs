@@ -329,3 +329,73 @@ fn the_readme_quick_start_plans_both_examples() {
         }
     }
 }
+
+/// The files of one `--out` come from one run: concurrent runs take turns, temporaries a killed
+/// run left behind are removed, and `--out` naming a file is bad input.
+#[test]
+fn the_output_set_is_consistent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("out");
+    let stale = out.join(".plan.json.Ab12Cd");
+    let unrelated = out.join(".plan.json.notours");
+    std::fs::write(&stale, "half a plan").expect("stale");
+    std::fs::write(&unrelated, "kept").expect("unrelated");
+    let inputs = [
+        crate::fixture("tiny-shop.json"),
+        crate::repo_file("examples/shop.json"),
+    ];
+    for _ in 0..3 {
+        let children: Vec<std::process::Child> = inputs
+            .iter()
+            .map(|input| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_cleave"))
+                    .args(["plan", input.to_str().expect("utf-8"), "--fresh", "--quiet"])
+                    .arg("--out")
+                    .arg(&out)
+                    .spawn()
+                    .expect("runs")
+            })
+            .collect();
+        for mut child in children {
+            assert!(child.wait().expect("waits").success());
+        }
+        let plan: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).expect("json"))
+                .expect("a whole plan.json");
+        let md = std::fs::read_to_string(out.join("plan.md")).expect("md");
+        let dot = std::fs::read_to_string(out.join("plan.dot")).expect("dot");
+        let ids: Vec<&str> = plan["clusters"]
+            .as_array()
+            .expect("clusters")
+            .iter()
+            .map(|c| c["id"].as_str().expect("id"))
+            .collect();
+        let members: usize = plan["clusters"]
+            .as_array()
+            .expect("clusters")
+            .iter()
+            .map(|c| c["members"].as_array().expect("members").len())
+            .sum();
+        assert!(
+            md.contains(&format!("{members} nodes")) || md.contains(&format!("{members} node")),
+            "plan.md is from the run that wrote plan.json ({members} nodes)"
+        );
+        for id in ids {
+            assert!(dot.contains(id) && md.contains(id), "{id} in every file");
+        }
+    }
+    assert!(!stale.exists(), "a stale temporary of ours is removed");
+    assert!(unrelated.exists(), "other files are left alone");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").expect("file");
+    let result = crate::cleave(&[
+        "plan",
+        crate::fixture("tiny-shop.json").to_str().expect("utf-8"),
+        "--out",
+        file.to_str().expect("utf-8"),
+    ]);
+    let (_, stderr) = crate::text(&result);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is a file, not a directory"), "{stderr}");
+}

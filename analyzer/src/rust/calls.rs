@@ -142,10 +142,10 @@ impl<'g> BodyVisitor<'g> {
 
     fn reset(&mut self, mark: usize) {
         while self.undo.len() > mark {
-            if let Some(name) = self.undo.pop() {
-                if let Some(v) = self.locals.get_mut(&name) {
-                    v.pop();
-                }
+            if let Some(name) = self.undo.pop()
+                && let Some(v) = self.locals.get_mut(&name)
+            {
+                v.pop();
             }
         }
     }

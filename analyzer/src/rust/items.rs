@@ -183,20 +183,20 @@ impl Collector<'_> {
                 let mut g = gens.clone();
                 add_generics(&mut g, &t.generics);
                 for ti in &t.items {
-                    if let syn::TraitItem::Fn(f) = ti {
-                        if let Some(body) = &f.default {
-                            let name = unraw(&f.sig.ident);
-                            self.function(
-                                &name,
-                                &f.attrs,
-                                &f.sig,
-                                body,
-                                scope,
-                                Owner::Trait(idx),
-                                &g,
-                                dir,
-                            );
-                        }
+                    if let syn::TraitItem::Fn(f) = ti
+                        && let Some(body) = &f.default
+                    {
+                        let name = unraw(&f.sig.ident);
+                        self.function(
+                            &name,
+                            &f.attrs,
+                            &f.sig,
+                            body,
+                            scope,
+                            Owner::Trait(idx),
+                            &g,
+                            dir,
+                        );
                     }
                 }
             }

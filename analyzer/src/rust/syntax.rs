@@ -160,15 +160,14 @@ pub(crate) fn ty_sym(ty: &syn::Type, gens: &Gen, depth: u32) -> Sym {
             let Some(last) = p.path.segments.last() else {
                 return Sym::Unknown;
             };
-            if WRAPPERS.iter().any(|w| last.ident == w) {
-                if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
-                    if let Some(inner) = a.args.iter().find_map(|a| match a {
-                        syn::GenericArgument::Type(t) => Some(t),
-                        _ => None,
-                    }) {
-                        return ty_sym(inner, gens, depth + 1);
-                    }
-                }
+            if WRAPPERS.iter().any(|w| last.ident == w)
+                && let syn::PathArguments::AngleBracketed(a) = &last.arguments
+                && let Some(inner) = a.args.iter().find_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })
+            {
+                return ty_sym(inner, gens, depth + 1);
             }
             if p.path.segments.len() == 1 && p.path.leading_colon.is_none() {
                 if last.ident == "Self" {
@@ -229,14 +228,12 @@ pub(crate) fn add_generics(gens: &mut Gen, generics: &syn::Generics) {
     }
     if let Some(w) = &generics.where_clause {
         for pred in &w.predicates {
-            if let syn::WherePredicate::Type(t) = pred {
-                if let syn::Type::Path(tp) = &t.bounded_ty {
-                    if let Some(id) = tp.path.get_ident() {
-                        if let Some(entry) = gens.iter_mut().rev().find(|(n, _)| id == n) {
-                            entry.1.extend(trait_bounds(&t.bounds));
-                        }
-                    }
-                }
+            if let syn::WherePredicate::Type(t) = pred
+                && let syn::Type::Path(tp) = &t.bounded_ty
+                && let Some(id) = tp.path.get_ident()
+                && let Some(entry) = gens.iter_mut().rev().find(|(n, _)| id == n)
+            {
+                entry.1.extend(trait_bounds(&t.bounds));
             }
         }
     }

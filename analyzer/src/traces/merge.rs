@@ -226,10 +226,10 @@ fn map_op(
         if let Some(t) = rule.target {
             return Some(t);
         }
-        if let Some(module) = &rule.module {
-            if let Some(t) = in_module(graph, module, &op.name) {
-                return Some(t);
-            }
+        if let Some(module) = &rule.module
+            && let Some(t) = in_module(graph, module, &op.name)
+        {
+            return Some(t);
         }
     }
     if let Some(p) = graph

@@ -147,10 +147,10 @@ pub fn summarize(files: &[Traces], window_s: Option<f64>) -> TraceSummary {
         }
         let parent = |i: usize| -> Option<usize> {
             let s = &spans[i];
-            if server_half[i] {
-                if let Some(&c) = by_id.get(&(s.trace_id.as_str(), s.span_id.as_str())) {
-                    return Some(c);
-                }
+            if server_half[i]
+                && let Some(&c) = by_id.get(&(s.trace_id.as_str(), s.span_id.as_str()))
+            {
+                return Some(c);
             }
             let key = (s.trace_id.as_str(), s.parent_id.as_deref()?);
             // A parent id shared by a client/server pair: children on the server's side hang
@@ -211,23 +211,23 @@ pub fn summarize(files: &[Traces], window_s: Option<f64>) -> TraceSummary {
                 continue;
             }
             let s = &spans[i];
-            if let (Some(p), Some(t)) = (parent(i), s.start_us) {
-                if spans[p].start_us.is_some_and(|pt| t < pt) {
-                    *warnings
-                        .entry("spans starting before their parent (clock skew)")
-                        .or_default() += 1;
-                }
+            if let (Some(p), Some(t)) = (parent(i), s.start_us)
+                && spans[p].start_us.is_some_and(|pt| t < pt)
+            {
+                *warnings
+                    .entry("spans starting before their parent (clock skew)")
+                    .or_default() += 1;
             }
             if !is_op(i) {
                 // A call out of the service with nothing traced on the other side: a data store
                 // or a broker.
-                if !has_child[i] {
-                    if let (Some((caller, _)), Some(resource)) = (callers[i], resource_of(s)) {
-                        ops.entry(op_key(&spans[caller]))
-                            .or_default()
-                            .resources
-                            .insert(resource);
-                    }
+                if !has_child[i]
+                    && let (Some((caller, _)), Some(resource)) = (callers[i], resource_of(s))
+                {
+                    ops.entry(op_key(&spans[caller]))
+                        .or_default()
+                        .resources
+                        .insert(resource);
                 }
                 continue;
             }

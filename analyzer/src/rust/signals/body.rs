@@ -170,10 +170,10 @@ impl Scanner {
             }
             _ => None,
         };
-        if let Some(text) = text {
-            if looks_like_sql(&text) {
-                self.sql_vars.insert(name.to_string(), text);
-            }
+        if let Some(text) = text
+            && looks_like_sql(&text)
+        {
+            self.sql_vars.insert(name.to_string(), text);
         }
     }
 
@@ -313,14 +313,14 @@ impl<'ast> Visit<'ast> for Scanner {
     }
 
     fn visit_path(&mut self, p: &'ast Path) {
-        if self.in_params {
-            if let Some(last) = p.segments.last() {
-                let id = &last.ident;
-                if id == "WebSocketUpgrade" || id == "WebSocket" || id == "WsUpgrade" {
-                    self.websocket = true;
-                } else if id == "LambdaEvent" {
-                    self.event = true;
-                }
+        if self.in_params
+            && let Some(last) = p.segments.last()
+        {
+            let id = &last.ident;
+            if id == "WebSocketUpgrade" || id == "WebSocket" || id == "WsUpgrade" {
+                self.websocket = true;
+            } else if id == "LambdaEvent" {
+                self.event = true;
             }
         }
         match p.segments.len() {
@@ -361,10 +361,10 @@ impl<'ast> Visit<'ast> for Scanner {
         if let (syn::Pat::Ident(id), Some(init)) = (&local.pat, &local.init) {
             self.bind_sql(&id.ident, &init.expr);
         }
-        if let (syn::Pat::Type(pt), Some(init)) = (&local.pat, &local.init) {
-            if let syn::Pat::Ident(id) = &*pt.pat {
-                self.bind_sql(&id.ident, &init.expr);
-            }
+        if let (syn::Pat::Type(pt), Some(init)) = (&local.pat, &local.init)
+            && let syn::Pat::Ident(id) = &*pt.pat
+        {
+            self.bind_sql(&id.ident, &init.expr);
         }
         visit::visit_local(self, local);
     }

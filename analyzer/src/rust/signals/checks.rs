@@ -96,10 +96,10 @@ impl Scanner {
                 }
             }
             "new" if prev == "Bucket" => {
-                if let Some(name) = call.args.first().and_then(literal_text) {
-                    if plain_name(&name) {
-                        self.resources.insert(format!("bucket:{name}"));
-                    }
+                if let Some(name) = call.args.first().and_then(literal_text)
+                    && plain_name(&name)
+                {
+                    self.resources.insert(format!("bucket:{name}"));
                 }
             }
             "start" | "start_with_addr" | "handle" if prev == "ws" || first == "actix_ws" => {
@@ -182,10 +182,10 @@ impl Scanner {
                 }
             }
             "and_then" | "map" | "then" if args.len() == 1 => {
-                if let Some(path) = args.first().and_then(handler_path) {
-                    if mentions_warp(&m.receiver) {
-                        self.route("http", path);
-                    }
+                if let Some(path) = args.first().and_then(handler_path)
+                    && mentions_warp(&m.receiver)
+                {
+                    self.route("http", path);
                 }
             }
             "on_upgrade" => self.websocket = true,
@@ -230,17 +230,17 @@ impl Scanner {
                 }
             }
             "collection" | "collection_with_type" => {
-                if let Some(name) = args.first().and_then(literal_text) {
-                    if plain_name(&name) {
-                        self.resources.insert(format!("db:{name}"));
-                    }
+                if let Some(name) = args.first().and_then(literal_text)
+                    && plain_name(&name)
+                {
+                    self.resources.insert(format!("db:{name}"));
                 }
             }
             "bucket" => {
-                if let Some(name) = args.first().and_then(literal_text) {
-                    if plain_name(&name) {
-                        self.resources.insert(format!("bucket:{name}"));
-                    }
+                if let Some(name) = args.first().and_then(literal_text)
+                    && plain_name(&name)
+                {
+                    self.resources.insert(format!("bucket:{name}"));
                 }
             }
             "resize" | "resize_exact" | "resize_to_fill" if args.len() == 3 => {

@@ -94,10 +94,10 @@ pub(super) fn chain_names(mut expr: &Expr) -> Vec<String> {
                 &m.receiver
             }
             Expr::Call(c) => {
-                if let Expr::Path(p) = &*c.func {
-                    if let Some(s) = p.path.segments.last() {
-                        names.push(s.ident.to_string().to_ascii_lowercase());
-                    }
+                if let Expr::Path(p) = &*c.func
+                    && let Some(s) = p.path.segments.last()
+                {
+                    names.push(s.ident.to_string().to_ascii_lowercase());
                 }
                 break;
             }
