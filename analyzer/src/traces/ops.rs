@@ -9,6 +9,48 @@ use super::{Span, SpanKind, Traces};
 const SECONDS_PER_DAY: f64 = 86_400.0;
 /// Parent chains longer than this are treated as cycles (corrupt exports).
 const MAX_DEPTH: usize = 10_000;
+/// Shortest observed window rates are scaled from: a few milliseconds of spans say nothing about
+/// a daily rate (a `--traces-window` is needed then).
+const MIN_RATE_WINDOW_S: f64 = 60.0;
+/// Share of spans at each end whose start times may be outliers.
+const OUTLIER_SHARE: f64 = 0.01;
+
+/// The time range the spans cover, in seconds, and how many spans were left out of it as
+/// outliers; `None` when no span has a timestamp.
+///
+/// The robust core is the range between the 1st and 99th percentiles of start times; a span
+/// starting more than that core's length (at least a minute) beyond it is an outlier. With no
+/// outlier the window is the full range of starts and ends, as before.
+///
+/// # Complexity
+/// O(n log n) for n timestamped spans.
+fn observed_window(spans: &[Span]) -> (Option<f64>, usize) {
+    let mut starts: Vec<f64> = spans
+        .iter()
+        .filter_map(|s| s.start_us.filter(|t| t.is_finite()))
+        .collect();
+    if starts.is_empty() {
+        return (None, 0);
+    }
+    starts.sort_unstable_by(f64::total_cmp);
+    let n = starts.len();
+    let at = |q: f64| starts[((n - 1) as f64 * q).round() as usize];
+    let (lo_core, hi_core) = (at(OUTLIER_SHARE), at(1.0 - OUTLIER_SHARE));
+    let slack = (hi_core - lo_core).max(60e6);
+    let keep = |t: f64| t >= lo_core - slack && t <= hi_core + slack;
+    let outliers = starts.iter().filter(|&&t| !keep(t)).count();
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for s in spans {
+        if let Some(t) = s
+            .start_us
+            .filter(|&t| t.is_finite() && (outliers == 0 || keep(t)))
+        {
+            lo = lo.min(t);
+            hi = hi.max(t + s.duration_us.unwrap_or(0.0).max(0.0));
+        }
+    }
+    (Some(if hi >= lo { (hi - lo) / 1e6 } else { 0.0 }), outliers)
+}
 
 /// One operation (service + span name) with its measured figures.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,28 +221,35 @@ pub fn summarize(files: &[Traces], window_s: Option<f64>) -> TraceSummary {
         // The operation each span is called from, found once for all spans (a long chain of
         // client spans would otherwise be walked again from each of its members).
         let callers = callers(spans, &dropped, &parent, &is_op);
-        // The file's window.
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for s in spans.iter() {
-            if let Some(t) = s.start_us {
-                lo = lo.min(t);
-                hi = hi.max(t + s.duration_us.unwrap_or(0.0).max(0.0));
-            }
+        // The file's window: the range of span times, unless a few spans lie far outside the
+        // rest (a `"timestamp": 0` among an hour of spans), which are then left out of it.
+        let (observed, outliers) = observed_window(spans);
+        if outliers > 0 {
+            *warnings
+                .entry("spans with a timestamp far outside the others (left out of the window)")
+                .or_default() += outliers;
         }
-        let observed = if hi >= lo { (hi - lo) / 1e6 } else { 0.0 };
         let window = match window_s {
             Some(w) => Some(w),
-            None if hi < lo => {
+            None if observed.is_none() => {
                 extra.push("no span carries a timestamp: invocation rates are unknown".to_string());
                 None
             }
             None => {
-                if observed < 3600.0 {
+                let observed = observed.unwrap_or(0.0);
+                if observed < MIN_RATE_WINDOW_S {
                     extra.push(format!(
-                        "the export covers only {observed:.3} s: rates scaled from it are unreliable; give --traces-window for a sampled export"
+                        "the export covers only {observed:.3} s, too short to measure rates (they are left unknown): give --traces-window for a sampled export"
                     ));
+                    None
+                } else {
+                    if observed < 3600.0 {
+                        extra.push(format!(
+                            "the export covers only {observed:.0} s: rates scaled from it are unreliable; give --traces-window for a sampled export"
+                        ));
+                    }
+                    Some(observed)
                 }
-                Some(observed.max(1.0))
             }
         };
         if let Some(w) = window {

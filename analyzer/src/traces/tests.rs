@@ -354,3 +354,52 @@ fn deep_client_chains_resolve_to_their_operation() {
         Some(leaves as u64)
     );
 }
+
+/// One span with a wild timestamp does not stretch the window over decades; an export of a few
+/// milliseconds measures no rate.
+#[test]
+fn outlier_timestamps_and_tiny_windows_do_not_fake_rates() {
+    let hour_us: u64 = 3_600_000_000;
+    let base: u64 = 1_700_000_000_000_000;
+    let mut spans: Vec<String> = (0..3600u64)
+        .map(|i| {
+            format!(
+                r#"{{"traceId": "t{i}", "id": "s{i}", "name": "get", "kind": "SERVER", "timestamp": {}, "duration": 1000, "localEndpoint": {{"serviceName": "api"}}}}"#,
+                base + i * hour_us / 3600
+            )
+        })
+        .collect();
+    spans.push(r#"{"traceId": "x", "id": "x", "name": "get", "kind": "SERVER", "timestamp": 0, "duration": 1000, "localEndpoint": {"serviceName": "api"}}"#.to_string());
+    let text = format!("[{}]", spans.join(","));
+    let s = summary_of(&[&text], None);
+    assert!(
+        (3500.0..3700.0).contains(&s.window_s),
+        "window {}",
+        s.window_s
+    );
+    let per_day = op(&s, "api::get").per_day.expect("a rate");
+    assert!((80_000.0..90_000.0).contains(&per_day), "{per_day}");
+    assert!(
+        s.warnings.iter().any(|w| w.contains("far outside")),
+        "{:?}",
+        s.warnings
+    );
+    let tiny = r#"[
+      {"traceId": "t", "id": "1", "name": "get", "kind": "SERVER", "timestamp": 1000, "duration": 1000, "localEndpoint": {"serviceName": "api"}},
+      {"traceId": "u", "id": "2", "name": "get", "kind": "SERVER", "timestamp": 3000, "duration": 1000, "localEndpoint": {"serviceName": "api"}}
+    ]"#;
+    let s = summary_of(&[tiny], None);
+    assert_eq!(op(&s, "api::get").per_day, None, "no rate from 3 ms");
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("too short to measure rates")),
+        "{:?}",
+        s.warnings
+    );
+    let s = summary_of(&[tiny], Some(60.0));
+    assert!(
+        op(&s, "api::get").per_day.is_some(),
+        "a given window still scales"
+    );
+}
