@@ -81,6 +81,10 @@ pub fn read_text(path: &Path) -> Result<String> {
     if bytes.len() as u64 > limit {
         return Err(too_big());
     }
+    // A UTF-8 byte-order mark (some Windows tools write one) is not part of the text.
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes).map_err(|e| {
         anyhow::Error::new(BadInput(format!(
             "{} is not UTF-8 text (invalid byte at offset {}): give a UTF-8 file",

@@ -27,17 +27,39 @@ pub fn parse_window(text: &str) -> Result<f64> {
 }
 
 /// Reads every export and derives operations and calls.
+///
+/// The same export given twice (the same file, or files with the same content) is read once,
+/// with a warning: counting its spans twice would double every rate.
 pub fn summarize(files: &[PathBuf], window_s: Option<f64>) -> Result<analyzer::TraceSummary> {
     let mut traces = Vec::with_capacity(files.len());
+    let mut seen: Vec<(u64, usize, PathBuf)> = Vec::new();
     for path in files {
-        traces.push(read_one(path)?);
+        let text = read_text(path)?;
+        let digest = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            text.hash(&mut h);
+            h.finish()
+        };
+        if let Some((_, _, first)) = seen
+            .iter()
+            .find(|(d, len, _)| *d == digest && *len == text.len())
+        {
+            eprintln!(
+                "warning: traces: {} holds the same spans as {}: read once",
+                crate::terminal::text(&path.display().to_string()),
+                crate::terminal::text(&first.display().to_string())
+            );
+            continue;
+        }
+        seen.push((digest, text.len(), path.clone()));
+        traces.push(parse_one(path, &text)?);
     }
     Ok(analyzer::summarize(&traces, window_s))
 }
 
-fn read_one(path: &Path) -> Result<analyzer::Traces> {
-    let text = read_text(path)?;
-    analyzer::parse_traces(&text)
+fn parse_one(path: &Path, text: &str) -> Result<analyzer::Traces> {
+    analyzer::parse_traces(text)
         .map_err(bad)
         .with_context(|| format!("in trace export {}", path.display()))
 }

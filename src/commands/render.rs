@@ -58,6 +58,18 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         let dir = args.plan.parent().unwrap_or(Path::new(""));
         dir.join(format!("{stem}.{extension}"))
     });
+    let same = |a: &Path, b: &Path| {
+        std::fs::canonicalize(a)
+            .ok()
+            .zip(std::fs::canonicalize(b).ok())
+            .is_some_and(|(a, b)| a == b)
+    };
+    if same(&target, &args.plan) {
+        return Err(anyhow::Error::new(crate::input::BadInput(format!(
+            "-o {} is the plan being drawn: name another file",
+            target.display()
+        ))));
+    }
     let image = match format {
         RenderFormat::Dot => {
             output::write_file(&target, &dot)?;

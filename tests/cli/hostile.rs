@@ -390,3 +390,77 @@ fn control_characters_never_reach_the_terminal() {
         }
     }
 }
+
+/// Smaller traps: a byte-order mark is accepted, the same trace export given twice is read once
+/// (with a warning) instead of doubling every rate, and `render -o` onto the plan is refused.
+#[test]
+fn boms_repeated_exports_and_self_overwrites() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tiny = std::fs::read_to_string(fixture("tiny-shop.json")).expect("fixture");
+    let bom = dir.path().join("bom.json");
+    std::fs::write(&bom, format!("\u{feff}{tiny}")).expect("write");
+    let out = dir.path().join("out");
+    let result = cleave(&[
+        "plan",
+        bom.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert!(
+        result.status.success(),
+        "a BOM is accepted: {}",
+        text(&result).1
+    );
+
+    let export = fixture("traces/zipkin/simple-db-p6.json");
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(&export, &copy).expect("copy");
+    let rate = |extra: &[&str]| -> (f64, String) {
+        let out = tempfile::tempdir().expect("out");
+        let mut args = vec![
+            "plan",
+            "--out",
+            out.path().to_str().expect("utf-8"),
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        let result = cleave(&args);
+        let (_, stderr) = text(&result);
+        assert!(result.status.success(), "{stderr}");
+        let plan: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.path().join("plan.json")).expect("plan"),
+        )
+        .expect("json");
+        (plan["traces"]["spans"].as_f64().expect("spans"), stderr)
+    };
+    let e = export.to_str().expect("utf-8");
+    let (once, _) = rate(&["--traces", e, "--traces-window", "1h"]);
+    let (twice, stderr) = rate(&[
+        "--traces",
+        e,
+        "--traces",
+        copy.to_str().expect("utf-8"),
+        "--traces-window",
+        "1h",
+    ]);
+    assert_eq!(once, twice, "the repeated export is read once");
+    assert!(stderr.contains("holds the same spans"), "{stderr}");
+
+    let plan = out.join("plan.json");
+    let before = std::fs::read(&plan).expect("plan");
+    let result = cleave(&[
+        "render",
+        plan.to_str().expect("utf-8"),
+        "-o",
+        plan.to_str().expect("utf-8"),
+    ]);
+    let (_, stderr) = text(&result);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is the plan being drawn"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&plan).expect("plan"),
+        before,
+        "the plan is untouched"
+    );
+}
