@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use analyzer::{Call, CallGraph, Node};
-use planner::{Config, plan, render};
+use planner::{Config, parse_config, parse_reference, plan, render};
 
 /// A random call graph: modules, resources, entries, stateful nodes, sync and async edges.
 fn graphs() -> impl Strategy<Value = CallGraph> {
@@ -83,5 +83,40 @@ proptest! {
         prop_assert_eq!(&one, &render_all(1));
         prop_assert_eq!(&one, &render_all(2));
         prop_assert_eq!(&one, &render_all(3));
+    }
+
+    #[test]
+    fn a_plan_reads_back_in_every_reader(graph in graphs()) {
+        let p = plan(&graph, &Config::default()).expect("plans");
+        let text = render::json(&p);
+        let back: planner::Plan = serde_json::from_str(&text).expect("plan.json reads back");
+        prop_assert!(planner::validate_plan(&back).is_ok());
+        prop_assert!(planner::diff(&back, &p).is_empty());
+        let reference = parse_reference(&text).expect("a plan is a reference");
+        let c = planner::compare(&back, &reference);
+        prop_assert!((c.mojofm - 100.0).abs() < 1e-9 || c.compared == 0, "{}", c.mojofm);
+    }
+
+    #[test]
+    fn config_and_reference_readers_never_panic(text in any::<String>(), cut in any::<usize>(), insert in ".{0,12}", skip in 0usize..30) {
+        const CONFIG: &str = "[clustering]\nservices = 3\nresolution = 1.5\n[prices]\nfunction_per_gb_second = 0.0000166667\n[[service]]\nname = \"orders\"\nmembers = [\"shop::orders::*\"]\n[[apart]]\nnodes = [\"a::*\", \"b::*\"]\n[exclude]\nnodes = [\"tests::*\"]\n";
+        const REFERENCE: &str = r#"{"assignment": {"Order.place": "orders", "Cart.add": "cart"}, "services": {"x": ["a::b"]}}"#;
+        let cut_into = |sample: &str| {
+            let chars: Vec<char> = sample.chars().collect();
+            let at = cut % (chars.len() + 1);
+            let resume = (at + skip).min(chars.len());
+            let mut out: String = chars[..at].iter().collect();
+            out.push_str(&insert);
+            out.extend(&chars[resume..]);
+            out
+        };
+        for input in [text.clone(), cut_into(CONFIG)] {
+            if let Ok(config) = parse_config(&input) {
+                let _ = config.validate();
+            }
+        }
+        for input in [text, cut_into(REFERENCE)] {
+            let _ = parse_reference(&input);
+        }
     }
 }

@@ -1,0 +1,1 @@
+INSERT INTO payments (id, amount) VALUES ($1, $2) ON CONFLICT DO NOTHING

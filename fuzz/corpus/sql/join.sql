@@ -1,0 +1,1 @@
+SELECT o.id, i.sku FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.status = $1
