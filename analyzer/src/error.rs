@@ -82,7 +82,7 @@ pub enum Error {
         message: String,
     },
     /// A trace mapping rule (config `[[traces.map]]`) is malformed or names an unknown node.
-    #[error("traces.map rule {rule}: {message}")]
+    #[error("[[traces.map]] rule {} (counting from 1): {message}", .rule + 1)]
     Mapping {
         /// Index of the rule (0-based).
         rule: usize,

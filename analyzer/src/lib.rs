@@ -15,5 +15,5 @@ pub use json::{
 pub use rust::{Diagnostic, RustAnalysis, RustStats, analyze_rust};
 pub use traces::{
     MapRule, Operation, Span, SpanKind, TraceCall, TraceFormat, TraceReport, TraceSummary, Traces,
-    graph_from_traces, merge_traces, parse_traces, summarize,
+    check_map_rules, graph_from_traces, merge_traces, parse_traces, summarize,
 };

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use merge::{MapRule, TraceReport, graph_from_traces, merge_traces};
+pub use merge::{MapRule, TraceReport, check_map_rules, graph_from_traces, merge_traces};
 pub use ops::{Operation, TraceCall, TraceSummary, summarize};
 
 use crate::Error;

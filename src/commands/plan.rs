@@ -94,9 +94,16 @@ pub fn prepare(
 ) -> Result<Prepared> {
     let config_file = find_config(config_path, input_path);
     let mut config = match &config_file {
-        Some(path) => planner::parse_config(&read_text(path)?)
-            .map_err(bad)
-            .with_context(|| format!("in config {}", path.display()))?,
+        Some(path) => {
+            let config = planner::parse_config(&read_text(path)?)
+                .map_err(bad)
+                .with_context(|| format!("in config {}", path.display()))?;
+            // Mapping rules are checked whether or not traces are given this time.
+            analyzer::check_map_rules(&config.traces.map)
+                .map_err(bad)
+                .with_context(|| format!("in config {}", path.display()))?;
+            config
+        }
         None => planner::Config::default(),
     };
     if services.is_some() {

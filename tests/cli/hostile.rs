@@ -464,3 +464,30 @@ fn boms_repeated_exports_and_self_overwrites() {
         "the plan is untouched"
     );
 }
+
+/// `[[traces.map]]` rules are errors as docs/traces.md says, with or without `--traces`, naming
+/// the config file and the rule counted from 1.
+#[test]
+fn bad_trace_mapping_rules_fail_without_traces_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cleave.toml");
+    std::fs::write(
+        &config,
+        "[[traces.map]]\nspan = \"GET *\"\nmodule = \"shop::orders\"\n\n[[traces.map]]\nspan = \"[unclosed\"\nmodule = \"shop\"\n",
+    )
+    .expect("config");
+    let out = dir.path().join("out");
+    let result = cleave(&[
+        "plan",
+        fixture("tiny-shop.json").to_str().expect("utf-8"),
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let (_, stderr) = text(&result);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    for part in ["cleave.toml", "rule 2", "[unclosed"] {
+        assert!(stderr.contains(part), "{part} in {stderr}");
+    }
+}

@@ -419,3 +419,31 @@ fn broken_manifests_are_reported() {
         "{text}"
     );
 }
+
+/// A generated file over the size cap is skipped with a diagnostic; the rest is analyzed.
+#[test]
+fn oversized_generated_files_are_skipped() {
+    let big = "pub const T: [u8; 4] = [1, 2, 3, 4];\n"
+        .repeat((super::modules::MAX_FILE_BYTES / 30) as usize);
+    let files = vec![
+        (
+            "Cargo.toml".to_string(),
+            "[package]\nname = \"gen\"\n".to_string(),
+        ),
+        (
+            "src/lib.rs".to_string(),
+            "mod tables;\npub fn ok() {}\n".to_string(),
+        ),
+        ("src/tables.rs".to_string(), big),
+    ];
+    let dir = write_tree(&files);
+    let a = analyze_rust(dir.path(), &no_progress).expect("analysis");
+    assert!(a.graph.position("gen::ok").is_some());
+    assert_eq!(a.stats.skipped_files, 1);
+    let d = a
+        .diagnostics
+        .iter()
+        .find(|d| d.file == "src/tables.rs")
+        .expect("a diagnostic");
+    assert!(d.message.contains("generated code"), "{d:?}");
+}

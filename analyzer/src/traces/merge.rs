@@ -176,6 +176,26 @@ fn unique_ids(keys: Vec<String>) -> Vec<String> {
     ids
 }
 
+/// Checks mapping rules on their own, before any trace is read: each gives exactly one of `node`
+/// and `module`, and its patterns are valid globs (whether a `node` exists needs the graph).
+pub fn check_map_rules(rules: &[MapRule]) -> Result<(), Error> {
+    for (i, r) in rules.iter().enumerate() {
+        if r.node.is_some() == r.module.is_some() {
+            return Err(Error::Mapping {
+                rule: i,
+                message: "give exactly one of `node` and `module`".to_string(),
+            });
+        }
+        if let Some(p) = &r.service {
+            glob(p, "service", i)?;
+        }
+        if let Some(p) = &r.span {
+            glob(p, "span", i)?;
+        }
+    }
+    Ok(())
+}
+
 fn compile(graph: &CallGraph, rules: &[MapRule]) -> Result<Vec<Rule>, Error> {
     rules
         .iter()

@@ -220,7 +220,12 @@ pub fn summarize(files: &[Traces], window_s: Option<f64>) -> TraceSummary {
         }
         // The operation each span is called from, found once for all spans (a long chain of
         // client spans would otherwise be walked again from each of its members).
-        let callers = callers(spans, &dropped, &parent, &is_op);
+        let (callers, looped) = callers(spans, &dropped, &parent, &is_op);
+        if looped > 0 {
+            *warnings
+                .entry("spans whose parents form a cycle or chain too deep (their callers unknown)")
+                .or_default() += looped;
+        }
         // The file's window: the range of span times, unless a few spans lie far outside the
         // rest (a `"timestamp": 0` among an hour of spans), which are then left out of it.
         let (observed, outliers) = observed_window(spans);
@@ -408,7 +413,8 @@ fn op_key(s: &Span) -> OpKey {
 
 /// For every span, the nearest ancestor that is an operation, and whether the way up crossed a
 /// message (a consumer span, a producer span, or a follows-from reference); `None` for a root, a
-/// dropped span, or a chain that loops or runs deeper than [`MAX_DEPTH`].
+/// dropped span, or a chain that loops (a span its own parent included) or runs deeper than
+/// [`MAX_DEPTH`]; with the number of spans whose chain did.
 ///
 /// Each span's answer is its parent's (when the parent is not an operation) with one more step,
 /// so the chains are walked once: every span is resolved when first met and remembered.
@@ -420,8 +426,9 @@ fn callers(
     dropped: &[bool],
     parent: &impl Fn(usize) -> Option<usize>,
     is_op: &impl Fn(usize) -> bool,
-) -> Vec<Option<(usize, bool)>> {
+) -> (Vec<Option<(usize, bool)>>, usize) {
     let n = spans.len();
+    let mut looped = 0;
     let mut out: Vec<Option<(usize, bool)>> = vec![None; n];
     let mut done = vec![false; n];
     let mut on_path = vec![false; n];
@@ -445,12 +452,17 @@ fn callers(
                 break out[current].map(|(q, a)| (q, a || step(last, current)));
             }
             if on_path[current] || path.len() >= MAX_DEPTH {
+                looped += path.len();
                 break None;
             }
             on_path[current] = true;
             path.push(current);
             match parent(current) {
                 None => break None,
+                Some(p) if p == current => {
+                    looped += path.len();
+                    break None;
+                }
                 Some(p) if is_op(p) => break Some((p, step(current, p))),
                 Some(p) => current = p,
             }
@@ -469,7 +481,7 @@ fn callers(
             above = answer;
         }
     }
-    out
+    (out, looped)
 }
 
 fn resource_of(s: &Span) -> Option<String> {

@@ -286,7 +286,7 @@ fn mapping_rules_route_operations_and_reject_unknown_nodes() {
     let err = merge_traces(&graph, &summary, &bad).expect_err("unknown node");
     assert_eq!(
         err.to_string(),
-        "traces.map rule 0: node `shop::nope` is not in the call graph"
+        "[[traces.map]] rule 1 (counting from 1): node `shop::nope` is not in the call graph"
     );
     let both = [MapRule {
         node: Some("shop::orders::validate".into()),
@@ -401,5 +401,33 @@ fn outlier_timestamps_and_tiny_windows_do_not_fake_rates() {
     assert!(
         op(&s, "api::get").per_day.is_some(),
         "a given window still scales"
+    );
+}
+
+/// A span that is its own parent, and two spans parenting each other, are reported.
+#[test]
+fn parent_cycles_are_warned() {
+    let text = r#"[
+      {"traceId": "t", "id": "1", "parentId": "1", "name": "self", "kind": "SERVER", "timestamp": 1, "duration": 1, "localEndpoint": {"serviceName": "a"}},
+      {"traceId": "t", "id": "2", "parentId": "3", "name": "ping", "kind": "CLIENT", "timestamp": 2, "duration": 1, "localEndpoint": {"serviceName": "a"}},
+      {"traceId": "t", "id": "3", "parentId": "2", "name": "pong", "kind": "CLIENT", "timestamp": 3, "duration": 1, "localEndpoint": {"serviceName": "a"}}
+    ]"#;
+    let s = summary_of(&[text], Some(60.0));
+    assert!(
+        s.warnings.iter().any(|w| w.contains("form a cycle")),
+        "{:?}",
+        s.warnings
+    );
+    assert_eq!(
+        has_call(&s, "a::self", "a::self", false),
+        None,
+        "no self-call"
+    );
+    let alone = r#"[{"traceId": "t", "id": "1", "parentId": "1", "name": "self", "kind": "SERVER", "timestamp": 1, "duration": 1, "localEndpoint": {"serviceName": "a"}}]"#;
+    let s = summary_of(&[alone], Some(60.0));
+    assert!(
+        s.warnings.iter().any(|w| w.contains("form a cycle")),
+        "{:?}",
+        s.warnings
     );
 }
