@@ -182,7 +182,13 @@ fn read_source(path: &Path) -> Result<String, String> {
             MAX_FILE_BYTES >> 20
         ));
     }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read the file: {e}"))
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {}): it is skipped",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 fn run<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: Job) {

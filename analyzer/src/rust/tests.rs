@@ -437,9 +437,22 @@ fn oversized_generated_files_are_skipped() {
         ("src/tables.rs".to_string(), big),
     ];
     let dir = write_tree(&files);
+    // A Latin-1 file next to it: skipped, with the offset of its first bad byte.
+    std::fs::write(dir.path().join("src/legacy.rs"), b"pub fn caf\xe9() {}\n").expect("write");
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "mod tables;\nmod legacy;\npub fn ok() {}\n",
+    )
+    .expect("write");
     let a = analyze_rust(dir.path(), &no_progress).expect("analysis");
     assert!(a.graph.position("gen::ok").is_some());
-    assert_eq!(a.stats.skipped_files, 1);
+    assert_eq!(a.stats.skipped_files, 2);
+    let latin = a
+        .diagnostics
+        .iter()
+        .find(|d| d.file == "src/legacy.rs")
+        .expect("a diagnostic");
+    assert!(latin.message.contains("offset 10"), "{latin:?}");
     let d = a
         .diagnostics
         .iter()
