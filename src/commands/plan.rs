@@ -172,7 +172,17 @@ fn previous_plan(args: &PlanArgs) -> Result<Option<planner::Plan>> {
     };
     let text = read_text(&path)?;
     match crate::commands::diff::parse_plan(&path, &text) {
-        Ok(plan) => Ok(Some(plan)),
+        Ok(plan) => {
+            // Re-planning into a folder that holds a plan keeps its ids: say so, it is state the
+            // command line does not name.
+            if args.previous.is_none() && !args.quiet {
+                eprintln!(
+                    "note: keeping the service ids and names of {} where membership persists (--fresh to start over)",
+                    crate::terminal::text(&path.display().to_string())
+                );
+            }
+            Ok(Some(plan))
+        }
         // An explicit --previous must be a valid plan; a stale or foreign DIR/plan.json is ignored.
         Err(e) if args.previous.is_some() => Err(e),
         Err(_) => Ok(None),

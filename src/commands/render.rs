@@ -37,18 +37,43 @@ pub fn run(args: &RenderArgs) -> Result<()> {
             (dot, file_stem(&service.name, &service.id))
         }
     };
-    // A file name ending in .svg, .png or .dot decides the format (`-o diagram.png` means PNG).
-    let format = args
-        .output
-        .as_ref()
-        .and_then(|o| o.extension())
-        .and_then(|e| match e.to_string_lossy().to_lowercase().as_str() {
-            "svg" => Some(RenderFormat::Svg),
-            "png" => Some(RenderFormat::Png),
-            "dot" | "gv" => Some(RenderFormat::Dot),
-            _ => None,
-        })
-        .unwrap_or(args.format);
+    let same = |a: &Path, b: &Path| {
+        std::fs::canonicalize(a)
+            .ok()
+            .zip(std::fs::canonicalize(b).ok())
+            .is_some_and(|(a, b)| a == b)
+    };
+    if let Some(out) = &args.output
+        && same(out, &args.plan)
+    {
+        return Err(anyhow::Error::new(crate::input::BadInput(format!(
+            "-o {} is the plan being drawn: name another file",
+            out.display()
+        ))));
+    }
+    // A file name ending in .svg, .png or .dot decides the format (`-o diagram.png` means PNG);
+    // another extension would get bytes of a format it does not name.
+    let format = match args.output.as_ref().and_then(|o| o.extension()) {
+        None => args.format,
+        Some(e) => match e.to_string_lossy().to_lowercase().as_str() {
+            "svg" => RenderFormat::Svg,
+            "png" => RenderFormat::Png,
+            "dot" | "gv" => RenderFormat::Dot,
+            other => {
+                return Err(anyhow::Error::new(crate::input::BadInput(format!(
+                    "-o {}: cannot write .{} images; name the file .svg, .png or .dot",
+                    crate::terminal::text(
+                        &args
+                            .output
+                            .as_ref()
+                            .map(|o| o.display().to_string())
+                            .unwrap_or_default()
+                    ),
+                    crate::terminal::text(other)
+                ))));
+            }
+        },
+    };
     let extension = match format {
         RenderFormat::Svg => "svg",
         RenderFormat::Png => "png",
@@ -58,18 +83,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         let dir = args.plan.parent().unwrap_or(Path::new(""));
         dir.join(format!("{stem}.{extension}"))
     });
-    let same = |a: &Path, b: &Path| {
-        std::fs::canonicalize(a)
-            .ok()
-            .zip(std::fs::canonicalize(b).ok())
-            .is_some_and(|(a, b)| a == b)
-    };
-    if same(&target, &args.plan) {
-        return Err(anyhow::Error::new(crate::input::BadInput(format!(
-            "-o {} is the plan being drawn: name another file",
-            target.display()
-        ))));
-    }
+
     let image = match format {
         RenderFormat::Dot => {
             output::write_file(&target, &dot)?;

@@ -399,3 +399,29 @@ fn the_output_set_is_consistent() {
     assert_eq!(result.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is a file, not a directory"), "{stderr}");
 }
+
+/// Re-planning into a folder that holds a plan says it keeps that plan's ids; `--fresh` does not.
+#[test]
+fn a_warm_start_is_announced() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let input = crate::fixture("tiny-shop.json");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "plan",
+            input.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        let result = crate::cleave(&args);
+        assert!(result.status.success());
+        crate::text(&result).1
+    };
+    assert!(!run(&[]).contains("keeping the service ids"), "first run");
+    assert!(run(&[]).contains("keeping the service ids"), "second run");
+    assert!(
+        !run(&["--fresh"]).contains("keeping the service ids"),
+        "--fresh"
+    );
+}

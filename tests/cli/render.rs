@@ -251,3 +251,17 @@ fn hostile_names_cannot_break_the_drawings() {
         );
     }
 }
+
+/// `-o` with an extension that is not an image format cleave writes is refused, not filled with
+/// SVG.
+#[test]
+fn an_unknown_image_extension_is_bad_input() {
+    let (dir, _) = plan_ok(&fixture("tiny-shop.json"), &["--quiet"]);
+    let plan = dir.path().join("out/plan.json");
+    let jpg = dir.path().join("diagram.jpg");
+    let result = cleave(&["render", s(&plan), "-o", s(&jpg)]);
+    let (_, stderr) = text(&result);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(".svg, .png or .dot"), "{stderr}");
+    assert!(!jpg.exists(), "nothing written");
+}
