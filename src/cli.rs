@@ -113,7 +113,8 @@ pub struct RenderArgs {
     /// for --service.
     #[arg(long, value_name = "INPUT")]
     pub input: Option<PathBuf>,
-    /// File to write (default: plan.svg / plan.png / plan.dot, or SERVICE.svg…, beside the plan).
+    /// File to write (default: plan.svg / plan.png / plan.dot, or SERVICE.svg…, beside the plan);
+    /// `-` for standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -141,7 +142,7 @@ pub struct AnalyzeArgs {
     /// Runtime traces to merge (see `plan --traces`).
     #[command(flatten)]
     pub traces: TraceArgs,
-    /// File to write the JSON call graph to (docs/callgraph-format.md).
+    /// File to write the JSON call graph to (docs/callgraph-format.md); `-` for standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Do not print the analysis summary.

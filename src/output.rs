@@ -83,6 +83,19 @@ fn remove_stale_temporaries(dir: &Path, files: &[(&str, String)]) {
     }
 }
 
+/// Whether an output path means standard output (`-o -`).
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Writes bytes to standard output (for `-o -`).
+pub fn to_stdout(contents: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(contents)
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")
+}
+
 /// Writes one text file atomically: a temporary file beside it, renamed into place.
 pub fn write_file(target: &Path, contents: &str) -> Result<()> {
     write_bytes(target, contents.as_bytes())

@@ -33,7 +33,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         }
         analysis.graph = graph;
     }
-    output::write_file(&args.output, &analyzer::analysis_to_json(&analysis))?;
+    let json = analyzer::analysis_to_json(&analysis);
+    if output::is_stdout(&args.output) {
+        return output::to_stdout(json.as_bytes());
+    }
+    output::write_file(&args.output, &json)?;
     if !args.quiet {
         println!(
             "wrote {} ({} nodes, {} edges)",

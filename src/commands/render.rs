@@ -84,7 +84,9 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         dir.join(format!("{stem}.{extension}"))
     });
 
+    let stdout = output::is_stdout(&target);
     let image = match format {
+        RenderFormat::Dot if stdout => return output::to_stdout(dot.as_bytes()),
         RenderFormat::Dot => {
             output::write_file(&target, &dot)?;
             println!("wrote {}", target.display());
@@ -94,6 +96,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         RenderFormat::Png => Image::Png,
     };
     match graphviz::draw(&dot, image) {
+        Ok(bytes) if stdout => output::to_stdout(&bytes),
         Ok(bytes) => {
             match image {
                 Image::Svg => output::write_file(&target, &String::from_utf8_lossy(&bytes))?,
@@ -101,6 +104,13 @@ pub fn run(args: &RenderArgs) -> Result<()> {
             }
             println!("wrote {}", target.display());
             Ok(())
+        }
+        Err(e) if stdout => {
+            let advice = match e {
+                DotError::Missing => format!("; {INSTALL_HINT}, or write the DOT with -f dot"),
+                DotError::Failed(_) => String::new(),
+            };
+            Err(anyhow::anyhow!("cannot draw the diagram: {e}{advice}"))
         }
         Err(e) => {
             let dot_path = target.with_extension("dot");

@@ -265,3 +265,37 @@ fn an_unknown_image_extension_is_bad_input() {
     assert!(stderr.contains(".svg, .png or .dot"), "{stderr}");
     assert!(!jpg.exists(), "nothing written");
 }
+
+/// `-o -` writes to standard output, for `analyze` and `render`, and creates no file named `-`.
+#[test]
+fn a_dash_output_is_standard_output() {
+    let (dir, _) = plan_ok(&fixture("tiny-shop.json"), &["--quiet"]);
+    let plan = dir.path().join("out/plan.json");
+    let result = std::process::Command::new(env!("CARGO_BIN_EXE_cleave"))
+        .current_dir(dir.path())
+        .args(["render", s(&plan), "-f", "dot", "-o", "-"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&result);
+    assert!(result.status.success(), "{stderr}");
+    graphviz_rust::parse(&stdout).expect("DOT on stdout");
+    let shop = crate::repo_file("examples/rust-shop");
+    let result = std::process::Command::new(env!("CARGO_BIN_EXE_cleave"))
+        .current_dir(dir.path())
+        .args(["analyze", s(&shop), "-o", "-", "--quiet"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&result);
+    assert!(result.status.success(), "{stderr}");
+    analyzer::load_json(&stdout).expect("the graph on stdout loads");
+    assert!(!dir.path().join("-").exists(), "no file named -");
+    if have_dot() {
+        let result = std::process::Command::new(env!("CARGO_BIN_EXE_cleave"))
+            .current_dir(dir.path())
+            .args(["render", s(&plan), "-o", "-"])
+            .output()
+            .expect("runs");
+        assert!(result.status.success());
+        assert!(String::from_utf8_lossy(&result.stdout).contains("<svg"));
+    }
+}
