@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use anyhow::Result;
 
 use crate::cli::HistoryArgs;
-use crate::input::BadInput;
+use crate::input::bad_input;
 
 /// Most commits `--history=N` may read.
 pub const MAX_COMMITS: usize = 100_000;
@@ -19,10 +19,6 @@ const MAX_LOG_BYTES: u64 = 256 << 20;
 pub struct Loaded {
     pub history: planner::History,
     pub source: planner::HistorySource,
-}
-
-fn bad_input(message: String) -> anyhow::Error {
-    anyhow::Error::new(BadInput(message))
 }
 
 /// The folder whose history is read: `--history-repo`, else the Rust input folder itself, else

@@ -22,6 +22,11 @@ impl std::fmt::Display for BadInput {
 
 impl std::error::Error for BadInput {}
 
+/// Bad input (exit code 2) with this message.
+pub fn bad_input(message: String) -> anyhow::Error {
+    anyhow::Error::new(BadInput(message))
+}
+
 /// Wraps a library error as bad input.
 pub fn bad<E: std::error::Error>(e: E) -> anyhow::Error {
     anyhow::Error::new(BadInput(e.to_string()))

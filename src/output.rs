@@ -21,10 +21,10 @@ const LOCK_FILE: &str = ".cleave.lock";
 /// file is bad input.
 pub fn write_all(dir: &Path, files: &[(&str, String)]) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
-        return Err(anyhow::Error::new(crate::input::BadInput(format!(
+        return Err(crate::input::bad_input(format!(
             "--out {} is a file, not a directory: name a directory to write the plan into",
             dir.display()
-        ))));
+        )));
     }
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output directory {}", dir.display()))?;

@@ -13,39 +13,29 @@ fn unsafe_char(c: char) -> bool {
 
 /// Text for the terminal: each unsafe character written as `\u{…}`.
 pub fn text(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(unsafe_char) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.chars()
-            .map(|c| {
-                if unsafe_char(c) {
-                    format!("\\u{{{:x}}}", c as u32)
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    escape_unsafe(s, |c| format!("\\u{{{:x}}}", c as u32))
 }
 
 /// JSON for the terminal: serde_json escapes C0 controls but writes DEL, C1 controls and the
 /// bidirectional characters raw; they become `\uXXXX` escapes, which read back the same.
 pub fn json(s: &str) -> Cow<'_, str> {
+    escape_unsafe(s, |c| format!("\\u{:04x}", c as u32))
+}
+
+/// `s` with each unsafe character replaced by `escape(c)`; borrowed when there is none.
+fn escape_unsafe(s: &str, escape: impl Fn(char) -> String) -> Cow<'_, str> {
     if !s.chars().any(unsafe_char) {
         return Cow::Borrowed(s);
     }
-    Cow::Owned(
-        s.chars()
-            .map(|c| {
-                if unsafe_char(c) {
-                    format!("\\u{:04x}", c as u32)
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.push_str(&escape(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

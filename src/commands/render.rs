@@ -46,10 +46,10 @@ pub fn run(args: &RenderArgs) -> Result<()> {
     if let Some(out) = &args.output
         && same(out, &args.plan)
     {
-        return Err(anyhow::Error::new(crate::input::BadInput(format!(
+        return Err(crate::input::bad_input(format!(
             "-o {} is the plan being drawn: name another file",
             out.display()
-        ))));
+        )));
     }
     // A file name ending in .svg, .png or .dot decides the format (`-o diagram.png` means PNG);
     // another extension would get bytes of a format it does not name.
@@ -60,7 +60,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
             "png" => RenderFormat::Png,
             "dot" | "gv" => RenderFormat::Dot,
             other => {
-                return Err(anyhow::Error::new(crate::input::BadInput(format!(
+                return Err(crate::input::bad_input(format!(
                     "-o {}: cannot write .{} images; name the file .svg, .png or .dot",
                     crate::terminal::text(
                         &args
@@ -70,7 +70,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
                             .unwrap_or_default()
                     ),
                     crate::terminal::text(other)
-                ))));
+                )));
             }
         },
     };

@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use analyzer::CallGraph;
 use rayon::prelude::*;
@@ -452,7 +452,7 @@ fn history_ties(
             .collect()
     };
     let mut ties = Vec::new();
-    let mut tied: FxHashMap<u32, ()> = FxHashMap::default();
+    let mut tied: FxHashSet<u32> = FxHashSet::default();
     let mut total = 0.0;
     for (a, b, degree) in cochange {
         let (a, b) = (compact(a), compact(b));
@@ -465,8 +465,8 @@ fn history_ties(
             let s = small[i % small.len()];
             if s != l {
                 ties.push((l, s, w));
-                tied.insert(l, ());
-                tied.insert(s, ());
+                tied.insert(l);
+                tied.insert(s);
                 total += 2.0 * w;
             }
         }
