@@ -36,7 +36,7 @@ pub fn bad<E: std::error::Error>(e: E) -> anyhow::Error {
 pub const DEFAULT_MAX_INPUT_MB: u64 = 4096;
 
 /// The input size limit in bytes: `CLEAVE_MAX_INPUT_MB` (whole MB) or the default.
-fn max_input_bytes() -> u64 {
+pub fn max_input_bytes() -> u64 {
     std::env::var("CLEAVE_MAX_INPUT_MB")
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())

@@ -81,6 +81,14 @@ pub enum Error {
         /// What was expected.
         message: String,
     },
+    /// A trace input could not be read to its end (too large, corrupt compression, an I/O error).
+    #[error("{message} (after {offset} bytes)")]
+    TraceRead {
+        /// Bytes read (after decompression) when it stopped.
+        offset: u64,
+        /// What is wrong.
+        message: String,
+    },
     /// A trace mapping rule (config `[[traces.map]]`) is malformed or names an unknown node.
     #[error("[[traces.map]] rule {} (counting from 1): {message}", .rule + 1)]
     Mapping {

@@ -14,6 +14,7 @@ pub use json::{
 };
 pub use rust::{Diagnostic, RustAnalysis, RustStats, analyze_rust};
 pub use traces::{
-    MapRule, Operation, Span, SpanKind, TraceCall, TraceFormat, TraceReport, TraceSummary, Traces,
-    check_map_rules, graph_from_traces, merge_traces, parse_traces, summarize,
+    DEFAULT_OPEN_SPANS, MAX_UNIT_BYTES, MapRule, Operation, Span, SpanKind, TraceAggregate,
+    TraceCall, TraceFormat, TraceReport, TraceSummary, Traces, check_map_rules, graph_from_traces,
+    merge_traces, parse_traces, summarize,
 };

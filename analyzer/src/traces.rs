@@ -1,10 +1,15 @@
-//! Runtime traces → measured figures: reads Zipkin v2, OpenTelemetry OTLP/JSON and Jaeger JSON
-//! exports (recognised by content), derives per-operation invocation rates, durations and
+//! Runtime traces → measured figures: streams Zipkin v2, OpenTelemetry OTLP/JSON and Jaeger JSON
+//! exports (recognised by content; JSON Lines, gzip) and the Prometheus series of the collector's
+//! servicegraph/spanmetrics connectors, derives per-operation invocation rates, durations and
 //! parent → child call edges, and merges them into a call graph or builds one from them alone.
 
+mod aggregate;
 mod formats;
 mod merge;
 mod ops;
+mod prometheus;
+mod sketch;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -12,8 +17,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use aggregate::{DEFAULT_OPEN_SPANS, TraceAggregate};
 pub use merge::{MapRule, TraceReport, check_map_rules, graph_from_traces, merge_traces};
 pub use ops::{Operation, TraceCall, TraceSummary, summarize};
+pub use stream::MAX_UNIT_BYTES;
 
 use crate::Error;
 
@@ -58,7 +65,10 @@ pub struct Span {
     pub remote_service: Option<String>,
     /// Zipkin: the server half of a client/server pair sharing one span id.
     pub shared: bool,
-    /// Tags/attributes as strings, sorted by key.
+    /// The tags/attributes the analysis reads, as strings, sorted by key: `code.*`, `rpc.system`,
+    /// `db.*`, `sql.query`, `messaging.*`, `kafka.*`, `rabbit.*`, `span.kind`; those read only for
+    /// their presence keep an empty value (an open trace holds its spans, and a `db.statement`
+    /// may be long).
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -72,6 +82,9 @@ pub enum TraceFormat {
     Otlp,
     /// Jaeger JSON (UI/API export): `data[].spans[]`.
     Jaeger,
+    /// Prometheus series of the servicegraph/spanmetrics connectors (text exposition or a
+    /// query-API result).
+    Prometheus,
 }
 
 /// The spans of one export file and what was wrong with it.
@@ -85,16 +98,54 @@ pub struct Traces {
     pub warnings: Vec<String>,
 }
 
-/// Reads one trace export, recognising its format by content (not by file name).
+/// Reads one trace export held in memory, recognising its format by content (not by file name).
 ///
 /// Malformed or truncated JSON and unrecognised shapes are errors; spans missing their ids,
-/// service or name are skipped and counted in `warnings`.
+/// service or name are skipped and counted in `warnings`. Prometheus metrics are not spans: read
+/// them with [`TraceAggregate::read`].
 pub fn parse_traces(text: &str) -> Result<Traces, Error> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Json {
-        line: e.line(),
-        column: e.column(),
-        path: String::new(),
-        message: formats::strip_position(&e.to_string()),
-    })?;
-    formats::read(&value)
+    #[derive(Default)]
+    struct Collect {
+        spans: Vec<Span>,
+        skipped: usize,
+        format: Option<TraceFormat>,
+        metrics: bool,
+    }
+    impl stream::Sink for Collect {
+        fn span(&mut self, span: Span) {
+            self.spans.push(span);
+        }
+        fn skipped(&mut self, n: usize) {
+            self.skipped += n;
+        }
+        fn series(&mut self, _: prometheus::Series) {
+            self.metrics = true;
+        }
+        fn format(&mut self, format: TraceFormat) {
+            self.format.get_or_insert(format);
+        }
+    }
+    let mut sink = Collect::default();
+    stream::read_input(text.as_bytes(), u64::MAX, &mut sink)?;
+    let format = match sink.format {
+        Some(TraceFormat::Prometheus) | None => {
+            return Err(Error::TraceFormat {
+                message: "Prometheus metrics hold no spans: read them with TraceAggregate::read"
+                    .to_string(),
+            });
+        }
+        Some(f) => f,
+    };
+    let mut warnings = Vec::new();
+    if sink.skipped > 0 {
+        warnings.push(format!(
+            "{} spans skipped: missing trace id, span id or name",
+            sink.skipped
+        ));
+    }
+    Ok(Traces {
+        format,
+        spans: sink.spans,
+        warnings,
+    })
 }

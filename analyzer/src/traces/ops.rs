@@ -1,56 +1,15 @@
-//! Spans → operations and calls: per operation the invocations per day (scaled from the observed
-//! window, or from a given one), duration percentiles, and parent → child call counts; client and
-//! producer spans are the calling side of an edge, not operations of their own.
+//! Spans → operations and calls: the figures' types, and the analysis of one trace's spans
+//! (fragments merged, client/server pairs and duplicates sorted out, every span's calling
+//! operation found); client and producer spans are the calling side of an edge, not operations of
+//! their own. [`summarize`] runs them over whole exports through [`TraceAggregate`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
+use super::aggregate::{TraceAggregate, is_exit};
 use super::{Span, SpanKind, Traces};
 
-const SECONDS_PER_DAY: f64 = 86_400.0;
 /// Parent chains longer than this are treated as cycles (corrupt exports).
 const MAX_DEPTH: usize = 10_000;
-/// Shortest observed window rates are scaled from: a few milliseconds of spans say nothing about
-/// a daily rate (a `--traces-window` is needed then).
-const MIN_RATE_WINDOW_S: f64 = 60.0;
-/// Share of spans at each end whose start times may be outliers.
-const OUTLIER_SHARE: f64 = 0.01;
-
-/// The time range the spans cover, in seconds, and how many spans were left out of it as
-/// outliers; `None` when no span has a timestamp.
-///
-/// The robust core is the range between the 1st and 99th percentiles of start times; a span
-/// starting more than that core's length (at least a minute) beyond it is an outlier. With no
-/// outlier the window is the full range of starts and ends, as before.
-///
-/// # Complexity
-/// O(n log n) for n timestamped spans.
-fn observed_window(spans: &[Span]) -> (Option<f64>, usize) {
-    let mut starts: Vec<f64> = spans
-        .iter()
-        .filter_map(|s| s.start_us.filter(|t| t.is_finite()))
-        .collect();
-    if starts.is_empty() {
-        return (None, 0);
-    }
-    starts.sort_unstable_by(f64::total_cmp);
-    let n = starts.len();
-    let at = |q: f64| starts[((n - 1) as f64 * q).round() as usize];
-    let (lo_core, hi_core) = (at(OUTLIER_SHARE), at(1.0 - OUTLIER_SHARE));
-    let slack = (hi_core - lo_core).max(60e6);
-    let keep = |t: f64| t >= lo_core - slack && t <= hi_core + slack;
-    let outliers = starts.iter().filter(|&&t| !keep(t)).count();
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for s in spans {
-        if let Some(t) = s
-            .start_us
-            .filter(|&t| t.is_finite() && (outliers == 0 || keep(t)))
-        {
-            lo = lo.min(t);
-            hi = hi.max(t + s.duration_us.unwrap_or(0.0).max(0.0));
-        }
-    }
-    (Some(if hi >= lo { (hi - lo) / 1e6 } else { 0.0 }), outliers)
-}
 
 /// One operation (service + span name) with its measured figures.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,57 +75,67 @@ pub struct TraceSummary {
     pub warnings: Vec<String>,
 }
 
-/// (service, span name).
-type OpKey = (String, String);
-
-#[derive(Default)]
-struct Acc {
-    count: u64,
-    per_day: f64,
-    timed: bool,
-    durations: Vec<f64>,
-    entry: Option<String>,
-    namespace: Option<String>,
-    function: Option<String>,
-    resources: BTreeSet<String>,
-}
-
-/// Derives operations and calls from trace exports. `window_s` overrides the observed time window
-/// of every file (for sampled exports).
+/// Derives operations and calls from trace exports, each with its own window. `window_s`
+/// overrides the observed time window of every export (for sampled exports).
 ///
 /// # Complexity
 /// O(S log S) for S spans.
 pub fn summarize(files: &[Traces], window_s: Option<f64>) -> TraceSummary {
-    let mut ops: BTreeMap<OpKey, Acc> = BTreeMap::new();
-    let mut calls: BTreeMap<(OpKey, OpKey, bool), u64> = BTreeMap::new();
-    let mut warnings: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut extra = Vec::new();
-    let mut spans_total = 0;
-    let mut traces = BTreeSet::new();
-    let mut window_total = 0.0;
+    let mut agg = TraceAggregate::new(window_s);
     for file in files {
-        extra.extend(file.warnings.iter().cloned());
-        spans_total += file.spans.len();
-        let spans = &merge_fragments(&file.spans);
+        for span in &file.spans {
+            agg.add_span(span.clone());
+        }
+        agg.note(&file.warnings);
+        agg.end_export();
+    }
+    agg.finish()
+}
+
+/// How the spans of one trace hang together.
+pub(super) struct TraceShape {
+    /// Later copies of a span id, left out.
+    pub dropped: Vec<bool>,
+    /// Spans something hangs under.
+    pub has_child: Vec<bool>,
+    /// Each span's calling operation and whether the way up crossed a message.
+    pub callers: Vec<Option<(usize, bool)>>,
+    /// Problems found, counted.
+    pub warnings: Vec<(&'static str, usize)>,
+    parents: Vec<Option<usize>>,
+    exits: Vec<bool>,
+}
+
+impl TraceShape {
+    /// Indexes the spans of one trace (fragments merged) and finds every span's parent and
+    /// calling operation.
+    ///
+    /// # Complexity
+    /// O(n) hash operations for n spans.
+    pub(super) fn of(spans: &[Span]) -> TraceShape {
+        let mut warnings: Vec<(&'static str, usize)> = Vec::new();
+        let mut count = |what: &'static str, n: usize| {
+            if n > 0 {
+                warnings.push((what, n));
+            }
+        };
         // Index spans; the server halves of client/server pairs sharing an id are indexed apart.
-        let mut by_id: HashMap<(&str, &str), usize> = HashMap::new();
-        let mut shared_by_id: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut by_id: HashMap<&str, usize> = HashMap::new();
+        let mut shared_by_id: HashMap<&str, usize> = HashMap::new();
         let mut server_half = vec![false; spans.len()];
         let mut dropped = vec![false; spans.len()];
+        let mut duplicates = 0;
         for (i, s) in spans.iter().enumerate() {
-            traces.insert(s.trace_id.clone());
-            let key = (s.trace_id.as_str(), s.span_id.as_str());
+            let key = s.span_id.as_str();
             if s.shared && s.kind == SpanKind::Server {
                 server_half[i] = true;
                 if shared_by_id.insert(key, i).is_some() {
-                    *warnings
-                        .entry("duplicate span ids (later copies dropped)")
-                        .or_default() += 1;
+                    duplicates += 1;
                     dropped[i] = true;
                 }
                 continue;
             }
-            match by_id.get(&key).copied() {
+            match by_id.get(key).copied() {
                 None => {
                     by_id.insert(key, i);
                 }
@@ -174,208 +143,89 @@ pub fn summarize(files: &[Traces], window_s: Option<f64>) -> TraceSummary {
                 Some(first)
                     if spans[first].kind == SpanKind::Client
                         && s.kind == SpanKind::Server
-                        && !shared_by_id.contains_key(&key) =>
+                        && !shared_by_id.contains_key(key) =>
                 {
                     server_half[i] = true;
                     shared_by_id.insert(key, i);
                 }
                 Some(_) => {
-                    *warnings
-                        .entry("duplicate span ids (later copies dropped)")
-                        .or_default() += 1;
+                    duplicates += 1;
                     dropped[i] = true;
                 }
             }
         }
-        let parent = |i: usize| -> Option<usize> {
+        count("duplicate span ids (later copies dropped)", duplicates);
+        let parent_of = |i: usize| -> Option<usize> {
             let s = &spans[i];
             if server_half[i]
-                && let Some(&c) = by_id.get(&(s.trace_id.as_str(), s.span_id.as_str()))
+                && let Some(&c) = by_id.get(s.span_id.as_str())
             {
                 return Some(c);
             }
-            let key = (s.trace_id.as_str(), s.parent_id.as_deref()?);
+            let key = s.parent_id.as_deref()?;
             // A parent id shared by a client/server pair: children on the server's side hang
             // under the server half.
-            let server = shared_by_id.get(&key).copied();
+            let server = shared_by_id.get(key).copied();
             match server {
                 Some(h) if spans[h].service == s.service => Some(h),
-                _ => by_id.get(&key).copied().or(server),
+                _ => by_id.get(key).copied().or(server),
             }
         };
-        let is_exit = |i: usize| matches!(spans[i].kind, SpanKind::Client | SpanKind::Producer);
-        let is_op = |i: usize| !is_exit(i) || parent(i).is_none();
+        let parents: Vec<Option<usize>> = (0..spans.len()).map(parent_of).collect();
+        let exits: Vec<bool> = spans.iter().map(|s| is_exit(s.kind)).collect();
+        let is_op = |i: usize| !exits[i] || parents[i].is_none();
         let mut has_child = vec![false; spans.len()];
+        let mut orphans = 0;
         for i in 0..spans.len() {
             if dropped[i] {
                 continue;
             }
-            if let Some(p) = parent(i) {
+            if let Some(p) = parents[i] {
                 has_child[p] = true;
             } else if spans[i].parent_id.is_some() {
-                *warnings
-                    .entry("spans whose parent is missing (treated as roots)")
-                    .or_default() += 1;
+                orphans += 1;
             }
         }
+        count("spans whose parent is missing (treated as roots)", orphans);
         // The operation each span is called from, found once for all spans (a long chain of
         // client spans would otherwise be walked again from each of its members).
-        let (callers, looped) = callers(spans, &dropped, &parent, &is_op);
-        if looped > 0 {
-            *warnings
-                .entry("spans whose parents form a cycle or chain too deep (their callers unknown)")
-                .or_default() += looped;
-        }
-        // The file's window: the range of span times, unless a few spans lie far outside the
-        // rest (a `"timestamp": 0` among an hour of spans), which are then left out of it.
-        let (observed, outliers) = observed_window(spans);
-        if outliers > 0 {
-            *warnings
-                .entry("spans with a timestamp far outside the others (left out of the window)")
-                .or_default() += outliers;
-        }
-        let window = match window_s {
-            Some(w) => Some(w),
-            None if observed.is_none() => {
-                extra.push("no span carries a timestamp: invocation rates are unknown".to_string());
-                None
-            }
-            None => {
-                let observed = observed.unwrap_or(0.0);
-                if observed < MIN_RATE_WINDOW_S {
-                    extra.push(format!(
-                        "the export covers only {observed:.3} s, too short to measure rates (they are left unknown): give --traces-window for a sampled export"
-                    ));
-                    None
-                } else {
-                    if observed < 3600.0 {
-                        extra.push(format!(
-                            "the export covers only {observed:.0} s: rates scaled from it are unreliable; give --traces-window for a sampled export"
-                        ));
-                    }
-                    Some(observed)
-                }
-            }
-        };
-        if let Some(w) = window {
-            window_total += w;
-        }
-        for i in 0..spans.len() {
-            if dropped[i] {
-                continue;
-            }
-            let s = &spans[i];
-            if let (Some(p), Some(t)) = (parent(i), s.start_us)
-                && spans[p].start_us.is_some_and(|pt| t < pt)
-            {
-                *warnings
-                    .entry("spans starting before their parent (clock skew)")
-                    .or_default() += 1;
-            }
-            if !is_op(i) {
-                // A call out of the service with nothing traced on the other side: a data store
-                // or a broker.
-                if !has_child[i]
-                    && let (Some((caller, _)), Some(resource)) = (callers[i], resource_of(s))
-                {
-                    ops.entry(op_key(&spans[caller]))
-                        .or_default()
-                        .resources
-                        .insert(resource);
-                }
-                continue;
-            }
-            let acc = ops.entry(op_key(s)).or_default();
-            acc.count += 1;
-            if let Some(w) = window {
-                acc.per_day += SECONDS_PER_DAY / w;
-                acc.timed = true;
-            }
-            match s.duration_us {
-                Some(d) if d >= 0.0 && d.is_finite() => acc.durations.push(d / 1000.0),
-                Some(_) => {
-                    *warnings
-                        .entry("spans with a negative duration (duration ignored)")
-                        .or_default() += 1
-                }
-                None => *warnings.entry("spans without a duration").or_default() += 1,
-            }
-            if acc.namespace.is_none() {
-                acc.namespace = s.attributes.get("code.namespace").cloned();
-                acc.function = s.attributes.get("code.function").cloned();
-            }
-            match callers[i] {
-                Some((caller, is_async)) => {
-                    *calls
-                        .entry((op_key(&spans[caller]), op_key(s), is_async))
-                        .or_default() += 1;
-                }
-                None => {
-                    if acc.entry.is_none() {
-                        acc.entry = Some(entry_of(s));
-                    }
-                }
-            }
+        let (callers, looped) = callers(spans, &dropped, &|i| parents[i], &is_op);
+        count(
+            "spans whose parents form a cycle or chain too deep (their callers unknown)",
+            looped,
+        );
+        TraceShape {
+            dropped,
+            has_child,
+            callers,
+            warnings,
+            parents,
+            exits,
         }
     }
-    let mut operations: Vec<Operation> = Vec::with_capacity(ops.len());
-    let mut index: BTreeMap<OpKey, usize> = BTreeMap::new();
-    for ((service, name), mut acc) in ops {
-        acc.durations.sort_by(f64::total_cmp);
-        index.insert((service.clone(), name.clone()), operations.len());
-        operations.push(Operation {
-            per_day: acc.timed.then_some(acc.per_day),
-            p50_ms: percentile(&acc.durations, 0.50),
-            p95_ms: percentile(&acc.durations, 0.95),
-            max_ms: acc.durations.last().copied(),
-            service,
-            name,
-            count: acc.count,
-            entry: acc.entry,
-            code_namespace: acc.namespace,
-            code_function: acc.function,
-            resources: acc.resources,
-        });
+
+    /// The span `i` hangs under.
+    pub(super) fn parent(&self, i: usize) -> Option<usize> {
+        self.parents[i]
     }
-    let calls = calls
-        .into_iter()
-        .filter_map(|((from, to, is_async), count)| {
-            Some(TraceCall {
-                from: *index.get(&from)?,
-                to: *index.get(&to)?,
-                count,
-                is_async,
-            })
-        })
-        .collect();
-    let mut all_warnings: Vec<String> = warnings
-        .into_iter()
-        .map(|(what, n)| format!("{n} {what}"))
-        .collect();
-    extra.sort();
-    extra.dedup();
-    all_warnings.extend(extra);
-    TraceSummary {
-        operations,
-        calls,
-        spans: spans_total,
-        traces: traces.len(),
-        window_s: window_total,
-        warnings: all_warnings,
+
+    /// Whether span `i` is an operation (not the calling side of a call, unless it starts one).
+    pub(super) fn is_op(&self, i: usize) -> bool {
+        !self.exits[i] || self.parents[i].is_none()
     }
 }
 
 /// Zipkin reporters may send one span in fragments (same trace, id and service: late annotations,
 /// a separately reported end). Fragments merge into one span: earliest start, longest duration,
-/// the first stated kind and name, all tags.
-fn merge_fragments(spans: &[Span]) -> Vec<Span> {
-    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
-    let mut seen: HashMap<(&str, &str, &str), usize> = HashMap::new();
-    for s in spans {
-        let key = (s.trace_id.as_str(), s.span_id.as_str(), s.service.as_str());
+/// the first stated kind and name, all tags. Each keeps the arrival number of its first fragment.
+pub(super) fn merge_fragments(spans: Vec<(u64, Span)>) -> Vec<(u64, Span)> {
+    let mut out: Vec<(u64, Span)> = Vec::with_capacity(spans.len());
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    for (seq, s) in spans {
+        let key = (s.span_id.clone(), s.service.clone());
         match seen.get(&key) {
             Some(&at) => {
-                let m = &mut out[at];
+                let m = &mut out[at].1;
                 if m.kind == SpanKind::Internal {
                     m.kind = s.kind;
                 }
@@ -389,26 +239,22 @@ fn merge_fragments(spans: &[Span]) -> Vec<Span> {
                     (a, b) => a.or(b),
                 };
                 if m.parent_id.is_none() {
-                    m.parent_id = s.parent_id.clone();
+                    m.parent_id = s.parent_id;
                 }
                 if m.remote_service.is_none() {
-                    m.remote_service = s.remote_service.clone();
+                    m.remote_service = s.remote_service;
                 }
-                for (k, v) in &s.attributes {
-                    m.attributes.entry(k.clone()).or_insert_with(|| v.clone());
+                for (k, v) in s.attributes {
+                    m.attributes.entry(k).or_insert(v);
                 }
             }
             None => {
                 seen.insert(key, out.len());
-                out.push(s.clone());
+                out.push((seq, s));
             }
         }
     }
     out
-}
-
-fn op_key(s: &Span) -> OpKey {
-    (s.service.clone(), s.name.clone())
 }
 
 /// For every span, the nearest ancestor that is an operation, and whether the way up crossed a
@@ -424,7 +270,7 @@ fn op_key(s: &Span) -> OpKey {
 fn callers(
     spans: &[Span],
     dropped: &[bool],
-    parent: &impl Fn(usize) -> Option<usize>,
+    parent: &dyn Fn(usize) -> Option<usize>,
     is_op: &impl Fn(usize) -> bool,
 ) -> (Vec<Option<(usize, bool)>>, usize) {
     let n = spans.len();
@@ -484,7 +330,7 @@ fn callers(
     (out, looped)
 }
 
-fn resource_of(s: &Span) -> Option<String> {
+pub(super) fn resource_of(s: &Span) -> Option<String> {
     let a = &s.attributes;
     let remote = s.remote_service.clone();
     let is_db = a.keys().any(|k| k.starts_with("db.") || k == "sql.query");
@@ -515,7 +361,7 @@ fn resource_of(s: &Span) -> Option<String> {
     }
 }
 
-fn entry_of(s: &Span) -> String {
+pub(super) fn entry_of(s: &Span) -> String {
     match s.kind {
         SpanKind::Consumer => "queue".to_string(),
         SpanKind::Producer => "event".to_string(),
@@ -528,13 +374,4 @@ fn entry_of(s: &Span) -> String {
         }
         SpanKind::Internal => "event".to_string(),
     }
-}
-
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    Some(sorted[rank - 1])
 }
