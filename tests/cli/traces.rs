@@ -178,3 +178,160 @@ fn plan_needs_a_graph_or_traces() {
     assert_eq!(result.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("INPUT"), "{stderr}");
 }
+
+/// A Zipkin export's spans as `n` Zipkin lists.
+fn zipkin_pieces(path: &std::path::Path, n: usize) -> Vec<String> {
+    let spans: Vec<serde_json::Value> =
+        serde_json::from_str(&fs::read_to_string(path).expect("fixture")).expect("a Zipkin list");
+    spans
+        .chunks(spans.len().div_ceil(n))
+        .map(|c| serde_json::to_string(c).expect("json"))
+        .collect()
+}
+
+fn gzip(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(text.as_bytes()).expect("compress");
+    e.finish().expect("compress")
+}
+
+/// plan.json of `cleave plan --traces <path>`, less its `source` (which names the path).
+fn traces_plan(path: &std::path::Path) -> String {
+    let out = tempfile::tempdir().expect("temp dir");
+    let p = path.to_str().expect("utf-8");
+    let result = cleave(&[
+        "plan",
+        "--traces",
+        p,
+        "--traces-window",
+        "1h",
+        "--out",
+        out.path().to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    let (_, stderr) = text(&result);
+    assert!(result.status.success(), "{p}: {stderr}");
+    let text = fs::read_to_string(out.path().join("plan.json")).expect("plan.json");
+    let mut plan: serde_json::Value = serde_json::from_str(&text).expect("json");
+    plan.as_object_mut().expect("an object").remove("source");
+    serde_json::to_string_pretty(&plan).expect("json")
+}
+
+#[test]
+fn a_directory_json_lines_and_gzip_plan_like_the_single_file() {
+    let single = real("zipkin/smartthings-mobile-web-install.json");
+    let expected = traces_plan(&single);
+    let pieces = zipkin_pieces(&single, 6);
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A directory of pieces: some compressed (one without a telling name), one in a subfolder,
+    // hidden files left out.
+    let parts = dir.path().join("parts");
+    fs::create_dir_all(parts.join("later")).expect("mkdir");
+    for (i, piece) in pieces.iter().enumerate() {
+        match i {
+            0 | 3 => fs::write(parts.join(format!("part-{i}.json.gz")), gzip(piece)),
+            1 => fs::write(parts.join(format!("part-{i}.bin")), gzip(piece)),
+            5 => fs::write(parts.join("later").join(format!("part-{i}.json")), piece),
+            _ => fs::write(parts.join(format!("part-{i}.json")), piece),
+        }
+        .expect("write");
+    }
+    fs::write(parts.join(".DS_Store"), "not an export").expect("write");
+    let lines = dir.path().join("export.jsonl");
+    fs::write(&lines, pieces.join("\n") + "\n").expect("write");
+    let packed = dir.path().join("export.jsonl.gz");
+    fs::write(&packed, gzip(&(pieces.join("\n") + "\n"))).expect("write");
+    for input in [&parts, &lines, &packed] {
+        let got = traces_plan(input);
+        if got != expected {
+            let at = got
+                .lines()
+                .zip(expected.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            let show = |t: &str| {
+                t.lines()
+                    .skip(at.saturating_sub(3))
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            panic!(
+                "{}: differs at line {at}:\n{}\n--- expected ---\n{}",
+                input.display(),
+                show(&got),
+                show(&expected)
+            );
+        }
+    }
+}
+
+#[test]
+fn broken_compressed_and_empty_inputs_are_bad_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cut = dir.path().join("cut.json.gz");
+    let packed = gzip(&fs::read_to_string(real("zipkin/yelp.json")).expect("fixture"));
+    fs::write(&cut, &packed[..packed.len() / 2]).expect("write");
+    let empty = dir.path().join("empty");
+    fs::create_dir(&empty).expect("mkdir");
+    let mixed = dir.path().join("mixed");
+    fs::create_dir(&mixed).expect("mkdir");
+    fs::copy(real("zipkin/yelp.json"), mixed.join("a.json")).expect("copy");
+    fs::write(
+        mixed.join("README.md"),
+        "Traces of the shop, taken on Monday.\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    for (input, needle) in [
+        (&cut, "cut.json.gz"),
+        (&empty, "holds no trace export"),
+        (&mixed, "README.md"),
+    ] {
+        let result = cleave(&[
+            "plan",
+            "--traces",
+            input.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        let (_, stderr) = text(&result);
+        assert_eq!(result.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(needle), "`{needle}` missing from {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn collector_metrics_are_a_valid_input() {
+    let (_d, plan) = plan_ok(
+        &fixture("tiny-shop.json"),
+        &[
+            "--traces",
+            real("prometheus/collector.prom").to_str().expect("path"),
+            "--traces-window",
+            "1d",
+        ],
+    );
+    assert_eq!(plan["traces"]["operations"], 5);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let result = cleave(&[
+        "plan",
+        "--traces",
+        real("prometheus/tempo-matrix.json").to_str().expect("path"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let (_, stderr) = text(&result);
+    assert!(result.status.success(), "{stderr}");
+    let plan: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("plan.json")).expect("plan"))
+            .expect("json");
+    assert_eq!(
+        plan["traces"]["window_s"], 86_400.0,
+        "from the matrix's timestamps"
+    );
+    assert_eq!(plan["traces"]["measured_edges"], 1);
+}

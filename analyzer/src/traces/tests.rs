@@ -431,3 +431,6 @@ fn parent_cycles_are_warned() {
         s.warnings
     );
 }
+
+mod metrics;
+mod streaming;

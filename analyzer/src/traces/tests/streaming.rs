@@ -1,0 +1,196 @@
+//! Streamed reading: the same spans in one document, split into JSON Lines, spread over several
+//! pieces of one export or gzip-compressed give the same summary as the spans read in one piece;
+//! open traces stay bounded; broken inputs are errors that say where.
+
+use std::io::Write;
+
+use super::{real, summary_of};
+use crate::Error;
+use crate::traces::{DEFAULT_OPEN_SPANS, TraceAggregate, TraceSummary};
+
+/// The summary of `pieces` read as one export.
+fn streamed(pieces: &[Vec<u8>], window: Option<f64>, open: usize) -> TraceSummary {
+    let mut agg = TraceAggregate::with_open_spans(window, open);
+    for p in pieces {
+        agg.read(p.as_slice(), u64::MAX).expect("reads");
+    }
+    agg.finish()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).expect("compress");
+    e.finish().expect("compress")
+}
+
+/// The spans of a Zipkin export, as `n` Zipkin lists.
+fn zipkin_pieces(text: &str, n: usize) -> Vec<String> {
+    let spans: Vec<serde_json::Value> = match serde_json::from_str(text).expect("json") {
+        serde_json::Value::Array(items) => items,
+        _ => panic!("a Zipkin list"),
+    };
+    let size = spans.len().div_ceil(n);
+    spans
+        .chunks(size)
+        .map(|c| serde_json::to_string(c).expect("json"))
+        .collect()
+}
+
+#[test]
+fn streamed_pieces_jsonl_and_gzip_equal_one_piece() {
+    let text = real("zipkin/smartthings-mobile-web-install.json");
+    let whole = summary_of(&[&text], None);
+    assert_eq!(whole.spans, 1041);
+    let pieces = zipkin_pieces(&text, 7);
+    let lines = pieces.join("\n") + "\n";
+    let cases: Vec<(&str, Vec<Vec<u8>>)> = vec![
+        ("one document", vec![text.as_bytes().to_vec()]),
+        ("gzip", vec![gzip(text.as_bytes())]),
+        ("JSON Lines", vec![lines.as_bytes().to_vec()]),
+        ("gzip JSON Lines", vec![gzip(lines.as_bytes())]),
+        (
+            "seven pieces",
+            pieces.iter().map(|p| p.as_bytes().to_vec()).collect(),
+        ),
+        (
+            "pieces, some compressed",
+            pieces
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    if i % 2 == 0 {
+                        gzip(p.as_bytes())
+                    } else {
+                        p.as_bytes().to_vec()
+                    }
+                })
+                .collect(),
+        ),
+    ];
+    for (what, input) in cases {
+        assert_eq!(streamed(&input, None, DEFAULT_OPEN_SPANS), whole, "{what}");
+    }
+}
+
+#[test]
+fn otlp_resources_written_before_or_after_their_spans_read_alike() {
+    let first = r#"{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "api"}}]},
+      "scopeSpans": [{"scope": {"name": "x"}, "spans": [
+        {"traceId": "AB", "spanId": "01", "name": "GET /", "kind": 2, "startTimeUnixNano": "0", "endTimeUnixNano": "5000000"},
+        {"traceId": "ab", "spanId": "02", "parentSpanId": "01", "name": "load", "startTimeUnixNano": "1000000", "endTimeUnixNano": "2000000"}]}]}]}"#;
+    let last = r#"{"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": "AB", "spanId": "01", "name": "GET /", "kind": 2, "startTimeUnixNano": "0", "endTimeUnixNano": "5000000"},
+        {"traceId": "ab", "spanId": "02", "parentSpanId": "01", "name": "load", "startTimeUnixNano": "1000000", "endTimeUnixNano": "2000000"}]}],
+      "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "api"}}]}}]}"#;
+    let a = streamed(&[first.as_bytes().to_vec()], Some(60.0), 10);
+    let b = streamed(&[last.as_bytes().to_vec()], Some(60.0), 10);
+    assert_eq!(a, b);
+    assert_eq!(a.calls.len(), 1, "{a:?}");
+    assert_eq!(a.operations[0].key(), "api::GET /");
+}
+
+#[test]
+fn traces_kept_together_are_unchanged_by_the_open_span_limit() {
+    // Each trace of the Zipkin production export arrives whole: a limit smaller than the export
+    // but larger than any trace changes nothing.
+    let text = real("zipkin/smartthings-oauth-authorization.json");
+    let input = vec![text.as_bytes().to_vec()];
+    let whole = streamed(&input, Some(3600.0), DEFAULT_OPEN_SPANS);
+    assert_eq!(streamed(&input, Some(3600.0), 175), whole);
+}
+
+#[test]
+fn interleaved_traces_beyond_the_limit_are_analysed_early_with_a_warning() {
+    // 200 traces of a server span and its child, all roots first, then all children: with room for
+    // 50 open spans, the early traces are analysed before their children arrive.
+    let mut spans = Vec::new();
+    for t in 0..200 {
+        spans.push(format!(
+            r#"{{"traceId": "t{t}", "id": "a", "name": "get /", "kind": "SERVER", "localEndpoint": {{"serviceName": "web"}}, "timestamp": {}, "duration": 10}}"#,
+            t * 1_000_000
+        ));
+    }
+    for t in 0..200 {
+        spans.push(format!(
+            r#"{{"traceId": "t{t}", "id": "b", "parentId": "a", "name": "load", "localEndpoint": {{"serviceName": "web"}}, "timestamp": {}, "duration": 5}}"#,
+            t * 1_000_000 + 1
+        ));
+    }
+    let text = format!("[{}]", spans.join(","));
+    let input = vec![text.as_bytes().to_vec()];
+    let roomy = streamed(&input, Some(60.0), 1000);
+    assert_eq!(roomy.calls.len(), 1);
+    assert_eq!(roomy.calls[0].count, 200);
+    assert!(roomy.warnings.is_empty(), "{:?}", roomy.warnings);
+    let tight = streamed(&input, Some(60.0), 50);
+    assert_eq!(tight.spans, 400);
+    assert_eq!(tight.traces, 200);
+    assert!(
+        tight.warnings.iter().any(|w| w.contains("analysed early")),
+        "{:?}",
+        tight.warnings
+    );
+    // Deterministic: the same input, the same answer.
+    assert_eq!(streamed(&input, Some(60.0), 50), tight);
+}
+
+#[test]
+fn durations_past_the_exact_cap_are_quantiles_within_a_tenth_of_a_percent() {
+    // 30,000 spans of one operation, durations 1..=30,000 ms, in two orders.
+    let span = |i: usize| {
+        format!(
+            r#"{{"traceId": "t{i}", "id": "a", "name": "get /", "kind": "SERVER", "localEndpoint": {{"serviceName": "web"}}, "timestamp": {}, "duration": {}}}"#,
+            i * 1000,
+            (i + 1) * 1000
+        )
+    };
+    let up: Vec<String> = (0..30_000).map(span).collect();
+    let down: Vec<String> = (0..30_000).rev().map(span).collect();
+    let a = streamed(&[format!("[{}]", up.join(",")).into_bytes()], None, 100);
+    let b = streamed(&[format!("[{}]", down.join(",")).into_bytes()], None, 100);
+    assert_eq!(a, b, "order does not matter");
+    let op = &a.operations[0];
+    let near = |got: Option<f64>, want: f64| {
+        let got = got.expect("figure");
+        assert!((got - want).abs() <= want * 0.001, "{got} vs {want}");
+    };
+    near(op.p50_ms, 15_000.0);
+    near(op.p95_ms, 28_500.0);
+    assert_eq!(op.max_ms, Some(30_000.0));
+}
+
+#[test]
+fn broken_streams_are_errors_that_say_where() {
+    let read = |bytes: &[u8], limit: u64| TraceAggregate::new(None).read(bytes, limit).map(|_| ());
+    // Truncated gzip.
+    let packed = gzip(real("zipkin/yelp.json").as_bytes());
+    let err = read(&packed[..packed.len() / 2], u64::MAX).expect_err("truncated gzip");
+    assert!(matches!(err, Error::TraceRead { .. }), "{err}");
+    // More bytes than the limit after decompression (a gzip bomb).
+    let zeros = gzip(&vec![b' '; 4 << 20]);
+    let err = read(&zeros, 1 << 20).expect_err("over the limit");
+    assert!(err.to_string().contains("limit of 1 MB"), "{err}");
+    // A span with an enormous string.
+    let mut huge = br#"[{"traceId": "t", "id": "a", "name": ""#.to_vec();
+    huge.extend(std::iter::repeat_n(
+        b'x',
+        (crate::MAX_UNIT_BYTES + (1 << 20)) as usize,
+    ));
+    huge.extend(br#""}]"#);
+    let err = read(&huge, u64::MAX).expect_err("too large a span");
+    assert!(err.to_string().contains("one span"), "{err}");
+    // A syntax error on the third line of a JSON Lines file.
+    let lines = "[{\"traceId\": \"t\", \"id\": \"a\"}]\n[]\n[{\"traceId\": }]\n";
+    match read(lines.as_bytes(), u64::MAX) {
+        Err(Error::Json { line, column, .. }) => assert_eq!((line, column), (3, 14)),
+        other => panic!("{other:?}"),
+    }
+    // Empty, and not a trace export.
+    assert!(read(b"", u64::MAX).is_err());
+    assert!(read(b"  \n", u64::MAX).is_err());
+    let err = read(br#"{"hello": 1}"#, u64::MAX).expect_err("unknown");
+    assert!(
+        err.to_string().contains("unrecognised trace export"),
+        "{err}"
+    );
+}
