@@ -37,7 +37,7 @@ pub fn summarize(paths: &[PathBuf], window_s: Option<f64>) -> Result<analyzer::T
     let exports: Vec<Vec<PathBuf>> = paths.iter().map(|p| files_of(p)).collect::<Result<_>>()?;
     let keep = first_copies(&exports)?;
     let limit = max_input_bytes();
-    let mut agg = analyzer::TraceAggregate::new(window_s);
+    let mut agg = analyzer::TraceAggregate::with_open_spans(window_s, max_open_spans());
     for (files, keep) in exports.iter().zip(keep) {
         for (path, keep) in files.iter().zip(keep) {
             if let Some(first) = keep {
@@ -61,6 +61,14 @@ pub fn summarize(paths: &[PathBuf], window_s: Option<f64>) -> Result<analyzer::T
         agg.end_export();
     }
     Ok(agg.finish())
+}
+
+/// Spans held in open traces at most: `CLEAVE_MAX_OPEN_SPANS`, or the analyzer's default.
+fn max_open_spans() -> usize {
+    std::env::var("CLEAVE_MAX_OPEN_SPANS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(analyzer::DEFAULT_OPEN_SPANS)
 }
 
 /// The files of one `--traces` path: the file itself, or a directory's regular files,

@@ -8,7 +8,9 @@
 //! - `CLEAVE_TRACE_SHAPE`: `document` (one export request holding every batch, the default) or
 //!   `lines` (OTLP/JSON Lines: one export request per line, as the collector's file exporter
 //!   writes);
-//! - `CLEAVE_TRACE_ONLY_WRITE=1`: write the file and stop (to time `cleave plan --traces` on it).
+//! - `CLEAVE_TRACE_ONLY_WRITE=1`: write the file and stop (to time `cleave plan --traces` on it);
+//! - `CLEAVE_TRACE_OPEN`: spans held in open traces at most (default
+//!   `analyzer::DEFAULT_OPEN_SPANS`).
 //!
 //! The export is shaped like what a collector's batch processor sends: batches of 64 traces, each
 //! batch one `resourceSpans` per service; 12 services with 6 operations each; every trace a tree
@@ -59,7 +61,12 @@ fn main() {
     }
     let bytes = std::fs::metadata(&path).expect("the export").len();
     let started = Instant::now();
-    let mut traces = analyzer::TraceAggregate::new(None);
+    let open = env("CLEAVE_TRACE_OPEN").map_or(analyzer::DEFAULT_OPEN_SPANS, |v| {
+        v.replace('_', "")
+            .parse()
+            .expect("CLEAVE_TRACE_OPEN is a number")
+    });
+    let mut traces = analyzer::TraceAggregate::with_open_spans(None, open);
     let file = std::fs::File::open(&path).expect("open the export");
     traces.read(file, u64::MAX).expect("a valid export");
     let summary = traces.finish();
@@ -221,7 +228,7 @@ fn gen_trace(rng: &mut fastrand::Rng, start_ns: u64, room: usize) -> Vec<GenSpan
                 if spans.len() + 2 > room.max(1) {
                     return spans;
                 }
-                let length = (t1 - t0).max(4) / 2;
+                let length = t1.saturating_sub(t0).max(4) / 2;
                 let start = t0 + rng.u64(0..length / 2 + 1);
                 let end = start + rng.u64(1..length + 1);
                 match rng.u8(0..4) {
@@ -251,7 +258,7 @@ fn gen_trace(rng: &mut fastrand::Rng, start_ns: u64, room: usize) -> Vec<GenSpan
                             end_ns: end.max(start + 200_000) - 100_000,
                             db: false,
                         });
-                        next.push((server, to, start + 100_000, end));
+                        next.push((server, to, start + 100_000, end.max(start + 200_000)));
                     }
                     // Internal work.
                     2 => {

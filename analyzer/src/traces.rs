@@ -3,10 +3,36 @@
 //! servicegraph/spanmetrics connectors, derives per-operation invocation rates, durations and
 //! parent → child call edges, and merges them into a call graph or builds one from them alone.
 
+/// Implements the visitor methods of every scalar JSON value as "not this", returning `$value`
+/// (used by the streaming readers).
+macro_rules! scalars_are {
+    ($value:expr) => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
 mod aggregate;
 mod formats;
 mod merge;
 mod ops;
+mod otlp;
 mod prometheus;
 mod sketch;
 mod stream;

@@ -4,7 +4,9 @@
 //! What stays for the whole run is per operation (counts, a duration sketch), per call edge, a
 //! start-time sketch per export and the set of trace ids seen.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::hash::{Hash, Hasher};
 use std::io::Read;
 
@@ -21,7 +23,7 @@ const SECONDS_PER_DAY: f64 = 86_400.0;
 const MIN_RATE_WINDOW_S: f64 = 60.0;
 /// Spans held in open traces at most, by default: past it the least recently touched trace is
 /// analysed as it stands.
-pub const DEFAULT_OPEN_SPANS: usize = 1 << 19;
+pub const DEFAULT_OPEN_SPANS: usize = 1 << 17;
 
 /// Per-operation running figures.
 #[derive(Default)]
@@ -51,17 +53,17 @@ struct OpenTrace {
 /// The state of the export being read.
 #[derive(Default)]
 struct Export {
-    open: HashMap<String, usize>,
+    open: FxHashMap<String, usize>,
     slots: Vec<Option<OpenTrace>>,
     free: Vec<usize>,
     lru: BTreeMap<u64, usize>,
     open_spans: usize,
-    closed_early: HashSet<u128>,
+    closed_early: FxHashSet<u128>,
     early: usize,
     skipped: usize,
     window: WindowSketch,
     /// Spans of each operation (by index) in this export.
-    counts: HashMap<usize, u64>,
+    counts: FxHashMap<usize, u64>,
     series: Vec<Series>,
     any_spans: bool,
 }
@@ -86,14 +88,14 @@ struct Export {
 pub struct TraceAggregate {
     window_s: Option<f64>,
     max_open_spans: usize,
-    ops_by_name: HashMap<String, HashMap<String, usize>>,
+    ops_by_name: FxHashMap<String, FxHashMap<String, usize>>,
     keys: Vec<(String, String)>,
     accs: Vec<Acc>,
-    calls: HashMap<(usize, usize, bool), u64>,
+    calls: FxHashMap<(usize, usize, bool), u64>,
     warnings: BTreeMap<&'static str, usize>,
     extra: Vec<String>,
     spans: usize,
-    traces: HashSet<u128>,
+    traces: FxHashSet<u128>,
     window_total: f64,
     seq: u64,
     export: Export,
@@ -111,14 +113,14 @@ impl TraceAggregate {
         Self {
             window_s,
             max_open_spans: max_open_spans.max(1),
-            ops_by_name: HashMap::new(),
+            ops_by_name: FxHashMap::default(),
             keys: Vec::new(),
             accs: Vec::new(),
-            calls: HashMap::new(),
+            calls: FxHashMap::default(),
             warnings: BTreeMap::new(),
             extra: Vec::new(),
             spans: 0,
-            traces: HashSet::new(),
+            traces: FxHashSet::default(),
             window_total: 0.0,
             seq: 0,
             export: Export::default(),
@@ -129,11 +131,16 @@ impl TraceAggregate {
     /// several JSON values, or a Prometheus exposition), reading at most `limit` bytes after
     /// decompression. Returns the formats met.
     ///
-    /// On error the spans read before it stay in the aggregate: a caller stops the run.
+    /// On error the spans read before it stay in the aggregate: a caller stops the run. The lines
+    /// of a JSON Lines input are parsed on a second thread, a few lines ahead.
     ///
     /// # Complexity
     /// O(bytes + spans · log open traces).
-    pub fn read<R: Read>(&mut self, input: R, limit: u64) -> Result<Vec<TraceFormat>, Error> {
+    pub fn read<R: Read + Send>(
+        &mut self,
+        input: R,
+        limit: u64,
+    ) -> Result<Vec<TraceFormat>, Error> {
         let mut sink = AggSink {
             agg: self,
             formats: Vec::new(),
@@ -222,7 +229,7 @@ impl TraceAggregate {
         let e = std::mem::take(&mut self.export);
         if e.early > 0 {
             self.extra.push(format!(
-                "{} traces went on after being analysed early (more than {} spans open at once): their later spans were read as traces of their own",
+                "{} traces went on after being analysed early (more than {} spans open at once): their later spans were read as traces of their own; raise CLEAVE_MAX_OPEN_SPANS if the export's traces are spread that far",
                 e.early, self.max_open_spans
             ));
         }

@@ -1,6 +1,6 @@
-//! The three export formats, one span at a time, each read into a [`Span`]: Zipkin v2 (µs), OTLP/JSON
-//! (ns, typed attribute values, numeric or named kinds) and Jaeger (µs, references, processes).
-//! The streaming reader (`stream.rs`) hands each span here as a small JSON value of its own.
+//! Zipkin v2 (µs) and Jaeger (µs, references, processes) spans, one at a time, each handed here by
+//! the streaming reader (`stream.rs`) as a small JSON value of its own and read into a [`Span`];
+//! an OTLP resource's service name. (OTLP spans are read straight into their fields: `otlp.rs`.)
 
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ const VALUED: [&str; 9] = [
 ];
 
 /// Whether the analysis reads an attribute: by value ([`VALUED`]) or by the presence of its key.
-fn relevant(key: &str) -> bool {
+pub(super) fn relevant(key: &str) -> bool {
     VALUED.contains(&key)
         || key.starts_with("db.")
         || key == "sql.query"
@@ -33,7 +33,7 @@ fn relevant(key: &str) -> bool {
 
 /// Keeps only the attributes the analysis reads, and the values only of those it reads by value:
 /// an open trace holds its spans until it closes, and a `db.statement` may be long.
-fn slim(attributes: BTreeMap<String, String>) -> BTreeMap<String, String> {
+pub(super) fn slim(attributes: BTreeMap<String, String>) -> BTreeMap<String, String> {
     attributes
         .into_iter()
         .filter(|(k, _)| relevant(k))
@@ -151,51 +151,6 @@ pub(super) fn otlp_service(resource: Option<&Value>) -> String {
     otlp_attributes(resource.and_then(|r| r.get("attributes")))
         .remove("service.name")
         .unwrap_or_else(|| "unknown".to_string())
-}
-
-fn otlp_kind(v: Option<&Value>) -> SpanKind {
-    let named = v.and_then(Value::as_str).map(str::to_ascii_uppercase);
-    let numbered = v.and_then(Value::as_u64);
-    match (named.as_deref(), numbered) {
-        (Some("SPAN_KIND_SERVER"), _) | (_, Some(2)) => SpanKind::Server,
-        (Some("SPAN_KIND_CLIENT"), _) | (_, Some(3)) => SpanKind::Client,
-        (Some("SPAN_KIND_PRODUCER"), _) | (_, Some(4)) => SpanKind::Producer,
-        (Some("SPAN_KIND_CONSUMER"), _) | (_, Some(5)) => SpanKind::Consumer,
-        _ => SpanKind::Internal,
-    }
-}
-
-/// One OTLP span of `service`; `None` when it lacks its trace id, span id or name.
-pub(super) fn otlp_span(s: &Value, service: &str) -> Option<Span> {
-    let (Some(trace_id), Some(span_id), Some(name)) = (
-        text(s.get("traceId")),
-        text(s.get("spanId")),
-        text(s.get("name")),
-    ) else {
-        return None;
-    };
-    let start = number(s.get("startTimeUnixNano"));
-    let end = number(s.get("endTimeUnixNano"));
-    let attributes = otlp_attributes(s.get("attributes"));
-    let remote_service = attributes
-        .get("peer.service")
-        .or_else(|| attributes.get("db.system"))
-        .or_else(|| attributes.get("messaging.system"))
-        .cloned();
-    Some(Span {
-        trace_id: trace_id.to_ascii_lowercase(),
-        span_id: span_id.to_ascii_lowercase(),
-        parent_id: text(s.get("parentSpanId")).map(|p| p.to_ascii_lowercase()),
-        follows_from: false,
-        service: service.to_string(),
-        name,
-        kind: otlp_kind(s.get("kind")),
-        start_us: start.map(|ns| ns / 1000.0),
-        duration_us: start.zip(end).map(|(a, b)| (b - a) / 1000.0),
-        remote_service,
-        shared: false,
-        attributes: slim(attributes),
-    })
 }
 
 /// One Jaeger span, its service named by the trace's `processes`; `None` when it lacks its trace

@@ -3,7 +3,9 @@
 //! operation found); client and producer spans are the calling side of an edge, not operations of
 //! their own. [`summarize`] runs them over whole exports through [`TraceAggregate`].
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use super::aggregate::{TraceAggregate, is_exit};
 use super::{Span, SpanKind, Traces};
@@ -120,8 +122,8 @@ impl TraceShape {
             }
         };
         // Index spans; the server halves of client/server pairs sharing an id are indexed apart.
-        let mut by_id: HashMap<&str, usize> = HashMap::new();
-        let mut shared_by_id: HashMap<&str, usize> = HashMap::new();
+        let mut by_id: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut shared_by_id: FxHashMap<&str, usize> = FxHashMap::default();
         let mut server_half = vec![false; spans.len()];
         let mut dropped = vec![false; spans.len()];
         let mut duplicates = 0;
@@ -220,7 +222,7 @@ impl TraceShape {
 /// the first stated kind and name, all tags. Each keeps the arrival number of its first fragment.
 pub(super) fn merge_fragments(spans: Vec<(u64, Span)>) -> Vec<(u64, Span)> {
     let mut out: Vec<(u64, Span)> = Vec::with_capacity(spans.len());
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut seen: FxHashMap<(String, String), usize> = FxHashMap::default();
     for (seq, s) in spans {
         let key = (s.span_id.clone(), s.service.clone());
         match seen.get(&key) {

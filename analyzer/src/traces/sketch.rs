@@ -1,9 +1,12 @@
 //! Figures over every span kept in memory that does not grow with the spans: the time window of an
-//! export (start times bucketed, the buckets widened when there are too many) and an operation's
+//! export (exact up to a cap, then start times bucketed, the buckets widened when there are too
+//! many) and an operation's
 //! durations (exact up to a cap, then log-scale buckets). Both depend only on the set of values
 //! added, never on their order, so a streamed read gives what a read in one piece gives.
 
 use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 /// Most distinct start-time buckets kept per export before they are widened.
 const MAX_WINDOW_BUCKETS: usize = 1 << 18;
@@ -14,19 +17,24 @@ pub(super) const EXACT_DURATIONS: usize = 10_000;
 /// Ratio between consecutive duration buckets: a quantile read from them is within 0.1 %.
 const GAMMA: f64 = 1.002;
 
-/// Span start times (µs) and ends, bucketed by `width` µs: per bucket the count, earliest start
-/// and latest end.
+/// Spans whose start and end are kept exactly per export; past that, buckets.
+const EXACT_STARTS: usize = 1 << 20;
+
+/// Span start times (µs) and ends: every (start, end) while there are at most [`EXACT_STARTS`],
+/// then bucketed by `width` µs, per bucket the count, earliest start and latest end.
 #[derive(Debug, Clone)]
 pub(super) struct WindowSketch {
+    exact: Vec<(f64, f64)>,
     width: i64,
-    buckets: BTreeMap<i64, (u64, f64, f64)>,
+    buckets: FxHashMap<i64, (u64, f64, f64)>,
 }
 
 impl Default for WindowSketch {
     fn default() -> Self {
         Self {
+            exact: Vec::new(),
             width: 1,
-            buckets: BTreeMap::new(),
+            buckets: FxHashMap::default(),
         }
     }
 }
@@ -38,13 +46,24 @@ impl WindowSketch {
             return;
         }
         let end = start_us + duration_us.unwrap_or(0.0).max(0.0);
-        let key = bucket(start_us, self.width);
-        let b = self
-            .buckets
-            .entry(key)
-            .or_insert((0, f64::INFINITY, f64::NEG_INFINITY));
+        if self.buckets.is_empty() && self.exact.len() < EXACT_STARTS {
+            self.exact.push((start_us, end));
+            return;
+        }
+        for (s, e) in std::mem::take(&mut self.exact) {
+            self.bucket(s, e);
+        }
+        self.bucket(start_us, end);
+    }
+
+    fn bucket(&mut self, start: f64, end: f64) {
+        let b = self.buckets.entry(bucket(start, self.width)).or_insert((
+            0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ));
         b.0 += 1;
-        b.1 = b.1.min(start_us);
+        b.1 = b.1.min(start);
         b.2 = b.2.max(end);
         while self.buckets.len() > MAX_WINDOW_BUCKETS {
             self.widen();
@@ -70,40 +89,42 @@ impl WindowSketch {
     /// The time range the spans cover, in seconds, and how many spans were left out of it as
     /// outliers; `None` when no span has a timestamp.
     ///
-    /// The robust core is the range between the 1st and 99th percentiles of start times (each
-    /// read as the earliest start of its bucket); a span starting more than that core's length
-    /// (at least a minute) beyond it is an outlier. With no outlier the window is the full range
-    /// of starts and ends.
+    /// The robust core is the range between the 1st and 99th percentiles of start times (past
+    /// [`EXACT_STARTS`] spans, each read as the earliest start of its bucket); a span starting more
+    /// than that core's length (at least a minute) beyond it is an outlier. With no outlier the
+    /// window is the full range of starts and ends.
     ///
     /// # Complexity
-    /// O(b) for b buckets.
+    /// O(n log n) for n kept spans or buckets.
     pub(super) fn window(&self) -> (Option<f64>, usize) {
-        let n: u64 = self.buckets.values().map(|b| b.0).sum();
-        if n == 0 {
+        // Exact spans are buckets of their own.
+        let mut buckets: Vec<(u64, f64, f64)> = if self.buckets.is_empty() {
+            self.exact.iter().map(|&(s, e)| (1, s, e)).collect()
+        } else {
+            self.buckets.values().copied().collect()
+        };
+        if buckets.is_empty() {
             return (None, 0);
         }
+        buckets.sort_unstable_by(|a, b| a.1.total_cmp(&b.1));
+        let n: u64 = buckets.iter().map(|b| b.0).sum();
         let at = |q: f64| -> f64 {
             let rank = ((n - 1) as f64 * q).round() as u64;
             let mut seen = 0;
-            for b in self.buckets.values() {
+            for b in &buckets {
                 seen += b.0;
                 if seen > rank {
                     return b.1;
                 }
             }
-            self.buckets.values().last().map_or(0.0, |b| b.1)
+            buckets.last().map_or(0.0, |b| b.1)
         };
         let (lo_core, hi_core) = (at(OUTLIER_SHARE), at(1.0 - OUTLIER_SHARE));
         let slack = (hi_core - lo_core).max(60e6);
         let keep = |t: f64| t >= lo_core - slack && t <= hi_core + slack;
-        let outliers: u64 = self
-            .buckets
-            .values()
-            .filter(|b| !keep(b.1))
-            .map(|b| b.0)
-            .sum();
+        let outliers: u64 = buckets.iter().filter(|b| !keep(b.1)).map(|b| b.0).sum();
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for b in self.buckets.values() {
+        for b in &buckets {
             if outliers == 0 || keep(b.1) {
                 lo = lo.min(b.1);
                 hi = hi.max(b.2);

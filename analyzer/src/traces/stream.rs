@@ -4,10 +4,10 @@
 //! Prometheus text exposition read line by line. No document tree is ever built: each span is
 //! read into a small JSON value of its own, made a [`Span`] and handed to a [`Sink`].
 
-use std::cell::Cell;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
@@ -15,7 +15,8 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::formats::{self, jaeger_span, otlp_service, otlp_span, zipkin_span};
+use super::formats::{self, jaeger_span, otlp_service, zipkin_span};
+use super::otlp::OtlpSpan;
 use super::prometheus::{self, Series};
 use super::{Span, TraceFormat};
 use crate::Error;
@@ -41,13 +42,16 @@ pub(super) trait Sink {
 /// Bytes handed to the parser, and where the current span began.
 #[derive(Default)]
 struct Meter {
-    read: Cell<u64>,
-    mark: Cell<u64>,
+    read: AtomicU64,
+    mark: AtomicU64,
 }
 
 impl Meter {
     fn mark(&self) {
-        self.mark.set(self.read.get());
+        self.mark.store(self.read(), Ordering::Relaxed);
+    }
+    fn read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
     }
 }
 
@@ -55,22 +59,21 @@ impl Meter {
 /// [`MAX_UNIT_BYTES`] since the last mark.
 struct Metered<R> {
     inner: R,
-    meter: Rc<Meter>,
+    meter: Arc<Meter>,
     limit: u64,
 }
 
 impl<R: Read> Read for Metered<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let read = self.meter.read.get() + n as u64;
-        self.meter.read.set(read);
+        let read = self.meter.read.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
         if read > self.limit {
             return Err(std::io::Error::other(format!(
                 "the input is larger than the limit of {} MB (after decompression): set CLEAVE_MAX_INPUT_MB to raise it",
                 self.limit >> 20
             )));
         }
-        if read - self.meter.mark.get() > MAX_UNIT_BYTES {
+        if read.saturating_sub(self.meter.mark.load(Ordering::Relaxed)) > MAX_UNIT_BYTES {
             return Err(std::io::Error::other(format!(
                 "one span (or resource, or query result) is larger than {} MB: this is not a trace export a collector writes",
                 MAX_UNIT_BYTES >> 20
@@ -90,25 +93,29 @@ impl<R: Read> Read for Metered<R> {
 ///
 /// # Complexity
 /// O(bytes) time; memory O(one span) besides what the sink keeps.
-pub(super) fn read_input<R: Read>(input: R, limit: u64, sink: &mut impl Sink) -> Result<(), Error> {
-    let meter = Rc::new(Meter::default());
+pub(super) fn read_input<R: Read + Send>(
+    input: R,
+    limit: u64,
+    sink: &mut impl Sink,
+) -> Result<(), Error> {
+    let meter = Arc::new(Meter::default());
     let mut raw = BufReader::with_capacity(1 << 16, input);
     let io_error = |e: std::io::Error, meter: &Meter| Error::TraceRead {
-        offset: meter.read.get(),
+        offset: meter.read(),
         message: e.to_string(),
     };
     let gzip = raw
         .fill_buf()
         .map_err(|e| io_error(e, &meter))?
         .starts_with(&[0x1f, 0x8b]);
-    let inner: Box<dyn Read> = if gzip {
+    let inner: Box<dyn Read + Send> = if gzip {
         Box::new(MultiGzDecoder::new(raw))
     } else {
         Box::new(raw)
     };
     let metered = Metered {
         inner,
-        meter: Rc::clone(&meter),
+        meter: Arc::clone(&meter),
         limit,
     };
     let mut reader = BufReader::with_capacity(1 << 16, metered);
@@ -134,42 +141,211 @@ pub(super) fn read_input<R: Read>(input: R, limit: u64, sink: &mut impl Sink) ->
     }
 }
 
-fn read_json<R: Read>(reader: R, meter: &Meter, sink: &mut impl Sink) -> Result<(), Error> {
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let to_error = |e: serde_json::Error| {
-        if e.is_io() {
-            Error::TraceRead {
-                offset: meter.read.get(),
-                message: formats::strip_position(&e.to_string()),
+const UNRECOGNISED: &str = "unrecognised trace export: expected Zipkin v2 JSON (a list of spans or of traces), OTLP/JSON (an object with `resourceSpans`), Jaeger JSON (an object with `data[].spans`) or Prometheus metrics of the collector's servicegraph/spanmetrics connectors";
+
+/// Longest line read whole as one value of a JSON Lines file (a collector's export request is a
+/// few MB); a first line longer than this is read as a stream instead.
+const MAX_JSON_LINE: usize = (MAX_UNIT_BYTES / 2) as usize;
+
+/// Reads JSON: as JSON Lines, each line parsed from memory (fast), when the first line is one
+/// whole value; otherwise (a pretty-printed export, one huge line) as one stream of values.
+fn read_json<R: BufRead + Send>(
+    mut reader: R,
+    meter: &Arc<Meter>,
+    sink: &mut impl Sink,
+) -> Result<(), Error> {
+    let mut line = Vec::new();
+    let whole = next_line(&mut reader, &mut line, meter)?;
+    if whole {
+        // Spans of the first line wait until it is known to be a whole value.
+        let mut first = Buffered::default();
+        match values(
+            &mut serde_json::Deserializer::from_slice(&line),
+            meter,
+            &mut first,
+        ) {
+            Ok(()) => {
+                first.replay(sink);
+                return read_lines(reader, line, meter, sink);
             }
-        } else {
-            Error::Json {
-                line: e.line(),
-                column: e.column(),
-                path: String::new(),
-                message: formats::strip_position(&e.to_string()),
-            }
+            Err(e) if e.is_eof() => {}
+            Err(e) => return Err(json_error(e, 0, meter)),
         }
+    }
+    // The line is read again, and counted again, as the start of the stream.
+    meter.read.fetch_sub(line.len() as u64, Ordering::Relaxed);
+    meter.mark();
+    let again = Metered {
+        inner: std::io::Cursor::new(line),
+        meter: Arc::clone(meter),
+        limit: u64::MAX,
     };
+    let mut de = serde_json::Deserializer::from_reader(again.chain(reader));
+    values(&mut de, meter, sink).map_err(|e| json_error(e, 0, meter))
+}
+
+/// The rest of a JSON Lines file, each line a whole value (or blank). A second thread reads and
+/// parses the lines, in order, a few ahead of the sink (which takes them on this thread): the
+/// spans reach the sink in the order of the file.
+fn read_lines<R: BufRead + Send>(
+    reader: R,
+    line: Vec<u8>,
+    meter: &Arc<Meter>,
+    sink: &mut impl Sink,
+) -> Result<(), Error> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Buffered, Error>>(2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || parse_lines(reader, line, meter, &tx));
+        for parsed in rx {
+            parsed?.replay(sink);
+        }
+        Ok(())
+    })
+}
+
+/// Reads and parses the lines after the first, sending each line's findings, then any error.
+fn parse_lines<R: BufRead>(
+    mut reader: R,
+    mut line: Vec<u8>,
+    meter: &Meter,
+    tx: &std::sync::mpsc::SyncSender<Result<Buffered, Error>>,
+) {
+    let mut number = 1;
+    loop {
+        line.clear();
+        let whole = match next_line(&mut reader, &mut line, meter) {
+            Ok(whole) => whole,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        if line.is_empty() {
+            return;
+        }
+        number += 1;
+        if !whole {
+            let _ = tx.send(Err(Error::Json {
+                line: number,
+                column: 1,
+                path: String::new(),
+                message: format!(
+                    "a JSON Lines line longer than {} MB: write one export request per line",
+                    MAX_JSON_LINE >> 20
+                ),
+            }));
+            return;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let mut found = Buffered::default();
+        let parsed = values(
+            &mut serde_json::Deserializer::from_slice(&line),
+            meter,
+            &mut found,
+        )
+        .map(|()| found)
+        .map_err(|e| json_error(e, number - 1, meter));
+        let failed = parsed.is_err();
+        // The receiver is gone only when it stopped at an error of its own.
+        if tx.send(parsed).is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// Reads up to a newline into `line` (at most [`MAX_JSON_LINE`] bytes); whether the line is
+/// whole (ended by a newline or the end of the input).
+fn next_line<R: BufRead>(reader: &mut R, line: &mut Vec<u8>, meter: &Meter) -> Result<bool, Error> {
+    meter.mark();
+    let n = reader
+        .take(MAX_JSON_LINE as u64 + 1)
+        .read_until(b'\n', line)
+        .map_err(|e| Error::TraceRead {
+            offset: meter.read(),
+            message: e.to_string(),
+        })?;
+    Ok(line.len() <= MAX_JSON_LINE
+        || (n > 0 && line.ends_with(b"\n") && line.len() == MAX_JSON_LINE + 1))
+}
+
+/// Every JSON value of `de`, one after another, into the sink.
+fn values<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    meter: &Meter,
+    sink: &mut impl Sink,
+) -> Result<(), serde_json::Error> {
     loop {
         let format = Root(Ctx {
             sink: &mut *sink,
             meter,
         })
-        .deserialize(&mut de)
-        .map_err(to_error)?;
+        .deserialize(&mut *de)?;
         let Some(format) = format else {
-            return Err(Error::TraceFormat {
-                message: "unrecognised trace export: expected Zipkin v2 JSON (a list of spans or of traces), OTLP/JSON (an object with `resourceSpans`), Jaeger JSON (an object with `data[].spans`) or Prometheus metrics of the collector's servicegraph/spanmetrics connectors".to_string(),
-            });
+            return Err(serde::de::Error::custom(UNRECOGNISED));
         };
         sink.format(format);
-        // Whitespace then the end, or another value (JSON Lines): `end` only peeks at it.
+        // Whitespace then the end, or another value: `end` only peeks at it.
         match de.end() {
             Ok(()) => return Ok(()),
-            Err(e) if e.is_io() => return Err(to_error(e)),
+            Err(e) if e.is_io() => return Err(e),
             Err(_) => {}
         }
+    }
+}
+
+/// A serde_json error as the analyzer's: I/O and limits with the byte offset, the rest with the
+/// line (`lines_before` added: a JSON Lines line is parsed on its own) and column.
+fn json_error(e: serde_json::Error, lines_before: usize, meter: &Meter) -> Error {
+    let message = formats::strip_position(&e.to_string());
+    if e.is_io() {
+        Error::TraceRead {
+            offset: meter.read(),
+            message,
+        }
+    } else if message == UNRECOGNISED {
+        Error::TraceFormat { message }
+    } else {
+        Error::Json {
+            line: e.line() + lines_before,
+            column: e.column(),
+            path: String::new(),
+            message,
+        }
+    }
+}
+
+/// What the first line of a file gave, held until the line is known to be a whole value.
+#[derive(Default)]
+struct Buffered {
+    spans: Vec<Span>,
+    skipped: usize,
+    series: Vec<Series>,
+    formats: Vec<TraceFormat>,
+}
+
+impl Buffered {
+    fn replay(self, sink: &mut impl Sink) {
+        self.spans.into_iter().for_each(|s| sink.span(s));
+        sink.skipped(self.skipped);
+        self.series.into_iter().for_each(|s| sink.series(s));
+        self.formats.into_iter().for_each(|f| sink.format(f));
+    }
+}
+
+impl Sink for Buffered {
+    fn span(&mut self, span: Span) {
+        self.spans.push(span);
+    }
+    fn skipped(&mut self, n: usize) {
+        self.skipped += n;
+    }
+    fn series(&mut self, series: Series) {
+        self.series.push(series);
+    }
+    fn format(&mut self, format: TraceFormat) {
+        self.formats.push(format);
     }
 }
 
@@ -187,7 +363,7 @@ fn read_exposition<R: BufRead>(
             .take(MAX_LINE_BYTES as u64 + 1)
             .read_until(b'\n', &mut buf)
             .map_err(|e| Error::TraceRead {
-                offset: meter.read.get(),
+                offset: meter.read(),
                 message: e.to_string(),
             })?;
         if n == 0 {
@@ -243,30 +419,6 @@ impl<S> Ctx<'_, S> {
     }
 }
 
-/// Implements the visitor methods of every scalar JSON value as "not this", returning `$value`.
-macro_rules! scalars_are {
-    ($value:expr) => {
-        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-    };
-}
-
 /// `DeserializeSeed` for a visitor that takes any JSON value.
 macro_rules! any_seed {
     ([$($g:tt)*] $ty:ty => $v:ty) => {
@@ -280,13 +432,13 @@ macro_rules! any_seed {
 }
 
 /// Reads a list through without keeping anything.
-fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+pub(super) fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
     Ok(())
 }
 
 /// Reads an object through without keeping anything.
-fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+pub(super) fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
     while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
     Ok(())
 }
@@ -447,7 +599,7 @@ impl<'de, S: Sink> Visitor<'de> for OtlpResource<'_, S> {
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         self.0.meter.mark();
         let mut service: Option<String> = None;
-        let mut waiting: Vec<Value> = Vec::new();
+        let mut waiting: Vec<OtlpSpan> = Vec::new();
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Resource => {
@@ -467,14 +619,14 @@ impl<'de, S: Sink> Visitor<'de> for OtlpResource<'_, S> {
         }
         let service = service.unwrap_or_else(|| "unknown".to_string());
         for span in waiting {
-            otlp(self.0.sink, &span, &service);
+            otlp(self.0.sink, span, &service);
         }
         Ok(())
     }
 }
 
-fn otlp(sink: &mut impl Sink, span: &Value, service: &str) {
-    match otlp_span(span, service) {
+fn otlp(sink: &mut impl Sink, span: OtlpSpan, service: &str) {
+    match span.into_span(service) {
         Some(s) => sink.span(s),
         None => sink.skipped(1),
     }
@@ -496,7 +648,7 @@ enum Level {
 struct Scopes<'c, 'w, S> {
     ctx: Ctx<'c, S>,
     service: Option<&'w str>,
-    waiting: &'w mut Vec<Value>,
+    waiting: &'w mut Vec<OtlpSpan>,
     level: Level,
 }
 
@@ -541,9 +693,13 @@ impl<'de, S: Sink> Visitor<'de> for Scopes<'_, '_, S> {
                 Ok(())
             }
             Level::Spans => {
-                while let Some(span) = one_value(&mut seq, self.ctx.meter)? {
+                loop {
+                    self.ctx.meter.mark();
+                    let Some(span) = seq.next_element::<OtlpSpan>()? else {
+                        break;
+                    };
                     match self.service {
-                        Some(service) => otlp(self.ctx.sink, &span, service),
+                        Some(service) => otlp(self.ctx.sink, span, service),
                         None => self.waiting.push(span),
                     }
                 }
