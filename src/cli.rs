@@ -194,12 +194,14 @@ pub struct PlanArgs {
 /// Runtime trace options shared by `plan` and `analyze`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TraceArgs {
-    /// A trace export (Zipkin v2 JSON, OTLP/JSON or Jaeger JSON, recognised by content); repeat for
-    /// several files. Measured rates, durations and calls are merged into the call graph.
-    #[arg(long = "traces", value_name = "FILE")]
+    /// A trace export (Zipkin v2 JSON, OTLP/JSON or Jaeger JSON, JSON Lines of them, gzip or not,
+    /// recognised by content), a directory of pieces of one export, or the Prometheus metrics of
+    /// the collector's servicegraph/spanmetrics connectors; repeat for several exports (their
+    /// rates add up). Measured rates, durations and calls are merged into the call graph.
+    #[arg(long = "traces", value_name = "PATH")]
     pub traces: Vec<PathBuf>,
-    /// The time the exports cover when they are samples (`1h`, `30m`, `7d`, or seconds): rates are
-    /// scaled from it instead of from the spans' own time range.
+    /// The time the exports cover when they are samples, or the range of a metrics query (`1h`,
+    /// `30m`, `7d`, or seconds): rates are scaled from it instead of from the spans' own time range.
     #[arg(long = "traces-window", value_name = "DURATION", requires = "traces")]
     pub window: Option<String>,
 }

@@ -194,3 +194,39 @@ fn broken_streams_are_errors_that_say_where() {
         "{err}"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, .. Default::default() })]
+
+    /// However the spans of an export are cut into pieces, each piece plain or compressed, a list
+    /// or JSON Lines, the summary is the one of the export read whole.
+    #[test]
+    fn any_split_of_an_export_summarises_alike(
+        cuts in proptest::collection::vec(0usize..175, 0..6),
+        packed in proptest::collection::vec(proptest::bool::ANY, 7),
+        lines in proptest::bool::ANY,
+    ) {
+        let text = real("zipkin/smartthings-oauth-authorization.json");
+        let spans: Vec<serde_json::Value> =
+            serde_json::from_str(&text).expect("a Zipkin list");
+        let mut cuts = cuts;
+        cuts.extend([0, spans.len()]);
+        cuts.sort_unstable();
+        cuts.dedup();
+        let pieces: Vec<String> = cuts
+            .windows(2)
+            .map(|w| serde_json::to_string(&spans[w[0]..w[1]]).expect("json"))
+            .collect();
+        let input: Vec<Vec<u8>> = if lines {
+            vec![(pieces.join("\n") + "\n").into_bytes()]
+        } else {
+            pieces
+                .iter()
+                .zip(&packed)
+                .map(|(p, &z)| if z { gzip(p.as_bytes()) } else { p.as_bytes().to_vec() })
+                .collect()
+        };
+        let whole = summary_of(&[&text], Some(3600.0));
+        proptest::prop_assert_eq!(streamed(&input, Some(3600.0), DEFAULT_OPEN_SPANS), whole);
+    }
+}
