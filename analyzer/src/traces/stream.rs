@@ -180,8 +180,55 @@ fn read_json<R: BufRead + Send>(
         meter: Arc::clone(meter),
         limit: u64::MAX,
     };
-    let mut de = serde_json::Deserializer::from_reader(again.chain(reader));
-    values(&mut de, meter, sink).map_err(|e| json_error(e, 0, meter))
+    // Parsed on a second thread, handed over in batches of spans, in order.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Buffered, Error>>(4);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut batches = Batches {
+                batch: Buffered::default(),
+                tx: &tx,
+                gone: false,
+            };
+            let mut de = serde_json::Deserializer::from_reader(again.chain(reader));
+            let done = values(&mut de, meter, &mut batches).map_err(|e| json_error(e, 0, meter));
+            let last = std::mem::take(&mut batches.batch);
+            let _ = tx.send(done.map(|()| last));
+        });
+        for parsed in rx {
+            parsed?.replay(sink);
+        }
+        Ok(())
+    })
+}
+
+/// Spans of a streamed document in batches: every [`BATCH`] spans go to the aggregating thread.
+struct Batches<'t> {
+    batch: Buffered,
+    tx: &'t std::sync::mpsc::SyncSender<Result<Buffered, Error>>,
+    /// The receiver stopped (at an error): nothing more is sent.
+    gone: bool,
+}
+
+/// Spans handed over at once by the parsing thread.
+const BATCH: usize = 4096;
+
+impl Sink for Batches<'_> {
+    fn span(&mut self, span: Span) {
+        self.batch.spans.push(span);
+        if self.batch.spans.len() >= BATCH && !self.gone {
+            let full = std::mem::take(&mut self.batch);
+            self.gone = self.tx.send(Ok(full)).is_err();
+        }
+    }
+    fn skipped(&mut self, n: usize) {
+        self.batch.skipped(n);
+    }
+    fn series(&mut self, series: Series) {
+        self.batch.series(series);
+    }
+    fn format(&mut self, format: TraceFormat) {
+        self.batch.format(format);
+    }
 }
 
 /// The rest of a JSON Lines file, each line a whole value (or blank). A second thread reads and
