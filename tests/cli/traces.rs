@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::{cleave, fixture, plan_ok, text};
+use crate::{cleave, cleave_env, fixture, plan_ok, text};
 
 /// A real trace export copied into tests/fixtures/traces (sources and licenses in its SOURCES.md).
 fn real(path: &str) -> PathBuf {
@@ -334,4 +334,40 @@ fn collector_metrics_are_a_valid_input() {
         "from the matrix's timestamps"
     );
     assert_eq!(plan["traces"]["measured_edges"], 1);
+}
+
+#[test]
+fn traces_spread_beyond_the_open_span_limit_are_warned_not_fatal() {
+    // 40 traces: every root first, then every child.
+    let span = |t: usize, id: &str, parent: Option<&str>| {
+        let parent = parent.map_or(String::new(), |p| format!(r#""parentId": "{p}","#));
+        format!(
+            r#"{{"traceId": "t{t}", "id": "{id}", {parent} "name": "op-{id}", "kind": "SERVER", "localEndpoint": {{"serviceName": "web"}}, "timestamp": {}, "duration": 10}}"#,
+            t * 100_000_000 + 1
+        )
+    };
+    let spans: Vec<String> = (0..40)
+        .map(|t| span(t, "a", None))
+        .chain((0..40).map(|t| span(t, "b", Some("a"))))
+        .collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let export = dir.path().join("spread.json");
+    fs::write(&export, format!("[{}]", spans.join(","))).expect("write");
+    let out = dir.path().join("out");
+    let args = [
+        "plan",
+        "--traces",
+        export.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    let result = cleave_env(&args, &[("CLEAVE_MAX_OPEN_SPANS", "10")]);
+    let (_, stderr) = text(&result);
+    assert!(result.status.success(), "{stderr}");
+    assert!(stderr.contains("analysed early"), "{stderr}");
+    assert!(stderr.contains("CLEAVE_MAX_OPEN_SPANS"), "{stderr}");
+    let result = cleave(&args);
+    let (_, stderr) = text(&result);
+    assert!(result.status.success(), "{stderr}");
+    assert!(!stderr.contains("analysed early"), "{stderr}");
 }

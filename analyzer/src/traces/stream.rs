@@ -775,15 +775,20 @@ impl<'de, S: Sink> Visitor<'de> for Data<'_, S> {
         Ok(Some(TraceFormat::Jaeger))
     }
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        // Without a `result`, an object is no query result: the export is unrecognised.
+        let mut format = None;
         while let Some(key) = map.next_key::<Key>()? {
             match key {
-                Key::Result => map.next_value_seed(PromResult(self.0.reborrow()))?,
+                Key::Result => {
+                    map.next_value_seed(PromResult(self.0.reborrow()))?;
+                    format = Some(TraceFormat::Prometheus);
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(Some(TraceFormat::Prometheus))
+        Ok(format)
     }
 }
 

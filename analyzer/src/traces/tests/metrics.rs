@@ -138,4 +138,6 @@ fn malformed_expositions_say_line_and_column() {
     let err = read(r#"{"status": "success", "data": {"resultType": "vector", "result": [{"value": [1, "2"]}]}}"#)
         .expect_err("no metric");
     assert!(err.to_string().contains("without `metric`"), "{err}");
+    let err = read(r#"{"data": {"resultType": "vector"}}"#).expect_err("no result");
+    assert!(err.to_string().contains("unrecognised"), "{err}");
 }
