@@ -186,11 +186,14 @@ fn matching(
 /// One clustering run: [`cluster_with`] without the choice between a cold and a warm start.
 fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> Clustering {
     let n = graph.node_count();
+    let mut steps = crate::steps::Steps::start();
     let mut notes = Vec::new();
     let isolated = isolated_nodes(graph);
     let shared = shared::detect(graph, cfg.shared_min_caller_modules);
+    steps.mark(|| "cluster: isolated nodes, shared code".into());
     // Shared code (high fan-in) and composition roots (high fan-out) both couple weakly.
     let roots = shared::composition_roots(graph, cfg.shared_min_caller_modules);
+    steps.mark(|| "cluster: composition roots".into());
     let weak: Vec<bool> = shared.iter().zip(&roots).map(|(&s, &r)| s || r).collect();
     let root_count = roots.iter().filter(|&&r| r).count();
     if root_count > 0 {
@@ -207,10 +210,17 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
     let k = connected.len();
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
     // The probe weighs module ties (and starts a large graph's final run): without module
-    // affinity there are no ties, and the final run starts from singletons.
-    let probe = (cfg.module_affinity > 0.0).then(|| {
+    // affinity, or without modules (bare ids), there are no ties, and the final run starts from
+    // singletons.
+    let modules = connected
+        .iter()
+        .any(|&i| shared::declared_module(graph.node(i)).is_some());
+    let probe = (cfg.module_affinity > 0.0 && modules).then(|| {
         let calls = coupling::build(graph, &index, k, &weak, cfg, None, &cons.cochange);
-        leiden::probe(&calls, cfg.resolution, &mut rng)
+        steps.mark(|| format!("cluster: probe coupling graph ({} arcs)", calls.arcs()));
+        let probe = leiden::probe(&calls, cfg.resolution, &mut rng);
+        steps.mark(|| "cluster: probe Leiden".into());
+        probe
     });
     let coupling = coupling::build(
         graph,
@@ -221,6 +231,7 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
         probe.as_deref(),
         &cons.cochange,
     );
+    steps.mark(|| format!("cluster: coupling graph ({} arcs)", coupling.arcs()));
     let units = constrain::units(cons, &connected);
     let contracted;
     let coupling = if units.identity() {
@@ -240,6 +251,17 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
             .filter(|_| units.identity() && k >= leiden::LARGE)
     });
     let mut labels = leiden::leiden_from(coupling, cfg.resolution, &mut rng, start);
+    steps.mark(|| "cluster: final Leiden".into());
+    if steps.on() {
+        let mut a: Vec<usize> = (0..n).map(|i| n + i).collect();
+        for (&i, &u) in connected.iter().zip(&units.of) {
+            a[i] = labels[u];
+        }
+        let k = relabel(&mut a);
+        let q = crate::metrics::decomposition_metrics(graph, &a, k).modularity;
+        crate::steps::note(|| format!("Leiden's {k} clusters: Q {q:.4} on the call graph"));
+        steps.mark(|| "cluster: (measuring that modularity)".into());
+    }
     let tags = &units.tags;
     let split = constrain::separate(coupling, &mut labels, tags);
     if split > 0 {
@@ -330,8 +352,10 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
                 .iter()
                 .map(|&l| keep.get(l) == Some(&true))
                 .collect();
+            steps.mark(|| "cluster: candidate functions".into());
             let (folded, lonely) =
                 count::fold_small(coupling, &labels, min, &keep, cfg.resolution, tags);
+            steps.mark(|| "cluster: fold small clusters".into());
             reason.folded = reason.found.saturating_sub(lonely.len());
             let labels = folded;
             for (&i, &c) in connected.iter().zip(&expand(&labels)) {
@@ -350,6 +374,7 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
                     &mut cluster_tags,
                 );
             }
+            steps.mark(|| "cluster: place lonely clusters".into());
             if cfg.feature_merge {
                 let cluster_tags = tags_by_cluster(tags, &units.of, &connected, &assignment, n);
                 let merged = merge_features(
@@ -368,9 +393,11 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
                     ));
                 }
             }
+            steps.mark(|| "cluster: feature merge".into());
             place(&nodes, &mut assignment, &connected, &isolated_list);
         }
     }
+    steps.mark(|| "cluster: place isolated nodes".into());
     if !isolated_list.is_empty() && k > 0 {
         notes.push(format!(
             "{} nodes have no call edge: placed by namespace proximity",
@@ -378,6 +405,10 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
         ));
     }
     let count = relabel(&mut assignment);
+    if steps.on() {
+        let q = crate::metrics::decomposition_metrics(graph, &assignment, count).modularity;
+        crate::steps::note(|| format!("final {count} clusters: Q {q:.4} on the call graph"));
+    }
     reason.services = count;
     reason.reason = count_sentence(&reason, cfg.resolution);
     Clustering {

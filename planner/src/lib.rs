@@ -20,6 +20,7 @@ mod naming;
 mod plan;
 mod planning;
 pub mod render;
+mod steps;
 
 pub use cluster::{Clustering, cluster};
 pub use compare::{

@@ -17,24 +17,92 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-/// Exponent of the degree distribution (LFR's τ1).
-const DEGREE_EXPONENT: f64 = 2.5;
-/// Exponent of the community size distribution (LFR's τ2).
-const SIZE_EXPONENT: f64 = 1.5;
-/// Smallest planted community.
-const MIN_COMMUNITY: usize = 20;
 /// Share of nodes that are entry points.
 const ENTRY_SHARE: f64 = 0.01;
 /// Share of calls that are async (events, messages).
 const ASYNC_SHARE: f64 = 0.02;
 /// Share of a module's nodes touching its resources.
 const RESOURCE_SHARE: f64 = 0.1;
+/// Calls each node of a dense core makes to other core nodes (at most the core's size − 1).
+const CORE_DEGREE: usize = 100;
+
+/// A graph shape: a preset of the flags below, so that benchmarks cannot be tuned to one shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Shape {
+    /// LFR-like: degrees with Pareto tail 1.5 capped at 20× the mean, community sizes 20 to
+    /// n/20 (at most 5,000), one module per planted community, weighted calls.
+    Lfr,
+    /// Heavy-tailed hubs, ids only: degree weights capped at √n (hubs with thousands of callers,
+    /// as utility code has), community sizes 20–2,000, no modules or resources, unweighted.
+    Hubs,
+    /// LFR, but 30 % of the nodes declare the module of another, random community.
+    NoisyModules,
+    /// LFR, but modules are 4 technical layers cutting across every community (a node's layer
+    /// is its position in its community modulo 4), as `dao`/`service`/`web` packages are.
+    Layers,
+    /// Very uneven community sizes: from 10 to 50,000 nodes (at most n/4), exponent 1.1.
+    Uneven,
+    /// LFR plus a dense core: 2,000 nodes (at most n/10) that call each other 100 times each
+    /// and receive 10 % of all other calls, as a shared domain model or framework does.
+    DenseCore,
+}
+
+/// How nodes declare their `module`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Modules {
+    /// One module per planted community.
+    Planted,
+    /// No module field, ids without a path, no resources.
+    None,
+    /// Each node declares a random other community's module with this probability.
+    Noisy(f64),
+    /// This many layers, each crossing every community.
+    Layers(usize),
+}
+
+fn parse_modules(s: &str) -> Result<Modules, String> {
+    let bad = || format!("`{s}`: expected planted, none, noisy:P (0 ≤ P ≤ 1) or layers:K (K ≥ 1)");
+    match s.split_once(':') {
+        None if s == "planted" => Ok(Modules::Planted),
+        None if s == "none" => Ok(Modules::None),
+        Some(("noisy", p)) => match p.parse::<f64>() {
+            Ok(p) if (0.0..=1.0).contains(&p) => Ok(Modules::Noisy(p)),
+            _ => Err(bad()),
+        },
+        Some(("layers", k)) => match k.parse::<usize>() {
+            Ok(k) if k >= 1 => Ok(Modules::Layers(k)),
+            _ => Err(bad()),
+        },
+        _ => Err(bad()),
+    }
+}
+
+/// The cap on a node's degree weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cap {
+    /// This many times the smallest weight.
+    Times(f64),
+    /// √n times the smallest weight.
+    Sqrt,
+}
+
+fn parse_cap(s: &str) -> Result<Cap, String> {
+    if s == "sqrt" {
+        return Ok(Cap::Sqrt);
+    }
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 1.0 => Ok(Cap::Times(x)),
+        _ => Err(format!("`{s}`: expected a number ≥ 1 or `sqrt`")),
+    }
+}
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
 #[command(
     name = "cleave-gen",
-    about = "Writes an LFR-like synthetic monolith call graph (JSON) with planted modules"
+    about = "Writes an LFR-like synthetic monolith call graph (JSON) with planted modules",
+    long_about = "Writes an LFR-like synthetic monolith call graph (JSON) with planted modules.\n\n\
+        --shape picks a preset; the flags after it override its parts."
 )]
 struct Args {
     /// Number of functions (nodes).
@@ -49,15 +117,143 @@ struct Args {
     /// Seed of the generator: the same seed gives the same file.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// The shape preset.
+    #[arg(long, value_enum, default_value_t = Shape::Lfr)]
+    shape: Shape,
+    /// Tail exponent α of the Pareto degree weights (P(W > w) ∝ w^−α; LFR's τ1 = α + 1).
+    #[arg(long)]
+    pareto: Option<f64>,
+    /// Cap on a degree weight, in multiples of the smallest: a number ≥ 1, or `sqrt` for √n.
+    #[arg(long, value_parser = parse_cap)]
+    degree_cap: Option<Cap>,
+    /// Modules: `planted`, `none`, `noisy:P` or `layers:K`.
+    #[arg(long, value_parser = parse_modules)]
+    modules: Option<Modules>,
+    /// Smallest planted community.
+    #[arg(long)]
+    min_community: Option<usize>,
     /// Largest planted community (default: nodes / 20, between 50 and 5000).
     #[arg(long)]
     max_community: Option<usize>,
+    /// Exponent of the community size power law (LFR's τ2).
+    #[arg(long)]
+    size_exponent: Option<f64>,
+    /// Nodes in a dense core (a planted community of its own).
+    #[arg(long)]
+    core: Option<usize>,
+    /// Share of the other nodes' calls that go into the dense core.
+    #[arg(long)]
+    core_share: Option<f64>,
+    /// Every call has weight 1.
+    #[arg(long)]
+    unweighted: bool,
     /// The call graph to write.
     #[arg(short, long)]
     out: PathBuf,
     /// Where to write the planted partition, `{"node id": community}`.
     #[arg(long)]
     truth: Option<PathBuf>,
+}
+
+/// The parameters of one graph: the shape preset with the flags' overrides applied.
+#[derive(Debug, Clone)]
+struct Params {
+    nodes: usize,
+    edges_per_node: f64,
+    mixing: f64,
+    pareto: f64,
+    /// Largest degree weight, in multiples of the smallest.
+    degree_cap: f64,
+    modules: Modules,
+    min_community: usize,
+    max_community: usize,
+    size_exponent: f64,
+    core: usize,
+    core_share: f64,
+    weighted: bool,
+}
+
+impl Params {
+    fn new(a: &Args) -> Result<Params> {
+        let n = a.nodes;
+        if n == 0 {
+            bail!("--nodes must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&a.mixing) {
+            bail!("--mixing must be between 0 and 1");
+        }
+        if !(a.edges_per_node.is_finite() && a.edges_per_node >= 0.0) {
+            bail!("--edges-per-node must be a finite number ≥ 0");
+        }
+        let lfr_max = (n / 20).clamp(50, 5000);
+        let mut p = Params {
+            nodes: n,
+            edges_per_node: a.edges_per_node,
+            mixing: a.mixing,
+            pareto: 1.5,
+            degree_cap: (20.0 * a.edges_per_node).max(2.0),
+            modules: Modules::Planted,
+            min_community: 20,
+            max_community: lfr_max,
+            size_exponent: 1.5,
+            core: 0,
+            core_share: 0.0,
+            weighted: true,
+        };
+        match a.shape {
+            Shape::Lfr => {}
+            Shape::Hubs => {
+                p.degree_cap = (n as f64).sqrt().max(2.0);
+                p.modules = Modules::None;
+                p.max_community = 2000;
+                p.weighted = false;
+            }
+            Shape::NoisyModules => p.modules = Modules::Noisy(0.3),
+            Shape::Layers => p.modules = Modules::Layers(4),
+            Shape::Uneven => {
+                p.min_community = 10;
+                p.max_community = (n / 4).clamp(10, 50_000);
+                p.size_exponent = 1.1;
+            }
+            Shape::DenseCore => {
+                p.core = (n / 10).min(2000);
+                p.core_share = 0.1;
+            }
+        }
+        p.pareto = a.pareto.unwrap_or(p.pareto);
+        p.degree_cap = match a.degree_cap {
+            Some(Cap::Times(x)) => x,
+            Some(Cap::Sqrt) => (n as f64).sqrt().max(2.0),
+            None => p.degree_cap,
+        };
+        p.modules = a.modules.unwrap_or(p.modules);
+        p.min_community = a.min_community.unwrap_or(p.min_community);
+        p.max_community = a.max_community.unwrap_or(p.max_community);
+        p.size_exponent = a.size_exponent.unwrap_or(p.size_exponent);
+        p.core = a.core.unwrap_or(p.core);
+        p.core_share = a.core_share.unwrap_or(p.core_share);
+        p.weighted &= !a.unweighted;
+        if !(p.pareto.is_finite() && p.pareto > 0.0) {
+            bail!("--pareto must be a number > 0");
+        }
+        if !(p.size_exponent.is_finite() && p.size_exponent > 1.0) {
+            bail!("--size-exponent must be a number > 1");
+        }
+        if p.min_community == 0 {
+            bail!("--min-community must be at least 1");
+        }
+        p.max_community = p.max_community.max(p.min_community);
+        if p.core > n {
+            bail!("--core must be at most --nodes");
+        }
+        if !(0.0..=1.0).contains(&p.core_share) {
+            bail!("--core-share must be between 0 and 1");
+        }
+        if p.core_share > 0.0 && p.core < 2 {
+            bail!("--core-share needs a --core of at least 2 nodes");
+        }
+        Ok(p)
+    }
 }
 
 /// A draw from a power law with exponent `tau` on `[min, max]` (inverse transform sampling).
@@ -69,27 +265,34 @@ fn power_law(rng: &mut fastrand::Rng, tau: f64, min: f64, max: f64) -> f64 {
 
 /// The planted graph before it is written: nodes are grouped by community.
 struct Planted {
-    /// `start[c]..start[c + 1]` are the nodes of community `c`.
+    /// `start[c]..start[c + 1]` are the nodes of community `c`; with a core, community 0.
     start: Vec<usize>,
     /// Node → community.
     community: Vec<u32>,
+    /// Node → the module it declares (`u32::MAX`: none).
+    module: Vec<u32>,
     /// Node → prefix sums of the degree weights (sampling a callee by binary search).
     cumulative: Vec<f64>,
     /// Node → expected out-degree.
     weight: Vec<f64>,
 }
 
-/// Draws community sizes and degree weights.
-fn plant(args: &Args, rng: &mut fastrand::Rng) -> Planted {
-    let n = args.nodes;
-    let max_c = args
-        .max_community
-        .unwrap_or((n / 20).clamp(50, 5000))
-        .max(MIN_COMMUNITY);
+/// Draws community sizes, degree weights and declared modules.
+fn plant(p: &Params, rng: &mut fastrand::Rng) -> Planted {
+    let n = p.nodes;
     let mut start = vec![0usize];
     let mut placed = 0usize;
+    if p.core > 0 {
+        placed = p.core;
+        start.push(placed);
+    }
     while placed < n {
-        let size = power_law(rng, SIZE_EXPONENT, MIN_COMMUNITY as f64, max_c as f64) as usize;
+        let size = power_law(
+            rng,
+            p.size_exponent,
+            p.min_community as f64,
+            p.max_community as f64,
+        ) as usize;
         placed = (placed + size.max(1)).min(n);
         start.push(placed);
     }
@@ -97,12 +300,11 @@ fn plant(args: &Args, rng: &mut fastrand::Rng) -> Planted {
     for c in 0..start.len() - 1 {
         community[start[c]..start[c + 1]].fill(c as u32);
     }
-    let max_degree = (20.0 * args.edges_per_node).max(2.0);
     let mut weight: Vec<f64> = (0..n)
-        .map(|_| power_law(rng, DEGREE_EXPONENT, 1.0, max_degree))
+        .map(|_| power_law(rng, p.pareto + 1.0, 1.0, p.degree_cap))
         .collect();
     let mean = weight.iter().sum::<f64>() / n as f64;
-    let scale = args.edges_per_node / mean;
+    let scale = p.edges_per_node / mean;
     let mut cumulative = Vec::with_capacity(n);
     let mut sum = 0.0;
     for w in &mut weight {
@@ -110,9 +312,26 @@ fn plant(args: &Args, rng: &mut fastrand::Rng) -> Planted {
         sum += *w;
         cumulative.push(sum);
     }
+    let communities = (start.len() - 1) as u32;
+    let module = (0..n)
+        .map(|v| match p.modules {
+            Modules::Planted => community[v],
+            Modules::None => u32::MAX,
+            Modules::Noisy(share) => {
+                if communities > 1 && rng.f64() < share {
+                    let other = rng.u32(0..communities - 1);
+                    other + u32::from(other >= community[v])
+                } else {
+                    community[v]
+                }
+            }
+            Modules::Layers(k) => ((v - start[community[v] as usize]) % k) as u32,
+        })
+        .collect();
     Planted {
         start,
         community,
+        module,
         cumulative,
         weight,
     }
@@ -144,6 +363,15 @@ impl Planted {
         (0..8)
             .map(|_| self.pick(rng, 0, n))
             .find(|&u| self.community[u] as usize != c)
+    }
+}
+
+/// Writes node `v`'s id.
+fn write_id(w: &mut impl Write, planted: &Planted, p: &Params, v: usize) -> std::io::Result<()> {
+    match p.modules {
+        Modules::None => write!(w, "f{v:07}"),
+        Modules::Layers(_) => write!(w, "layer{}::fn{v:05}", planted.module[v]),
+        Modules::Planted | Modules::Noisy(_) => write!(w, "pkg{:03}::fn{v:05}", planted.module[v]),
     }
 }
 
@@ -182,17 +410,62 @@ fn finish(w: BufWriter<tempfile::NamedTempFile>, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_graph(args: &Args, planted: &Planted, rng: &mut fastrand::Rng) -> Result<(usize, usize)> {
-    let mut w = create(&args.out)?;
-    let n = args.nodes;
+/// Writes one call from `v` to `u`.
+fn write_edge(
+    w: &mut impl Write,
+    planted: &Planted,
+    p: &Params,
+    rng: &mut fastrand::Rng,
+    (v, u): (usize, usize),
+    edges: &mut usize,
+) -> std::io::Result<()> {
+    if *edges > 0 {
+        writeln!(w, ",")?;
+    }
+    *edges += 1;
+    write!(w, "{{\"from\":\"")?;
+    write_id(w, planted, p, v)?;
+    write!(w, "\",\"to\":\"")?;
+    write_id(w, planted, p, u)?;
+    write!(w, "\"")?;
+    if p.weighted {
+        let weight = match rng.u32(0..10) {
+            0..6 => 1,
+            6..8 => 2,
+            8 => 3,
+            _ => rng.u32(4..10),
+        };
+        if weight != 1 {
+            write!(w, ",\"weight\":{weight}")?;
+        }
+    }
+    if rng.f64() < ASYNC_SHARE {
+        write!(w, ",\"async\":true")?;
+    }
+    write!(w, "}}")
+}
+
+fn write_graph(
+    out: &Path,
+    p: &Params,
+    planted: &Planted,
+    rng: &mut fastrand::Rng,
+) -> Result<(usize, usize)> {
+    let mut w = create(out)?;
+    let n = p.nodes;
     writeln!(w, "{{\"version\":1,\"nodes\":[")?;
     let mut entries = 0usize;
     for v in 0..n {
-        let c = planted.community[v];
-        write!(
-            w,
-            "{{\"id\":\"pkg{c:03}::fn{v:05}\",\"module\":\"pkg{c:03}\""
-        )?;
+        write!(w, "{{\"id\":\"")?;
+        write_id(&mut w, planted, p, v)?;
+        write!(w, "\"")?;
+        match p.modules {
+            Modules::None => {}
+            Modules::Layers(_) => write!(w, ",\"module\":\"layer{}\"", planted.module[v])?,
+            Modules::Planted | Modules::Noisy(_) => {
+                write!(w, ",\"module\":\"pkg{:03}\"", planted.module[v])?
+            }
+        }
         if rng.f64() < ENTRY_SHARE {
             entries += 1;
             let trigger = match rng.u32(0..100) {
@@ -210,8 +483,10 @@ fn write_graph(args: &Args, planted: &Planted, rng: &mut fastrand::Rng) -> Resul
                 ",\"entry\":\"{trigger}\",\"invocations_per_day\":{per_day},\"duration_ms\":{{\"p50\":{p50},\"p95\":{p95},\"max\":{max}}}"
             )?;
         }
-        if rng.f64() < RESOURCE_SHARE {
-            // Each module owns a database; some also use a cache shared by a neighbour module.
+        if p.modules != Modules::None && rng.f64() < RESOURCE_SHARE {
+            // Each planted community owns a database; some also use a cache shared by a
+            // neighbouring community.
+            let c = planted.community[v];
             write!(w, ",\"resources\":[\"db:pkg{c:03}\"")?;
             if rng.u32(0..4) == 0 {
                 write!(w, ",\"cache:pkg{:03}\"", c / 2 * 2)?;
@@ -224,47 +499,40 @@ fn write_graph(args: &Args, planted: &Planted, rng: &mut fastrand::Rng) -> Resul
     writeln!(w, "],\"edges\":[")?;
     let mut edges = 0usize;
     for v in 0..n {
-        let cv = planted.community[v];
         for _ in 0..round(rng, planted.weight[v]) {
-            let Some(u) = planted.callee(rng, v, args.mixing) else {
-                continue;
+            let into_core = p.core_share > 0.0 && v >= p.core && rng.f64() < p.core_share;
+            let u = if into_core {
+                Some(rng.usize(0..p.core))
+            } else {
+                planted.callee(rng, v, p.mixing)
             };
-            let cu = planted.community[u];
-            if edges > 0 {
-                writeln!(w, ",")?;
+            if let Some(u) = u {
+                write_edge(&mut w, planted, p, rng, (v, u), &mut edges)?;
             }
-            edges += 1;
-            write!(
-                w,
-                "{{\"from\":\"pkg{cv:03}::fn{v:05}\",\"to\":\"pkg{cu:03}::fn{u:05}\""
-            )?;
-            let weight = match rng.u32(0..10) {
-                0..6 => 1,
-                6..8 => 2,
-                8 => 3,
-                _ => rng.u32(4..10),
-            };
-            if weight != 1 {
-                write!(w, ",\"weight\":{weight}")?;
+        }
+        if v < p.core {
+            for _ in 0..CORE_DEGREE.min(p.core - 1) {
+                let u = rng.usize(0..p.core);
+                if u != v {
+                    write_edge(&mut w, planted, p, rng, (v, u), &mut edges)?;
+                }
             }
-            if rng.f64() < ASYNC_SHARE {
-                write!(w, ",\"async\":true")?;
-            }
-            write!(w, "}}")?;
         }
     }
     writeln!(w, "\n]}}")?;
-    finish(w, &args.out)?;
+    finish(w, out)?;
     Ok((edges, entries))
 }
 
-fn write_truth(path: &Path, planted: &Planted) -> Result<()> {
+fn write_truth(path: &Path, p: &Params, planted: &Planted) -> Result<()> {
     let mut w = create(path)?;
     writeln!(w, "{{")?;
     let n = planted.community.len();
     for (v, &c) in planted.community.iter().enumerate() {
         let sep = if v + 1 < n { "," } else { "" };
-        writeln!(w, "\"pkg{c:03}::fn{v:05}\":{c}{sep}")?;
+        write!(w, "\"")?;
+        write_id(&mut w, planted, p, v)?;
+        writeln!(w, "\":{c}{sep}")?;
     }
     writeln!(w, "}}")?;
     finish(w, path)
@@ -272,20 +540,12 @@ fn write_truth(path: &Path, planted: &Planted) -> Result<()> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    if args.nodes == 0 {
-        bail!("--nodes must be at least 1");
-    }
-    if !(0.0..=1.0).contains(&args.mixing) {
-        bail!("--mixing must be between 0 and 1");
-    }
-    if !(args.edges_per_node.is_finite() && args.edges_per_node >= 0.0) {
-        bail!("--edges-per-node must be a finite number ≥ 0");
-    }
+    let params = Params::new(&args)?;
     let mut rng = fastrand::Rng::with_seed(args.seed);
-    let planted = plant(&args, &mut rng);
-    let (edges, entries) = write_graph(&args, &planted, &mut rng)?;
+    let planted = plant(&params, &mut rng);
+    let (edges, entries) = write_graph(&args.out, &params, &planted, &mut rng)?;
     if let Some(path) = &args.truth {
-        write_truth(path, &planted)?;
+        write_truth(path, &params, &planted)?;
     }
     eprintln!(
         "cleave-gen: {} nodes, {edges} edges, {} planted modules, {entries} entry points → {}",

@@ -91,6 +91,14 @@ fn bad_arguments_are_refused_and_write_nothing() {
         &["--nodes", "0"][..],
         &["--nodes", "100", "--mixing", "1.5"],
         &["--nodes", "100", "--edges-per-node", "-1"],
+        &["--nodes", "100", "--shape", "square"],
+        &["--nodes", "100", "--modules", "noisy:2"],
+        &["--nodes", "100", "--modules", "layers:0"],
+        &["--nodes", "100", "--degree-cap", "0.5"],
+        &["--nodes", "100", "--pareto", "0"],
+        &["--nodes", "100", "--size-exponent", "1"],
+        &["--nodes", "100", "--core", "200"],
+        &["--nodes", "100", "--core-share", "0.5"],
     ] {
         let run = generate(dir.path(), "bad.json", args);
         assert!(!run.status.success(), "{args:?} accepted");
@@ -100,4 +108,150 @@ fn bad_arguments_are_refused_and_write_nothing() {
             "{args:?}: file written"
         );
     }
+}
+
+/// Reads a generated graph and its truth: (node ids with their module, calls, truth).
+type Generated = (
+    Vec<(String, Option<String>)>,
+    Vec<(String, String, f64)>,
+    BTreeMap<String, usize>,
+);
+
+fn read_generated(dir: &Path, name: &str) -> Generated {
+    let graph: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join(name)).expect("graph")).expect("JSON");
+    let truth: BTreeMap<String, usize> =
+        serde_json::from_slice(&fs::read(dir.join(format!("{name}.truth"))).expect("truth"))
+            .expect("truth JSON");
+    let nodes = graph["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| {
+            let id = n["id"].as_str().expect("id").to_string();
+            (id, n["module"].as_str().map(str::to_string))
+        })
+        .collect();
+    let edges = graph["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            (
+                e["from"].as_str().expect("from").to_string(),
+                e["to"].as_str().expect("to").to_string(),
+                e["weight"].as_f64().unwrap_or(1.0),
+            )
+        })
+        .collect();
+    (nodes, edges, truth)
+}
+
+#[test]
+fn each_shape_has_the_structure_it_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let n = 4000;
+    let sized = |name: &str, nodes: usize| {
+        let file = format!("{name}-{nodes}.json");
+        let run = generate(
+            dir.path(),
+            &file,
+            &[
+                "--nodes",
+                &nodes.to_string(),
+                "--shape",
+                name,
+                "--seed",
+                "5",
+            ],
+        );
+        assert!(run.status.success(), "{name}: {}", text(&run).1);
+        read_generated(dir.path(), &file)
+    };
+    let shape = |name: &str| sized(name, n);
+    let in_degrees = |edges: &[(String, String, f64)]| {
+        let mut d: BTreeMap<&str, usize> = BTreeMap::new();
+        for (_, t, _) in edges {
+            *d.entry(t.as_str()).or_default() += 1;
+        }
+        let mut v: Vec<usize> = d.into_values().collect();
+        v.sort_unstable();
+        v
+    };
+
+    // LFR: modules are the planted communities; degree weights at most 20× the mean.
+    let (nodes, _, truth) = shape("lfr");
+    assert!(
+        nodes
+            .iter()
+            .all(|(id, m)| m.as_deref() == Some(format!("pkg{:03}", truth[id]).as_str()))
+    );
+
+    // Hubs: bare ids, no module or resource, unweighted; degree weights capped at √n, not 20×
+    // the mean, so on a large graph its hubs outgrow LFR's.
+    let big = 90_000;
+    let (_, lfr_edges, _) = sized("lfr", big);
+    let (nodes, edges, truth) = sized("hubs", big);
+    assert!(
+        nodes
+            .iter()
+            .all(|(id, m)| m.is_none() && !id.contains("::"))
+    );
+    assert!(edges.iter().all(|e| e.2 == 1.0));
+    assert_eq!(truth.len(), big);
+    let lfr_hub = *in_degrees(&lfr_edges).last().expect("calls");
+    let hub = *in_degrees(&edges).last().expect("calls");
+    assert!(2 * hub > 3 * lfr_hub, "hub in-degree {hub}, LFR {lfr_hub}");
+    let graph = fs::read_to_string(dir.path().join(format!("hubs-{big}.json"))).expect("graph");
+    assert!(!graph.contains("resources"));
+
+    // Noisy modules: about 30 % of the nodes declare another community's module.
+    let (nodes, _, truth) = shape("noisy-modules");
+    let other = nodes
+        .iter()
+        .filter(|(id, m)| m.as_deref() != Some(format!("pkg{:03}", truth[id]).as_str()))
+        .count();
+    assert!(
+        (n / 5..n * 2 / 5).contains(&other),
+        "{other} of {n} disagree"
+    );
+
+    // Layers: 4 modules, each spanning many planted communities.
+    let (nodes, _, truth) = shape("layers");
+    let mut spans: BTreeMap<String, std::collections::BTreeSet<usize>> = BTreeMap::new();
+    for (id, m) in &nodes {
+        spans
+            .entry(m.clone().expect("module"))
+            .or_default()
+            .insert(truth[id]);
+    }
+    assert_eq!(spans.len(), 4);
+    assert!(spans.values().all(|c| c.len() > 10), "{spans:?}");
+
+    // Uneven: community sizes spread far wider than LFR's.
+    let sizes = |truth: &BTreeMap<String, usize>| {
+        let mut s: BTreeMap<usize, usize> = BTreeMap::new();
+        for &c in truth.values() {
+            *s.entry(c).or_default() += 1;
+        }
+        let v: Vec<usize> = s.into_values().collect();
+        (*v.iter().min().expect("one"), *v.iter().max().expect("one"))
+    };
+    let (_, _, truth) = shape("uneven");
+    let (small, large) = sizes(&truth);
+    assert!(small < 20 && large >= 500, "sizes {small}..{large}");
+
+    // Dense core: community 0 is the core, its members call each other densely.
+    let (_, edges, truth) = shape("dense-core");
+    let core: Vec<&String> = truth
+        .iter()
+        .filter(|&(_, &c)| c == 0)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(core.len(), n / 10);
+    let inside = edges
+        .iter()
+        .filter(|(f, t, _)| truth[f] == 0 && truth[t] == 0)
+        .count();
+    assert!(inside >= core.len() * 90, "{inside} calls inside the core");
 }

@@ -170,6 +170,11 @@ impl Csr {
         self.self_w.len()
     }
 
+    /// Number of arcs (each edge counts in both its rows).
+    pub fn arcs(&self) -> usize {
+        self.targets.len()
+    }
+
     /// Neighbours of `v` with the edge weights.
     pub fn neighbors(&self, v: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
         let range = self.offsets[v]..self.offsets[v + 1];
@@ -321,6 +326,7 @@ pub(super) fn build(
     probe: Option<&[usize]>,
     cochange: &[FileTie],
 ) -> Csr {
+    let mut steps = crate::steps::Steps::start();
     let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(graph.edge_count());
     // In parallel, collected in edge order.
     let calls = graph.par_edges().filter_map(|(f, t, call)| {
@@ -352,13 +358,19 @@ pub(super) fn build(
         1.0
     };
 
+    steps.mark(|| "  coupling: calls".into());
     // Module affinity, scaled by each module's cohesion.
     let mut modules: Groups = Groups::default();
     let mut resources: Groups = Groups::default();
     for (pos, node) in graph.nodes().enumerate() {
         let Some(i) = index[pos] else { continue };
-        // Without a declared module, the id's namespace stands in for it.
-        modules.add(super::shared::module_key(node), i);
+        // Module ties need the probe. Without a declared module, the id's namespace stands in
+        // for it; a bare id has neither and ties to nothing.
+        if probe.is_some()
+            && let Some(module) = super::shared::declared_module(node)
+        {
+            modules.add(module, i);
+        }
         for r in &node.resources {
             resources.add(r, i);
         }
@@ -377,6 +389,7 @@ pub(super) fn build(
             inner[g as usize] += w;
         }
     }
+    steps.mark(|| "  coupling: module and resource groups".into());
     // Room for every tie at once: growing a vector of this size copies it and faults in new pages.
     let ties: usize = modules
         .iter()
@@ -410,6 +423,7 @@ pub(super) fn build(
             );
         }
     }
+    steps.mark(|| "  coupling: module and resource ties".into());
     // Vocabulary affinity: nodes whose ids share a rare domain term, weighted like resources.
     if cfg.vocabulary_affinity > 0.0 {
         for (members, info) in vocabulary_groups(graph, index, k, shared) {
@@ -429,7 +443,10 @@ pub(super) fn build(
                 .map(|(a, b, w)| (a, b, unit * w)),
         );
     }
-    Csr::from_edges(k, &edges, vec![0.0; k])
+    steps.mark(|| "  coupling: vocabulary and history ties".into());
+    let csr = Csr::from_edges(k, &edges, vec![0.0; k]);
+    steps.mark(|| format!("  coupling: CSR of {} edges", edges.len()));
+    csr
 }
 
 /// The ties between the nodes of co-changing files (compact indices; shared code left out): each

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use analyzer::{CallGraph, Node};
 
 use super::namespace::segments;
-use super::shared::module_key;
+use super::shared::declared_module;
 
 /// The feature (top-level package index) of every node, `None` where a node's module is the
 /// shared prefix itself; and the number of features.
@@ -18,12 +18,13 @@ use super::shared::module_key;
 /// # Complexity
 /// O(Σ |module path|) plus a sort of the distinct features.
 pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize) {
-    let paths: Vec<Vec<&str>> = nodes
+    // A bare id (no module, no namespace) names no package: it has no feature.
+    let paths: Vec<Option<Vec<&str>>> = nodes
         .iter()
-        .map(|n| segments(module_key(n)).collect())
+        .map(|n| declared_module(n).map(|m| segments(m).collect()))
         .collect();
     let mut prefix: Option<&[&str]> = None;
-    for path in &paths {
+    for path in paths.iter().flatten() {
         prefix = Some(match prefix {
             None => path,
             Some(p) => {
@@ -34,7 +35,7 @@ pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize) {
     }
     let depth = prefix.map_or(0, <[&str]>::len);
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
-    for path in &paths {
+    for path in paths.iter().flatten() {
         if let Some(seg) = path.get(depth) {
             names.entry(seg).or_insert(0);
         }
@@ -44,7 +45,7 @@ pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize) {
     }
     let of = paths
         .iter()
-        .map(|path| path.get(depth).map(|seg| names[seg]))
+        .map(|path| path.as_ref()?.get(depth).map(|seg| names[seg]))
         .collect();
     (of, names.len())
 }

@@ -150,6 +150,7 @@ fn pass(
     let mut level: Option<Csr> = None;
     let mut membership: Vec<usize> = (0..g.n()).collect();
     let mut part = initial.to_vec();
+    let mut steps = crate::steps::Steps::start();
     loop {
         let graph = level.as_ref().unwrap_or(g);
         let strength: Cow<[f64]> = match &level {
@@ -158,15 +159,18 @@ fn pass(
         };
         move_nodes(graph, &strength, &mut part, gamma, two_m, rng);
         let k = renumber(&mut part);
+        steps.mark(|| format!("  leiden: move {} nodes, {} arcs", graph.n(), graph.arcs()));
         if k == graph.n() {
             break;
         }
         let mut refined = refine(graph, &strength, &part, gamma, two_m, rng);
         let r = renumber(&mut refined);
+        steps.mark(|| format!("  leiden: refine {k} communities into {r}"));
         if r == graph.n() {
             break;
         }
         let aggregated = aggregate(graph, &refined, r);
+        steps.mark(|| "  leiden: aggregate".into());
         let mut next = vec![0usize; r];
         for (v, &c) in refined.iter().enumerate() {
             next[c] = part[v];

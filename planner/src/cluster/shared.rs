@@ -9,14 +9,18 @@ pub(super) const SHARED_FANIN_RATIO: f64 = 3.0;
 /// The module a node belongs to for fan-in counting: its `module`, else the namespace of its
 /// id (the id up to its last `::`, `.` or `/`), else the id itself.
 pub(crate) fn module_key(node: &Node) -> &str {
+    declared_module(node).unwrap_or(&node.id)
+}
+
+/// The module a node declares: its `module`, else the namespace of its id (the id up to its
+/// last `::`, `.` or `/`); `None` for a bare id, which names no module.
+pub(crate) fn declared_module(node: &Node) -> Option<&str> {
     if let Some(m) = &node.module {
-        return m;
+        return Some(m);
     }
     let id = node.id.as_str();
-    match id.rfind(['.', '/', ':']) {
-        Some(cut) => id[..cut].trim_end_matches(':'),
-        None => id,
-    }
+    id.rfind(['.', '/', ':'])
+        .map(|cut| id[..cut].trim_end_matches(':'))
 }
 
 /// Flags shared nodes: not an entry point, fan-in (distinct callers) ≥ `min_modules` and
@@ -125,6 +129,8 @@ mod tests {
         assert_eq!(module_key(&node("a::b::c", None)), "a::b");
         assert_eq!(module_key(&node("com.x.Y", None)), "com.x");
         assert_eq!(module_key(&node("plain", None)), "plain");
+        assert_eq!(declared_module(&node("plain", None)), None);
+        assert_eq!(declared_module(&node("a::b::c", None)), Some("a::b"));
         assert_eq!(module_key(&node("a.b", Some("m"))), "m");
     }
 

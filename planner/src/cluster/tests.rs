@@ -401,20 +401,27 @@ proptest! {
 }
 
 #[test]
-fn without_module_affinity_one_leiden_run_on_the_calls_decides() {
+fn without_module_affinity_or_modules_one_leiden_run_on_the_calls_decides() {
     // High mixing, so that the partition depends on the random visit order: a probe run before
-    // the final one would draw from the same generator and change it.
+    // the final one would draw from the same generator and change it. The ids are bare (no
+    // module, no namespace), so with module affinity on there are still no modules to tie.
     let (g, _) = planted(12, 30, 4, 0.45, 4);
-    let cfg = ClusterConfig {
-        module_affinity: 0.0,
-        min_service_size: 1,
-        ..ClusterConfig::default()
-    };
-    let c = cluster(&g, &cfg);
+    for module_affinity in [0.0, ClusterConfig::default().module_affinity] {
+        let cfg = ClusterConfig {
+            module_affinity,
+            min_service_size: 1,
+            ..ClusterConfig::default()
+        };
+        one_run_decides(&g, &cfg);
+    }
+}
+
+fn one_run_decides(g: &CallGraph, cfg: &ClusterConfig) {
+    let c = cluster(g, cfg);
     let n = g.node_count();
     let index: Vec<Option<u32>> = (0..n as u32).map(Some).collect();
     let weak = vec![false; n];
-    let calls = super::coupling::build(&g, &index, n, &weak, &cfg, None, &[]);
+    let calls = super::coupling::build(g, &index, n, &weak, cfg, None, &[]);
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
     let direct = super::leiden::leiden(&calls, cfg.resolution, &mut rng);
     let pairs = |a: &[usize]| -> Vec<bool> {
@@ -442,6 +449,16 @@ fn canonical(labels: &[usize]) -> Vec<usize> {
 #[test]
 fn a_large_graph_starts_its_final_run_from_the_probe() {
     let (g, truth) = planted(1000, 50, 4, 0.3, 6);
+    // Modules (layers across the planted groups), so that there is a probe.
+    let nodes = g
+        .nodes()
+        .enumerate()
+        .map(|(i, node)| Node {
+            module: Some(format!("layer{}", i % 4)),
+            ..node.clone()
+        })
+        .collect();
+    let g = CallGraph::from_parts(nodes, g.edges().collect());
     let n = g.node_count();
     assert!(n >= super::leiden::LARGE);
     let cfg = ClusterConfig {

@@ -153,6 +153,7 @@ pub(super) fn move_nodes(
     let mut queued = vec![true; n];
     let mut batch: Vec<usize> = Vec::with_capacity(BATCH);
     let mut visits = 0usize;
+    let (mut t_decide, mut t_apply, mut moved) = (0.0f64, 0.0f64, 0usize);
     while !queue.is_empty() && visits < MAX_VISITS_PER_NODE * n {
         batch.clear();
         batch.extend(queue.drain(..BATCH.min(queue.len())));
@@ -167,10 +168,13 @@ pub(super) fn move_nodes(
             gamma,
             two_m,
         };
+        let t0 = std::time::Instant::now();
         let decisions: Vec<Decision> = batch
             .par_iter()
             .map_init(Vec::new, |scratch, &v| frozen.decide(v, scratch))
             .collect();
+        let t1 = std::time::Instant::now();
+        t_decide += (t1 - t0).as_secs_f64();
         for (&v, decision) in batch.iter().zip(decisions) {
             queued[v] = false;
             let cur = part[v];
@@ -208,6 +212,7 @@ pub(super) fn move_nodes(
             tot[to] += kv;
             size[to] += 1;
             part[v] = to;
+            moved += 1;
             // Neighbours left outside the node's new community are looked at again.
             for (u, _) in g.neighbors(v) {
                 if !queued[u] && part[u] != to {
@@ -216,7 +221,13 @@ pub(super) fn move_nodes(
                 }
             }
         }
+        t_apply += t1.elapsed().as_secs_f64();
     }
+    crate::steps::note(|| {
+        format!(
+            "  batched moving: {visits} visits, {moved} moves, decisions {t_decide:.3} s, applying {t_apply:.3} s"
+        )
+    });
     visits
 }
 
