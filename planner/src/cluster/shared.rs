@@ -25,7 +25,7 @@ pub(crate) fn declared_module(node: &Node) -> Option<&str> {
 
 /// Flags shared nodes: not an entry point, fan-in (distinct callers) ≥ `min_modules` and
 /// ≥ [`SHARED_FANIN_RATIO`] × the mean fan-in, called from ≥ `min_modules` modules other than
-/// its own.
+/// its own, counting only callers that declare a module ([`declared_module`]).
 ///
 /// # Complexity
 /// O(V + E log E) time, O(V + E) memory.
@@ -49,10 +49,13 @@ pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
         .map(|i| fan_in[i] >= threshold && graph.node(i).entry.is_none())
         .collect();
     // (callee, caller's module) pairs packed in a u64, so that the distinct ones sort as numbers.
-    let (module, _) = crate::modules::number(graph.nodes().map(|node| Some(module_key(node))));
+    // A caller with a bare id declares no module: it is no evidence of spread (a graph of bare
+    // ids has no shared code by this test; the plan's services flag it afterwards).
+    let (module, _) = crate::modules::number(graph.nodes().map(declared_module));
+    let none = crate::modules::Modules::NONE;
     let mut callers: Vec<u64> = graph
         .edges()
-        .filter(|&(f, t, _)| f != t && candidate[t] && module[f] != module[t])
+        .filter(|&(f, t, _)| f != t && candidate[t] && module[f] != none && module[f] != module[t])
         .map(|(f, t, _)| ((t as u64) << 32) | u64::from(module[f]))
         .collect();
     callers.sort_unstable();
@@ -97,8 +100,8 @@ pub(super) fn composition_roots(graph: &CallGraph, min_modules: usize) -> Vec<bo
     let mut callees: Vec<(usize, &str)> = graph
         .edges()
         .filter(|&(f, t, _)| f != t && candidate[f])
-        .map(|(f, t, _)| (f, module_key(graph.node(t))))
-        .filter(|&(f, m)| m != module_key(graph.node(f)))
+        .filter_map(|(f, t, _)| Some((f, declared_module(graph.node(t))?)))
+        .filter(|&(f, m)| Some(m) != declared_module(graph.node(f)))
         .collect();
     callees.sort_unstable();
     callees.dedup();
@@ -162,12 +165,36 @@ mod tests {
 
     #[test]
     fn logger_called_from_every_module_is_shared() {
-        let mut nodes = vec![node("util.log", Some("util"))];
+        let graph = logger_graph(true);
+        let shared = detect(&graph, 4);
+        let log = graph.position("util.log");
+        for (i, &flag) in shared.iter().enumerate() {
+            assert_eq!(flag, Some(i) == log, "{}", graph.node(i).id);
+        }
+    }
+
+    #[test]
+    fn callers_without_modules_are_no_evidence_of_sharing() {
+        // The same calls between bare ids: a high fan-in alone is not spread over modules.
+        let graph = logger_graph(false);
+        assert!(detect(&graph, 4).iter().all(|&s| !s));
+    }
+
+    /// A logger called by 18 functions of 6 modules (bare ids `logger`, `m0f1`… without them).
+    fn logger_graph(modules: bool) -> CallGraph {
+        let named = |id: String, module: String| {
+            if modules {
+                node(&id, Some(&module))
+            } else {
+                node(&id.replace('.', ""), None)
+            }
+        };
+        let mut nodes = vec![named("util.log".into(), "util".into())];
         let mut edges = Vec::new();
         let call = Call::new(1.0, false);
         for m in 0..6 {
             for i in 0..3 {
-                nodes.push(node(&format!("m{m}.f{i}"), Some(&format!("m{m}"))));
+                nodes.push(named(format!("m{m}.f{i}"), format!("m{m}")));
                 let me = nodes.len() - 1;
                 edges.push((me, 0, call));
                 if i > 0 {
@@ -175,11 +202,6 @@ mod tests {
                 }
             }
         }
-        let graph = CallGraph::from_parts(nodes, edges);
-        let shared = detect(&graph, 4);
-        let log = graph.position("util.log");
-        for (i, &flag) in shared.iter().enumerate() {
-            assert_eq!(flag, Some(i) == log, "{}", graph.node(i).id);
-        }
+        CallGraph::from_parts(nodes, edges)
     }
 }
