@@ -3,7 +3,7 @@
 
 Not run in CI. Needs `pip install networkit` (and numpy, which it pulls in).
 
-    python3 benches/networkit_plm.py GRAPH.json [--threads N] [--plan DIR/plan.json]
+    python3 benches/networkit_plm.py GRAPH.json [--threads N] [--plan DIR/plan.json ...]
         [--truth TRUTH.json] [--refine]
 
 The graph is read as cleave's modularity sees it (planner/src/metrics.rs): undirected, weighted by
@@ -63,7 +63,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("graph")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--plan", help="a cleave plan.json whose services' modularity to print")
+    ap.add_argument("--plan", action="append", default=[],
+                    help="a cleave plan.json whose services' modularity to print (repeatable)")
     ap.add_argument("--truth", help="the planted partition, {\"node id\": community}")
     ap.add_argument("--refine", action="store_true", help="PLM with its refinement phase")
     args = ap.parse_args()
@@ -91,21 +92,21 @@ def main():
         truth = [planted[i] for i in ids]
         print(f"{name} NMI against the planted modules: {nmi(part.getVector(), truth):.4f}")
 
-    if args.plan:
-        with open(args.plan, "rb") as f:
+    index = {i: k for k, i in enumerate(ids)}
+    for path in args.plan:
+        with open(path, "rb") as f:
             plan = json.load(f)
-        index = {i: k for k, i in enumerate(ids)}
         cleave = nk.Partition(len(ids))
         cleave.setUpperBound(len(plan["clusters"]))
         for s, service in enumerate(plan["clusters"]):
             for m in service["members"]:
                 cleave[index[m]] = s
         q = nk.community.Modularity().getQuality(cleave, g)
-        print(f"cleave plan: {len(plan['clusters'])} services, modularity {q:.4f} "
+        print(f"cleave plan {path}: {len(plan['clusters'])} services, modularity {q:.4f} "
               f"(plan.json says {plan['metrics']['modularity']})")
         if truth is not None:
             vector = [cleave[k] for k in range(len(ids))]
-            print(f"cleave plan NMI against the planted modules: {nmi(vector, truth):.4f}")
+            print(f"cleave plan {path} NMI against the planted modules: {nmi(vector, truth):.4f}")
     return 0
 
 

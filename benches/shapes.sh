@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The clustering and whole-plan benchmark on every `cleave-gen` shape (docs/benchmarks.md,
+# "Every graph shape"), measured side by side in one session. Not run in CI: it takes about
+# 3 minutes a shape at a million nodes and needs networkit (`pip install networkit`).
+#
+#   benches/shapes.sh [WORKDIR]
+#
+# Environment: SHAPES (default: all six), NODES (1000000), THREADS (2), CLEAVE and CLEAVE_GEN
+# (default: target/release/cleave and target/release/cleave-gen, built first).
+#
+# For each shape:
+#   - NODES nodes at 10 calls a node: networkit PLM's run time against `cleave plan`'s cluster
+#     phase, with the default config and with benches/calls-only.toml (the calls alone, what PLM
+#     gets); modularity Q on the raw call graph and NMI against the planted partition for all
+#     three (networkit computes both, on the same graph);
+#   - NODES nodes at 5 calls a node: the whole `cleave plan` (wall time, peak RSS, the load
+#     phase's MB/s of JSON), and whether the plan is byte-identical on 1 thread and on THREADS.
+# Prints one Markdown table row per shape; the runs' raw output stays in WORKDIR.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-$(mktemp -d)}
+mkdir -p "$work"
+shapes=${SHAPES:-lfr hubs noisy-modules layers uneven dense-core}
+nodes=${NODES:-1000000}
+threads=${THREADS:-2}
+if [[ -z "${CLEAVE:-}" || -z "${CLEAVE_GEN:-}" ]]; then
+    (cd "$here" && cargo build --release --quiet --bin cleave --bin cleave-gen)
+fi
+cleave=${CLEAVE:-$here/target/release/cleave}
+gen=${CLEAVE_GEN:-$here/target/release/cleave-gen}
+export RAYON_NUM_THREADS=$threads
+
+# The value after `key` on the line of `file` matching `pattern` (first match).
+field() { grep -m1 -- "$2" "$1" | sed -E "s/.*$3 +([0-9.]+).*/\1/"; }
+
+echo "| shape | PLM s | PLM Q | PLM NMI | cleave default s | Q | NMI | calls only s | Q | NMI | plan at 5 calls a node s | peak MB | load MB/s | 1 = $threads threads |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+for shape in $shapes; do
+    g10=$work/$shape-10.json g5=$work/$shape-5.json
+    "$gen" --shape "$shape" --nodes "$nodes" --edges-per-node 10 --seed 1 -o "$g10" \
+        --truth "$work/$shape-10.truth.json" 2>"$work/$shape-gen.log"
+    "$cleave" plan "$g10" --out "$work/$shape-10-default" --timings --quiet --fresh \
+        2>"$work/$shape-10-default.log"
+    "$cleave" plan "$g10" --out "$work/$shape-10-calls" --timings --quiet --fresh \
+        -c "$here/benches/calls-only.toml" 2>"$work/$shape-10-calls.log"
+    python3 "$here/benches/networkit_plm.py" "$g10" --threads "$threads" \
+        --truth "$work/$shape-10.truth.json" --plan "$work/$shape-10-default/plan.json" \
+        --plan "$work/$shape-10-calls/plan.json" >"$work/$shape-plm.log" 2>&1
+    rm -f "$g10"
+    "$gen" --shape "$shape" --nodes "$nodes" --edges-per-node 5 --seed 1 -o "$g5" \
+        2>>"$work/$shape-gen.log"
+    mb=$(awk "BEGIN { printf \"%.1f\", $(stat -c %s "$g5") / 1e6 }")
+    /usr/bin/time -f "wall %e s, peak %M KB" "$cleave" plan "$g5" --out "$work/$shape-5" \
+        --timings --quiet --fresh 2>"$work/$shape-5.log"
+    RAYON_NUM_THREADS=1 "$cleave" plan "$g5" --out "$work/$shape-5-one" --quiet --fresh 2>/dev/null
+    same=identical
+    for f in plan.json plan.dot plan.md; do
+        cmp -s "$work/$shape-5/$f" "$work/$shape-5-one/$f" || same="DIFFERENT ($f)"
+    done
+    rm -f "$g5"
+
+    plm=$work/$shape-plm.log
+    plm_s=$(field "$plm" "^PLM:" "PLM:")
+    plm_q=$(field "$plm" "^PLM:" "modularity")
+    plm_nmi=$(field "$plm" "^PLM NMI" "modules:")
+    d_s=$(field "$work/$shape-10-default.log" "timing: cluster" "cluster")
+    d_q=$(field "$plm" "$shape-10-default/plan.json:" "modularity")
+    d_nmi=$(field "$plm" "$shape-10-default/plan.json NMI" "modules:")
+    c_s=$(field "$work/$shape-10-calls.log" "timing: cluster" "cluster")
+    c_q=$(field "$plm" "$shape-10-calls/plan.json:" "modularity")
+    c_nmi=$(field "$plm" "$shape-10-calls/plan.json NMI" "modules:")
+    wall=$(field "$work/$shape-5.log" "^wall" "wall")
+    peak=$(( $(field "$work/$shape-5.log" "^wall" "peak") / 1024 ))
+    load=$(field "$work/$shape-5.log" "timing: load" "load")
+    rate=$(awk "BEGIN { printf \"%.0f\", $mb / $load }")
+    echo "| $shape | $plm_s | $plm_q | $plm_nmi | $d_s | $d_q | $d_nmi | $c_s | $c_q | $c_nmi | $wall | $peak | $rate | $same |"
+done
+echo "raw output in $work" >&2
