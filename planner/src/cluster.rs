@@ -14,7 +14,10 @@ mod shared;
 mod tests;
 mod vocabulary;
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
 use analyzer::CallGraph;
+use rayon::prelude::*;
 
 use crate::ClusterConfig;
 
@@ -527,12 +530,16 @@ fn tags_by_cluster(
 
 /// Nodes with no call edge other than self-loops.
 fn isolated_nodes(graph: &CallGraph) -> Vec<bool> {
-    let mut isolated = vec![true; graph.node_count()];
-    for (f, t, _) in graph.edges().filter(|&(f, t, _)| f != t) {
-        isolated[f] = false;
-        isolated[t] = false;
-    }
-    isolated
+    let linked: Vec<AtomicBool> = (0..graph.node_count())
+        .map(|_| AtomicBool::new(false))
+        .collect();
+    graph.par_edges().for_each(|(f, t, _)| {
+        if f != t {
+            linked[f].store(true, Relaxed);
+            linked[t].store(true, Relaxed);
+        }
+    });
+    linked.into_iter().map(|l| !l.into_inner()).collect()
 }
 
 /// Leiden clusters smaller than `min` that hold an event/queue/schedule entry point and have no
@@ -547,7 +554,6 @@ fn candidate_functions(
     let k = labels.iter().max().map_or(0, |&c| c + 1);
     let mut size = vec![0usize; k];
     let mut event = vec![false; k];
-    let mut blocking = vec![false; k];
     for (pos, node) in graph.nodes().enumerate() {
         let Some(i) = index[pos] else { continue };
         let c = labels[i as usize];
@@ -557,18 +563,30 @@ fn candidate_functions(
             event[c] |= !REQUEST_TRIGGERS.contains(&trigger.as_str());
         }
     }
-    for (f, t, call) in graph.edges() {
-        if call.is_async || shared[f] || shared[t] {
-            continue;
-        }
-        if let (Some(a), Some(b)) = (index[f], index[t]) {
-            let (ca, cb) = (labels[a as usize], labels[b as usize]);
-            if ca != cb {
-                blocking[ca] = true;
-                blocking[cb] = true;
-            }
-        }
-    }
+    let blocking = graph
+        .par_edges()
+        .fold(
+            || vec![false; k],
+            |mut blocking, (f, t, call)| {
+                if !(call.is_async || shared[f] || shared[t])
+                    && let (Some(a), Some(b)) = (index[f], index[t])
+                {
+                    let (ca, cb) = (labels[a as usize], labels[b as usize]);
+                    if ca != cb {
+                        blocking[ca] = true;
+                        blocking[cb] = true;
+                    }
+                }
+                blocking
+            },
+        )
+        .reduce(
+            || vec![false; k],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
+                a
+            },
+        );
     (0..k)
         .map(|c| size[c] < min && event[c] && !blocking[c])
         .collect()
