@@ -16,15 +16,15 @@ use super::shared::declared_module;
 /// shared prefix itself; and the number of features.
 ///
 /// # Complexity
-/// O(Σ |module path|) plus a sort of the distinct features.
+/// O(V) expected to number the modules, plus O(Σ |module path|) over the distinct modules and a
+/// sort of the distinct features.
 pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize) {
-    // A bare id (no module, no namespace) names no package: it has no feature.
-    let paths: Vec<Option<Vec<&str>>> = nodes
-        .iter()
-        .map(|n| declared_module(n).map(|m| segments(m).collect()))
-        .collect();
+    // A bare id (no module, no namespace) names no package: it has no feature. Nodes repeat
+    // their module, so each distinct module's path is split once.
+    let (module, names) = crate::modules::number(nodes.iter().map(|n| declared_module(n)));
+    let paths: Vec<Vec<&str>> = names.iter().map(|m| segments(m).collect()).collect();
     let mut prefix: Option<&[&str]> = None;
-    for path in paths.iter().flatten() {
+    for path in &paths {
         prefix = Some(match prefix {
             None => path,
             Some(p) => {
@@ -34,20 +34,24 @@ pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize) {
         });
     }
     let depth = prefix.map_or(0, <[&str]>::len);
-    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
-    for path in paths.iter().flatten() {
+    let mut features: BTreeMap<&str, usize> = BTreeMap::new();
+    for path in &paths {
         if let Some(seg) = path.get(depth) {
-            names.entry(seg).or_insert(0);
+            features.entry(seg).or_insert(0);
         }
     }
-    for (i, slot) in names.values_mut().enumerate() {
+    for (i, slot) in features.values_mut().enumerate() {
         *slot = i;
     }
-    let of = paths
+    let of_module: Vec<Option<usize>> = paths
         .iter()
-        .map(|path| path.as_ref()?.get(depth).map(|seg| names[seg]))
+        .map(|path| path.get(depth).map(|seg| features[seg]))
         .collect();
-    (of, names.len())
+    let of = module
+        .iter()
+        .map(|&m| of_module.get(m as usize).copied().flatten())
+        .collect();
+    (of, features.len())
 }
 
 /// Which features are cohesive: a community in the weak sense of Radicchi et al. (2004), more
