@@ -95,6 +95,13 @@ pub fn prepare(
     let config_file = find_config(config_path, input_path);
     let mut config = match &config_file {
         Some(path) => {
+            // A config found beside the input is state the command line does not name: say so.
+            if config_path.is_none() && !quiet {
+                eprintln!(
+                    "note: using the config {} beside the input (-c FILE to choose another)",
+                    crate::terminal::text(&path.display().to_string())
+                );
+            }
             let config = planner::parse_config(&read_text(path)?)
                 .map_err(bad)
                 .with_context(|| format!("in config {}", path.display()))?;

@@ -71,6 +71,15 @@ pub fn text(out: &Output) -> (String, String) {
 
 /// Plans `input` into a fresh directory and returns it with the parsed plan.json.
 pub fn plan_ok(input: &Path, extra: &[&str]) -> (tempfile::TempDir, serde_json::Value) {
+    let (dir, plan, _) = plan_ok_said(input, extra);
+    (dir, plan)
+}
+
+/// [`plan_ok`], and what the run printed on standard error.
+pub fn plan_ok_said(
+    input: &Path,
+    extra: &[&str],
+) -> (tempfile::TempDir, serde_json::Value, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
     let mut args = vec![
@@ -84,5 +93,6 @@ pub fn plan_ok(input: &Path, extra: &[&str]) -> (tempfile::TempDir, serde_json::
     let (stdout, stderr) = text(&result);
     assert!(result.status.success(), "cleave failed: {stderr}\n{stdout}");
     let json = std::fs::read_to_string(out.join("plan.json")).expect("plan.json written");
-    (dir, serde_json::from_str(&json).expect("plan.json is JSON"))
+    let plan = serde_json::from_str(&json).expect("plan.json is JSON");
+    (dir, plan, stderr)
 }

@@ -425,3 +425,30 @@ fn a_warm_start_is_announced() {
         "--fresh"
     );
 }
+
+/// A cleave.toml beside the input is used and announced; `-c` and `--quiet` say nothing.
+#[test]
+fn a_config_beside_the_input_is_announced() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("graph.json");
+    std::fs::copy(crate::fixture("tiny-shop.json"), &input).expect("copy");
+    std::fs::write(
+        dir.path().join("cleave.toml"),
+        "[clustering]\nservices = 2\n",
+    )
+    .expect("config");
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, "").expect("config");
+    let run = |extra: &[&str]| {
+        let (_out, plan, stderr) = crate::plan_ok_said(&input, extra);
+        (stderr, plan["clusters"].as_array().map(Vec::len))
+    };
+    let (stderr, count) = run(&[]);
+    assert!(stderr.contains("using the config"), "{stderr}");
+    assert!(stderr.contains("cleave.toml"), "{stderr}");
+    assert_eq!(count, Some(2), "the config beside the input was not used");
+    let (stderr, _) = run(&["-c", other.to_str().expect("utf-8")]);
+    assert!(!stderr.contains("using the config"), "-c: {stderr}");
+    let (stderr, _) = run(&["--quiet"]);
+    assert!(!stderr.contains("using the config"), "--quiet: {stderr}");
+}
