@@ -218,22 +218,24 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
     let modules = connected
         .iter()
         .any(|&i| shared::declared_module(graph.node(i)).is_some());
+    // The graph without module ties is built once: the probe's, and the final one's base.
+    let (base, calls) = coupling::base(graph, &index, k, &weak, cfg, &cons.cochange);
+    steps.mark(|| {
+        format!(
+            "cluster: coupling graph without module ties ({} arcs)",
+            base.arcs()
+        )
+    });
     let probe = (cfg.module_affinity > 0.0 && modules).then(|| {
-        let calls = coupling::build(graph, &index, k, &weak, cfg, None, &cons.cochange);
-        steps.mark(|| format!("cluster: probe coupling graph ({} arcs)", calls.arcs()));
-        let probe = leiden::probe(&calls, cfg.resolution, &mut rng);
+        let probe = leiden::probe(&base, cfg.resolution, &mut rng);
         steps.mark(|| "cluster: probe Leiden".into());
         probe
     });
-    let coupling = coupling::build(
-        graph,
-        &index,
-        k,
-        &weak,
-        cfg,
-        probe.as_deref(),
-        &cons.cochange,
-    );
+    let coupling = match &probe {
+        Some(probe) => coupling::with_module_ties(&base, &calls, cfg, probe),
+        None => base,
+    };
+    drop(calls);
     steps.mark(|| format!("cluster: coupling graph ({} arcs)", coupling.arcs()));
     let units = constrain::units(cons, &connected);
     let contracted;

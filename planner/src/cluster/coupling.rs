@@ -170,6 +170,44 @@ impl Csr {
         self.self_w.len()
     }
 
+    /// The graph whose every edge weighs its weight in `a` plus its weight in `b` (graphs of one
+    /// node count): rows merged in parallel pieces, each the same whatever the thread count.
+    ///
+    /// # Complexity
+    /// O(V + E) work.
+    pub fn merge(a: &Csr, b: &Csr) -> Csr {
+        let n = a.n();
+        let self_w: Vec<f64> = a.self_w.iter().zip(&b.self_w).map(|(x, y)| x + y).collect();
+        let rows: Vec<Rows> = node_pieces(&a.offsets, n, PIECE_EDGES)
+            .into_par_iter()
+            .map(|range| {
+                let mut rows = Rows::default();
+                for v in range {
+                    let (mut x, mut y) = (a.neighbors(v).peekable(), b.neighbors(v).peekable());
+                    loop {
+                        let next = match (x.peek(), y.peek()) {
+                            (Some(&(s, w)), Some(&(t, u))) if s == t => {
+                                x.next();
+                                y.next();
+                                Some((s, w + u))
+                            }
+                            (Some(&(s, _)), Some(&(t, _))) if t < s => y.next(),
+                            (Some(_), _) => x.next(),
+                            (None, Some(_)) => y.next(),
+                            (None, None) => None,
+                        };
+                        let Some(next) = next else { break };
+                        rows.targets.push(next.0 as u32);
+                        rows.weights.push(next.1);
+                    }
+                    rows.ends.push(rows.targets.len());
+                }
+                rows
+            })
+            .collect();
+        Csr::concat(rows, self_w)
+    }
+
     /// Number of arcs (each edge counts in both its rows).
     pub fn arcs(&self) -> usize {
         self.targets.len()
@@ -314,9 +352,12 @@ pub(super) fn dampen(weight: f64) -> f64 {
 /// Module ties need a reading of the call structure, `probe` (a clustering of the same nodes
 /// without module ties): without it no module tie is made. A module binds by its cohesion:
 /// how much more its members call each other, or fall in the same probe cluster, than chance.
+/// (The clustering builds the graph without module ties once, [`base`], and adds them to it
+/// with [`with_module_ties`]; this is both in one.)
 ///
 /// # Complexity
 /// O(V + E log d + A) where A = Σ over groups of m·log m affinity edges.
+#[cfg(test)]
 pub(super) fn build(
     graph: &CallGraph,
     index: &[Option<u32>],
@@ -326,6 +367,38 @@ pub(super) fn build(
     probe: Option<&[usize]>,
     cochange: &[FileTie],
 ) -> Csr {
+    let (base, calls) = base(graph, index, k, shared, cfg, cochange);
+    match probe {
+        Some(probe) => with_module_ties(&base, &calls, cfg, probe),
+        None => base,
+    }
+}
+
+/// What the module ties need to know of the calls: each node's call strength, their total and
+/// mean, and the declared modules with the call weight inside each.
+pub(super) struct CallFacts {
+    strength: Vec<f64>,
+    total: f64,
+    mean_strength: f64,
+    /// Members (compact indices) of each declared module, in key order.
+    modules: Vec<Vec<u32>>,
+    /// Call weight between members of each module.
+    inner: Vec<f64>,
+}
+
+/// The coupling graph without module ties (dampened calls, shared code shrunk, resource,
+/// vocabulary and history ties), and the facts about the calls that module ties need.
+///
+/// # Complexity
+/// As [`build`].
+pub(super) fn base(
+    graph: &CallGraph,
+    index: &[Option<u32>],
+    k: usize,
+    shared: &[bool],
+    cfg: &ClusterConfig,
+    cochange: &[FileTie],
+) -> (Csr, CallFacts) {
     let mut steps = crate::steps::Steps::start();
     let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(graph.edge_count());
     // In parallel, collected in edge order.
@@ -359,16 +432,14 @@ pub(super) fn build(
     };
 
     steps.mark(|| "  coupling: calls".into());
-    // Module affinity, scaled by each module's cohesion.
     let mut modules: Groups = Groups::default();
     let mut resources: Groups = Groups::default();
+    let module_ties = cfg.module_affinity > 0.0;
     for (pos, node) in graph.nodes().enumerate() {
         let Some(i) = index[pos] else { continue };
-        // Module ties need the probe. Without a declared module, the id's namespace stands in
-        // for it; a bare id has neither and ties to nothing.
-        if probe.is_some()
-            && let Some(module) = super::shared::declared_module(node)
-        {
+        // Without a declared module, the id's namespace stands in for it; a bare id has
+        // neither and ties to nothing.
+        if module_ties && let Some(module) = super::shared::declared_module(node) {
             modules.add(module, i);
         }
         for r in &node.resources {
@@ -391,27 +462,8 @@ pub(super) fn build(
     }
     steps.mark(|| "  coupling: module and resource groups".into());
     // Room for every tie at once: growing a vector of this size copies it and faults in new pages.
-    let ties: usize = modules
-        .iter()
-        .filter(|_| probe.is_some())
-        .chain(&resources)
-        .map(|members| group_arcs(members.len()))
-        .sum();
+    let ties: usize = resources.iter().map(|m| group_arcs(m.len())).sum();
     edges.reserve_exact(ties);
-    if let Some(probe) = probe {
-        let base = Agreement::base(probe);
-        for (g, members) in modules.iter().enumerate() {
-            let sum: f64 = members.iter().map(|&i| strength[i as usize]).sum();
-            let calls = excess(cohesion_fraction(inner[g], sum), sum / (2.0 * total));
-            let together = excess(Agreement::of(members, probe), base);
-            let bind = (calls.max(together) * COHESION_GAIN).clamp(COHESION_FLOOR, 1.0);
-            add_group(
-                members,
-                cfg.module_affinity * mean_strength * bind,
-                &mut edges,
-            );
-        }
-    }
     // Resource affinity, weighted down by how widespread the resource is.
     for members in &resources {
         let info = information(members.len(), k);
@@ -423,7 +475,7 @@ pub(super) fn build(
             );
         }
     }
-    steps.mark(|| "  coupling: module and resource ties".into());
+    steps.mark(|| "  coupling: resource ties".into());
     // Vocabulary affinity: nodes whose ids share a rare domain term, weighted like resources.
     if cfg.vocabulary_affinity > 0.0 {
         for (members, info) in vocabulary_groups(graph, index, k, shared) {
@@ -446,7 +498,51 @@ pub(super) fn build(
     steps.mark(|| "  coupling: vocabulary and history ties".into());
     let csr = Csr::from_edges(k, &edges, vec![0.0; k]);
     steps.mark(|| format!("  coupling: CSR of {} edges", edges.len()));
-    csr
+    let facts = CallFacts {
+        strength,
+        total,
+        mean_strength,
+        modules,
+        inner,
+    };
+    (csr, facts)
+}
+
+/// `base` with module ties added, each module tied in proportion to its cohesion: how much
+/// more its members call each other, or fall in the same `probe` cluster, than chance. The
+/// ties are built as a graph of their own and merged into `base` row by row.
+///
+/// # Complexity
+/// O(V + E + A log A) for A tie arcs.
+pub(super) fn with_module_ties(
+    base: &Csr,
+    calls: &CallFacts,
+    cfg: &ClusterConfig,
+    probe: &[usize],
+) -> Csr {
+    let mut steps = crate::steps::Steps::start();
+    let ties: usize = calls.modules.iter().map(|m| group_arcs(m.len())).sum();
+    let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(ties);
+    let chance = Agreement::base(probe);
+    for (g, members) in calls.modules.iter().enumerate() {
+        let sum: f64 = members.iter().map(|&i| calls.strength[i as usize]).sum();
+        let cohesion = excess(
+            cohesion_fraction(calls.inner[g], sum),
+            sum / (2.0 * calls.total),
+        );
+        let together = excess(Agreement::of(members, probe), chance);
+        let bind = (cohesion.max(together) * COHESION_GAIN).clamp(COHESION_FLOOR, 1.0);
+        add_group(
+            members,
+            cfg.module_affinity * calls.mean_strength * bind,
+            &mut edges,
+        );
+    }
+    let n = base.n();
+    let ties = Csr::from_edges(n, &edges, vec![0.0; n]);
+    let merged = Csr::merge(base, &ties);
+    steps.mark(|| format!("  coupling: module ties ({} edges), merged", edges.len()));
+    merged
 }
 
 /// The ties between the nodes of co-changing files (compact indices; shared code left out): each
@@ -702,6 +798,23 @@ fn add_group(members: &[u32], total: f64, edges: &mut Vec<(u32, u32, f64)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merging_two_graphs_adds_their_weights_edge_by_edge() {
+        let a = [(0, 1, 1.0), (2, 0, 0.5), (3, 2, 2.0)];
+        let b = [(1, 0, 4.0), (3, 1, 1.0), (2, 3, 0.25)];
+        let merged = Csr::merge(
+            &Csr::from_edges(5, &a, vec![]),
+            &Csr::from_edges(5, &b, vec![]),
+        );
+        let whole = Csr::from_edges(5, &[a, b].concat(), vec![]);
+        assert_eq!(merged, whole);
+        assert_eq!(
+            merged.neighbors(0).collect::<Vec<_>>(),
+            vec![(1, 5.0), (2, 0.5)]
+        );
+        assert_eq!(merged.neighbors(4).count(), 0);
+    }
 
     #[test]
     fn csr_merges_both_directions_and_sorts() {
