@@ -163,42 +163,27 @@ impl OtlpSpan {
 }
 
 /// The span's keys, read without keeping other keys' text.
+#[derive(Deserialize)]
+#[serde(field_identifier)]
 enum Field {
+    #[serde(rename = "traceId")]
     TraceId,
+    #[serde(rename = "spanId")]
     SpanId,
+    #[serde(rename = "parentSpanId")]
     ParentId,
+    #[serde(rename = "name")]
     Name,
+    #[serde(rename = "kind")]
     Kind,
+    #[serde(rename = "startTimeUnixNano")]
     Start,
+    #[serde(rename = "endTimeUnixNano")]
     End,
+    #[serde(rename = "attributes")]
     Attributes,
+    #[serde(other)]
     Other,
-}
-
-impl<'de> Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Field;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a span field")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Field, E> {
-                Ok(match v {
-                    "traceId" => Field::TraceId,
-                    "spanId" => Field::SpanId,
-                    "parentSpanId" => Field::ParentId,
-                    "name" => Field::Name,
-                    "kind" => Field::Kind,
-                    "startTimeUnixNano" => Field::Start,
-                    "endTimeUnixNano" => Field::End,
-                    "attributes" => Field::Attributes,
-                    _ => Field::Other,
-                })
-            }
-        }
-        d.deserialize_identifier(V)
-    }
 }
 
 impl<'de> Deserialize<'de> for OtlpSpan {
@@ -383,38 +368,23 @@ impl<'de> Deserialize<'de> for AnyValue {
 }
 
 /// The keys of an attribute and of an `AnyValue`.
+#[derive(Deserialize)]
+#[serde(field_identifier)]
 enum Word {
+    #[serde(rename = "key")]
     Key,
+    #[serde(rename = "value")]
     Value,
+    #[serde(rename = "stringValue")]
     StringValue,
+    #[serde(rename = "intValue")]
     IntValue,
+    #[serde(rename = "doubleValue")]
     DoubleValue,
+    #[serde(rename = "boolValue")]
     BoolValue,
+    #[serde(other)]
     Other,
-}
-
-impl<'de> Deserialize<'de> for Word {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Word;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Word, E> {
-                Ok(match v {
-                    "key" => Word::Key,
-                    "value" => Word::Value,
-                    "stringValue" => Word::StringValue,
-                    "intValue" => Word::IntValue,
-                    "doubleValue" => Word::DoubleValue,
-                    "boolValue" => Word::BoolValue,
-                    _ => Word::Other,
-                })
-            }
-        }
-        d.deserialize_identifier(V)
-    }
 }
 
 /// An attribute's key when the analysis reads it; any other key, or a key that is not a

@@ -91,41 +91,25 @@ impl<'de, S: Sink> Visitor<'de> for Root<'_, S> {
 }
 
 /// The keys the visitors look for, read without keeping any other key's text.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Deserialize)]
+#[serde(field_identifier)]
 enum Key {
+    #[serde(rename = "resourceSpans")]
     ResourceSpans,
+    #[serde(rename = "data")]
     Data,
+    #[serde(rename = "resource")]
     Resource,
+    #[serde(rename = "scopeSpans", alias = "instrumentationLibrarySpans")]
     ScopeSpans,
+    #[serde(rename = "spans")]
     Spans,
+    #[serde(rename = "processes")]
     Processes,
+    #[serde(rename = "result")]
     Result,
+    #[serde(other)]
     Other,
-}
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Key;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
-                Ok(match v {
-                    "resourceSpans" => Key::ResourceSpans,
-                    "data" => Key::Data,
-                    "resource" => Key::Resource,
-                    "scopeSpans" | "instrumentationLibrarySpans" => Key::ScopeSpans,
-                    "spans" => Key::Spans,
-                    "processes" => Key::Processes,
-                    "result" => Key::Result,
-                    _ => Key::Other,
-                })
-            }
-        }
-        d.deserialize_identifier(V)
-    }
 }
 
 /// One span as a small JSON value of its own, the meter marked at its start.
