@@ -117,6 +117,33 @@ pub struct RenderArgs {
     /// `-` for standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The service diagram's picture: nodes and links (`graph`), the dependency structure matrix
+    /// (`matrix`), or `auto`: the matrix from 41 services on, where links cannot be followed.
+    #[arg(long, value_enum, default_value = "auto", conflicts_with = "service")]
+    pub view: DiagramView,
+    /// Hide links between services lighter than this: calls per day where the plan measured
+    /// traffic, static call weight otherwise. The diagram's title counts what was hidden.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0.0,
+        conflicts_with = "service"
+    )]
+    pub min_calls: f64,
+    /// Draw only the N heaviest links between services (the title counts the rest).
+    #[arg(long, value_name = "N", conflicts_with = "service")]
+    pub top_edges: Option<usize>,
+}
+
+/// Pictures of the service diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiagramView {
+    /// Nodes and links up to 40 services, the matrix past that.
+    Auto,
+    /// Nodes and links, whatever the size.
+    Graph,
+    /// The dependency structure matrix.
+    Matrix,
 }
 
 /// Arguments of `cleave explain`.

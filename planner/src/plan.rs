@@ -24,8 +24,17 @@ pub struct Plan {
     pub service_count: Option<ServiceCount>,
     /// The proposed services, largest first.
     pub clusters: Vec<Service>,
-    /// Calls between services, aggregated, heaviest first.
+    /// Calls between services, aggregated, heaviest first. Calls into or out of shared code are
+    /// not among them: shared code ships as a library in every service that uses it, so those
+    /// calls stay in process ([`Plan::library_calls`]).
     pub cross_calls: Vec<CrossCall>,
+    /// Calls from each service's own code into shared code, per service, heaviest first.
+    #[serde(default)]
+    pub library_calls: Vec<LibraryCall>,
+    /// Every data store the members use (`nodes[].resources`) with the services that use it; a
+    /// store used by several services is flagged as shared, and named in the notes.
+    #[serde(default)]
+    pub data_stores: Vec<DataStore>,
     /// High fan-in utility code that must not glue services together.
     pub shared_code: Vec<SharedCode>,
     /// Nodes no entry point reaches (dead code or undeclared entry points).
@@ -375,6 +384,38 @@ pub struct CrossCall {
     /// Estimated calls per day (each caller invocation makes one call per edge; measured where the
     /// callers' rates are).
     pub calls_per_day: f64,
+}
+
+/// Calls from one service's own code into shared code (which ships as a library in it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LibraryCall {
+    /// The calling service's id.
+    pub service: String,
+    /// Summed weight of blocking calls.
+    pub sync_weight: f64,
+    /// Summed weight of async calls.
+    pub async_weight: f64,
+    /// Number of node-level edges aggregated.
+    pub edges: usize,
+    /// Distinct shared nodes called.
+    pub shared_nodes: usize,
+    /// Estimated calls per day, as for [`CrossCall::calls_per_day`].
+    pub calls_per_day: f64,
+}
+
+/// A data store (a resource of the call graph: `db:orders`, `cache:sessions`, `queue:events`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DataStore {
+    /// The resource as the input names it.
+    pub name: String,
+    /// Its kind: the text before the first `:` (`db`, `cache`, `bucket`, `queue`, `mem`), or
+    /// `store` when there is none.
+    pub kind: String,
+    /// Ids of the services whose members use it, in plan order.
+    pub services: Vec<String>,
+    /// Used by more than one service: the services are coupled through it ("each service owns
+    /// its data").
+    pub shared: bool,
 }
 
 /// A shared utility node.

@@ -222,7 +222,7 @@ fn plan_clustered(
         },
         || {
             rayon::join(
-                || cross_calls(graph, assignment, &ids, &flow.rate),
+                || cross_calls(graph, assignment, &ids, &flow.rate, &shared),
                 || {
                     (
                         shared_code(graph, callers, assignment, &ids),
@@ -248,8 +248,11 @@ fn plan_clustered(
             2,
         ),
     };
+    let (cross, library_calls) = cross;
+    let (data_stores, store_notes) = data_stores(&clusters);
     let mut notes = clustering.notes.clone();
     notes.extend(lists.note);
+    notes.extend(store_notes);
     let mut report = report;
     if let Some(r) = &mut report {
         decisions::finish(r, &named, &ids, &mut notes);
@@ -273,6 +276,8 @@ fn plan_clustered(
         requested_services: config.clustering.services,
         service_count: Some(clustering.count_reason.clone()),
         cross_calls: cross,
+        library_calls,
+        data_stores,
         shared_code,
         unreachable: lists.unreachable,
         isolated: lists.isolated,
@@ -411,9 +416,13 @@ fn ids_where(graph: &CallGraph, list: &[usize], keep: impl Fn(usize) -> bool) ->
         .collect()
 }
 
-/// Calls between services, aggregated per ordered pair, heaviest first; `ids` are the services'.
+/// Calls between services, aggregated per ordered pair, heaviest first; and the calls of each
+/// service's own code into shared code, per service. `ids` are the services'.
 ///
-/// Each pair's sums add its calls in edge order.
+/// A call into or out of a `shared` node is not service-to-service traffic: shared code ships as
+/// a library in every service that uses it. Calls into it are counted per calling service;
+/// calls out of it (into a service's own code) are left out of both lists. Each sum adds its
+/// calls in edge order.
 ///
 /// # Complexity
 /// O(V + E + P log P) for P pairs of services that call each other.
@@ -422,21 +431,68 @@ fn cross_calls(
     assignment: &[usize],
     ids: &[String],
     rates: &[f64],
-) -> Vec<CrossCall> {
+    shared: &[bool],
+) -> (Vec<CrossCall>, Vec<LibraryCall>) {
     let k = ids.len();
     // The calls leaving each service as (called service, caller, weight, async), in edge order.
     let mut leaving: Vec<Vec<(u32, u32, f64, bool)>> = vec![Vec::new(); k];
+    // Per service, its calls into shared code: (sync weight, async weight, edges, per day).
+    let mut library = vec![(0.0f64, 0.0f64, 0usize, 0.0f64); k];
+    // (calling service, shared node) of every call into shared code, to count distinct nodes.
+    let mut library_nodes: Vec<(u32, u32)> = Vec::new();
     for (f, t, call) in graph.edges() {
         let (cf, ct) = (assignment[f], assignment[t]);
-        if cf != ct {
+        match (shared[f], shared[t]) {
+            (false, true) => {
+                let e = &mut library[cf];
+                if call.is_async {
+                    e.1 += call.weight;
+                } else {
+                    e.0 += call.weight;
+                }
+                e.2 += 1;
+                e.3 += rates[f];
+                library_nodes.push((cf as u32, t as u32));
+            }
             // Positions and service numbers fit: the graph's indices are u32.
-            leaving[cf].push((ct as u32, f as u32, call.weight, call.is_async));
+            (false, false) if cf != ct => {
+                leaving[cf].push((ct as u32, f as u32, call.weight, call.is_async))
+            }
+            _ => {}
         }
     }
+    library_nodes.sort_unstable();
+    library_nodes.dedup();
+    let mut distinct = vec![0usize; k];
+    for &(c, _) in &library_nodes {
+        distinct[c as usize] += 1;
+    }
+    let natural: Vec<usize> = ids.iter().map(|id| natural_id(id)).collect();
+    let mut into_library: Vec<LibraryCall> = library
+        .into_iter()
+        .enumerate()
+        .filter(|(_, e)| e.2 > 0)
+        .map(
+            |(c, (sync_weight, async_weight, edges, per_day))| LibraryCall {
+                service: ids[c].clone(),
+                sync_weight: round(sync_weight, 4),
+                async_weight: round(async_weight, 4),
+                edges,
+                shared_nodes: distinct[c],
+                calls_per_day: per_day.round(),
+            },
+        )
+        .collect();
+    into_library.sort_by(|a, b| {
+        (b.calls_per_day, b.sync_weight + b.async_weight)
+            .partial_cmp(&(a.calls_per_day, a.sync_weight + a.async_weight))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| natural_id(&a.service).cmp(&natural_id(&b.service)))
+            .then_with(|| a.service.cmp(&b.service))
+    });
     // Per calling service, sums per called service: (sync weight, async weight, edges, per day).
     let mut sums = vec![(0.0f64, 0.0f64, 0usize, 0.0f64); k];
     let mut called: Vec<usize> = Vec::new();
-    let natural: Vec<usize> = ids.iter().map(|id| natural_id(id)).collect();
     let mut out: Vec<CrossCall> = Vec::new();
     // Per pair, its sort key: total weight, then the id numbers of both services.
     let mut keys: Vec<(f64, usize, usize)> = Vec::new();
@@ -486,7 +542,67 @@ fn cross_calls(
             .then_with(|| a.2.cmp(&b.2))
     });
     let mut slots: Vec<Option<CrossCall>> = out.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
+    let cross = order.into_iter().filter_map(|i| slots[i].take()).collect();
+    (cross, into_library)
+}
+
+/// Most shared data stores named one by one in the plan's notes.
+const MAX_SHARED_STORE_NOTES: usize = 10;
+
+/// The data stores the services use (their `resources`), in name order, and a note for each one
+/// that several services use.
+///
+/// # Complexity
+/// O(R log R) for R (service, resource) pairs.
+fn data_stores(clusters: &[Service]) -> (Vec<DataStore>, Vec<String>) {
+    let mut by: BTreeMap<&str, Vec<&Service>> = BTreeMap::new();
+    for s in clusters {
+        for r in &s.resources {
+            by.entry(r.as_str()).or_default().push(s);
+        }
+    }
+    let mut notes = Vec::new();
+    let shared: Vec<(&str, &Vec<&Service>)> = by
+        .iter()
+        .filter(|(_, users)| users.len() > 1)
+        .map(|(name, users)| (*name, users))
+        .collect();
+    for (name, users) in shared.iter().take(MAX_SHARED_STORE_NOTES) {
+        let named: Vec<String> = users
+            .iter()
+            .map(|s| format!("{} ({})", s.name, s.id))
+            .collect();
+        // In-process memory cannot be shared at all: one process holds it.
+        let advice = if name.starts_with("mem:") {
+            "in-process state cannot be shared between processes; keep its users in one service, or move the state to a store"
+        } else {
+            "they are coupled through it; give it one owner that the others call, or split it"
+        };
+        notes.push(format!(
+            "shared data store: {name} is used by {} services ({}): {advice}",
+            users.len(),
+            named.join(", ")
+        ));
+    }
+    if shared.len() > MAX_SHARED_STORE_NOTES {
+        notes.push(format!(
+            "{} more shared data stores (see data_stores in plan.json)",
+            shared.len() - MAX_SHARED_STORE_NOTES
+        ));
+    }
+    let stores = by
+        .into_iter()
+        .map(|(name, users)| DataStore {
+            name: name.to_string(),
+            kind: match name.split_once(':') {
+                Some((kind, _)) if !kind.is_empty() => kind.to_string(),
+                _ => "store".to_string(),
+            },
+            services: users.iter().map(|s| s.id.clone()).collect(),
+            shared: users.len() > 1,
+        })
+        .collect();
+    (stores, notes)
 }
 
 fn natural_id(id: &str) -> usize {

@@ -8,7 +8,7 @@ mod markdown;
 mod summary;
 
 pub use detail::{MAX_DETAIL_EDGES, MAX_DETAIL_MEMBERS, MAX_DETAIL_NEIGHBOURS, detail};
-pub use dot::dot;
+pub use dot::{DiagramOptions, MATRIX_FROM, View, dot, dot_with};
 /// Graphviz's runner, re-exported for the binary that turns DOT into SVG or PNG (the planner
 /// itself never runs it).
 pub use graphviz_rust::{

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{RenderArgs, RenderFormat};
+use crate::cli::{DiagramView, RenderArgs, RenderFormat};
 use crate::commands::diff::read_plan;
 use crate::graphviz::{self, DotError, INSTALL_HINT, Image};
 use crate::input::BadInput;
@@ -14,11 +14,34 @@ use crate::output;
 /// Closest service names offered when a `--service` matches none.
 const SUGGESTIONS: usize = 3;
 
+/// The service diagram's options from the command line; a negative or non-finite
+/// `--min-calls` is bad input.
+fn diagram_options(args: &RenderArgs) -> Result<planner::render::DiagramOptions> {
+    if !args.min_calls.is_finite() || args.min_calls < 0.0 {
+        return Err(crate::input::bad_input(format!(
+            "--min-calls {}: give a number of calls per day of 0 or more",
+            args.min_calls
+        )));
+    }
+    Ok(planner::render::DiagramOptions {
+        view: match args.view {
+            DiagramView::Auto => planner::render::View::Auto,
+            DiagramView::Graph => planner::render::View::Graph,
+            DiagramView::Matrix => planner::render::View::Matrix,
+        },
+        min_calls: args.min_calls,
+        top_edges: args.top_edges,
+    })
+}
+
 /// Runs `cleave render`.
 pub fn run(args: &RenderArgs) -> Result<()> {
     let plan = read_plan(&args.plan)?;
     let (dot, stem) = match &args.service {
-        None => (planner::render::dot(&plan), "plan".to_string()),
+        None => (
+            planner::render::dot_with(&plan, &diagram_options(args)?),
+            "plan".to_string(),
+        ),
         Some(query) => {
             let service = find_service(&plan, query)?;
             let input = graph_path(&plan, &args.plan, args.input.as_deref())?;

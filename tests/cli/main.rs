@@ -5,6 +5,7 @@ mod bad_input;
 mod check;
 mod compare;
 mod decisions;
+mod diagram;
 mod diff;
 mod explain;
 mod generator;

@@ -88,6 +88,22 @@ pub fn validate_plan(plan: &Plan) -> Result<(), PlanError> {
             }
         }
     }
+    for (i, c) in plan.library_calls.iter().enumerate() {
+        if !ids.contains(c.service.as_str()) {
+            return bad(
+                format!("library_calls[{i}].service"),
+                format!("no service has id {:?}", c.service),
+            );
+        }
+    }
+    for (i, store) in plan.data_stores.iter().enumerate() {
+        if let Some(id) = store.services.iter().find(|id| !ids.contains(id.as_str())) {
+            return bad(
+                format!("data_stores[{i}].services"),
+                format!("no service has id {id:?}"),
+            );
+        }
+    }
     if plan.metrics.services != plan.clusters.len() {
         return bad(
             "metrics.services".into(),
