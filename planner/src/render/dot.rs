@@ -26,6 +26,10 @@ pub const MAX_DRAWN_STORES: usize = 60;
 /// Services from which [`View::Auto`] draws the dependency structure matrix instead of nodes
 /// and links: past about 40 boxes and their links, a node-link picture is a tangle.
 pub const MATRIX_FROM: usize = 41;
+/// Links a node-link picture keeps per service unless `--top-edges` says otherwise.
+pub const LINKS_PER_SERVICE: usize = 3;
+/// Links a node-link picture keeps at least, however few its services.
+const MIN_DRAWN_LINKS: usize = 40;
 /// Services past which the library node's links are not drawn (its label counts its users).
 const MAX_LIBRARY_LINKS: usize = 12;
 /// Node id of the node standing for the services not drawn one by one.
@@ -124,18 +128,21 @@ pub fn dot_with(plan: &Plan, options: &DiagramOptions) -> String {
         e.per_day += c.calls_per_day;
     }
     let mut links: Vec<((String, String), Volume)> = links.into_iter().collect();
+    // Heaviest first; where traffic ties (links no measured call reaches), by call weight.
     links.sort_by(|a, b| {
         b.1.traffic(measured)
             .total_cmp(&a.1.traffic(measured))
+            .then_with(|| b.1.traffic(false).total_cmp(&a.1.traffic(false)))
             .then_with(|| a.0.cmp(&b.0))
     });
     let all_links = links.len();
     links.retain(|(_, v)| v.traffic(measured) >= options.min_calls);
     let below_min = all_links - links.len();
-    let cap = options
-        .top_edges
-        .unwrap_or(MAX_DRAWN_LINKS)
-        .min(MAX_DRAWN_LINKS);
+    // Unless told, a node-link picture keeps about three links a service: more cannot be followed
+    // (the matrix shows them all).
+    let readable = (LINKS_PER_SERVICE * (drawn + usize::from(drawn < plan.clusters.len())))
+        .max(MIN_DRAWN_LINKS);
+    let cap = options.top_edges.unwrap_or(readable).min(MAX_DRAWN_LINKS);
     let over_cap = links.len().saturating_sub(cap);
     if !matrix {
         links.truncate(cap);
@@ -159,7 +166,7 @@ pub fn dot_with(plan: &Plan, options: &DiagramOptions) -> String {
         let how = if options.top_edges.is_some_and(|n| n < MAX_DRAWN_LINKS) {
             " (--top-edges)"
         } else {
-            ""
+            " (--top-edges N draws more, --view matrix all)"
         };
         title.push(format!(
             "{} lighter {} between services not drawn{how}",
@@ -198,7 +205,11 @@ pub fn dot_with(plan: &Plan, options: &DiagramOptions) -> String {
     if matrix {
         title.push(format!(
             "dependency structure matrix: each row's service calls each column's ({}); darker is heavier",
-            if measured { "calls/day" } else { "static call weight" }
+            if measured {
+                "calls/day; · where no measured traffic reaches the call"
+            } else {
+                "static call weight"
+            }
         ));
         stmts[0] = Stmt::GAttribute(GraphAttributes::Graph(vec![
             lines_attr("label", &title),
@@ -518,6 +529,9 @@ fn matrix_table(
                 continue;
             }
             match cells.get(&(r, c)) {
+                Some(&v) if v < 0.5 => {
+                    t.push_str("<td bgcolor=\"#f4f8fb\"><font point-size=\"9\">·</font></td>")
+                }
                 Some(&v) => {
                     let share = ((1.0 + v).ln() / (1.0 + max).ln().max(1e-9)).clamp(0.0, 1.0);
                     // From a pale blue (#deebf7) to a deep one (#08519c); white text on the
