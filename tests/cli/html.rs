@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{fixture, plan_ok};
+use crate::{plan_ok, repo_file};
 
 /// Longest wait for chromium before the test fails (it normally takes a second or two).
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(90);
@@ -31,7 +31,14 @@ fn chromium() -> Option<&'static str> {
 
 /// Runs headless chromium on `url` and returns (dumped DOM, stderr log).
 fn dump_dom(browser: &str, url: &str, profile: &Path) -> (String, String) {
+    browse(browser, url, profile, &["--dump-dom"])
+}
+
+/// Runs headless chromium on `url` with `extra` arguments and returns (stdout, stderr log).
+fn browse(browser: &str, url: &str, profile: &Path, extra: &[&str]) -> (String, String) {
     let dir = format!("--user-data-dir={}", profile.display());
+    let out_file = tempfile::NamedTempFile::new().expect("stdout file");
+    let log_file = tempfile::NamedTempFile::new().expect("stderr file");
     let mut child = Command::new(browser)
         .args([
             "--headless",
@@ -46,11 +53,13 @@ fn dump_dom(browser: &str, url: &str, profile: &Path) -> (String, String) {
             "--enable-logging=stderr",
             "--v=0",
             "--virtual-time-budget=5000",
-            "--dump-dom",
-            url,
         ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .args(extra)
+        .arg(url)
+        // Files, not pipes: a page's DOM is bigger than a pipe's buffer, and chromium would block
+        // writing it while this waits for it to exit.
+        .stdout(Stdio::from(out_file.reopen().expect("stdout file")))
+        .stderr(Stdio::from(log_file.reopen().expect("stderr file")))
         .spawn()
         .expect("chromium starts");
     let started = Instant::now();
@@ -61,11 +70,10 @@ fn dump_dom(browser: &str, url: &str, profile: &Path) -> (String, String) {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = child.wait_with_output().expect("chromium output");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let read = |f: &tempfile::NamedTempFile| {
+        String::from_utf8_lossy(&std::fs::read(f.path()).expect("chromium output")).into_owned()
+    };
+    (read(&out_file), read(&log_file))
 }
 
 /// The value after `key: ` on the self-test's line starting with `key`.
@@ -81,7 +89,7 @@ fn the_html_report_works_in_a_headless_browser() {
     let Some(browser) = chromium() else {
         return;
     };
-    let (dir, plan) = plan_ok(&fixture("tiny-shop.json"), &["--html", "--quiet"]);
+    let (dir, plan) = plan_ok(&repo_file("examples/shop.json"), &["--html", "--quiet"]);
     let page = dir.path().join("out/plan.html");
     let html = std::fs::read_to_string(&page).expect("plan.html written");
     assert!(
@@ -162,6 +170,77 @@ fn the_html_report_works_in_a_headless_browser() {
         "{report}"
     );
     assert_eq!(line(&report, "filter text nothing"), "0 rows", "{report}");
+
+    // The calls table sorts by calls a day.
+    let mut per_day: Vec<f64> = plan["cross_calls"]
+        .as_array()
+        .expect("cross_calls")
+        .iter()
+        .map(|c| c["calls_per_day"].as_f64().expect("calls/day"))
+        .collect();
+    assert!(
+        !per_day.is_empty(),
+        "the example has calls between services"
+    );
+    per_day.sort_by(|a, b| b.total_cmp(a));
+    let listed: Vec<f64> = line(&report, "calls table descending")
+        .split(',')
+        .map(|v| v.parse().expect("a number"))
+        .collect();
+    assert_eq!(listed, per_day, "{report}");
+    // The diagram zooms with its button and the wheel, pans by dragging, and a click on a service
+    // node (not a drag) opens that service's details.
+    assert_eq!(line(&report, "zoom in"), "larger", "{report}");
+    assert_eq!(line(&report, "wheel out"), "smaller", "{report}");
+    assert_eq!(line(&report, "drag"), "moved 40", "{report}");
+    let click = line(&report, "node click");
+    let (node, result) = click.split_once(" -> ").expect("node -> selected");
+    assert!(clusters.iter().any(|c| c["id"] == node), "{report}");
+    assert_eq!(result, format!("{node} shown"), "{report}");
+    // A service link in the table selects it; its members are listed and can be filtered.
+    let first = &clusters[0];
+    let id = first["id"].as_str().expect("id");
+    assert_eq!(
+        line(&report, "link select"),
+        format!("{id} -> {id}"),
+        "{report}"
+    );
+    let size = first["size"].as_u64().expect("size");
+    assert_eq!(
+        line(&report, "members listed"),
+        size.min(500).to_string(),
+        "{report}"
+    );
+    let member = first["members"][0].as_str().expect("a member");
+    assert!(
+        line(&report, &format!("member filter {member}")).starts_with("0 1 of "),
+        "{report}"
+    );
+
+    // A screenshot of the page as a reviewer opens it: drawn, and nothing on the console.
+    let shot = dir.path().join("plan.png");
+    let fresh = tempfile::tempdir().expect("profile dir");
+    let (_, log) = browse(
+        browser,
+        &format!("file://{}", page.display()),
+        fresh.path(),
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1400,1000",
+        ],
+    );
+    for l in log.lines() {
+        assert!(
+            !l.contains(":CONSOLE") && !l.contains("Uncaught"),
+            "console output: {l}"
+        );
+    }
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "{} bytes",
+        png.len()
+    );
 
     // The default search is the last member of the last service; it must be found in its service.
     let last = clusters.last().expect("a service");

@@ -519,8 +519,15 @@ fn matrix_table(
                 "#f5f5f5",
             ),
         };
+        // Row heads link to the service (the HTML report shows its details; elsewhere the link
+        // goes nowhere).
+        let href = if r < drawn {
+            format!(" href=\"#svc-{}\" title=\"{}\"", xml(ids[r]), xml(&name))
+        } else {
+            String::new()
+        };
         t.push_str(&format!(
-            "<tr><td align=\"left\" bgcolor=\"{fill}\">{}</td>",
+            "<tr><td align=\"left\" bgcolor=\"{fill}\"{href}>{}</td>",
             xml(&name)
         ));
         for c in 0..ids.len() {

@@ -55,12 +55,17 @@ pub fn html(plan: &Plan, svg: Option<&str>) -> String {
     );
     h.push_str(
         "<nav><a href=\"#diagram\">Diagram</a> <a href=\"#services\">Services</a> \
-         <a href=\"#search\">Search</a> <a href=\"#metrics\">Metrics</a> \
-         <a href=\"#notes\">Notes</a></nav>\n</header>\n<main>\n",
+         <a href=\"#search\">Search</a> <a href=\"#calls\">Calls</a> \
+         <a href=\"#stores\">Data stores</a> <a href=\"#shared\">Shared code</a> \
+         <a href=\"#metrics\">Metrics</a> <a href=\"#notes\">Notes</a></nav>\n</header>\n<main>\n",
     );
     diagram(&mut h, plan, svg);
+    detail_panel(&mut h);
     services(&mut h, plan);
     search(&mut h, plan);
+    calls(&mut h, plan);
+    stores(&mut h, plan);
+    shared(&mut h, plan);
     metrics(&mut h, plan);
     notes(&mut h, plan);
     h.push_str("<pre id=\"selftest\" hidden></pre>\n</main>\n");
@@ -77,11 +82,17 @@ fn diagram(h: &mut String, plan: &Plan, svg: Option<&str>) {
     match svg.and_then(|s| s.find("<svg").map(|at| &s[at..])) {
         Some(svg) => {
             h.push_str(
-                "<label><input type=\"checkbox\" id=\"fit\" checked> fit to width</label>\n\
-                 <div class=\"diagram fit\" id=\"diagram-box\">\n",
+                "<div class=\"controls\"><button type=\"button\" id=\"zoom-in\" title=\"Zoom in (+)\">+</button>\
+                 <button type=\"button\" id=\"zoom-out\" title=\"Zoom out (-)\">&minus;</button>\
+                 <button type=\"button\" id=\"zoom-fit\" title=\"Whole diagram (0)\">fit</button>\
+                 <button type=\"button\" id=\"zoom-actual\" title=\"Actual size (1)\">1:1</button>\
+                 <span class=\"hint\">Drag to pan, wheel or +/&minus; to zoom; click a service to see its members.</span>\
+                 <span id=\"zoom-level\"></span></div>\n\
+                 <div class=\"viewport\" id=\"viewport\" tabindex=\"0\" aria-label=\"Service diagram: drag to pan, wheel to zoom\">\
+                 <div id=\"canvas\">\n",
             );
             h.push_str(svg.trim_end());
-            h.push_str("\n</div>\n");
+            h.push_str("\n</div></div>\n");
         }
         None => {
             let _ = writeln!(
@@ -126,7 +137,8 @@ fn services(h: &mut String, plan: &Plan) {
     for (i, s) in plan.clusters.iter().enumerate() {
         let _ = writeln!(
             h,
-            "<tr id=\"svc-{id}\" data-i=\"{i}\" data-label=\"{label}\"><td>{id}</td><td>{name}</td>\
+            "<tr id=\"svc-{id}\" data-i=\"{i}\" data-label=\"{label}\"><td>{id}</td>\
+             <td><a href=\"#svc-{id}\" class=\"svc\" data-service=\"{id}\">{name}</a></td>\
              <td class=\"{label}\">{label}</td><td class=\"n\" data-v=\"{size}\">{size}</td>\
              <td class=\"n\" data-v=\"{f}\">{f:.2}</td><td class=\"n\" data-v=\"{m}\">{m:.2}</td>\
              <td class=\"n\" data-v=\"{score}\">{score:.2} {basis}</td><td>{why}</td></tr>",
@@ -142,6 +154,232 @@ fn services(h: &mut String, plan: &Plan) {
         );
     }
     h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// Most rows of each list table (calls, shared code, unreachable nodes); plan.json has them all.
+pub const MAX_TABLE_ROWS: usize = 500;
+
+/// The panel that shows the selected service: filled by the script from the JSON block.
+fn detail_panel(h: &mut String) {
+    h.push_str(
+        "<section id=\"service-detail\" hidden>\n<h2 id=\"detail-title\"></h2>\n\
+         <p id=\"detail-summary\"></p>\n<ul id=\"detail-reasons\"></ul>\n\
+         <p id=\"detail-facts\"></p>\n<p id=\"detail-calls\"></p>\n\
+         <div class=\"controls\"><input type=\"search\" id=\"member-filter\" \
+         placeholder=\"Filter members…\" aria-label=\"Filter members\"> <span id=\"member-count\"></span></div>\n\
+         <ol id=\"detail-members\"></ol>\n</section>\n",
+    );
+}
+
+/// A note under a capped table: how many rows are not shown.
+fn capped(h: &mut String, total: usize, what: &str) {
+    if total > MAX_TABLE_ROWS {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">The first {} of {} {what} are listed; plan.json has them all.</p>",
+            thousands(MAX_TABLE_ROWS as f64),
+            thousands(total as f64)
+        );
+    }
+}
+
+/// Service names by id.
+fn names(plan: &Plan) -> std::collections::HashMap<&str, &str> {
+    plan.clusters
+        .iter()
+        .map(|s| (s.id.as_str(), s.name.as_str()))
+        .collect()
+}
+
+/// A service named by id, as a link to its details: `s3 orders`.
+fn service_link(names: &std::collections::HashMap<&str, &str>, id: &str) -> String {
+    format!(
+        "<a href=\"#svc-{id}\" class=\"svc\" data-service=\"{id}\">{id} {name}</a>",
+        id = esc(id),
+        name = esc(names.get(id).copied().unwrap_or(""))
+    )
+}
+
+/// Calls between services, and calls into shared code, as sortable tables.
+fn calls(h: &mut String, plan: &Plan) {
+    h.push_str("<section id=\"calls\">\n<h2>Calls between services</h2>\n");
+    if plan.cross_calls.is_empty() {
+        h.push_str("<p>None: no service calls another.</p>\n");
+    } else {
+        h.push_str(
+            "<table class=\"sortable\" id=\"calls-table\">\n<thead><tr><th data-type=\"text\">from</th>\
+             <th data-type=\"text\">to</th><th data-type=\"num\">calls/day</th>\
+             <th data-type=\"num\">sync weight</th><th data-type=\"num\">async weight</th>\
+             <th data-type=\"num\">links</th></tr></thead>\n<tbody>\n",
+        );
+        let names = names(plan);
+        let link = |id: &str| service_link(&names, id);
+        for (i, c) in plan.cross_calls.iter().take(MAX_TABLE_ROWS).enumerate() {
+            let _ = writeln!(
+                h,
+                "<tr data-i=\"{i}\"><td>{}</td><td>{}</td><td class=\"n\" data-v=\"{}\">{}</td>\
+                 <td class=\"n\" data-v=\"{}\">{}</td><td class=\"n\" data-v=\"{}\">{}</td>\
+                 <td class=\"n\" data-v=\"{}\">{}</td></tr>",
+                link(&c.from),
+                link(&c.to),
+                c.calls_per_day,
+                thousands(c.calls_per_day),
+                c.sync_weight,
+                thousands(c.sync_weight),
+                c.async_weight,
+                thousands(c.async_weight),
+                c.edges,
+                c.edges
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+        capped(h, plan.cross_calls.len(), "pairs");
+    }
+    h.push_str(
+        "<h3>Calls into shared code</h3>\n<p>Shared code ships as a library in every service that \
+         uses it, so these calls stay in process: they are not traffic between services.</p>\n",
+    );
+    if plan.library_calls.is_empty() {
+        h.push_str("<p>None.</p>\n");
+    } else {
+        h.push_str(
+            "<table class=\"sortable\" id=\"library-table\">\n<thead><tr><th data-type=\"text\">service</th>\
+             <th data-type=\"num\">calls/day</th><th data-type=\"num\">shared functions called</th>\
+             <th data-type=\"num\">links</th></tr></thead>\n<tbody>\n",
+        );
+        let names = names(plan);
+        for (i, c) in plan.library_calls.iter().take(MAX_TABLE_ROWS).enumerate() {
+            let _ = writeln!(
+                h,
+                "<tr data-i=\"{i}\"><td>{}</td><td class=\"n\" data-v=\"{}\">{}</td>\
+                 <td class=\"n\" data-v=\"{}\">{}</td><td class=\"n\" data-v=\"{}\">{}</td></tr>",
+                service_link(&names, &c.service),
+                c.calls_per_day,
+                thousands(c.calls_per_day),
+                c.shared_nodes,
+                c.shared_nodes,
+                c.edges,
+                c.edges
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+        capped(h, plan.library_calls.len(), "services");
+    }
+    h.push_str("</section>\n");
+}
+
+/// The data stores with their users, shared ones first and flagged.
+fn stores(h: &mut String, plan: &Plan) {
+    h.push_str("<section id=\"stores\">\n<h2>Data stores</h2>\n");
+    if plan.data_stores.is_empty() {
+        h.push_str("<p>None: the call graph names no resources.</p>\n</section>\n");
+        return;
+    }
+    let shared = plan.data_stores.iter().filter(|d| d.shared).count();
+    if shared > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{} used by several services: each couples its users (each service \
+             should own its data).</p>",
+            if shared == 1 {
+                "1 store is".to_string()
+            } else {
+                format!("{shared} stores are")
+            }
+        );
+    }
+    h.push_str(
+        "<table class=\"sortable\" id=\"stores-table\">\n<thead><tr><th data-type=\"text\">store</th>\
+         <th data-type=\"text\">kind</th><th data-type=\"num\">services</th><th data-type=\"text\">used by</th>\
+         </tr></thead>\n<tbody>\n",
+    );
+    let mut order: Vec<&crate::plan::DataStore> = plan.data_stores.iter().collect();
+    order.sort_by_key(|d| std::cmp::Reverse(d.services.len()));
+    let names = names(plan);
+    for (i, d) in order.iter().take(MAX_TABLE_ROWS).enumerate() {
+        let users: Vec<String> = d
+            .services
+            .iter()
+            .map(|id| service_link(&names, id))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<tr data-i=\"{i}\"{}><td><code>{}</code>{}</td><td>{}</td><td class=\"n\" data-v=\"{n}\">{n}</td><td>{}</td></tr>",
+            if d.shared { " class=\"shared\"" } else { "" },
+            esc(&d.name),
+            if d.shared {
+                " <strong>shared</strong>"
+            } else {
+                ""
+            },
+            esc(&d.kind),
+            users.join(", "),
+            n = d.services.len()
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+    capped(h, plan.data_stores.len(), "stores");
+    h.push_str("</section>\n");
+}
+
+/// Shared code, unreachable and isolated nodes.
+fn shared(h: &mut String, plan: &Plan) {
+    h.push_str("<section id=\"shared\">\n<h2>Shared code</h2>\n");
+    if plan.shared_code.is_empty() {
+        h.push_str("<p>None.</p>\n");
+    } else {
+        h.push_str(
+            "<table class=\"sortable\" id=\"shared-table\">\n<thead><tr><th data-type=\"text\">node</th>\
+             <th data-type=\"text\">placed in</th><th data-type=\"num\">callers</th>\
+             <th data-type=\"num\">caller modules</th><th data-type=\"num\">caller services</th></tr></thead>\n<tbody>\n",
+        );
+        let names = names(plan);
+        for (i, c) in plan.shared_code.iter().take(MAX_TABLE_ROWS).enumerate() {
+            let _ = writeln!(
+                h,
+                "<tr data-i=\"{i}\"><td><code>{}</code></td><td>{}</td><td class=\"n\" data-v=\"{a}\">{a}</td>\
+                 <td class=\"n\" data-v=\"{b}\">{b}</td><td class=\"n\" data-v=\"{c}\">{c}</td></tr>",
+                esc(&c.id),
+                service_link(&names, &c.service),
+                a = c.callers,
+                b = c.caller_modules,
+                c = c.caller_services
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+        capped(h, plan.shared_code.len(), "shared nodes");
+    }
+    for (id, title, list, what) in [
+        (
+            "unreachable",
+            "Unreachable",
+            &plan.unreachable,
+            "No entry point reaches these nodes: dead code, or entry points the input does not declare.",
+        ),
+        (
+            "isolated",
+            "Isolated",
+            &plan.isolated,
+            "These nodes have no call at all; they were placed by module proximity.",
+        ),
+    ] {
+        let _ = writeln!(
+            h,
+            "<h3 id=\"{id}\">{title} ({})</h3>",
+            thousands(list.len() as f64)
+        );
+        if list.is_empty() {
+            h.push_str("<p>None.</p>\n");
+            continue;
+        }
+        let _ = writeln!(h, "<p>{what}</p>\n<ul class=\"nodes\">");
+        for n in list.iter().take(MAX_TABLE_ROWS) {
+            let _ = writeln!(h, "<li><code>{}</code></li>", esc(n));
+        }
+        h.push_str("</ul>\n");
+        capped(h, list.len(), "nodes");
+    }
+    h.push_str("</section>\n");
 }
 
 fn search(h: &mut String, plan: &Plan) {
@@ -165,35 +403,49 @@ fn search(h: &mut String, plan: &Plan) {
 fn metrics(h: &mut String, plan: &Plan) {
     let m = &plan.metrics;
     h.push_str("<section id=\"metrics\">\n<h2>Metrics</h2>\n<table class=\"metrics\">\n");
-    h.push_str("<tr><th>metric</th><th>value</th><th>better</th></tr>\n");
+    h.push_str("<tr><th>metric</th><th>value</th><th>better</th><th>what it measures</th></tr>\n");
     let rows = [
-        ("Services", format!("{}", m.services), "—"),
-        ("Modularity Q", format!("{:.4}", m.modularity), "higher"),
+        (
+            "Services",
+            format!("{}", m.services),
+            "—",
+            "how many services the plan proposes",
+        ),
+        (
+            "Modularity Q",
+            format!("{:.4}", m.modularity),
+            "higher",
+            "how much more call weight stays inside services than a random split of the same graph would keep (0 random, above 0.3 clear structure)",
+        ),
         (
             "Structural modularity SM",
             format!("{:.4}", m.structural_modularity),
             "higher",
+            "calls inside each service relative to its size, minus calls between each pair of services relative to theirs",
         ),
         (
             "Inter-call percentage ICP",
             format!("{:.4}", m.inter_call_percentage),
             "lower",
+            "the share of all call weight that crosses a service boundary (a network hop once split)",
         ),
         (
             "Interface number IFN",
             format!("{:.2}", m.interface_number),
             "lower",
+            "members called from another service, per service: the size of the APIs the services must publish",
         ),
         (
             "Non-extreme distribution NED",
             format!("{:.4}", m.non_extreme_distribution),
             "lower",
+            "the share of members in services that are not of a workable size (5 to 20 members): too small or too big",
         ),
     ];
-    for (name, value, better) in rows {
+    for (name, value, better, what) in rows {
         let _ = writeln!(
             h,
-            "<tr><td>{name}</td><td class=\"n\">{value}</td><td>{better}</td></tr>"
+            "<tr><td>{name}</td><td class=\"n\">{value}</td><td>{better}</td><td>{what}</td></tr>"
         );
     }
     h.push_str("</table>\n<table class=\"metrics\">\n<tr><th>monthly cost</th><th>USD</th></tr>\n");
@@ -253,7 +505,15 @@ fn members_json(plan: &Plan) -> String {
         .map(|s| {
             let take = s.members.len().min(budget);
             budget -= take;
-            json!({"id": s.id, "name": s.name, "label": s.label.as_str(), "members": &s.members[..take]})
+            json!({
+                "id": s.id, "name": s.name, "label": s.label.as_str(), "size": s.size,
+                "summary": s.rationale.summary, "reasons": s.rationale.reasons,
+                "limits": s.rationale.hard_limits,
+                "entries": s.entry_points.iter().map(|e| format!("{} ({})", e.id, e.trigger)).collect::<Vec<_>>(),
+                "resources": s.resources, "cost": s.cost.chosen_monthly_usd,
+                "confidence": format!("{} {:.2}", s.confidence.basis, s.confidence.score),
+                "members": &s.members[..take],
+            })
         })
         .collect();
     script_safe(&serde_json::Value::Array(services).to_string())
@@ -290,8 +550,22 @@ header h1 { font-size: 20px; margin: 0 0 4px; }
 nav a { margin-right: 14px; color: #0969da; text-decoration: none; }
 main { padding: 8px 24px 32px; max-width: 1600px; }
 h2 { font-size: 17px; margin: 24px 0 8px; border-bottom: 1px solid #eaeef2; padding-bottom: 4px; }
-.diagram { overflow: auto; max-height: 85vh; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px; }
-.diagram.fit svg { max-width: 100%; height: auto; }
+.viewport { position: relative; overflow: hidden; height: 72vh; border: 1px solid #d0d7de; border-radius: 6px;
+  background: #fff; cursor: grab; touch-action: none; }
+.viewport:focus { outline: 2px solid #0969da55; }
+.viewport.dragging { cursor: grabbing; }
+#canvas { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
+#canvas svg { display: block; }
+#diagram g.node.service { cursor: pointer; }
+#diagram g.node.selected polygon, #diagram g.node.selected path { stroke: #cf222e; stroke-width: 3px; }
+button { font: inherit; padding: 2px 10px; border: 1px solid #d0d7de; border-radius: 6px; background: #f6f8fa; cursor: pointer; }
+.hint, #zoom-level, #member-count, #shown, #found { color: #57606a; }
+#service-detail { border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 16px 12px; margin-top: 16px; background: #fbfcfd; }
+#service-detail h2 { border: 0; }
+#detail-members { columns: 2 360px; font: 12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; }
+tr.shared td { background: #fde8e8; }
+ul.nodes { columns: 2 360px; font: 12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
 .controls { display: flex; gap: 8px; align-items: center; margin-bottom: 8px; }
 input[type=search], select { font: inherit; padding: 4px 8px; border: 1px solid #d0d7de; border-radius: 6px; }
 input[type=search] { width: 280px; }
@@ -300,47 +574,63 @@ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #eaeef2; v
 thead th { position: sticky; top: 0; background: #f6f8fa; cursor: pointer; user-select: none; white-space: nowrap; }
 th[aria-sort=ascending]::after { content: " \25B2"; }
 th[aria-sort=descending]::after { content: " \25BC"; }
+th[data-type=num] { text-align: right; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.microservice { color: #0550ae; } td.function { color: #953800; }
 tbody tr:hover { background: #f6f8fa; }
-tr:target { background: #fff8c5; }
+tr:target, tr.selected { background: #fff8c5; }
 table.metrics { width: auto; display: inline-table; margin-right: 32px; vertical-align: top; }
 #search-results { padding-left: 20px; } #search-results code { background: #f6f8fa; padding: 0 4px; }
 .note { background: #fff8c5; border: 1px solid #d4a72c66; padding: 8px 12px; border-radius: 6px; }
 pre { background: #f6f8fa; padding: 8px; overflow: auto; max-height: 50vh; }
 "##;
 
-/// The page's behaviour: sorting and filtering the table, searching nodes, fitting the diagram,
-/// and the `#selftest` mode that exercises them and writes what it saw into `<pre id=selftest>`.
+/// The page's behaviour: sorting and filtering tables, searching nodes, panning and zooming the
+/// diagram, showing a service's details when it is clicked (in the diagram or a table), and the
+/// `#selftest` mode that exercises all of it and writes what it saw into `<pre id=selftest>`.
 const SCRIPT: &str = r##"(function () {
   "use strict";
-  var table = document.getElementById("services-table");
-  var body = table.tBodies[0];
-  var rows = Array.prototype.slice.call(body.rows);
-  var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
-  var filter = document.getElementById("filter");
-  var labelFilter = document.getElementById("label-filter");
-  var shown = document.getElementById("shown");
   var services = JSON.parse(document.getElementById("members").textContent);
+  var byId = {};
+  services.forEach(function (s) { byId[s.id] = s; });
 
+  // Sorting: a click on a header of any sortable table (numbers by data-v), again to reverse.
   function value(row, col, numeric) {
     var cell = row.cells[col];
     var v = cell.hasAttribute("data-v") ? cell.getAttribute("data-v") : cell.textContent;
     return numeric ? parseFloat(v) : v;
   }
-  function sortBy(col) {
-    var th = heads[col];
-    var numeric = th.getAttribute("data-type") === "num";
-    var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
-    heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
-    th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
-    rows.sort(function (a, b) {
-      var x = value(a, col, numeric), y = value(b, col, numeric);
-      var c = numeric ? x - y : String(x).localeCompare(String(y), "en", { numeric: true });
-      return c * dir || a.getAttribute("data-i") - b.getAttribute("data-i");
+  function sortable(table) {
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    function sortBy(col) {
+      var th = heads[col];
+      var numeric = th.getAttribute("data-type") === "num";
+      var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+      rows.sort(function (a, b) {
+        var x = value(a, col, numeric), y = value(b, col, numeric);
+        var c = numeric ? x - y : String(x).localeCompare(String(y), "en", { numeric: true });
+        return c * dir || a.getAttribute("data-i") - b.getAttribute("data-i");
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    }
+    heads.forEach(function (th, col) {
+      th.tabIndex = 0;
+      th.addEventListener("click", function () { sortBy(col); });
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sortBy(col); } });
     });
-    rows.forEach(function (r) { body.appendChild(r); });
+    return { rows: rows, heads: heads };
   }
+  var table = sortable(document.getElementById("services-table"));
+  var rows = table.rows, heads = table.heads;
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), sortable);
+
+  var filter = document.getElementById("filter");
+  var labelFilter = document.getElementById("label-filter");
+  var shown = document.getElementById("shown");
   function applyFilter() {
     var q = filter.value.trim().toLowerCase(), label = labelFilter.value, n = 0;
     rows.forEach(function (r) {
@@ -351,13 +641,167 @@ const SCRIPT: &str = r##"(function () {
     });
     shown.textContent = "showing " + n + " of " + rows.length;
   }
-  heads.forEach(function (th, col) {
-    th.addEventListener("click", function () { sortBy(col); });
-    th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sortBy(col); } });
-  });
   filter.addEventListener("input", applyFilter);
   labelFilter.addEventListener("change", applyFilter);
   applyFilter();
+
+  // The selected service: its details, its row marked, its node outlined.
+  var panel = document.getElementById("service-detail");
+  var memberFilter = document.getElementById("member-filter");
+  var memberList = document.getElementById("detail-members");
+  var memberCount = document.getElementById("member-count");
+  var selected = null;
+  var MAX_MEMBERS_SHOWN = 500;
+  function text(id, value) { document.getElementById(id).textContent = value; }
+  function listMembers() {
+    if (!selected) { return; }
+    var q = memberFilter.value.trim().toLowerCase(), n = 0, shownNow = 0;
+    memberList.textContent = "";
+    selected.members.forEach(function (m) {
+      if (q && m.toLowerCase().indexOf(q) < 0) { return; }
+      n += 1;
+      if (shownNow < MAX_MEMBERS_SHOWN) {
+        var li = document.createElement("li");
+        li.textContent = m;
+        memberList.appendChild(li);
+        shownNow += 1;
+      }
+    });
+    var more = selected.size > selected.members.length ? " (the page holds " + selected.members.length +
+      " of " + selected.size + "; plan.json has all)" : "";
+    memberCount.textContent = n + " of " + selected.members.length + " members" +
+      (n > shownNow ? ", first " + shownNow + " listed" : "") + more;
+  }
+  function callsOf(id) {
+    var out = 0, inn = 0;
+    Array.prototype.forEach.call(document.querySelectorAll("#calls-table tbody tr"), function (r) {
+      var a = r.cells[0].querySelector("a"), b = r.cells[1].querySelector("a");
+      if (a && a.getAttribute("data-service") === id) { out += 1; }
+      if (b && b.getAttribute("data-service") === id) { inn += 1; }
+    });
+    return "Calls " + out + " service" + (out === 1 ? "" : "s") + " and is called by " + inn +
+      " (see Calls between services).";
+  }
+  function select(id, scroll) {
+    var s = byId[id];
+    if (!s) { return false; }
+    selected = s;
+    panel.hidden = false;
+    rows.forEach(function (r) { r.classList.toggle("selected", r.id === "svc-" + id); });
+    text("detail-title", s.id + " " + s.name + ": " + s.label);
+    text("detail-summary", s.summary);
+    var reasons = document.getElementById("detail-reasons");
+    reasons.textContent = "";
+    s.limits.concat(s.reasons).forEach(function (r) {
+      var li = document.createElement("li"); li.textContent = r; reasons.appendChild(li);
+    });
+    text("detail-facts", "$" + s.cost.toFixed(2) + "/month · confidence " + s.confidence +
+      " · entry points: " + (s.entries.length ? s.entries.join(", ") : "none") +
+      " · data stores: " + (s.resources.length ? s.resources.join(", ") : "none"));
+    text("detail-calls", callsOf(id));
+    memberFilter.value = "";
+    listMembers();
+    Array.prototype.forEach.call(document.querySelectorAll("#diagram g.node"), function (g) {
+      g.classList.toggle("selected", g.getAttribute("data-service") === id);
+    });
+    if (scroll && panel.scrollIntoView) { panel.scrollIntoView({ block: "nearest" }); }
+    return true;
+  }
+  function show(id) {
+    if (history.replaceState) { history.replaceState(null, "", "#svc-" + id); }
+    select(id, true);
+  }
+  memberFilter.addEventListener("input", listMembers);
+  function fromHash() {
+    var h = decodeURIComponent(location.hash.slice(1));
+    if (h.indexOf("svc-") === 0) { select(h.slice(4), true); }
+  }
+  window.addEventListener("hashchange", fromHash);
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest("a.svc") : null;
+    if (a) {
+      e.preventDefault();
+      filter.value = ""; labelFilter.value = ""; applyFilter();
+      show(a.getAttribute("data-service"));
+    }
+  });
+
+  // The diagram: pan by dragging, zoom with the wheel (around the pointer), the buttons or keys;
+  // a click on a service (not a drag) selects it.
+  var viewport = document.getElementById("viewport");
+  var canvas = document.getElementById("canvas");
+  var view = { x: 0, y: 0, k: 1 };
+  var svg = canvas ? canvas.querySelector("svg") : null;
+  var natural = { w: 1, h: 1 };
+  function apply() {
+    canvas.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.k + ")";
+    text("zoom-level", Math.round(view.k * 100) + "%");
+  }
+  function zoomAt(factor, cx, cy) {
+    var k = Math.min(8, Math.max(0.02, view.k * factor));
+    view.x = cx - (cx - view.x) * (k / view.k);
+    view.y = cy - (cy - view.y) * (k / view.k);
+    view.k = k;
+    apply();
+  }
+  function fitView() {
+    var w = viewport.clientWidth, h = viewport.clientHeight;
+    view.k = Math.min(1, w / natural.w, h / natural.h);
+    view.x = (w - natural.w * view.k) / 2;
+    view.y = Math.max(0, (h - natural.h * view.k) / 2);
+    apply();
+  }
+  if (svg) {
+    natural.w = svg.width.baseVal.value || svg.getBoundingClientRect().width || 1;
+    natural.h = svg.height.baseVal.value || svg.getBoundingClientRect().height || 1;
+    Array.prototype.forEach.call(svg.querySelectorAll("g.node"), function (g) {
+      var t = g.querySelector("title");
+      var id = t ? t.textContent : "";
+      if (byId[id]) {
+        g.setAttribute("data-service", id);
+        g.classList.add("service");
+      }
+    });
+    fitView();
+    var drag = null;
+    viewport.addEventListener("pointerdown", function (e) {
+      drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false };
+      viewport.classList.add("dragging");
+    });
+    window.addEventListener("pointermove", function (e) {
+      if (!drag) { return; }
+      var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 3) { drag.moved = true; }
+      view.x = drag.vx + dx; view.y = drag.vy + dy; apply();
+    });
+    window.addEventListener("pointerup", function (e) {
+      if (!drag) { return; }
+      var moved = drag.moved;
+      drag = null;
+      viewport.classList.remove("dragging");
+      if (moved) { return; }
+      var g = e.target.closest ? e.target.closest("g.node.service") : null;
+      if (g) { show(g.getAttribute("data-service")); }
+    });
+    viewport.addEventListener("wheel", function (e) {
+      e.preventDefault();
+      var r = viewport.getBoundingClientRect();
+      zoomAt(e.deltaY < 0 ? 1.2 : 1 / 1.2, e.clientX - r.left, e.clientY - r.top);
+    }, { passive: false });
+    function centre(factor) { zoomAt(factor, viewport.clientWidth / 2, viewport.clientHeight / 2); }
+    document.getElementById("zoom-in").addEventListener("click", function () { centre(1.25); });
+    document.getElementById("zoom-out").addEventListener("click", function () { centre(0.8); });
+    document.getElementById("zoom-fit").addEventListener("click", fitView);
+    document.getElementById("zoom-actual").addEventListener("click", function () {
+      view.k = 1; view.x = 0; view.y = 0; apply();
+    });
+    viewport.addEventListener("keydown", function (e) {
+      if (e.key === "+" || e.key === "=") { centre(1.25); }
+      else if (e.key === "-") { centre(0.8); }
+      else if (e.key === "0") { fitView(); }
+      else if (e.key === "1") { view.k = 1; view.x = 0; view.y = 0; apply(); }
+    });
+  }
 
   var search = document.getElementById("node-search");
   var results = document.getElementById("search-results");
@@ -380,11 +824,9 @@ const SCRIPT: &str = r##"(function () {
       var a = document.createElement("a");
       code.textContent = hit[0];
       a.href = "#svc-" + hit[1].id;
+      a.className = "svc";
       a.setAttribute("data-service", hit[1].id);
       a.textContent = hit[1].id + " " + hit[1].name + " (" + hit[1].label + ")";
-      a.addEventListener("click", function () {
-        filter.value = ""; labelFilter.value = ""; applyFilter();
-      });
       li.appendChild(code); li.appendChild(document.createTextNode(" \u2192 ")); li.appendChild(a);
       results.appendChild(li);
     });
@@ -392,21 +834,17 @@ const SCRIPT: &str = r##"(function () {
   }
   search.addEventListener("input", runSearch);
 
-  var fit = document.getElementById("fit");
-  if (fit) {
-    fit.addEventListener("change", function () {
-      document.getElementById("diagram-box").classList.toggle("fit", fit.checked);
-    });
-  }
-
   function visibleColumn(col) {
     return rows.filter(function (r) { return !r.hidden; })
       .map(function (r) { return r.cells[col].getAttribute("data-v") || r.cells[col].textContent; });
   }
+  function fire(target, type, x, y) {
+    target.dispatchEvent(new PointerEvent(type, { bubbles: true, clientX: x, clientY: y, pointerId: 1 }));
+  }
   function selftest(query) {
     var out = [], members = heads.map(function (h) { return h.getAttribute("data-key"); }).indexOf("members");
     out.push("table: " + (rows.length ? "present " + rows.length + " rows" : "missing"));
-    out.push("diagram svg: " + (document.querySelector("#diagram svg") ? "present" : "missing"));
+    out.push("diagram svg: " + (svg ? "present" : "missing"));
     heads[members].click();
     out.push("sort members ascending: " + visibleColumn(members).join(","));
     heads[members].click();
@@ -423,6 +861,50 @@ const SCRIPT: &str = r##"(function () {
     out.push("search " + query + ": " + Array.prototype.map.call(results.querySelectorAll("li"), function (li) {
       return li.querySelector("code").textContent + " -> " + li.querySelector("a").getAttribute("data-service");
     }).join("; "));
+    // The calls table sorts by calls/day.
+    var calls = document.querySelector("#calls-table");
+    if (calls) {
+      calls.tHead.rows[0].cells[2].click(); calls.tHead.rows[0].cells[2].click();
+      out.push("calls table descending: " + Array.prototype.map.call(calls.tBodies[0].rows, function (r) {
+        return r.cells[2].getAttribute("data-v");
+      }).join(","));
+    }
+    if (svg) {
+      // Zoom with the button, then with the wheel, then pan by a drag: the transform follows.
+      var k0 = view.k;
+      document.getElementById("zoom-in").click();
+      out.push("zoom in: " + (view.k > k0 ? "larger" : "unchanged"));
+      var r = viewport.getBoundingClientRect();
+      viewport.dispatchEvent(new WheelEvent("wheel", { deltaY: 100, clientX: r.left + 10, clientY: r.top + 10, bubbles: true, cancelable: true }));
+      out.push("wheel out: " + (view.k < k0 * 1.25 ? "smaller" : "unchanged"));
+      var x0 = view.x;
+      fire(viewport, "pointerdown", r.left + 50, r.top + 50);
+      fire(window, "pointermove", r.left + 90, r.top + 60);
+      fire(window, "pointerup", r.left + 90, r.top + 60);
+      out.push("drag: " + (Math.round(view.x - x0) === 40 ? "moved 40" : "moved " + (view.x - x0)));
+      document.getElementById("zoom-fit").click();
+      // A click (no drag) on the first service node selects it.
+      var node = svg.querySelector("g.node.service");
+      if (node) {
+        var b = node.getBoundingClientRect(), cx = b.left + b.width / 2, cy = b.top + b.height / 2;
+        var hit = document.elementFromPoint(cx, cy);
+        fire(hit || node, "pointerdown", cx, cy);
+        fire(hit || node, "pointerup", cx, cy);
+        out.push("node click: " + node.getAttribute("data-service") + " -> " +
+          (selected ? selected.id : "nothing") + (panel.hidden ? " hidden" : " shown"));
+      } else {
+        out.push("node click: no service node");
+      }
+    }
+    // A service link in a table selects its service; the member filter narrows its list.
+    var link = document.querySelector("#services-table a.svc");
+    link.click();
+    out.push("link select: " + link.getAttribute("data-service") + " -> " + (selected ? selected.id : "nothing"));
+    out.push("members listed: " + memberList.children.length);
+    var first = selected && selected.members.length ? selected.members[0] : "";
+    memberFilter.value = first; memberFilter.dispatchEvent(new Event("input"));
+    out.push("member filter " + first + ": " + Array.prototype.map.call(memberList.children, function (li) {
+      return li.textContent; }).indexOf(first) + " " + memberCount.textContent);
     var pre = document.getElementById("selftest");
     pre.textContent = out.join("\n") + "\nselftest: done\n";
     pre.hidden = false;
@@ -431,6 +913,8 @@ const SCRIPT: &str = r##"(function () {
   if (hash === "selftest" || hash.indexOf("selftest=") === 0) {
     var last = services.length ? services[services.length - 1].members : [];
     selftest(hash.indexOf("=") > 0 ? hash.slice(hash.indexOf("=") + 1) : (last[last.length - 1] || ""));
+  } else {
+    fromHash();
   }
 })();
 "##;
