@@ -30,6 +30,10 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Score a plan against a reference decomposition: MoJoFM, the moves needed, and which services correspond.
     Compare(CompareArgs),
+    /// Print a shell completion script to standard output.
+    Completions(CompletionsArgs),
+    /// Write the man pages: cleave.1 and one page per subcommand.
+    Man(ManArgs),
 }
 
 /// Arguments of `cleave diff`.
@@ -223,4 +227,24 @@ pub struct HistoryArgs {
     /// holding the input file); history paths are taken relative to it.
     #[arg(long, value_name = "DIR", requires = "history")]
     pub history_repo: Option<std::path::PathBuf>,
+}
+
+/// Arguments of `cleave completions`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Install, e.g.: cleave completions bash > ~/.local/share/bash-completion/completions/cleave"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `cleave man`.
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Folder to write cleave.1 and cleave-SUBCOMMAND.1 into (created if missing); without it,
+    /// the main page is printed on standard output.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }

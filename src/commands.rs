@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod check;
 pub mod compare;
+pub mod completions;
 pub mod diff;
 pub mod explain;
 pub mod plan;

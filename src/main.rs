@@ -33,6 +33,8 @@ fn main() -> ExitCode {
         Command::Render(args) => commands::render::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Compare(args) => commands::compare::run(&args),
+        Command::Completions(args) => commands::completions::run(&args),
+        Command::Man(args) => commands::completions::man(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

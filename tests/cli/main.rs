@@ -4,6 +4,7 @@ mod analyze;
 mod bad_input;
 mod check;
 mod compare;
+mod completions;
 mod decisions;
 mod diff;
 mod explain;
