@@ -40,10 +40,10 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     output::write_file(&args.output, &json)?;
     if !args.quiet {
         println!(
-            "wrote {} ({} nodes, {} edges)",
+            "wrote {} ({}, {})",
             args.output.display(),
-            analysis.graph.node_count(),
-            analysis.graph.edge_count()
+            planner::render::plural(analysis.graph.node_count(), "node"),
+            planner::render::plural(analysis.graph.edge_count(), "edge")
         );
     }
     Ok(())

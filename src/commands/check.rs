@@ -16,20 +16,27 @@ fn failures(args: &CheckArgs, diff: &planner::PlanDiff) -> Vec<String> {
     let percent = moved_percent(diff);
     if percent > args.max_moved {
         out.push(format!(
-            "{} of {} nodes moved to another service ({percent:.1} %, more than --max-moved {})",
-            c.moved, c.common_nodes, args.max_moved
+            "{} of {} moved to another service ({percent:.1} %, more than --max-moved {})",
+            c.moved,
+            planner::render::plural(c.common_nodes, "node"),
+            args.max_moved
         ));
     }
     if c.new_cross_calls > args.max_new_cross_calls {
         out.push(format!(
-            "{} new service-to-service call pairs (more than --max-new-cross-calls {})",
-            c.new_cross_calls, args.max_new_cross_calls
+            "{} (more than --max-new-cross-calls {})",
+            planner::render::plural(c.new_cross_calls, "new service-to-service call pair"),
+            args.max_new_cross_calls
         ));
     }
     if c.relabelled > 0 && !args.allow_label_changes {
         out.push(format!(
-            "{} services changed label (pass --allow-label-changes to accept)",
-            c.relabelled
+            "{} label (pass --allow-label-changes to accept)",
+            if c.relabelled == 1 {
+                "1 service changed its".to_string()
+            } else {
+                format!("{} services changed", c.relabelled)
+            }
         ));
     }
     out

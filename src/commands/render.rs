@@ -26,9 +26,9 @@ pub fn run(args: &RenderArgs) -> Result<()> {
                 .with_context(|| format!("cannot read the call graph {}", input.display()))?;
             if service.size > planner::render::MAX_DETAIL_MEMBERS {
                 eprintln!(
-                    "note: {} has {} members; the {} most connected are drawn, {} are not",
+                    "note: {} has {}; the {} most connected are drawn, {} are not",
                     service.name,
-                    service.size,
+                    planner::render::plural(service.size, "member"),
                     planner::render::MAX_DETAIL_MEMBERS,
                     service.size - planner::render::MAX_DETAIL_MEMBERS
                 );
