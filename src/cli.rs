@@ -34,6 +34,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Write the man pages: cleave.1 and one page per subcommand.
     Man(ManArgs),
+    /// Write a commented cleave.toml: every setting with its default, and example decisions.
+    Init(InitArgs),
 }
 
 /// Arguments of `cleave diff`.
@@ -247,4 +249,16 @@ pub struct ManArgs {
     /// the main page is printed on standard output.
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// Arguments of `cleave init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The folder to write cleave.toml into: the one holding the call graph, or the Rust
+    /// workspace, so `cleave plan` finds it beside its input.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite an existing cleave.toml.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -6,5 +6,6 @@ pub mod compare;
 pub mod completions;
 pub mod diff;
 pub mod explain;
+pub mod init;
 pub mod plan;
 pub mod render;

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(&args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Man(args) => commands::completions::man(&args),
+        Command::Init(args) => commands::init::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@ mod generator;
 mod history;
 mod hostile;
 mod html;
+mod init;
 mod plan;
 mod render;
 mod traces;
