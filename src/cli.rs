@@ -45,9 +45,9 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The later plan.json.
     pub new: PathBuf,
-    /// Print the difference as JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// Text or JSON.
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Arguments of `cleave compare`.
@@ -58,9 +58,9 @@ pub struct CompareArgs {
     /// The target decomposition: an expert assignment {"assignment": {entity: service}}, service
     /// lists {"services": {service: [node ids]}}, or another plan.json.
     pub reference: PathBuf,
-    /// Print the comparison as JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// Text or JSON.
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Arguments of `cleave check`.
@@ -88,9 +88,9 @@ pub struct CheckArgs {
     /// Do not fail when a service's label changes.
     #[arg(long)]
     pub allow_label_changes: bool,
-    /// Print the result as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Text or JSON.
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Output formats of `cleave render`.
@@ -135,9 +135,9 @@ pub struct ExplainArgs {
     /// The call graph the plan was made from (default: the input recorded in the plan).
     #[arg(long, value_name = "INPUT")]
     pub input: Option<PathBuf>,
-    /// Print the explanation as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Text or JSON.
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Arguments of `cleave analyze`.
@@ -154,6 +154,9 @@ pub struct AnalyzeArgs {
     /// Do not print the analysis summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Text or JSON (the summary; refused with `-o -`, where the graph itself is the output).
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Arguments of `cleave plan`.
@@ -195,6 +198,9 @@ pub struct PlanArgs {
     /// Print each phase's wall time (load, build, cluster, label, render, write) on stderr.
     #[arg(long)]
     pub timings: bool,
+    /// Text or JSON (the summary: services, totals, files written).
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Runtime trace options shared by `plan` and `analyze`.
@@ -261,4 +267,32 @@ pub struct InitArgs {
     /// Overwrite an existing cleave.toml.
     #[arg(long)]
     pub force: bool,
+}
+
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Text and tables for a person.
+    Text,
+    /// Pretty JSON for a script (docs/cli.md).
+    Json,
+}
+
+/// `--format text|json`, shared by every command that prints a result; `--json` is the older
+/// spelling of `--format json`, kept working but hidden.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FormatArgs {
+    /// Print the result as text for a person or as JSON for a script.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub format: OutputFormat,
+    /// Same as --format json.
+    #[arg(long, hide = true, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl FormatArgs {
+    /// Whether JSON was asked for, by either spelling.
+    pub fn json(&self) -> bool {
+        self.json || self.format == OutputFormat::Json
+    }
 }

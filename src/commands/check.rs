@@ -67,7 +67,7 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         &args.traces,
         &args.history,
         reviewed.requested_services,
-        args.json,
+        args.format.json(),
     )?;
     let (mut now, _) = planner::plan_with_history(
         &prepared.graph,
@@ -76,12 +76,12 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         prepared.history.as_ref(),
     )
     .map_err(bad)
-    .with_context(|| format!("cannot plan {}", args.input.display()))?;
+    .with_context(|| format!("cannot plan {}", crate::input::name(&args.input)))?;
     now.traces = prepared.coverage;
     now.source = Some(prepared.source);
     let diff = planner::diff(&reviewed, &now);
     let failed = failures(args, &diff);
-    if args.json {
+    if args.format.json() {
         let report = json!({
             "verdict": if failed.is_empty() { "pass" } else { "fail" },
             "failures": failed,
@@ -113,8 +113,8 @@ pub fn run(args: &CheckArgs) -> Result<()> {
     } else {
         anyhow::bail!(
             "{} drifted from the reviewed plan {}: {}",
-            args.input.display(),
-            args.plan.display(),
+            crate::input::name(&args.input),
+            crate::input::name(&args.plan),
             failed.join("; ")
         )
     }

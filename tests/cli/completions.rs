@@ -31,7 +31,7 @@ fn the_bash_script_completes_every_subcommand() {
             "{name} missing from the script"
         );
     }
-    assert!(stdout.contains("--out"), "options are completed too");
+    assert!(stdout.contains("--format"), "options are completed too");
 }
 
 #[test]
