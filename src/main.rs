@@ -7,6 +7,7 @@ mod graphviz;
 mod history;
 mod input;
 mod output;
+mod progress;
 mod terminal;
 mod traces;
 

@@ -61,6 +61,7 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         ))));
     }
     let reviewed = read_plan(&args.plan)?;
+    let phases = crate::progress::Phases::start(false);
     let prepared = prepare(
         Some(&args.input),
         args.config.as_deref(),
@@ -68,7 +69,9 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         &args.history,
         reviewed.requested_services,
         args.format.json(),
+        &phases,
     )?;
+    phases.phase("cluster and label");
     let (mut now, _) = planner::plan_with_history(
         &prepared.graph,
         &prepared.config,
@@ -77,6 +80,7 @@ pub fn run(args: &CheckArgs) -> Result<()> {
     )
     .map_err(bad)
     .with_context(|| format!("cannot plan {}", crate::input::name(&args.input)))?;
+    drop(phases);
     now.traces = prepared.coverage;
     now.source = Some(prepared.source);
     let diff = planner::diff(&reviewed, &now);

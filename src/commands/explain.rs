@@ -86,6 +86,7 @@ fn graph(args: &ExplainArgs, plan: &planner::Plan) -> Result<Result<analyzer::Ca
             },
             None,
             true,
+            &crate::progress::Phases::off(),
         ) {
             Ok(p) => Ok(p.graph),
             Err(e) => Err(format!(

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::cli::{HistoryArgs, PlanArgs, TraceArgs};
 use crate::commands::diff::pretty;
 use crate::input::{BadInput, bad, read_text};
+use crate::progress::Phases;
 use crate::{history, input, output, traces};
 
 /// The name of the decisions and config file looked for beside the input.
@@ -93,6 +94,7 @@ pub fn prepare(
     history_args: &HistoryArgs,
     services: Option<usize>,
     quiet: bool,
+    phases: &Phases,
 ) -> Result<Prepared> {
     // A graph read from standard input has no folder: no config beside it, no repository, and
     // no path to record.
@@ -127,10 +129,14 @@ pub fn prepare(
     };
     config.validate().map_err(bad)?;
     let started = Instant::now();
+    phases.phase("load");
     let graph = match input_path {
+        // Parsing Rust draws its own progress bar.
+        Some(path) if path.is_dir() => Some(phases.hidden(|| input::load_graph(path, quiet))?),
         Some(path) => Some(input::load_graph(path, quiet)?),
         None => None,
     };
+    phases.phase("build");
     let loaded = Instant::now();
     let (graph, coverage) = if trace_args.traces.is_empty() {
         match graph {
@@ -144,7 +150,7 @@ pub fn prepare(
     } else {
         let (g, c) = traces::apply(graph, &trace_args.traces, window, &config.traces.map)?;
         if !quiet {
-            traces::warn(&c);
+            phases.hidden(|| traces::warn(&c));
         }
         (g, Some(c))
     };
@@ -217,6 +223,7 @@ fn warn_unmatched(plan: &planner::Plan) {
 
 /// Runs `cleave plan`.
 pub fn run(args: &PlanArgs) -> Result<()> {
+    let phases = Phases::start(args.quiet);
     let prepared = prepare(
         args.input.as_deref(),
         args.config.as_deref(),
@@ -224,12 +231,14 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         &args.history,
         args.services,
         args.quiet,
+        &phases,
     )?;
     let previous = previous_plan(args)?;
     let what = args
         .input
         .as_ref()
         .map_or_else(|| "the traces".to_string(), |p| input::name(p));
+    phases.phase("cluster and label");
     let (mut plan, timings) = planner::plan_with_history(
         &prepared.graph,
         &prepared.config,
@@ -241,8 +250,9 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     plan.traces = prepared.coverage;
     plan.source = Some(relative_to(prepared.source, &args.out));
     if !args.quiet {
-        warn_unmatched(&plan);
+        phases.hidden(|| warn_unmatched(&plan));
     }
+    phases.phase("render");
     let render_start = Instant::now();
     let dot = planner::render::dot(&plan);
     let mut files = vec![
@@ -254,8 +264,10 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     }
     files.insert(1, ("plan.dot", dot));
     let rendered = Instant::now();
+    phases.phase("write");
     output::write_all(&args.out, &files)?;
     let written = Instant::now();
+    drop(phases);
     if args.timings {
         let phases = [
             ("load", prepared.load),

@@ -15,6 +15,7 @@ mod hostile;
 mod html;
 mod init;
 mod plan;
+mod progress;
 mod render;
 mod stdin;
 mod traces;
