@@ -30,6 +30,12 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Score a plan against a reference decomposition: MoJoFM, the moves needed, and which services correspond.
     Compare(CompareArgs),
+    /// Print a shell completion script to standard output.
+    Completions(CompletionsArgs),
+    /// Write the man pages: cleave.1 and one page per subcommand.
+    Man(ManArgs),
+    /// Write a commented cleave.toml: every setting with its default, and example decisions.
+    Init(InitArgs),
 }
 
 /// Arguments of `cleave diff`.
@@ -39,9 +45,9 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The later plan.json.
     pub new: PathBuf,
-    /// Print the difference as JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// Text or JSON.
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Arguments of `cleave compare`.
@@ -52,9 +58,9 @@ pub struct CompareArgs {
     /// The target decomposition: an expert assignment {"assignment": {entity: service}}, service
     /// lists {"services": {service: [node ids]}}, or another plan.json.
     pub reference: PathBuf,
-    /// Print the comparison as JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// Text or JSON.
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Arguments of `cleave check`.
@@ -82,9 +88,9 @@ pub struct CheckArgs {
     /// Do not fail when a service's label changes.
     #[arg(long)]
     pub allow_label_changes: bool,
-    /// Print the result as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Text or JSON.
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Output formats of `cleave render`.
@@ -156,9 +162,9 @@ pub struct ExplainArgs {
     /// The call graph the plan was made from (default: the input recorded in the plan).
     #[arg(long, value_name = "INPUT")]
     pub input: Option<PathBuf>,
-    /// Print the explanation as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Text or JSON.
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Arguments of `cleave analyze`.
@@ -175,6 +181,9 @@ pub struct AnalyzeArgs {
     /// Do not print the analysis summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Text or JSON (the summary; refused with `-o -`, where the graph itself is the output).
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Arguments of `cleave plan`.
@@ -216,6 +225,9 @@ pub struct PlanArgs {
     /// Print each phase's wall time (load, build, cluster, label, render, write) on stderr.
     #[arg(long)]
     pub timings: bool,
+    /// Text or JSON (the summary: services, totals, files written).
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// Runtime trace options shared by `plan` and `analyze`.
@@ -250,4 +262,64 @@ pub struct HistoryArgs {
     /// holding the input file); history paths are taken relative to it.
     #[arg(long, value_name = "DIR", requires = "history")]
     pub history_repo: Option<std::path::PathBuf>,
+}
+
+/// Arguments of `cleave completions`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Install, e.g.: cleave completions bash > ~/.local/share/bash-completion/completions/cleave"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `cleave man`.
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Folder to write cleave.1 and cleave-SUBCOMMAND.1 into (created if missing); without it,
+    /// the main page is printed on standard output.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `cleave init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The folder to write cleave.toml into: the one holding the call graph, or the Rust
+    /// workspace, so `cleave plan` finds it beside its input.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite an existing cleave.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Text and tables for a person.
+    Text,
+    /// Pretty JSON for a script (docs/cli.md).
+    Json,
+}
+
+/// `--format text|json`, shared by every command that prints a result; `--json` is the older
+/// spelling of `--format json`, kept working but hidden.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FormatArgs {
+    /// Print the result as text for a person or as JSON for a script.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub format: OutputFormat,
+    /// Same as --format json.
+    #[arg(long, hide = true, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl FormatArgs {
+    /// Whether JSON was asked for, by either spelling.
+    pub fn json(&self) -> bool {
+        self.json || self.format == OutputFormat::Json
+    }
 }

@@ -3,7 +3,9 @@
 pub mod analyze;
 pub mod check;
 pub mod compare;
+pub mod completions;
 pub mod diff;
 pub mod explain;
+pub mod init;
 pub mod plan;
 pub mod render;

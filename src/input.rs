@@ -2,7 +2,9 @@
 //! a progress bar and a summary of what could not be parsed or resolved on stderr.
 
 use std::fs;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -44,11 +46,83 @@ pub fn max_input_bytes() -> u64 {
         .saturating_mul(1 << 20)
 }
 
-/// Reads a text file the user named (or a plan names). Only regular files are read — a device
-/// such as /dev/zero, a FIFO or a socket is refused before it is opened, so nothing hangs or
-/// grows without bound — and at most the input size limit of bytes. A missing, unreadable,
-/// oversized or non-UTF-8 file is bad input.
+/// Whether a path the user gave means standard input (`-`).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// A path as messages name it: `<stdin>` for `-`.
+pub fn name(path: &Path) -> String {
+    if is_stdin(path) {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Whether standard input was read already: it can be read once only.
+static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Reads a text file the user named (or a plan names), or standard input for `-`. Only regular
+/// files are read — a device such as /dev/zero, a FIFO or a socket is refused before it is
+/// opened, so nothing hangs or grows without bound — and at most the input size limit of bytes,
+/// standard input included. A missing, unreadable, oversized or non-UTF-8 input is bad input
+/// naming it (`<stdin>` for `-`); so is a second `-` in one command.
 pub fn read_text(path: &Path) -> Result<String> {
+    let limit = max_input_bytes();
+    let mut bytes = if is_stdin(path) {
+        read_stdin(limit)?
+    } else {
+        read_file(path, limit)?
+    };
+    if bytes.len() as u64 > limit {
+        return Err(too_big(path, limit));
+    }
+    // A UTF-8 byte-order mark (some Windows tools write one) is not part of the text.
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::Error::new(BadInput(format!(
+            "{} is not UTF-8 text (invalid byte at offset {}): give UTF-8 text",
+            name(path),
+            e.utf8_error().valid_up_to()
+        )))
+    })
+}
+
+/// The input at `path` is over the size limit.
+fn too_big(path: &Path, limit: u64) -> anyhow::Error {
+    bad_input(format!(
+        "{} is larger than the input limit of {} MB: set CLEAVE_MAX_INPUT_MB to raise it",
+        name(path),
+        limit >> 20
+    ))
+}
+
+/// Standard input, at most `limit + 1` bytes (one past the limit tells it was over).
+fn read_stdin(limit: u64) -> Result<Vec<u8>> {
+    if STDIN_TAKEN.swap(true, Ordering::SeqCst) {
+        return Err(bad_input(
+            "`-` (standard input) is given twice, and it can be read only once: save all but one of these inputs to files".to_string(),
+        ));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("note: reading standard input from the terminal (end it with Ctrl-D)");
+    }
+    let mut bytes = Vec::new();
+    stdin
+        .lock()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(bad)
+        .context("cannot read <stdin>")?;
+    Ok(bytes)
+}
+
+/// A regular file, at most `limit + 1` bytes; anything else is refused before it is opened.
+fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let meta = fs::metadata(path)
         .map_err(bad)
         .with_context(|| format!("cannot read {}", path.display()))?;
@@ -64,39 +138,19 @@ pub fn read_text(path: &Path) -> Result<String> {
             path.display()
         ))));
     }
-    let limit = max_input_bytes();
-    let too_big = || {
-        anyhow::Error::new(BadInput(format!(
-            "{} is larger than the input limit of {} MB: set CLEAVE_MAX_INPUT_MB to raise it",
-            path.display(),
-            limit >> 20
-        )))
-    };
     if meta.len() > limit {
-        return Err(too_big());
+        return Err(too_big(path, limit));
     }
     let file = fs::File::open(path)
         .map_err(bad)
         .with_context(|| format!("cannot read {}", path.display()))?;
     // A file may grow while it is read, or report no size (/proc): read one byte past the limit.
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, limit + 1), &mut bytes)
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
         .map_err(bad)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_big());
-    }
-    // A UTF-8 byte-order mark (some Windows tools write one) is not part of the text.
-    if bytes.starts_with(b"\xef\xbb\xbf") {
-        bytes.drain(..3);
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow::Error::new(BadInput(format!(
-            "{} is not UTF-8 text (invalid byte at offset {}): give a UTF-8 file",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )))
-    })
+    Ok(bytes)
 }
 
 /// The call graph of `path`: a directory is analyzed as Rust source, a file read as JSON.
@@ -108,7 +162,7 @@ pub fn load_graph(path: &Path, quiet: bool) -> Result<analyzer::CallGraph> {
     // Handing the text over lets the loader free it before building the graph.
     analyzer::load_json_owned(text)
         .map_err(bad)
-        .with_context(|| format!("in {}", path.display()))
+        .with_context(|| format!("in {}", name(path)))
 }
 
 /// Analyzes a Rust crate or workspace, drawing a progress bar on stderr when it is a terminal

@@ -7,6 +7,7 @@ mod graphviz;
 mod history;
 mod input;
 mod output;
+mod progress;
 mod terminal;
 mod traces;
 
@@ -33,6 +34,9 @@ fn main() -> ExitCode {
         Command::Render(args) => commands::render::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Compare(args) => commands::compare::run(&args),
+        Command::Completions(args) => commands::completions::run(&args),
+        Command::Man(args) => commands::completions::man(&args),
+        Command::Init(args) => commands::init::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

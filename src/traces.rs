@@ -228,8 +228,9 @@ pub fn warn(coverage: &planner::TraceCoverage) {
     }
     if coverage.unmatched_operations > 0 {
         eprintln!(
-            "warning: traces: {} of {} operations matched no node (see the plan's traces section)",
-            coverage.unmatched_operations, coverage.operations
+            "warning: traces: {} of {} matched no node (see the plan's traces section)",
+            coverage.unmatched_operations,
+            planner::render::plural(coverage.operations, "operation")
         );
     }
 }

@@ -117,6 +117,24 @@ fn suggest(suggestion: &Option<String>) -> String {
     }
 }
 
+/// A count and its noun, the noun in the plural unless the count is one: `1 crate`, `2 crates`,
+/// `0 entities` (a consonant and `y` become `ies`). Every count a message prints goes through it.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        return format!("1 {noun}");
+    }
+    // A consonant before a final y: `entity` → `entities` (but `day` → `days`).
+    let consonant_y = noun.strip_suffix('y').filter(|stem| {
+        stem.chars()
+            .last()
+            .is_some_and(|c| c.is_alphabetic() && !"aeiou".contains(c))
+    });
+    match consonant_y {
+        Some(stem) => format!("{n} {stem}ies"),
+        None => format!("{n} {noun}s"),
+    }
+}
+
 /// A number as a person reads it: plain when moderate, in scientific notation when huge or tiny.
 pub fn readable_number(v: f64) -> String {
     if v != 0.0 && v.is_finite() && !(1e-6..1e15).contains(&v.abs()) {
@@ -132,5 +150,20 @@ fn clipped(name: &str) -> String {
     match name.char_indices().nth(SHOWN) {
         Some((cut, _)) => format!("{}… ({} characters)", &name[..cut], name.chars().count()),
         None => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plural;
+
+    #[test]
+    fn plural_reads_right_for_one_and_many() {
+        assert_eq!(plural(1, "crate"), "1 crate");
+        assert_eq!(plural(0, "crate"), "0 crates");
+        assert_eq!(plural(2, "entity"), "2 entities");
+        assert_eq!(plural(1, "entity"), "1 entity");
+        assert_eq!(plural(3, "day"), "3 days");
+        assert_eq!(plural(4, "entry point"), "4 entry points");
     }
 }

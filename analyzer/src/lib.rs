@@ -7,7 +7,7 @@ mod json;
 mod rust;
 mod traces;
 
-pub use error::{Error, readable_number};
+pub use error::{Error, plural, readable_number};
 pub use graph::{Call, CallGraph, Durations, Node};
 pub use json::{
     MAX_FIGURE, MAX_SIMILAR_LEN, analysis_to_json, load_json, load_json_owned, similarity, to_json,

@@ -158,11 +158,7 @@ fn analyze_in_pool(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<RustAnalysis, Error> {
     let ws = workspace::discover(root)?;
-    let parsed = modules::parse_all(root, &ws.crates, ws.rs_files, progress);
-    // The walk counted every `.rs` file, tests and examples included: end the bar at what was
-    // actually reached from the crate roots.
-    let done = (parsed.files.len() + parsed.skipped) as u64;
-    progress(done, done);
+    let parsed = modules::parse_all(root, &ws.crates, progress);
     let mut stats = RustStats {
         crates: ws.packages,
         files: parsed.files.len(),

@@ -165,8 +165,8 @@ pub fn parse_traces(text: &str) -> Result<Traces, Error> {
     let mut warnings = Vec::new();
     if sink.skipped > 0 {
         warnings.push(format!(
-            "{} spans skipped: missing trace id, span id or name",
-            sink.skipped
+            "{} skipped: missing trace id, span id or name",
+            crate::plural(sink.skipped, "span")
         ));
     }
     Ok(Traces {

@@ -11,6 +11,11 @@ const MAX_SETTING: f64 = 1e12;
 /// Shortest trace window, in seconds: a rate needs a window to be measured over.
 pub const MIN_WINDOW_S: f64 = 1e-3;
 
+/// The `cleave.toml` that `cleave init` writes: every setting of [`Config`] commented out with its
+/// default and a one-line meaning, and an example of the decisions, commented out too. Parsed as
+/// is it gives [`Config::default`]; a unit test keeps it in step with the defaults.
+pub const CONFIG_TEMPLATE: &str = include_str!("config/cleave.toml");
+
 /// Every setting of the planner. Each section and field is optional in TOML; unknown keys are errors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -316,3 +321,6 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

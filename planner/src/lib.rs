@@ -29,7 +29,8 @@ pub use compare::{
     compare, compare_text, parse_reference,
 };
 pub use config::{
-    ClusterConfig, Config, Labelling, Limits, MIN_WINDOW_S, Prices, TraceConfig, parse_config,
+    CONFIG_TEMPLATE, ClusterConfig, Config, Labelling, Limits, MIN_WINDOW_S, Prices, TraceConfig,
+    parse_config,
 };
 pub use decisions::{DecisionError, ExcludeDecision, GroupDecision, ServiceDecision};
 pub use diff::{

@@ -33,14 +33,8 @@ pub(crate) fn thousands(v: f64) -> String {
     crate::label::fmt_num(v.round())
 }
 
-/// `1 service`, `2 services`.
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
+/// `1 service`, `2 services`: the analyzer's, shared by every crate so all counts read alike.
+pub use analyzer::plural;
 
 /// A large count in short form: `950`, `12.3k`, `4.5M`, `1.2G`.
 pub(crate) fn compact(v: f64) -> String {

@@ -548,9 +548,11 @@ fn main() -> Result<()> {
         write_truth(path, &params, &planted)?;
     }
     eprintln!(
-        "cleave-gen: {} nodes, {edges} edges, {} planted modules, {entries} entry points → {}",
-        args.nodes,
-        planted.start.len() - 1,
+        "cleave-gen: {}, {}, {}, {} → {}",
+        analyzer::plural(args.nodes, "node"),
+        analyzer::plural(edges, "edge"),
+        analyzer::plural(planted.start.len() - 1, "planted module"),
+        analyzer::plural(entries, "entry point"),
         args.out.display()
     );
     Ok(())

@@ -7,6 +7,11 @@ use crate::{input, output, traces};
 
 /// Runs `cleave analyze`.
 pub fn run(args: &AnalyzeArgs) -> Result<()> {
+    if args.format.json() && output::is_stdout(&args.output) {
+        return Err(input::bad_input(
+            "--format json prints the analysis summary on standard output, where -o - already writes the call graph: write the graph to a file (-o graph.json), or leave --format out".to_string(),
+        ));
+    }
     let mut analysis = input::analyze_dir(&args.path, args.quiet)?;
     if !args.traces.traces.is_empty() {
         let window = args
@@ -38,12 +43,21 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         return output::to_stdout(json.as_bytes());
     }
     output::write_file(&args.output, &json)?;
-    if !args.quiet {
+    if args.format.json() {
+        let summary = serde_json::json!({
+            "output": args.output.display().to_string(),
+            "nodes": analysis.graph.node_count(),
+            "edges": analysis.graph.edge_count(),
+            "stats": analysis.stats,
+            "diagnostics": analysis.diagnostics.len(),
+        });
+        print!("{}", crate::commands::diff::pretty(&summary));
+    } else if !args.quiet {
         println!(
-            "wrote {} ({} nodes, {} edges)",
+            "wrote {} ({}, {})",
             args.output.display(),
-            analysis.graph.node_count(),
-            analysis.graph.edge_count()
+            planner::render::plural(analysis.graph.node_count(), "node"),
+            planner::render::plural(analysis.graph.edge_count(), "edge")
         );
     }
     Ok(())

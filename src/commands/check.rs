@@ -16,20 +16,27 @@ fn failures(args: &CheckArgs, diff: &planner::PlanDiff) -> Vec<String> {
     let percent = moved_percent(diff);
     if percent > args.max_moved {
         out.push(format!(
-            "{} of {} nodes moved to another service ({percent:.1} %, more than --max-moved {})",
-            c.moved, c.common_nodes, args.max_moved
+            "{} of {} moved to another service ({percent:.1} %, more than --max-moved {})",
+            c.moved,
+            planner::render::plural(c.common_nodes, "node"),
+            args.max_moved
         ));
     }
     if c.new_cross_calls > args.max_new_cross_calls {
         out.push(format!(
-            "{} new service-to-service call pairs (more than --max-new-cross-calls {})",
-            c.new_cross_calls, args.max_new_cross_calls
+            "{} (more than --max-new-cross-calls {})",
+            planner::render::plural(c.new_cross_calls, "new service-to-service call pair"),
+            args.max_new_cross_calls
         ));
     }
     if c.relabelled > 0 && !args.allow_label_changes {
         out.push(format!(
-            "{} services changed label (pass --allow-label-changes to accept)",
-            c.relabelled
+            "{} label (pass --allow-label-changes to accept)",
+            if c.relabelled == 1 {
+                "1 service changed its".to_string()
+            } else {
+                format!("{} services changed", c.relabelled)
+            }
         ));
     }
     out
@@ -54,14 +61,17 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         ))));
     }
     let reviewed = read_plan(&args.plan)?;
+    let phases = crate::progress::Phases::start(false);
     let prepared = prepare(
         Some(&args.input),
         args.config.as_deref(),
         &args.traces,
         &args.history,
         reviewed.requested_services,
-        args.json,
+        args.format.json(),
+        &phases,
     )?;
+    phases.phase("cluster and label");
     let (mut now, _) = planner::plan_with_history(
         &prepared.graph,
         &prepared.config,
@@ -69,12 +79,13 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         prepared.history.as_ref(),
     )
     .map_err(bad)
-    .with_context(|| format!("cannot plan {}", args.input.display()))?;
+    .with_context(|| format!("cannot plan {}", crate::input::name(&args.input)))?;
+    drop(phases);
     now.traces = prepared.coverage;
     now.source = Some(prepared.source);
     let diff = planner::diff(&reviewed, &now);
     let failed = failures(args, &diff);
-    if args.json {
+    if args.format.json() {
         let report = json!({
             "verdict": if failed.is_empty() { "pass" } else { "fail" },
             "failures": failed,
@@ -106,8 +117,8 @@ pub fn run(args: &CheckArgs) -> Result<()> {
     } else {
         anyhow::bail!(
             "{} drifted from the reviewed plan {}: {}",
-            args.input.display(),
-            args.plan.display(),
+            crate::input::name(&args.input),
+            crate::input::name(&args.plan),
             failed.join("; ")
         )
     }

@@ -12,8 +12,12 @@ use crate::input::{BadInput, read_text};
 pub fn run(args: &CompareArgs) -> Result<()> {
     let plan = read_plan(&args.plan)?;
     let text = read_text(&args.reference)?;
-    let reference = planner::parse_reference(&text)
-        .map_err(|e| anyhow::Error::new(BadInput(format!("{}: {e}", args.reference.display()))))?;
+    let reference = planner::parse_reference(&text).map_err(|e| {
+        anyhow::Error::new(BadInput(format!(
+            "{}: {e}",
+            crate::input::name(&args.reference)
+        )))
+    })?;
     let comparison = planner::compare(&plan, &reference);
     if comparison.compared == 0 {
         let mut examples = Vec::new();
@@ -30,11 +34,11 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         };
         return Err(anyhow::Error::new(BadInput(format!(
             "nothing to compare: no node of {} matches an entity of {}{examples}: an entity matches a node id equal to it or ending with `.`, `::`, `/`, `#` or `$` and the entity",
-            args.plan.display(),
-            args.reference.display(),
+            crate::input::name(&args.plan),
+            crate::input::name(&args.reference),
         ))));
     }
-    if args.json {
+    if args.format.json() {
         print!("{}", pretty(&serde_json::to_value(&comparison)?));
     } else {
         print!(

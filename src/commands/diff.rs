@@ -18,13 +18,13 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<planner::Plan> {
     let plan: planner::Plan = serde_json::from_str(text).map_err(|e| {
         anyhow::Error::new(BadInput(format!(
             "{} is not a cleave plan.json ({e}): give a plan.json written by `cleave plan`",
-            path.display()
+            crate::input::name(path)
         )))
     })?;
     planner::validate_plan(&plan).map_err(|e| {
         anyhow::Error::new(BadInput(format!(
             "{} is not a valid plan.json: {e}",
-            path.display()
+            crate::input::name(path)
         )))
     })?;
     Ok(plan)
@@ -43,7 +43,7 @@ pub fn run(args: &DiffArgs) -> Result<()> {
     let old = read_plan(&args.old)?;
     let new = read_plan(&args.new)?;
     let diff = planner::diff(&old, &new);
-    if args.json {
+    if args.format.json() {
         print!("{}", pretty(&serde_json::to_value(&diff)?));
     } else {
         print!("{}", crate::terminal::text(&planner::diff_text(&diff)));

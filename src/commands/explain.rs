@@ -53,6 +53,11 @@ fn graph(args: &ExplainArgs, plan: &planner::Plan) -> Result<Result<analyzer::Ca
         // An input the user named must be readable: that is bad input, not a hint.
         return Ok(Ok(crate::input::load_graph(path, true)?));
     }
+    if crate::input::is_stdin(&args.plan) {
+        return Ok(Err(
+            "the plan was read from standard input, so the paths it records cannot be resolved: pass --input GRAPH.json (or the Rust workspace) to see its calls".to_string(),
+        ));
+    }
     let Some(source) = &plan.source else {
         return Ok(Err(
             "the plan does not record its input: pass --input GRAPH.json (or the Rust workspace) to see its calls".to_string(),
@@ -81,6 +86,7 @@ fn graph(args: &ExplainArgs, plan: &planner::Plan) -> Result<Result<analyzer::Ca
             },
             None,
             true,
+            &crate::progress::Phases::off(),
         ) {
             Ok(p) => Ok(p.graph),
             Err(e) => Err(format!(
@@ -100,7 +106,7 @@ pub fn run(args: &ExplainArgs) -> Result<()> {
     let not_plan = |e: serde_json::Error| {
         anyhow::Error::new(BadInput(format!(
             "{} is not a cleave plan.json ({e}): give a plan.json written by `cleave plan`",
-            args.plan.display()
+            crate::input::name(&args.plan)
         )))
     };
     let plan = crate::commands::diff::parse_plan(&args.plan, &text)?;
@@ -119,7 +125,7 @@ pub fn run(args: &ExplainArgs) -> Result<()> {
                     .to_string(),
             );
         }
-        if args.json {
+        if args.format.json() {
             let mut v = serde_json::to_value(&e)?;
             if let Some(map) = v.as_object_mut() {
                 map.insert("kind".into(), "node".into());
@@ -135,7 +141,7 @@ pub fn run(args: &ExplainArgs) -> Result<()> {
         return Ok(());
     }
     if let Some(e) = planner::explain_service(&plan, q, decisions) {
-        if args.json {
+        if args.format.json() {
             let mut v = serde_json::to_value(&e)?;
             if let Some(map) = v.as_object_mut() {
                 map.insert("kind".into(), "service".into());
@@ -159,6 +165,6 @@ pub fn run(args: &ExplainArgs) -> Result<()> {
     Err(anyhow::Error::new(BadInput(format!(
         "no node or service `{}` in {}: {advice}",
         q.escape_debug(),
-        args.plan.display()
+        crate::input::name(&args.plan)
     ))))
 }

@@ -4,9 +4,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use serde_json::json;
 
 use crate::cli::{HistoryArgs, PlanArgs, TraceArgs};
+use crate::commands::diff::pretty;
 use crate::input::{BadInput, bad, read_text};
+use crate::progress::Phases;
 use crate::{history, input, output, traces};
 
 /// The name of the decisions and config file looked for beside the input.
@@ -91,8 +94,12 @@ pub fn prepare(
     history_args: &HistoryArgs,
     services: Option<usize>,
     quiet: bool,
+    phases: &Phases,
 ) -> Result<Prepared> {
-    let config_file = find_config(config_path, input_path);
+    // A graph read from standard input has no folder: no config beside it, no repository, and
+    // no path to record.
+    let input_file = input_path.filter(|p| !input::is_stdin(p));
+    let config_file = find_config(config_path, input_file);
     let mut config = match &config_file {
         Some(path) => {
             // A config found beside the input is state the command line does not name: say so.
@@ -122,10 +129,14 @@ pub fn prepare(
     };
     config.validate().map_err(bad)?;
     let started = Instant::now();
+    phases.phase("load");
     let graph = match input_path {
+        // Parsing Rust draws its own progress bar.
+        Some(path) if path.is_dir() => Some(phases.hidden(|| input::load_graph(path, quiet))?),
         Some(path) => Some(input::load_graph(path, quiet)?),
         None => None,
     };
+    phases.phase("build");
     let loaded = Instant::now();
     let (graph, coverage) = if trace_args.traces.is_empty() {
         match graph {
@@ -139,13 +150,13 @@ pub fn prepare(
     } else {
         let (g, c) = traces::apply(graph, &trace_args.traces, window, &config.traces.map)?;
         if !quiet {
-            traces::warn(&c);
+            phases.hidden(|| traces::warn(&c));
         }
         (g, Some(c))
     };
-    let history = history::read(input_path, history_args)?;
+    let history = history::read(input_file, history_args)?;
     let source = planner::PlanSource {
-        input: input_path.map(absolute),
+        input: input_file.map(absolute),
         traces: trace_args.traces.iter().map(|p| absolute(p)).collect(),
         config: config_file.as_deref().map(absolute),
         history: history.as_ref().map(|h| planner::HistorySource {
@@ -212,6 +223,7 @@ fn warn_unmatched(plan: &planner::Plan) {
 
 /// Runs `cleave plan`.
 pub fn run(args: &PlanArgs) -> Result<()> {
+    let phases = Phases::start(args.quiet);
     let prepared = prepare(
         args.input.as_deref(),
         args.config.as_deref(),
@@ -219,12 +231,14 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         &args.history,
         args.services,
         args.quiet,
+        &phases,
     )?;
     let previous = previous_plan(args)?;
     let what = args
         .input
         .as_ref()
-        .map_or_else(|| "the traces".to_string(), |p| p.display().to_string());
+        .map_or_else(|| "the traces".to_string(), |p| input::name(p));
+    phases.phase("cluster and label");
     let (mut plan, timings) = planner::plan_with_history(
         &prepared.graph,
         &prepared.config,
@@ -236,8 +250,9 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     plan.traces = prepared.coverage;
     plan.source = Some(relative_to(prepared.source, &args.out));
     if !args.quiet {
-        warn_unmatched(&plan);
+        phases.hidden(|| warn_unmatched(&plan));
     }
+    phases.phase("render");
     let render_start = Instant::now();
     let dot = planner::render::dot(&plan);
     let mut files = vec![
@@ -249,8 +264,10 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     }
     files.insert(1, ("plan.dot", dot));
     let rendered = Instant::now();
+    phases.phase("write");
     output::write_all(&args.out, &files)?;
     let written = Instant::now();
+    drop(phases);
     if args.timings {
         let phases = [
             ("load", prepared.load),
@@ -264,16 +281,57 @@ pub fn run(args: &PlanArgs) -> Result<()> {
             eprintln!("timing: {name:<8} {:>10.3} s", d.as_secs_f64());
         }
     }
-    if !args.quiet {
+    let names: Vec<String> = files
+        .iter()
+        .map(|(name, _)| args.out.join(name).display().to_string())
+        .collect();
+    if args.format.json() {
+        print!("{}", pretty(&summary_json(&plan, &names)));
+    } else if !args.quiet {
         print!(
             "{}",
             crate::terminal::text(&planner::render::summary(&plan))
         );
-        let names: Vec<String> = files
-            .iter()
-            .map(|(name, _)| args.out.join(name).display().to_string())
-            .collect();
         println!("wrote {}", names.join(", "));
     }
     Ok(())
+}
+
+/// The summary as JSON (`--format json`): each service's id, name, label, member count,
+/// confidence and cost, the plan's totals, and the files written. The whole plan is in plan.json.
+fn summary_json(plan: &planner::Plan, files: &[String]) -> serde_json::Value {
+    let services: Vec<serde_json::Value> = plan
+        .clusters
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "name": s.name,
+                "label": s.label,
+                "members": s.size,
+                "confidence": s.confidence,
+                "cost": s.cost,
+            })
+        })
+        .collect();
+    let microservices = plan
+        .clusters
+        .iter()
+        .filter(|s| s.label == planner::Label::Microservice)
+        .count();
+    json!({
+        "services": services,
+        "totals": {
+            "services": plan.clusters.len(),
+            "microservices": microservices,
+            "functions": plan.clusters.len() - microservices,
+            "nodes": plan.clusters.iter().map(|s| s.size).sum::<usize>(),
+            "shared_code": plan.shared_code.len(),
+            "unreachable": plan.unreachable.len(),
+            "modularity": plan.metrics.modularity,
+            "inter_call_percentage": plan.metrics.inter_call_percentage,
+            "cost": plan.cost,
+        },
+        "files": files,
+    })
 }

@@ -45,13 +45,14 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         Some(query) => {
             let service = find_service(&plan, query)?;
             let input = graph_path(&plan, &args.plan, args.input.as_deref())?;
-            let graph = crate::input::load_graph(&input, true)
-                .with_context(|| format!("cannot read the call graph {}", input.display()))?;
+            let graph = crate::input::load_graph(&input, true).with_context(|| {
+                format!("cannot read the call graph {}", crate::input::name(&input))
+            })?;
             if service.size > planner::render::MAX_DETAIL_MEMBERS {
                 eprintln!(
-                    "note: {} has {} members; the {} most connected are drawn, {} are not",
+                    "note: {} has {}; the {} most connected are drawn, {} are not",
                     service.name,
-                    service.size,
+                    planner::render::plural(service.size, "member"),
                     planner::render::MAX_DETAIL_MEMBERS,
                     service.size - planner::render::MAX_DETAIL_MEMBERS
                 );
@@ -197,6 +198,11 @@ fn find_service<'p>(plan: &'p planner::Plan, query: &str) -> Result<&'p planner:
 fn graph_path(plan: &planner::Plan, plan_file: &Path, given: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = given {
         return Ok(p.to_path_buf());
+    }
+    if crate::input::is_stdin(plan_file) {
+        return Err(crate::input::bad_input(
+            "the plan was read from standard input, so the input it records cannot be located: give the call graph it was made from with --input".to_string(),
+        ));
     }
     let recorded = plan.source.as_ref().and_then(|s| s.input.as_ref());
     match recorded.map(|p| (p, crate::commands::plan::recorded_path(plan_file, p))) {

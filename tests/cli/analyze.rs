@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::process::Output;
 
 use crate::{cleave, repo_file, text};
 
@@ -11,6 +12,29 @@ fn write_tree(root: &Path, files: &[(&str, &str)]) {
         fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
         fs::write(full, contents).expect("write");
     }
+}
+
+/// Writes `files` into a fresh folder and runs `cleave analyze` on it, writing `g.json` there:
+/// the folder, the graph's path and the run.
+fn analyze_tree(files: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf, Output) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_tree(dir.path(), files);
+    let out = dir.path().join("g.json");
+    let result = cleave(&[
+        "analyze",
+        dir.path().to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+    ]);
+    (dir, out, result)
+}
+
+/// The Cargo.toml of a package `name`.
+fn manifest(name: &str) -> (&'static str, String) {
+    (
+        "Cargo.toml",
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+    )
 }
 
 #[test]
@@ -132,31 +156,18 @@ fn the_rust_example_plans_into_a_hybrid() {
 
 #[test]
 fn unparseable_files_are_diagnostics_not_failures() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    write_tree(
-        dir.path(),
-        &[
-            (
-                "Cargo.toml",
-                "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-            ),
-            (
-                "src/lib.rs",
-                "mod good;\nmod broken;\npub fn run() { good::work(); }\n",
-            ),
-            (
-                "src/good.rs",
-                "pub fn work() { helper(); }\nfn helper() {}\n",
-            ),
-            ("src/broken.rs", "pub fn oops( {\n"),
-        ],
-    );
-    let out = dir.path().join("g.json");
-    let result = cleave(&[
-        "analyze",
-        dir.path().to_str().expect("path"),
-        "-o",
-        out.to_str().expect("path"),
+    let (name, toml) = manifest("demo");
+    let (_dir, out, result) = analyze_tree(&[
+        (name, &toml),
+        (
+            "src/lib.rs",
+            "mod good;\nmod broken;\npub fn run() { good::work(); }\n",
+        ),
+        (
+            "src/good.rs",
+            "pub fn work() { helper(); }\nfn helper() {}\n",
+        ),
+        ("src/broken.rs", "pub fn oops( {\n"),
     ]);
     let (_, stderr) = text(&result);
     assert!(result.status.success(), "{stderr}");
@@ -171,15 +182,7 @@ fn unparseable_files_are_diagnostics_not_failures() {
 
 #[test]
 fn a_directory_without_rust_is_bad_input() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    write_tree(dir.path(), &[("README.md", "nothing here\n")]);
-    let out = dir.path().join("g.json");
-    let result = cleave(&[
-        "analyze",
-        dir.path().to_str().expect("path"),
-        "-o",
-        out.to_str().expect("path"),
-    ]);
+    let (_dir, out, result) = analyze_tree(&[("README.md", "nothing here\n")]);
     let (_, stderr) = text(&result);
     assert_eq!(result.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no Rust source"), "{stderr}");
@@ -201,4 +204,35 @@ fn an_unwritable_output_fails_cleanly() {
     let (_, stderr) = text(&result);
     assert_eq!(result.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("missing-dir"), "{stderr}");
+}
+
+#[test]
+fn counts_of_one_read_in_the_singular() {
+    let (name, toml) = manifest("one");
+    let (dir, out, result) = analyze_tree(&[
+        (name, &toml),
+        ("src/lib.rs", "pub fn run() { work(); }\nfn work() {}\n"),
+    ]);
+    let (stdout, stderr) = text(&result);
+    assert!(result.status.success(), "{stderr}");
+    assert!(stderr.contains("analyzed 1 crate, 1 file"), "{stderr}");
+    assert!(stdout.contains("(2 nodes, 1 edge)"), "{stdout}");
+    let planned = cleave(&[
+        "plan",
+        out.to_str().expect("path"),
+        "--out",
+        dir.path().join("plan").to_str().expect("path"),
+    ]);
+    let (stdout, stderr) = text(&planned);
+    assert!(planned.status.success(), "{stderr}");
+    assert!(stdout.contains("1 service ("), "{stdout}");
+    for wrong in [
+        "1 services",
+        "1 microservices",
+        "1 functions",
+        "1 nodes",
+        "1 edges",
+    ] {
+        assert!(!stdout.contains(wrong), "{wrong}: {stdout}");
+    }
 }

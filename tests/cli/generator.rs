@@ -8,7 +8,8 @@ use std::process::{Command, Output};
 
 use crate::{plan_ok, text};
 
-fn generate(dir: &Path, name: &str, args: &[&str]) -> Output {
+/// Runs cleave-gen with `args`, writing `dir/name` and its planted truth beside it.
+pub fn generate(dir: &Path, name: &str, args: &[&str]) -> Output {
     let out = dir.join(name);
     Command::new(env!("CARGO_BIN_EXE_cleave-gen"))
         .args(args)

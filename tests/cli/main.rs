@@ -4,16 +4,21 @@ mod analyze;
 mod bad_input;
 mod check;
 mod compare;
+mod completions;
 mod decisions;
 mod diagram;
 mod diff;
 mod explain;
+mod format;
 mod generator;
 mod history;
 mod hostile;
 mod html;
+mod init;
 mod plan;
+mod progress;
 mod render;
+mod stdin;
 mod traces;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +32,29 @@ pub fn cleave_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().expect("the cleave binary runs")
+}
+
+/// Runs the binary with `args`, `stdin` fed to its standard input (from another thread, so a
+/// child that stops reading early does not block the test), and extra environment variables.
+pub fn cleave_stdin(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cleave"));
+    cmd.args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the cleave binary runs");
+    let mut pipe = child.stdin.take().expect("piped stdin");
+    let bytes = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The child may stop reading (at the size limit) and close the pipe: not an error here.
+        let _ = std::io::Write::write_all(&mut pipe, &bytes);
+    });
+    let out = child.wait_with_output().expect("the cleave binary ends");
+    writer.join().expect("writer thread");
+    out
 }
 
 /// Runs the binary with `args`.

@@ -60,7 +60,9 @@ struct Job {
 struct Shared<'a> {
     root: &'a Path,
     progress: &'a (dyn Fn(u64, u64) + Sync),
-    total: u64,
+    /// Files queued for parsing so far (crate roots, then each `mod` file found): the progress
+    /// total, which grows as the module tree is discovered and counts only files to be parsed.
+    queued: AtomicU64,
     done: AtomicU64,
     bytes: AtomicU64,
     files: Mutex<Vec<Parsed>>,
@@ -116,13 +118,12 @@ pub(crate) fn relative(root: &Path, file: &Path) -> String {
 pub(crate) fn parse_all(
     root: &Path,
     crates: &[CrateRoot],
-    total: u64,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> ParseResult {
     let shared = Shared {
         root,
         progress,
-        total,
+        queued: AtomicU64::new(crates.len() as u64),
         done: AtomicU64::new(0),
         bytes: AtomicU64::new(0),
         files: Mutex::new(Vec::new()),
@@ -262,7 +263,7 @@ fn run<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: Job) {
         }
     }
     let done = sh.done.fetch_add(1, Ordering::Relaxed) + 1;
-    (sh.progress)(done, sh.total.max(done));
+    (sh.progress)(done, sh.queued.load(Ordering::Relaxed).max(done));
 }
 
 /// Spawns the parse of each `mod x;` file of `out`, or records a diagnostic when none exists.
@@ -345,6 +346,8 @@ fn children<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: &Job, rel: &str, 
             depth: job.depth + 1,
             ancestors,
         };
+        // Queued before this file counts as done, so the total never falls below the count.
+        sh.queued.fetch_add(1, Ordering::Relaxed);
         s.spawn(move |s| run(s, sh, next));
     }
 }

@@ -339,20 +339,6 @@ fn deterministic_across_runs_and_threads() {
     assert_eq!(one, two);
 }
 
-/// Progress reaches the total once every file is parsed.
-#[test]
-fn progress_reaches_total() {
-    let dir = write_tree(&fixture("module_layout"));
-    let calls = std::sync::Mutex::new(Vec::new());
-    let record = |d: u64, t: u64| calls.lock().expect("lock").push((d, t));
-    let a = analyze_rust(dir.path(), &record).expect("analysis");
-    let calls = calls.into_inner().expect("lock");
-    let reached = (a.stats.files + a.stats.skipped_files) as u64;
-    assert_eq!(calls.len() as u64, reached + 1, "{calls:?}");
-    assert!(calls.iter().all(|&(d, t)| d <= t));
-    assert_eq!(calls.last(), Some(&(reached, reached)));
-}
-
 #[test]
 fn no_rust_source_is_an_error() {
     let dir = write_tree(&[("README.md".to_string(), "nothing\n".to_string())]);
@@ -459,4 +445,42 @@ fn oversized_generated_files_are_skipped() {
         .find(|d| d.file == "src/tables.rs")
         .expect("a diagnostic");
     assert!(d.message.contains("generated code"), "{d:?}");
+}
+
+/// Progress counts one call per file parsed, against a total of the files queued for parsing —
+/// never the test, example, bench or unreachable files the folder also holds — and ends full.
+#[test]
+fn progress_counts_only_the_files_it_parses_and_ends_full() {
+    let files: Vec<(String, String)> = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"bar\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "src/lib.rs",
+            "mod a;\nmod missing;\npub fn f() { a::g(); }\n",
+        ),
+        ("src/a.rs", "mod b;\npub fn g() {}\n"),
+        ("src/a/b.rs", "pub fn h() {}\n"),
+        // Never reached from the crate root: not to be counted.
+        ("src/orphan.rs", "pub fn lost() {}\n"),
+        ("tests/it.rs", "#[test]\nfn t() {}\n"),
+        ("examples/demo.rs", "fn main() {}\n"),
+        ("benches/b.rs", "fn main() {}\n"),
+    ]
+    .iter()
+    .map(|(p, b)| (p.to_string(), b.to_string()))
+    .collect();
+    let dir = write_tree(&files);
+    let calls = std::sync::Mutex::new(Vec::new());
+    let record = |done: u64, total: u64| calls.lock().expect("lock").push((done, total));
+    let a = analyze_rust(dir.path(), &record).expect("analysis");
+    let calls = calls.into_inner().expect("lock");
+    let parsed = (a.stats.files + a.stats.skipped_files) as u64;
+    assert_eq!(parsed, 3, "lib.rs, a.rs, b.rs: {:?}", a.stats);
+    assert!(
+        calls.iter().all(|&(d, t)| d <= t && t <= parsed),
+        "{calls:?}"
+    );
+    assert_eq!(calls.last(), Some(&(parsed, parsed)), "{calls:?}");
 }

@@ -23,8 +23,6 @@ pub(crate) struct CrateRoot {
 pub(crate) struct Workspace {
     /// Crate roots, sorted by manifest path then target.
     pub crates: Vec<CrateRoot>,
-    /// `.rs` files under the root (the progress total).
-    pub rs_files: u64,
     /// Packages with at least one target (1 for a directory of loose files).
     pub packages: usize,
     /// Manifests that could not be read or parsed, each with the reason.
@@ -56,7 +54,6 @@ pub(crate) fn discover(root: &Path) -> Result<Workspace, Error> {
                     file: root.to_path_buf(),
                     deps: None,
                 }],
-                rs_files: 1,
                 packages: 1,
                 diags: Vec::new(),
             });
@@ -68,7 +65,6 @@ pub(crate) fn discover(root: &Path) -> Result<Workspace, Error> {
     std::fs::read_dir(root).map_err(|e| io(&e))?;
     let mut manifests = Vec::new();
     let mut top_rs = Vec::new();
-    let mut rs_files = 0u64;
     let walk = ignore::WalkBuilder::new(root)
         .require_git(false)
         .filter_entry(|e| !(e.file_type().is_some_and(|t| t.is_dir()) && e.file_name() == "target"))
@@ -80,11 +76,8 @@ pub(crate) fn discover(root: &Path) -> Result<Workspace, Error> {
         let path = entry.path();
         if path.file_name().is_some_and(|n| n == "Cargo.toml") {
             manifests.push(path.to_path_buf());
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            rs_files += 1;
-            if entry.depth() == 1 {
-                top_rs.push(path.to_path_buf());
-            }
+        } else if path.extension().is_some_and(|e| e == "rs") && entry.depth() == 1 {
+            top_rs.push(path.to_path_buf());
         }
     }
     manifests.sort();
@@ -127,7 +120,6 @@ pub(crate) fn discover(root: &Path) -> Result<Workspace, Error> {
     }
     Ok(Workspace {
         crates,
-        rs_files,
         packages,
         diags,
     })

@@ -229,14 +229,15 @@ impl TraceAggregate {
         let e = std::mem::take(&mut self.export);
         if e.early > 0 {
             self.extra.push(format!(
-                "{} traces went on after being analysed early (more than {} spans open at once): their later spans were read as traces of their own; raise CLEAVE_MAX_OPEN_SPANS if the export's traces are spread that far",
-                e.early, self.max_open_spans
+                "{} went on after being analysed early (more than {} open at once): their later spans were read as traces of their own; raise CLEAVE_MAX_OPEN_SPANS if the export's traces are spread that far",
+                crate::plural(e.early, "trace"),
+                crate::plural(self.max_open_spans, "span")
             ));
         }
         if e.skipped > 0 {
             self.extra.push(format!(
-                "{} spans skipped: missing trace id, span id or name",
-                e.skipped
+                "{} skipped: missing trace id, span id or name",
+                crate::plural(e.skipped, "span")
             ));
         }
         if e.any_spans {
@@ -253,7 +254,7 @@ impl TraceAggregate {
         if outliers > 0 {
             *self
                 .warnings
-                .entry("spans with a timestamp far outside the others (left out of the window)")
+                .entry("span with a timestamp far outside the others (left out of the window)")
                 .or_default() += outliers;
         }
         let window = match self.window_s {
@@ -406,7 +407,7 @@ impl TraceAggregate {
         let mut warnings: Vec<String> = self
             .warnings
             .iter()
-            .map(|(what, n)| format!("{n} {what}"))
+            .map(|(what, n)| counted(*n, what))
             .collect();
         self.extra.sort();
         self.extra.dedup();
@@ -443,7 +444,7 @@ impl TraceAggregate {
             {
                 *self
                     .warnings
-                    .entry("spans starting before their parent (clock skew)")
+                    .entry("span starting before the parent span (clock skew)")
                     .or_default() += 1;
             }
             if !t.is_op(i) {
@@ -467,10 +468,10 @@ impl TraceAggregate {
                 Some(_) => {
                     *self
                         .warnings
-                        .entry("spans with a negative duration (duration ignored)")
+                        .entry("span with a negative duration (duration ignored)")
                         .or_default() += 1
                 }
-                None => *self.warnings.entry("spans without a duration").or_default() += 1,
+                None => *self.warnings.entry("span without a duration").or_default() += 1,
             }
             if let Some(ns) = s.attributes.get("code.namespace")
                 && acc.namespace.as_ref().is_none_or(|n| seq < n.0)
@@ -540,4 +541,13 @@ fn trace_hash(id: &str) -> u128 {
 /// Whether a span kind is the calling side of a call.
 pub(super) fn is_exit(kind: SpanKind) -> bool {
     matches!(kind, SpanKind::Client | SpanKind::Producer)
+}
+
+/// A counted warning: `what` is a singular phrase whose first word is the noun (`span without a
+/// duration`), which is put in the plural unless `n` is one (`3 spans without a duration`).
+fn counted(n: usize, what: &str) -> String {
+    match what.split_once(' ') {
+        Some((noun, rest)) => format!("{} {rest}", crate::plural(n, noun)),
+        None => crate::plural(n, what),
+    }
 }

@@ -102,7 +102,7 @@ pub(super) struct TraceShape {
     pub has_child: Vec<bool>,
     /// Each span's calling operation and whether the way up crossed a message.
     pub callers: Vec<Option<(usize, bool)>>,
-    /// Problems found, counted.
+    /// Problems found, counted: each as a singular phrase, the noun first (`span whose …`).
     pub warnings: Vec<(&'static str, usize)>,
     parents: Vec<Option<usize>>,
     exits: Vec<bool>,
@@ -156,7 +156,10 @@ impl TraceShape {
                 }
             }
         }
-        count("duplicate span ids (later copies dropped)", duplicates);
+        count(
+            "span with a duplicate id (later copies dropped)",
+            duplicates,
+        );
         let parent_of = |i: usize| -> Option<usize> {
             let s = &spans[i];
             if server_half[i]
@@ -188,12 +191,12 @@ impl TraceShape {
                 orphans += 1;
             }
         }
-        count("spans whose parent is missing (treated as roots)", orphans);
+        count("span whose parent is missing (treated as roots)", orphans);
         // The operation each span is called from, found once for all spans (a long chain of
         // client spans would otherwise be walked again from each of its members).
         let (callers, looped) = callers(spans, &dropped, &|i| parents[i], &is_op);
         count(
-            "spans whose parents form a cycle or chain too deep (their callers unknown)",
+            "span whose parents form a cycle or a chain too deep (callers unknown)",
             looped,
         );
         TraceShape {

@@ -192,10 +192,10 @@ fn zipkin_list_of_traces_with_bad_spans_keeps_the_good_ones() {
     let s = summary_of(&[text], None);
     let joined = s.warnings.join("; ");
     for needle in [
-        "1 duplicate span ids",
-        "1 spans with a negative duration",
-        "1 spans whose parent is missing",
-        "1 spans skipped",
+        "1 span with a duplicate id",
+        "1 span with a negative duration",
+        "1 span whose parent is missing",
+        "1 span skipped",
     ] {
         assert!(joined.contains(needle), "`{needle}` missing from {joined}");
     }

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::Comparison;
 use crate::diff::shown;
+use crate::render::plural;
 
 /// Plan services listed per reference service before the rest are only counted.
 const MAX_HOLDERS: usize = 5;
@@ -21,11 +22,10 @@ pub fn compare_text(c: &Comparison) -> String {
     } else {
         let _ = writeln!(
             out,
-            "MoJoFM {:.1} (moves and joins needed: {} of {} {})",
+            "MoJoFM {:.1} (moves and joins needed: {} of {})",
             c.mojofm,
             c.moves_and_joins,
-            c.compared,
-            plural(c.compared, "entity", "entities"),
+            plural(c.compared, "entity"),
         );
         let _ = writeln!(
             out,
@@ -35,21 +35,17 @@ pub fn compare_text(c: &Comparison) -> String {
     }
     let _ = writeln!(
         out,
-        "plan: {} {}, {} {} ({} not in the reference)",
-        c.plan_services,
-        plural(c.plan_services, "service", "services"),
-        c.plan_nodes,
-        plural(c.plan_nodes, "node", "nodes"),
+        "plan: {}, {} ({} not in the reference)",
+        plural(c.plan_services, "service"),
+        plural(c.plan_nodes, "node"),
         c.unscored_plan_nodes,
     );
     let _ = writeln!(
         out,
-        "reference ({}): {} {}, {} {} ({} matched by no plan node)",
+        "reference ({}): {}, {} ({} matched by no plan node)",
         c.reference_format.describe(),
-        c.reference_services,
-        plural(c.reference_services, "service", "services"),
-        c.reference_entities,
-        plural(c.reference_entities, "entity", "entities"),
+        plural(c.reference_services, "service"),
+        plural(c.reference_entities, "entity"),
         c.unmatched_reference.count,
     );
 
@@ -138,10 +134,6 @@ pub fn compare_text(c: &Comparison) -> String {
         }
     }
     out
-}
-
-fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 /// Writes `header` and `rows` in columns two spaces apart, the `right` ones (numbers) aligned

@@ -52,8 +52,8 @@ pub(crate) fn finish(
     }
     if report.excluded_nodes > 0 {
         notes.push(format!(
-            "[exclude] dropped {} nodes before planning (see decisions)",
-            report.excluded_nodes
+            "[exclude] dropped {} before planning (see decisions)",
+            crate::render::plural(report.excluded_nodes, "node")
         ));
     }
     if !report.unmatched.is_empty() {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{Delta, PlanDiff, ServiceLink, ServiceRef};
+use crate::render::plural;
 
 /// Items listed per section before the rest are only counted.
 pub const MAX_ITEMS: usize = 20;
@@ -57,11 +58,7 @@ pub fn counts_line(d: &PlanDiff) -> String {
     };
     format!(
         "{} moved ({percent:.1} % of {}) · {} added · {} removed · services: {} born, {} gone, {} merged, {} split, {} relabelled, {} renamed · cross-service call pairs: {} new, {} removed",
-        if c.moved == 1 {
-            "1 node".to_string()
-        } else {
-            format!("{} nodes", c.moved)
-        },
+        plural(c.moved, "node"),
         c.common_nodes,
         c.added,
         c.removed,
@@ -87,11 +84,7 @@ fn links(out: &mut String, title: &str, sign: char, list: &[ServiceLink]) {
             "  {sign} {} → {}  ({}, {:.0} calls/day)",
             service(&l.from),
             service(&l.to),
-            if l.edges == 1 {
-                "1 edge".to_string()
-            } else {
-                format!("{} edges", l.edges)
-            },
+            plural(l.edges, "edge"),
             l.calls_per_day
         );
     }
@@ -143,11 +136,7 @@ pub fn diff_text(d: &PlanDiff) -> String {
                 "  {} → {}: {}",
                 service(from),
                 service(to),
-                if nodes.len() == 1 {
-                    "1 node".to_string()
-                } else {
-                    format!("{} nodes", nodes.len())
-                }
+                plural(nodes.len(), "node")
             );
             for n in nodes.iter().take(MAX_NODES_PER_MOVE) {
                 let _ = writeln!(out, "    {}", shown(n));
@@ -174,11 +163,11 @@ pub fn diff_text(d: &PlanDiff) -> String {
         for s in list.iter().take(MAX_ITEMS) {
             let _ = writeln!(
                 out,
-                "  {} {}  ({}, {} members)",
+                "  {} {}  ({}, {})",
                 shown(&s.id),
                 shown(&s.name),
                 s.label.as_str(),
-                s.size
+                plural(s.size, "member")
             );
         }
         more(&mut out, "  ", list.len(), MAX_ITEMS);

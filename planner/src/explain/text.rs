@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::{MAX_TIES, NodeExplanation, ServiceExplanation, Tie};
 use crate::diff::{ServiceRef, shown};
-use crate::render::thousands;
+use crate::render::{plural, thousands};
 
 /// Members listed before the rest are only counted.
 pub const MAX_MEMBERS: usize = 25;
@@ -45,8 +45,10 @@ pub fn node_text(e: &NodeExplanation, graph_hint: Option<&str>) -> String {
     }
     if let Some(s) = &e.shared_code {
         facts.push(format!(
-            "shared code: {} callers from {} modules and {} services; it ships as a library, so its calls do not glue services together",
-            s.callers, s.caller_modules, s.caller_services
+            "shared code: {} from {} and {}; it ships as a library, so its calls do not glue services together",
+            plural(s.callers, "caller"),
+            plural(s.caller_modules, "module"),
+            plural(s.caller_services, "service")
         ));
     }
     if e.isolated {
@@ -120,11 +122,11 @@ pub fn service_text(e: &ServiceExplanation) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} {}: {} ({} members)",
+        "{} {}: {} ({})",
         shown(&s.id),
         shown(&s.name),
         s.label.as_str(),
-        s.size
+        plural(s.size, "member")
     );
     let _ = writeln!(out, "  {}", shown(&r.summary));
     if let Some(c) = &e.service_count {

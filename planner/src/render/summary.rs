@@ -79,8 +79,11 @@ pub fn summary(plan: &Plan) -> String {
     if let Some(t) = &plan.traces {
         let _ = writeln!(
             out,
-            "traces: {} spans, {} of {} operations matched, {} nodes without trace data",
-            t.spans, t.matched_operations, t.operations, t.nodes_without_traces
+            "traces: {}, {} of {} matched, {} without trace data",
+            plural(t.spans, "span"),
+            t.matched_operations,
+            plural(t.operations, "operation"),
+            plural(t.nodes_without_traces, "node")
         );
     }
     out
