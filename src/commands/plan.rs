@@ -207,6 +207,28 @@ fn previous_plan(args: &PlanArgs) -> Result<Option<planner::Plan>> {
     }
 }
 
+/// Says when the plan already in `out` was made from another input than this run's: its ids and
+/// names are still kept where membership persists, which is seldom what a user re-planning a
+/// different monolith into the same folder wants.
+fn warn_other_input(out: &Path, previous: &planner::Plan, now: &planner::PlanSource) {
+    let Some(before) = previous.source.as_ref().and_then(|s| s.input.as_deref()) else {
+        return;
+    };
+    let Some(now) = now.input.as_deref() else {
+        return;
+    };
+    let same_file = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let before = recorded_path(&out.join("plan.json"), before);
+    if same_file(&before) != same_file(Path::new(now)) {
+        eprintln!(
+            "warning: {} was planned from {}, not from {}: pass --fresh to number and name services afresh",
+            crate::terminal::text(&out.join("plan.json").display().to_string()),
+            crate::terminal::text(&before.display().to_string()),
+            crate::terminal::text(now)
+        );
+    }
+}
+
 /// A decision whose pattern matched nothing is most likely a typo: say so on stderr, not only in
 /// plan.json.
 fn warn_unmatched(plan: &planner::Plan) {
@@ -234,6 +256,12 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         &phases,
     )?;
     let previous = previous_plan(args)?;
+    if let Some(p) = &previous
+        && args.previous.is_none()
+        && !args.quiet
+    {
+        warn_other_input(&args.out, p, &prepared.source);
+    }
     let what = args
         .input
         .as_ref()

@@ -406,7 +406,7 @@ fn a_warm_start_is_announced() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
     let input = crate::fixture("tiny-shop.json");
-    let run = |extra: &[&str]| {
+    let run_on = |input: &std::path::Path, extra: &[&str]| {
         let mut args = vec![
             "plan",
             input.to_str().expect("utf-8"),
@@ -418,11 +418,23 @@ fn a_warm_start_is_announced() {
         assert!(result.status.success());
         crate::text(&result).1
     };
+    let run = |extra: &[&str]| run_on(&input, extra);
     assert!(!run(&[]).contains("keeping the service ids"), "first run");
-    assert!(run(&[]).contains("keeping the service ids"), "second run");
+    let again = run(&[]);
+    assert!(again.contains("keeping the service ids"), "second run");
+    assert!(!again.contains("was planned from"), "same input: {again}");
     assert!(
         !run(&["--fresh"]).contains("keeping the service ids"),
         "--fresh"
+    );
+    // A plan of another input in --out is named, with the way out.
+    let other = crate::repo_file("examples/shop.json");
+    let said = run_on(&other, &[]);
+    assert!(
+        said.contains("was planned from")
+            && said.contains("tiny-shop.json")
+            && said.contains("--fresh"),
+        "{said}"
     );
 }
 
