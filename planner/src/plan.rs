@@ -9,9 +9,16 @@ use serde::{Deserialize, Serialize};
 /// Version of the `plan.json` schema. Bumped on any incompatible change.
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
 
+/// The file name of plan.json's schema, written beside it and named by its `$schema` key.
+pub const PLAN_SCHEMA_FILE: &str = "plan.schema.json";
+
 /// A proposed hybrid decomposition of a monolith.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Plan {
+    /// Where the JSON Schema of this file is, for editors and validators: `plan.schema.json`,
+    /// which `cleave plan` writes beside plan.json.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// Version of this schema ([`PLAN_SCHEMA_VERSION`]).
     pub schema_version: u32,
     /// What was planned.

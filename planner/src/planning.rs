@@ -271,6 +271,7 @@ fn plan_clustered(
         );
     }
     Ok(Plan {
+        schema: Some(PLAN_SCHEMA_FILE.to_string()),
         schema_version: PLAN_SCHEMA_VERSION,
         input,
         requested_services: config.clustering.services,

@@ -285,6 +285,7 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     let dot = planner::render::dot(&plan);
     let mut files = vec![
         ("plan.json", planner::render::json(&plan)),
+        (planner::PLAN_SCHEMA_FILE, planner::plan_schema()),
         ("plan.md", planner::render::markdown(&plan)),
     ];
     if args.html {

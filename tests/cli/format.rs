@@ -44,8 +44,18 @@ fn plan_prints_its_summary_as_json() {
         .iter()
         .map(|f| f.as_str().expect("path"))
         .collect();
-    assert_eq!(files.len(), 3, "{files:?}");
+    assert_eq!(files.len(), 4, "{files:?}");
     assert!(files.iter().all(|f| std::path::Path::new(f).is_file()));
+    // plan.json names its schema, written beside it: the documented one.
+    assert_eq!(plan["$schema"], "plan.schema.json");
+    let schema = files
+        .iter()
+        .find(|f| f.ends_with("plan.schema.json"))
+        .expect("the schema is written");
+    assert_eq!(
+        std::fs::read_to_string(schema).expect("schema"),
+        std::fs::read_to_string(repo_file("docs/plan.schema.json")).expect("documented schema")
+    );
 }
 
 #[test]
