@@ -309,17 +309,7 @@ fn graph_view(
         stmts.push(Stmt::Node(Node::new(node_id(&s.id), service_attrs(s))));
     }
     if !hidden.is_empty() {
-        let members: usize = hidden.iter().map(|s| s.size).sum();
-        let functions = hidden.iter().filter(|s| s.label == Label::Function).count();
-        let lines = vec![
-            format!("{} smaller services", hidden.len()),
-            format!(
-                "{} · {}",
-                plural(hidden.len() - functions, "microservice"),
-                plural(functions, "function")
-            ),
-            format!("{members} members (see plan.md)"),
-        ];
+        let lines = rest_lines(hidden);
         stmts.push(Stmt::Node(Node::new(
             node_id(REST),
             vec![
@@ -359,6 +349,39 @@ fn graph_view(
     }
     stores(plan, drawn, stmts, title);
     library(plan, drawn, stmts);
+}
+
+/// The label lines of the node standing for the services not drawn one by one.
+pub(crate) fn rest_lines(hidden: &[Service]) -> Vec<String> {
+    let members: usize = hidden.iter().map(|s| s.size).sum();
+    let functions = hidden.iter().filter(|s| s.label == Label::Function).count();
+    vec![
+        format!("{} smaller services", hidden.len()),
+        format!(
+            "{} · {}",
+            plural(hidden.len() - functions, "microservice"),
+            plural(functions, "function")
+        ),
+        format!("{members} members (see plan.md)"),
+    ]
+}
+
+/// The label lines of the shared code's library node.
+pub(crate) fn library_lines(plan: &Plan) -> Vec<String> {
+    let users = plan.library_calls.len();
+    let per_day: f64 = plan.library_calls.iter().map(|c| c.calls_per_day).sum();
+    let mut lines = vec![
+        "shared code (a library)".to_string(),
+        format!(
+            "{} · used by {}",
+            plural(plan.shared_code.len(), "function"),
+            plural(users, "service")
+        ),
+    ];
+    if per_day >= 1.0 && plan.input.measured_nodes > 0 {
+        lines.push(format!("≈{}/day in process", compact(per_day)));
+    }
+    lines
 }
 
 /// A link's label: its calls per day, or its static weight when nothing is measured; `async`
@@ -476,18 +499,7 @@ fn library(plan: &Plan, drawn: usize, stmts: &mut Vec<Stmt>) {
         return;
     }
     let users = plan.library_calls.len();
-    let per_day: f64 = plan.library_calls.iter().map(|c| c.calls_per_day).sum();
-    let mut lines = vec![
-        "shared code (a library)".to_string(),
-        format!(
-            "{} · used by {}",
-            plural(plan.shared_code.len(), "function"),
-            plural(users, "service")
-        ),
-    ];
-    if per_day >= 1.0 && plan.input.measured_nodes > 0 {
-        lines.push(format!("≈{}/day in process", compact(per_day)));
-    }
+    let lines = library_lines(plan);
     stmts.push(Stmt::Node(Node::new(
         node_id(LIBRARY),
         vec![
