@@ -8,6 +8,7 @@ mod decisions;
 mod diagram;
 mod diff;
 mod explain;
+mod export;
 mod generator;
 mod history;
 mod hostile;
