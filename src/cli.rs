@@ -102,6 +102,12 @@ pub enum RenderFormat {
     Png,
     /// The DOT source itself.
     Dot,
+    /// A Mermaid flowchart (renders in GitHub and GitLab Markdown).
+    Mermaid,
+    /// A Structurizr DSL workspace with a container view.
+    Structurizr,
+    /// A C4-PlantUML container view.
+    Plantuml,
 }
 
 /// Arguments of `cleave render`.

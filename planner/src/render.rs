@@ -1,14 +1,20 @@
-//! Plan → text: `plan.json`, the Graphviz DOT diagram, the Markdown report and the stdout summary.
+//! Plan → text: `plan.json`, the Graphviz DOT diagram, the Markdown report, the stdout summary
+//! and the architecture-as-code exports (Mermaid, Structurizr DSL, C4-PlantUML).
 //! Every renderer is a pure function of the plan, so equal plans give byte-identical files.
 
 mod detail;
 mod dot;
+mod export;
 mod html;
 mod markdown;
 mod summary;
 
 pub use detail::{MAX_DETAIL_EDGES, MAX_DETAIL_MEMBERS, MAX_DETAIL_NEIGHBOURS, detail};
-pub use dot::{DiagramOptions, MATRIX_FROM, View, dot, dot_with};
+pub use dot::{
+    DiagramOptions, MATRIX_FROM, MAX_DRAWN_LINKS, MAX_DRAWN_SERVICES, MAX_DRAWN_STORES, View, dot,
+    dot_with,
+};
+pub use export::{mermaid, plantuml, structurizr};
 /// Graphviz's runner, re-exported for the binary that turns DOT into SVG or PNG (the planner
 /// itself never runs it).
 pub use graphviz_rust::{

@@ -83,9 +83,12 @@ pub fn run(args: &RenderArgs) -> Result<()> {
             "svg" => RenderFormat::Svg,
             "png" => RenderFormat::Png,
             "dot" | "gv" => RenderFormat::Dot,
+            "mmd" | "mermaid" => RenderFormat::Mermaid,
+            "dsl" => RenderFormat::Structurizr,
+            "puml" | "plantuml" => RenderFormat::Plantuml,
             other => {
                 return Err(crate::input::bad_input(format!(
-                    "-o {}: cannot write .{} images; name the file .svg, .png or .dot",
+                    "-o {}: cannot write .{} files; name the file .svg, .png, .dot, .mmd, .dsl or .puml",
                     crate::terminal::text(
                         &args
                             .output
@@ -102,6 +105,9 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         RenderFormat::Svg => "svg",
         RenderFormat::Png => "png",
         RenderFormat::Dot => "dot",
+        RenderFormat::Mermaid => "mmd",
+        RenderFormat::Structurizr => "dsl",
+        RenderFormat::Plantuml => "puml",
     };
     let target = args.output.clone().unwrap_or_else(|| {
         let dir = args.plan.parent().unwrap_or(Path::new(""));
@@ -110,14 +116,21 @@ pub fn run(args: &RenderArgs) -> Result<()> {
 
     let stdout = output::is_stdout(&target);
     let image = match format {
-        RenderFormat::Dot if stdout => return output::to_stdout(dot.as_bytes()),
-        RenderFormat::Dot => {
-            output::write_file(&target, &dot)?;
+        RenderFormat::Svg => Image::Svg,
+        RenderFormat::Png => Image::Png,
+        // Text formats: written as they are.
+        text_format => {
+            let text = match text_format {
+                RenderFormat::Dot => dot,
+                _ => export(&plan, text_format, args)?,
+            };
+            if stdout {
+                return output::to_stdout(text.as_bytes());
+            }
+            output::write_file(&target, &text)?;
             println!("wrote {}", target.display());
             return Ok(());
         }
-        RenderFormat::Svg => Image::Svg,
-        RenderFormat::Png => Image::Png,
     };
     match graphviz::draw(&dot, image) {
         Ok(bytes) if stdout => output::to_stdout(&bytes),
@@ -152,6 +165,27 @@ pub fn run(args: &RenderArgs) -> Result<()> {
             ))
         }
     }
+}
+
+/// The architecture-as-code export of the service diagram: Mermaid, Structurizr DSL or
+/// C4-PlantUML. They draw the node-link picture only, never one service's detail or the matrix.
+fn export(plan: &planner::Plan, format: RenderFormat, args: &RenderArgs) -> Result<String> {
+    if args.service.is_some() {
+        return Err(crate::input::bad_input(
+            "--service draws one service's detail as SVG, PNG or DOT only; leave out --service for the service diagram as Mermaid, Structurizr or PlantUML".to_string(),
+        ));
+    }
+    if args.view == DiagramView::Matrix {
+        return Err(crate::input::bad_input(
+            "--view matrix is drawn as SVG, PNG or DOT only; Mermaid, Structurizr and PlantUML get the services and links".to_string(),
+        ));
+    }
+    let options = diagram_options(args)?;
+    Ok(match format {
+        RenderFormat::Mermaid => planner::render::mermaid(plan, &options),
+        RenderFormat::Structurizr => planner::render::structurizr(plan, &options),
+        _ => planner::render::plantuml(plan, &options),
+    })
 }
 
 /// The service named by `query`: its id, its name, or its name in any case.

@@ -9,6 +9,7 @@ mod decisions;
 mod diagram;
 mod diff;
 mod explain;
+mod export;
 mod format;
 mod generator;
 mod history;

@@ -262,7 +262,10 @@ fn an_unknown_image_extension_is_bad_input() {
     let result = cleave(&["render", s(&plan), "-o", s(&jpg)]);
     let (_, stderr) = text(&result);
     assert_eq!(result.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(".svg, .png or .dot"), "{stderr}");
+    assert!(
+        stderr.contains(".svg, .png, .dot, .mmd, .dsl or .puml"),
+        "{stderr}"
+    );
     assert!(!jpg.exists(), "nothing written");
 }
 

@@ -31,9 +31,9 @@ pub const LINKS_PER_SERVICE: usize = 3;
 /// Links a node-link picture keeps at least, however few its services.
 const MIN_DRAWN_LINKS: usize = 40;
 /// Services past which the library node's links are not drawn (its label counts its users).
-const MAX_LIBRARY_LINKS: usize = 12;
+pub(crate) const MAX_LIBRARY_LINKS: usize = 12;
 /// Node id of the node standing for the services not drawn one by one.
-const REST: &str = "rest";
+pub(crate) const REST: &str = "rest";
 /// Node id of the shared code.
 const LIBRARY: &str = "library";
 
@@ -64,15 +64,15 @@ pub struct DiagramOptions {
 
 /// One drawn link: sync weight, async weight, estimated calls per day.
 #[derive(Debug, Clone, Copy, Default)]
-struct Volume {
-    sync_weight: f64,
-    async_weight: f64,
-    per_day: f64,
+pub(crate) struct Volume {
+    pub sync_weight: f64,
+    pub async_weight: f64,
+    pub per_day: f64,
 }
 
 impl Volume {
     /// What the link is drawn and ranked by.
-    fn traffic(&self, measured: bool) -> f64 {
+    pub(crate) fn traffic(&self, measured: bool) -> f64 {
         if measured {
             self.per_day
         } else {
@@ -102,83 +102,14 @@ pub fn dot_with(plan: &Plan, options: &DiagramOptions) -> String {
         View::Graph => false,
         View::Matrix => true,
     };
-    // Services beyond the cap (the smallest: clusters are sorted by size) fold into one node, and
-    // their links with it.
-    let hidden = &plan.clusters[drawn..];
-    let hidden_ids: BTreeSet<&str> = hidden.iter().map(|s| s.id.as_str()).collect();
-    let endpoint = |id: &str| -> String {
-        if hidden_ids.contains(id) {
-            REST.to_string()
-        } else {
-            id.to_string()
-        }
-    };
     // Calls per day are estimated from invocation rates; they mean traffic only where some node
     // was measured.
     let measured = plan.input.measured_nodes > 0;
-    let mut links: BTreeMap<(String, String), Volume> = BTreeMap::new();
-    for c in &plan.cross_calls {
-        let key = (endpoint(&c.from), endpoint(&c.to));
-        if key.0 == key.1 {
-            continue;
-        }
-        let e = links.entry(key).or_default();
-        e.sync_weight += c.sync_weight;
-        e.async_weight += c.async_weight;
-        e.per_day += c.calls_per_day;
-    }
-    let mut links: Vec<((String, String), Volume)> = links.into_iter().collect();
-    // Heaviest first; where traffic ties (links no measured call reaches), by call weight.
-    links.sort_by(|a, b| {
-        b.1.traffic(measured)
-            .total_cmp(&a.1.traffic(measured))
-            .then_with(|| b.1.traffic(false).total_cmp(&a.1.traffic(false)))
-            .then_with(|| a.0.cmp(&b.0))
-    });
-    let all_links = links.len();
-    links.retain(|(_, v)| v.traffic(measured) >= options.min_calls);
-    let below_min = all_links - links.len();
-    // Unless told, a node-link picture keeps about three links a service: more cannot be followed
-    // (the matrix shows them all).
-    let readable = (LINKS_PER_SERVICE * (drawn + usize::from(drawn < plan.clusters.len())))
-        .max(MIN_DRAWN_LINKS);
-    let cap = options.top_edges.unwrap_or(readable).min(MAX_DRAWN_LINKS);
-    let over_cap = links.len().saturating_sub(cap);
+    let found = service_links(plan, drawn, options, measured);
+    let mut title = caption(plan, drawn, &found, options, matrix);
+    let mut links = found.links;
     if !matrix {
-        links.truncate(cap);
-    }
-    let mut title = vec![headline(plan)];
-    if !hidden.is_empty() {
-        title.push(format!(
-            "the {} smallest services are drawn as one node",
-            hidden.len()
-        ));
-    }
-    if below_min > 0 {
-        let unit = if measured { "calls/day" } else { "call weight" };
-        title.push(format!(
-            "{} under {} {unit} hidden (--min-calls)",
-            plural(below_min, "link"),
-            compact(options.min_calls)
-        ));
-    }
-    if over_cap > 0 && !matrix {
-        let how = if options.top_edges.is_some_and(|n| n < MAX_DRAWN_LINKS) {
-            " (--top-edges)"
-        } else {
-            " (--top-edges N draws more, --view matrix all)"
-        };
-        title.push(format!(
-            "{} lighter {} between services not drawn{how}",
-            over_cap,
-            if over_cap == 1 { "link" } else { "links" }
-        ));
-    }
-    if !plan.library_calls.is_empty() {
-        title.push(
-            "calls into shared code stay in process (it ships as a library): not drawn as traffic"
-                .to_string(),
-        );
+        links.truncate(found.cap);
     }
     let mut stmts = vec![
         Stmt::GAttribute(GraphAttributes::Graph(vec![
@@ -246,7 +177,7 @@ pub fn dot_with(plan: &Plan, options: &DiagramOptions) -> String {
 }
 
 /// The first title line: the plan in numbers.
-fn headline(plan: &Plan) -> String {
+pub(crate) fn headline(plan: &Plan) -> String {
     let microservices = plan
         .clusters
         .iter()
@@ -259,6 +190,120 @@ fn headline(plan: &Plan) -> String {
         plural(plan.clusters.len() - microservices, "function"),
         thousands(plan.input.nodes as f64)
     )
+}
+
+/// The links between services, aggregated: services past the drawn ones fold into [`REST`],
+/// links within one node dropped, heaviest first, those under `--min-calls` left out.
+pub(crate) struct Links {
+    /// The links kept, heaviest first; the node-link picture draws the first `cap`.
+    pub links: Vec<((String, String), Volume)>,
+    /// Links left out for `--min-calls`.
+    pub below_min: usize,
+    /// Most links drawn: `--top-edges`, at most [`MAX_DRAWN_LINKS`].
+    pub cap: usize,
+    /// Links kept past `cap`.
+    pub over_cap: usize,
+}
+
+/// The plan's links between the first `drawn` services (and the rest node), as `options` say.
+pub(crate) fn service_links(
+    plan: &Plan,
+    drawn: usize,
+    options: &DiagramOptions,
+    measured: bool,
+) -> Links {
+    // Services beyond the cap (the smallest: clusters are sorted by size) fold into one node, and
+    // their links with it.
+    let hidden = &plan.clusters[drawn..];
+    let hidden_ids: BTreeSet<&str> = hidden.iter().map(|s| s.id.as_str()).collect();
+    let endpoint = |id: &str| -> String {
+        if hidden_ids.contains(id) {
+            REST.to_string()
+        } else {
+            id.to_string()
+        }
+    };
+    let mut links: BTreeMap<(String, String), Volume> = BTreeMap::new();
+    for c in &plan.cross_calls {
+        let key = (endpoint(&c.from), endpoint(&c.to));
+        if key.0 == key.1 {
+            continue;
+        }
+        let e = links.entry(key).or_default();
+        e.sync_weight += c.sync_weight;
+        e.async_weight += c.async_weight;
+        e.per_day += c.calls_per_day;
+    }
+    let mut links: Vec<((String, String), Volume)> = links.into_iter().collect();
+    // Heaviest first; where traffic ties (links no measured call reaches), by call weight.
+    links.sort_by(|a, b| {
+        b.1.traffic(measured)
+            .total_cmp(&a.1.traffic(measured))
+            .then_with(|| b.1.traffic(false).total_cmp(&a.1.traffic(false)))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    let all_links = links.len();
+    links.retain(|(_, v)| v.traffic(measured) >= options.min_calls);
+    let below_min = all_links - links.len();
+    // Unless told, a node-link picture keeps about three links a service: more cannot be followed
+    // (the matrix shows them all).
+    let readable = (LINKS_PER_SERVICE * (drawn + usize::from(drawn < plan.clusters.len())))
+        .max(MIN_DRAWN_LINKS);
+    let cap = options.top_edges.unwrap_or(readable).min(MAX_DRAWN_LINKS);
+    let over_cap = links.len().saturating_sub(cap);
+    Links {
+        links,
+        below_min,
+        cap,
+        over_cap,
+    }
+}
+
+/// The diagram's title lines: the plan in numbers, then what is not drawn and why.
+pub(crate) fn caption(
+    plan: &Plan,
+    drawn: usize,
+    links: &Links,
+    options: &DiagramOptions,
+    matrix: bool,
+) -> Vec<String> {
+    let hidden = &plan.clusters[drawn..];
+    let measured = plan.input.measured_nodes > 0;
+    let (below_min, over_cap) = (links.below_min, links.over_cap);
+    let mut title = vec![headline(plan)];
+    if !hidden.is_empty() {
+        title.push(format!(
+            "the {} smallest services are drawn as one node",
+            hidden.len()
+        ));
+    }
+    if below_min > 0 {
+        let unit = if measured { "calls/day" } else { "call weight" };
+        title.push(format!(
+            "{} under {} {unit} hidden (--min-calls)",
+            plural(below_min, "link"),
+            compact(options.min_calls)
+        ));
+    }
+    if over_cap > 0 && !matrix {
+        let how = if options.top_edges.is_some_and(|n| n < MAX_DRAWN_LINKS) {
+            " (--top-edges)"
+        } else {
+            " (--top-edges N draws more, --view matrix all)"
+        };
+        title.push(format!(
+            "{} lighter {} between services not drawn{how}",
+            over_cap,
+            if over_cap == 1 { "link" } else { "links" }
+        ));
+    }
+    if !plan.library_calls.is_empty() {
+        title.push(
+            "calls into shared code stay in process (it ships as a library): not drawn as traffic"
+                .to_string(),
+        );
+    }
+    title
 }
 
 /// Services, the rest node, links, data stores and the library node of the node-link picture.
@@ -275,17 +320,7 @@ fn graph_view(
         stmts.push(Stmt::Node(Node::new(node_id(&s.id), service_attrs(s))));
     }
     if !hidden.is_empty() {
-        let members: usize = hidden.iter().map(|s| s.size).sum();
-        let functions = hidden.iter().filter(|s| s.label == Label::Function).count();
-        let lines = vec![
-            format!("{} smaller services", hidden.len()),
-            format!(
-                "{} · {}",
-                plural(hidden.len() - functions, "microservice"),
-                plural(functions, "function")
-            ),
-            format!("{members} members (see plan.md)"),
-        ];
+        let lines = rest_lines(hidden);
         stmts.push(Stmt::Node(Node::new(
             node_id(REST),
             vec![
@@ -302,14 +337,7 @@ fn graph_view(
         .fold(0.0f64, f64::max);
     for ((from, to), v) in links {
         let traffic = v.traffic(measured);
-        let mut label = if measured {
-            format!("{}/day", compact(traffic))
-        } else {
-            format!("weight {}", thousands(traffic))
-        };
-        if v.sync_weight == 0.0 {
-            label.push_str(" async");
-        }
+        let label = link_label(v, measured);
         let width = 0.8 + 4.2 * ((1.0 + traffic).ln() / (1.0 + max).ln().max(1e-9));
         let mut attributes = vec![
             attr("label", &label),
@@ -334,28 +362,60 @@ fn graph_view(
     library(plan, drawn, stmts);
 }
 
+/// The label lines of the node standing for the services not drawn one by one.
+pub(crate) fn rest_lines(hidden: &[Service]) -> Vec<String> {
+    let members: usize = hidden.iter().map(|s| s.size).sum();
+    let functions = hidden.iter().filter(|s| s.label == Label::Function).count();
+    vec![
+        format!("{} smaller services", hidden.len()),
+        format!(
+            "{} · {}",
+            plural(hidden.len() - functions, "microservice"),
+            plural(functions, "function")
+        ),
+        format!("{members} members (see plan.md)"),
+    ]
+}
+
+/// The label lines of the shared code's library node.
+pub(crate) fn library_lines(plan: &Plan) -> Vec<String> {
+    let users = plan.library_calls.len();
+    let per_day: f64 = plan.library_calls.iter().map(|c| c.calls_per_day).sum();
+    let mut lines = vec![
+        "shared code (a library)".to_string(),
+        format!(
+            "{} · used by {}",
+            plural(plan.shared_code.len(), "function"),
+            plural(users, "service")
+        ),
+    ];
+    if per_day >= 1.0 && plan.input.measured_nodes > 0 {
+        lines.push(format!("≈{}/day in process", compact(per_day)));
+    }
+    lines
+}
+
+/// A link's label: its calls per day, or its static weight when nothing is measured; `async`
+/// when no call on it blocks.
+pub(crate) fn link_label(v: &Volume, measured: bool) -> String {
+    let traffic = v.traffic(measured);
+    let mut label = if measured {
+        format!("{}/day", compact(traffic))
+    } else {
+        format!("weight {}", thousands(traffic))
+    };
+    if v.sync_weight == 0.0 {
+        label.push_str(" async");
+    }
+    label
+}
+
 /// The data stores the drawn services use: shared ones first (red, linked to every user), then
 /// private ones (beside their owner), at most [`MAX_DRAWN_STORES`].
 fn stores(plan: &Plan, drawn: usize, stmts: &mut Vec<Stmt>, title: &mut Vec<String>) {
-    let on_drawn: BTreeSet<&str> = plan.clusters[..drawn]
-        .iter()
-        .map(|s| s.id.as_str())
-        .collect();
-    let endpoint = |id: &str| -> String {
-        if on_drawn.contains(id) {
-            id.to_string()
-        } else {
-            REST.to_string()
-        }
-    };
-    let mut order: Vec<&crate::plan::DataStore> = plan.data_stores.iter().collect();
-    // Shared first (most users first), then private; name order within.
-    order.sort_by_key(|s| std::cmp::Reverse(s.services.len()));
-    let left_out = order.len().saturating_sub(MAX_DRAWN_STORES);
-    for (i, store) in order.iter().take(MAX_DRAWN_STORES).enumerate() {
+    let (order, left_out) = drawn_stores(plan, drawn);
+    for (i, (store, users)) in order.into_iter().enumerate() {
         let id = format!("store{i}");
-        let mut users: Vec<String> = store.services.iter().map(|s| endpoint(s)).collect();
-        users.dedup();
         let (label, fill, line) = if store.shared {
             (
                 vec![
@@ -397,11 +457,50 @@ fn stores(plan: &Plan, drawn: usize, stmts: &mut Vec<Stmt>, title: &mut Vec<Stri
         }
     }
     if left_out > 0 {
-        title.push(format!(
-            "{} not drawn (see data_stores in plan.json)",
-            plural(left_out, "private data store")
-        ));
+        title.push(stores_left_out(left_out));
     }
+}
+
+/// The data stores drawn, at most [`MAX_DRAWN_STORES`]: shared first (most users first), then
+/// private; each with its users among the first `drawn` services ([`REST`] for the others).
+/// Also the number of stores left out.
+pub(crate) fn drawn_stores(
+    plan: &Plan,
+    drawn: usize,
+) -> (Vec<(&crate::plan::DataStore, Vec<String>)>, usize) {
+    let on_drawn: BTreeSet<&str> = plan.clusters[..drawn]
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    let endpoint = |id: &str| -> String {
+        if on_drawn.contains(id) {
+            id.to_string()
+        } else {
+            REST.to_string()
+        }
+    };
+    let mut order: Vec<&crate::plan::DataStore> = plan.data_stores.iter().collect();
+    // Shared first (most users first), then private; name order within.
+    order.sort_by_key(|s| std::cmp::Reverse(s.services.len()));
+    let left_out = order.len().saturating_sub(MAX_DRAWN_STORES);
+    let drawn_stores = order
+        .into_iter()
+        .take(MAX_DRAWN_STORES)
+        .map(|store| {
+            let mut users: Vec<String> = store.services.iter().map(|s| endpoint(s)).collect();
+            users.dedup();
+            (store, users)
+        })
+        .collect();
+    (drawn_stores, left_out)
+}
+
+/// The title line for the data stores not drawn.
+pub(crate) fn stores_left_out(left_out: usize) -> String {
+    format!(
+        "{} not drawn (see data_stores in plan.json)",
+        plural(left_out, "private data store")
+    )
 }
 
 /// The shared code as one library node, linked (dotted, unlabelled) to the services that call it
@@ -411,18 +510,7 @@ fn library(plan: &Plan, drawn: usize, stmts: &mut Vec<Stmt>) {
         return;
     }
     let users = plan.library_calls.len();
-    let per_day: f64 = plan.library_calls.iter().map(|c| c.calls_per_day).sum();
-    let mut lines = vec![
-        "shared code (a library)".to_string(),
-        format!(
-            "{} · used by {}",
-            plural(plan.shared_code.len(), "function"),
-            plural(users, "service")
-        ),
-    ];
-    if per_day >= 1.0 && plan.input.measured_nodes > 0 {
-        lines.push(format!("≈{}/day in process", compact(per_day)));
-    }
+    let lines = library_lines(plan);
     stmts.push(Stmt::Node(Node::new(
         node_id(LIBRARY),
         vec![
@@ -439,6 +527,22 @@ fn library(plan: &Plan, drawn: usize, stmts: &mut Vec<Stmt>) {
     if users > MAX_LIBRARY_LINKS {
         return;
     }
+    for f in library_users(plan, drawn) {
+        stmts.push(edge(
+            f,
+            LIBRARY,
+            vec![
+                attr("style", "dotted"),
+                attr("color", "#aaaaaa"),
+                attr("arrowsize", "0.5"),
+                attr("weight", "0"),
+            ],
+        ));
+    }
+}
+
+/// The services calling shared code, among the first `drawn` ([`REST`] for the others), each once.
+pub(crate) fn library_users(plan: &Plan, drawn: usize) -> Vec<&str> {
     let drawn_ids: BTreeSet<&str> = plan.clusters[..drawn]
         .iter()
         .map(|s| s.id.as_str())
@@ -456,18 +560,7 @@ fn library(plan: &Plan, drawn: usize, stmts: &mut Vec<Stmt>) {
         .collect();
     from.sort_unstable();
     from.dedup();
-    for f in from {
-        stmts.push(edge(
-            f,
-            LIBRARY,
-            vec![
-                attr("style", "dotted"),
-                attr("color", "#aaaaaa"),
-                attr("arrowsize", "0.5"),
-                attr("weight", "0"),
-            ],
-        ));
-    }
+    from
 }
 
 fn edge(from: &str, to: &str, attributes: Vec<Attribute>) -> Stmt {

@@ -51,6 +51,7 @@ pub fn markdown(plan: &Plan) -> String {
         md.push('\n');
     }
 
+    diagram_section(&mut md, plan);
     if let Some(t) = &plan.traces {
         traces_section(&mut md, t);
     }
@@ -168,6 +169,45 @@ pub fn markdown(plan: &Plan) -> String {
         &plan.isolated,
     );
     md
+}
+
+/// Links drawn in plan.md's diagram of a plan of [`super::MATRIX_FROM`] services or more: a
+/// Markdown viewer shows the picture at page width, where hundreds of links are a tangle.
+pub const MAX_EMBEDDED_LINKS: usize = 60;
+
+/// The service diagram as a Mermaid flowchart, which GitHub and GitLab draw in place (in a pull
+/// request too); past [`super::MATRIX_FROM`] services only the [`MAX_EMBEDDED_LINKS`] heaviest
+/// links.
+fn diagram_section(md: &mut String, plan: &Plan) {
+    if plan.clusters.is_empty() {
+        return;
+    }
+    let big = plan.clusters.len() >= super::MATRIX_FROM;
+    let (flowchart, drawn, all) =
+        super::export::mermaid_embedded(plan, big.then_some(MAX_EMBEDDED_LINKS));
+    let _ = writeln!(
+        md,
+        "## Diagram
+"
+    );
+    let mut intro = String::from(
+        "Services and their calls per day; data stores as cylinders, shared ones in red; shared code as one library node.",
+    );
+    if drawn < all {
+        let _ = write!(
+            intro,
+            " Only the {drawn} heaviest of {all} links between services are drawn here; `cleave render plan.json --format mermaid` draws up to {}.",
+            super::MAX_DRAWN_LINKS
+        );
+    }
+    let _ = writeln!(
+        md,
+        "{intro}
+
+```mermaid
+{flowchart}```
+"
+    );
 }
 
 fn traces_section(md: &mut String, t: &crate::plan::TraceCoverage) {

@@ -4,7 +4,7 @@ use analyzer::{Call, CallGraph, Node, load_json};
 
 use crate::{Config, plan, render};
 
-fn small_plan() -> crate::Plan {
+pub(crate) fn small_plan() -> crate::Plan {
     let graph = load_json(
         r#"{"nodes": [
             {"id": "a::in", "module": "a", "entry": "http", "invocations_per_day": 5000000, "duration_ms": {"p50": 20}},
