@@ -210,20 +210,33 @@ fn diagram_section(md: &mut String, plan: &Plan) {
     );
 }
 
+/// `1 span`, `12,345 spans`: a count with thousands separators and its noun.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", thousands(n as f64))
+    }
+}
+
 fn traces_section(md: &mut String, t: &crate::plan::TraceCoverage) {
     let _ = writeln!(md, "## Runtime traces\n");
     let _ = writeln!(
         md,
-        "{} spans in {} traces from {} files, rates scaled from a window of {}. {} of {} operations mapped to nodes; {} unmatched. {} nodes have no trace data (their figures stay static guesses). {} measured call edges added.\n",
-        thousands(t.spans as f64),
-        thousands(t.traces as f64),
-        t.files,
+        "{} in {} from {}, rates scaled from a window of {}. {} of {} mapped to nodes; {} unmatched. {} no trace data (their figures stay static guesses). {} added.\n",
+        counted(t.spans, "span"),
+        counted(t.traces, "trace"),
+        plural(t.files, "file"),
         crate::label::fmt_ms(t.window_s * 1000.0),
         t.matched_operations,
-        t.operations,
+        plural(t.operations, "operation"),
         t.unmatched_operations,
-        t.nodes_without_traces,
-        t.measured_edges
+        if t.nodes_without_traces == 1 {
+            "1 node has".to_string()
+        } else {
+            format!("{} nodes have", thousands(t.nodes_without_traces as f64))
+        },
+        plural(t.measured_edges, "measured call edge")
     );
     if !t.top_unmatched.is_empty() {
         let list: Vec<String> = t
@@ -258,12 +271,12 @@ fn service_section(md: &mut String, s: &Service) {
     }
     let _ = writeln!(
         md,
-        "- confidence: {} ({:.2}); cohesion {:.2}, coupled to {} services, {} interface members",
+        "- confidence: {} ({:.2}); cohesion {:.2}, coupled to {}, {}",
         s.confidence.basis,
         s.confidence.score,
         s.metrics.cohesion,
-        s.metrics.coupled_services,
-        s.metrics.interface_members
+        plural(s.metrics.coupled_services, "service"),
+        plural(s.metrics.interface_members, "interface member")
     );
     if !s.entry_points.is_empty() {
         let list: Vec<String> = s
