@@ -95,3 +95,38 @@ fn a_cut_summary_counts_the_services_left_out() {
         assert!(stdout.contains(more), "{more:?} missing: {stdout}");
     }
 }
+
+#[test]
+fn the_diff_tables_fit_their_columns() {
+    use crate::diff::{abc_graph, plan_graph, s};
+    let (_a, old) = plan_graph(&abc_graph(false));
+    let (_b, new) = plan_graph(&abc_graph(true));
+    let out = crate::cleave(&["diff", s(&old), s(&new)]);
+    let (stdout, stderr) = crate::text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    for (title, first, numbers) in [
+        ("new cross-service calls (2)", "from", 2..4),
+        ("metrics", "metric", 1..4),
+        ("cost ($/month)", "plan or service", 1..4),
+    ] {
+        let at = lines
+            .iter()
+            .position(|l| *l == title)
+            .unwrap_or_else(|| panic!("{title:?} missing: {stdout}"));
+        // The section's table: its indented lines up to the blank line ending the section.
+        let table: Vec<&str> = lines[at + 1..]
+            .iter()
+            .take_while(|l| l.starts_with("  ") && !l.starts_with("  …"))
+            .map(|l| &l[2..])
+            .collect();
+        let table = text_table(&table);
+        assert_eq!(table.header[0], first, "{stdout}");
+        assert!(!table.rows.is_empty(), "{stdout}");
+        for row in &table.rows {
+            for cell in &row[numbers.clone()] {
+                assert!(!cell.ends_with(' '), "numbers aligned right: {row:?}");
+            }
+        }
+    }
+}
