@@ -8,6 +8,7 @@ mod export;
 mod html;
 mod markdown;
 mod summary;
+mod table;
 
 pub use detail::{MAX_DETAIL_EDGES, MAX_DETAIL_MEMBERS, MAX_DETAIL_NEIGHBOURS, detail};
 pub use dot::{
@@ -24,6 +25,7 @@ pub use graphviz_rust::{
 pub use html::{MAX_SEARCH_NODES, html};
 pub use markdown::markdown;
 pub use summary::summary;
+pub(crate) use table::{Align, table};
 
 use crate::plan::Plan;
 

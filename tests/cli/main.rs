@@ -20,6 +20,7 @@ mod plan;
 mod progress;
 mod render;
 mod stdin;
+mod tables;
 mod traces;
 
 use std::path::{Path, PathBuf};
@@ -110,6 +111,17 @@ pub fn plan_ok_said(
     input: &Path,
     extra: &[&str],
 ) -> (tempfile::TempDir, serde_json::Value, String) {
+    let (dir, plan, _, stderr) = plan_ok_env(input, extra, &[]);
+    (dir, plan, stderr)
+}
+
+/// [`plan_ok`] with extra environment variables, and what the run printed on standard output
+/// and standard error.
+pub fn plan_ok_env(
+    input: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (tempfile::TempDir, serde_json::Value, String, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
     let mut args = vec![
@@ -119,10 +131,65 @@ pub fn plan_ok_said(
         out.to_str().expect("utf-8 path"),
     ];
     args.extend_from_slice(extra);
-    let result = cleave(&args);
+    let result = cleave_env(&args, env);
     let (stdout, stderr) = text(&result);
     assert!(result.status.success(), "cleave failed: {stderr}\n{stdout}");
     let json = std::fs::read_to_string(out.join("plan.json")).expect("plan.json written");
     let plan = serde_json::from_str(&json).expect("plan.json is JSON");
-    (dir, plan, stderr)
+    (dir, plan, stdout, stderr)
+}
+
+/// A plain text table as the tool prints it: a header, a line of dashes marking each column's
+/// span, and rows. Each cell is the row's text within its column's span, untrimmed.
+pub struct TextTable {
+    /// The header cells, trimmed.
+    pub header: Vec<String>,
+    /// The rows, one cell per column, padded to the column's width.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Parses `lines` (header, dashes, rows) as a [`TextTable`], failing the test when a line has
+/// trailing whitespace or text between two columns or beyond the last.
+pub fn text_table(lines: &[&str]) -> TextTable {
+    let [header, dashes, rows @ ..] = lines else {
+        panic!("a table needs a header and an underline: {lines:?}");
+    };
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (i, c) in dashes.chars().chain([' ']).enumerate() {
+        match (c, start) {
+            ('-', None) => start = Some(i),
+            (' ', Some(s)) => {
+                spans.push((s, i));
+                start = None;
+            }
+            ('-' | ' ', _) => {}
+            _ => panic!("the underline holds only dashes and spaces: {dashes:?}"),
+        }
+    }
+    let cells = |line: &str| -> Vec<String> {
+        assert_eq!(line, line.trim_end(), "trailing whitespace: {line:?}");
+        let chars: Vec<char> = line.chars().collect();
+        let width = spans.last().map_or(0, |s| s.1);
+        assert!(
+            chars.len() <= width,
+            "text beyond the last column: {line:?}"
+        );
+        let mut at = 0;
+        spans
+            .iter()
+            .map(|&(s, e)| {
+                let gap: String = chars.iter().take(s).skip(at).collect();
+                assert!(gap.trim().is_empty(), "text between columns: {line:?}");
+                at = e;
+                (s..e)
+                    .map(|i| chars.get(i).copied().unwrap_or(' '))
+                    .collect()
+            })
+            .collect()
+    };
+    TextTable {
+        header: cells(header).iter().map(|c| c.trim().to_string()).collect(),
+        rows: rows.iter().map(|r| cells(r)).collect(),
+    }
 }

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::Comparison;
 use crate::diff::shown;
-use crate::render::plural;
+use crate::render::{Align, plural, table};
 
 /// Plan services listed per reference service before the rest are only counted.
 const MAX_HOLDERS: usize = 5;
@@ -64,17 +64,16 @@ pub fn compare_text(c: &Comparison) -> String {
                 ]
             })
             .collect();
-        table(
-            &mut out,
+        out.push_str(&table(
+            "",
             &[
-                "plan service",
-                "compared",
-                "closest reference service",
-                "shared",
+                ("plan service", Align::Left),
+                ("compared", Align::Right),
+                ("closest reference service", Align::Left),
+                ("shared", Align::Right),
             ],
-            &[false, true, false, true],
             rows,
-        );
+        ));
 
         out.push('\n');
         let rows = c
@@ -102,17 +101,16 @@ pub fn compare_text(c: &Comparison) -> String {
                 ]
             })
             .collect();
-        table(
-            &mut out,
+        out.push_str(&table(
+            "",
             &[
-                "reference service",
-                "entities",
-                "compared",
-                "plan services (shared entities)",
+                ("reference service", Align::Left),
+                ("entities", Align::Right),
+                ("compared", Align::Right),
+                ("plan services (shared entities)", Align::Left),
             ],
-            &[false, true, true, false],
             rows,
-        );
+        ));
     }
 
     let unmatched = &c.unmatched_reference;
@@ -134,38 +132,4 @@ pub fn compare_text(c: &Comparison) -> String {
         }
     }
     out
-}
-
-/// Writes `header` and `rows` in columns two spaces apart, the `right` ones (numbers) aligned
-/// right; the last column is not padded.
-fn table(out: &mut String, header: &[&str], right: &[bool], rows: Vec<Vec<String>>) {
-    let width = |cell: &str| cell.chars().count();
-    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(width(cell));
-        }
-    }
-    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    for row in std::iter::once(&header).chain(&rows) {
-        let last = row.len().saturating_sub(1);
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i > 0 {
-                line.push_str("  ");
-            }
-            let pad = " ".repeat(widths[i].saturating_sub(width(cell)));
-            if right[i] {
-                line.push_str(&pad);
-                line.push_str(cell);
-            } else if i < last {
-                line.push_str(cell);
-                line.push_str(&pad);
-            } else {
-                line.push_str(cell);
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{Delta, PlanDiff, ServiceLink, ServiceRef};
-use crate::render::plural;
+use crate::render::{Align, plural, table, thousands};
 
 /// Items listed per section before the rest are only counted.
 pub const MAX_ITEMS: usize = 20;
@@ -73,45 +73,65 @@ pub fn counts_line(d: &PlanDiff) -> String {
     )
 }
 
-fn links(out: &mut String, title: &str, sign: char, list: &[ServiceLink]) {
+fn links(out: &mut String, title: &str, list: &[ServiceLink]) {
     if list.is_empty() {
         return;
     }
     let _ = writeln!(out, "\n{title} ({})", list.len());
-    for l in list.iter().take(MAX_ITEMS) {
-        let _ = writeln!(
-            out,
-            "  {sign} {} → {}  ({}, {:.0} calls/day)",
-            service(&l.from),
-            service(&l.to),
-            plural(l.edges, "edge"),
-            l.calls_per_day
-        );
-    }
+    let rows = list
+        .iter()
+        .take(MAX_ITEMS)
+        .map(|l| {
+            vec![
+                service(&l.from),
+                service(&l.to),
+                l.edges.to_string(),
+                thousands(l.calls_per_day),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        "  ",
+        &[
+            ("from", Align::Left),
+            ("to", Align::Left),
+            ("edges", Align::Right),
+            ("calls/day", Align::Right),
+        ],
+        rows,
+    ));
     more(out, "  ", list.len(), MAX_ITEMS);
 }
 
-fn deltas(out: &mut String, title: &str, list: &[&Delta], decimals: usize) {
-    if list.is_empty() {
-        return;
-    }
-    let _ = writeln!(out, "\n{title}");
-    for d in list {
-        let whole = d.old.fract() == 0.0 && d.new.fract() == 0.0 && decimals > 0;
-        let decimals = if whole && !d.name.contains("usd") {
-            0
-        } else {
-            decimals
-        };
-        let _ = writeln!(
-            out,
-            "  {:<40} {:.decimals$} → {:.decimals$}  ({})",
-            d.name,
-            d.old,
-            d.new,
-            signed(d.delta, decimals)
-        );
-    }
+/// Rows of `old`, `new` and the change, `decimals` after the point (none when both sides are
+/// whole, except for money).
+fn delta_rows(list: &[&Delta], decimals: usize) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|d| {
+            let whole = d.old.fract() == 0.0 && d.new.fract() == 0.0 && decimals > 0;
+            let decimals = if whole && !d.name.contains("usd") {
+                0
+            } else {
+                decimals
+            };
+            vec![
+                d.name.clone(),
+                format!("{:.decimals$}", d.old),
+                format!("{:.decimals$}", d.new),
+                signed(d.delta, decimals),
+            ]
+        })
+        .collect()
+}
+
+/// The header of a table of changes whose first column holds `what`.
+fn delta_header(what: &str) -> [(&str, Align); 4] {
+    [
+        (what, Align::Left),
+        ("old", Align::Right),
+        ("new", Align::Right),
+        ("change", Align::Right),
+    ]
 }
 
 /// Renders the diff: `no differences` when it is empty, else the counts line and a section per
@@ -209,31 +229,39 @@ pub fn diff_text(d: &PlanDiff) -> String {
         }
         more(&mut out, "  ", d.renamed.len(), MAX_ITEMS);
     }
-    links(&mut out, "new cross-service calls", '+', &d.new_cross_calls);
+    links(&mut out, "new cross-service calls", &d.new_cross_calls);
     links(
         &mut out,
         "removed cross-service calls",
-        '-',
         &d.removed_cross_calls,
     );
     let metrics: Vec<&Delta> = d.metrics.iter().filter(|m| m.changed()).collect();
-    deltas(&mut out, "metrics", &metrics, 4);
+    if !metrics.is_empty() {
+        let _ = writeln!(out, "\nmetrics");
+        out.push_str(&table(
+            "  ",
+            &delta_header("metric"),
+            delta_rows(&metrics, 4),
+        ));
+    }
     let mut cost: Vec<&Delta> = d.cost.plan.iter().filter(|m| m.changed()).collect();
     if cost.is_empty() && !d.cost.services.is_empty() {
         cost = d.cost.plan.iter().take(1).collect();
     }
-    deltas(&mut out, "cost ($/month)", &cost, 2);
-    for s in d.cost.services.iter().take(MAX_ITEMS) {
+    if !cost.is_empty() || !d.cost.services.is_empty() {
         let side = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.2}"));
-        let _ = writeln!(
-            out,
-            "  {:<40} {} → {}  ({})",
-            service(&s.service),
-            side(s.old),
-            side(s.new),
-            signed(s.delta, 2)
-        );
+        let mut rows = delta_rows(&cost, 2);
+        rows.extend(d.cost.services.iter().take(MAX_ITEMS).map(|s| {
+            vec![
+                service(&s.service),
+                side(s.old),
+                side(s.new),
+                signed(s.delta, 2),
+            ]
+        }));
+        let _ = writeln!(out, "\ncost ($/month)");
+        out.push_str(&table("  ", &delta_header("plan or service"), rows));
+        more(&mut out, "  ", d.cost.services.len(), MAX_ITEMS);
     }
-    more(&mut out, "  ", d.cost.services.len(), MAX_ITEMS);
     out
 }

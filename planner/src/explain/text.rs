@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::{MAX_TIES, NodeExplanation, ServiceExplanation, Tie};
 use crate::diff::{ServiceRef, shown};
-use crate::render::{plural, thousands};
+use crate::render::{Align, plural, table, thousands};
 
 /// Members listed before the rest are only counted.
 pub const MAX_MEMBERS: usize = 25;
@@ -13,17 +13,33 @@ fn service(s: &ServiceRef) -> String {
     format!("{} {}", shown(&s.id), shown(&s.name))
 }
 
-fn tie_line(out: &mut String, t: &Tie) {
-    let _ = writeln!(
-        out,
-        "    {:>8.1}  {}{}  ({})",
-        t.weight,
-        shown(&t.node),
-        if t.is_async { " [async]" } else { "" },
-        t.service
-            .as_ref()
-            .map_or_else(|| "not in the plan".to_string(), service)
-    );
+/// Ties as a table indented by `indent`: weight, node, its service.
+fn tie_table(indent: &str, ties: &[Tie]) -> String {
+    let rows = ties
+        .iter()
+        .map(|t| {
+            vec![
+                format!("{:.1}", t.weight),
+                format!(
+                    "{}{}",
+                    shown(&t.node),
+                    if t.is_async { " [async]" } else { "" }
+                ),
+                t.service
+                    .as_ref()
+                    .map_or_else(|| "not in the plan".to_string(), service),
+            ]
+        })
+        .collect();
+    table(
+        indent,
+        &[
+            ("weight", Align::Right),
+            ("node", Align::Left),
+            ("service", Align::Left),
+        ],
+        rows,
+    )
 }
 
 /// A node's explanation. `graph_hint` is printed when the ties are unknown (say how to get them).
@@ -79,10 +95,22 @@ pub fn node_text(e: &NodeExplanation, graph_hint: Option<&str>) -> String {
         return out;
     };
     let _ = writeln!(out, "\nties (call weight both ways)");
-    let _ = writeln!(out, "  {:>8.1}  inside {}", t.inside, service(&e.service));
-    for w in t.towards.iter().take(MAX_TIES) {
-        let _ = writeln!(out, "  {:>8.1}  towards {}", w.weight, service(&w.service));
-    }
+    let rows = std::iter::once(vec![
+        format!("{:.1}", t.inside),
+        format!("inside {}", service(&e.service)),
+    ])
+    .chain(t.towards.iter().take(MAX_TIES).map(|w| {
+        vec![
+            format!("{:.1}", w.weight),
+            format!("towards {}", service(&w.service)),
+        ]
+    }))
+    .collect();
+    out.push_str(&table(
+        "  ",
+        &[("weight", Align::Right), ("where", Align::Left)],
+        rows,
+    ));
     if let Some(top) = t.towards.first() {
         if top.weight > t.inside {
             let _ = writeln!(
@@ -104,9 +132,7 @@ pub fn node_text(e: &NodeExplanation, graph_hint: Option<&str>) -> String {
             continue;
         }
         let _ = writeln!(out, "  {title} ({total}, heaviest first)");
-        for tie in list {
-            tie_line(&mut out, tie);
-        }
+        out.push_str(&tie_table("    ", list));
         if total > list.len() {
             let _ = writeln!(out, "    … and {} more", total - list.len());
         }
@@ -218,17 +244,30 @@ pub fn service_text(e: &ServiceExplanation) -> String {
         let _ = writeln!(out, "\nresources\n  {}", shown(&s.resources.join(", ")));
     }
     if !e.neighbours.is_empty() {
-        let _ = writeln!(out, "\nneighbours (call weight out / in, calls per day)");
-        for n in e.neighbours.iter().take(MAX_TIES) {
-            let _ = writeln!(
-                out,
-                "  {:<32} {:>8.1} / {:<8.1} {}",
-                service(&n.service),
-                n.outgoing_weight,
-                n.incoming_weight,
-                thousands(n.calls_per_day)
-            );
-        }
+        let _ = writeln!(out, "\nneighbours");
+        let rows = e
+            .neighbours
+            .iter()
+            .take(MAX_TIES)
+            .map(|n| {
+                vec![
+                    service(&n.service),
+                    format!("{:.1}", n.outgoing_weight),
+                    format!("{:.1}", n.incoming_weight),
+                    thousands(n.calls_per_day),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            "  ",
+            &[
+                ("service", Align::Left),
+                ("weight out", Align::Right),
+                ("weight in", Align::Right),
+                ("calls/day", Align::Right),
+            ],
+            rows,
+        ));
         if e.neighbours.len() > MAX_TIES {
             let _ = writeln!(out, "  … and {} more", e.neighbours.len() - MAX_TIES);
         }

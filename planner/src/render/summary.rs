@@ -2,61 +2,49 @@
 
 use std::fmt::Write;
 
-use super::{clip, plural};
+use super::{Align, clip, plural, table};
 use crate::plan::{Label, Plan};
 
 /// Services shown before the table is cut (the files hold them all).
 pub const MAX_ROWS: usize = 30;
 
-/// A fixed-width table of the services and a closing line with the metrics and the cost.
+/// A table of the services (the first [`MAX_ROWS`]) and a closing line with the metrics and the
+/// cost.
 pub fn summary(plan: &Plan) -> String {
-    let mut rows: Vec<[String; 7]> = vec![[
-        "id".into(),
-        "service".into(),
-        "label".into(),
-        "members".into(),
-        "confidence".into(),
-        "$/mo fn".into(),
-        "$/mo svc".into(),
-    ]];
-    for s in plan.clusters.iter().take(MAX_ROWS) {
-        rows.push([
-            s.id.clone(),
-            clip(&printable(&s.name), 32),
-            s.label.as_str().to_string(),
-            s.size.to_string(),
-            format!("{} {:.2}", s.confidence.basis, s.confidence.score),
-            format!("{:.2}", s.cost.function_monthly_usd),
-            format!("{:.2}", s.cost.microservice_monthly_usd),
-        ]);
-    }
-    let mut widths = [0usize; 7];
-    for r in &rows {
-        for (w, cell) in widths.iter_mut().zip(r.iter()) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for r in &rows {
-        let mut line = String::new();
-        for (i, cell) in r.iter().enumerate() {
-            let pad = widths[i] - cell.chars().count();
-            if i >= 3 && i != 4 {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(pad));
-            }
-            line.push_str("  ");
-        }
-        let _ = writeln!(out, "{}", line.trim_end());
-    }
+    let rows = plan
+        .clusters
+        .iter()
+        .take(MAX_ROWS)
+        .map(|s| {
+            vec![
+                s.id.clone(),
+                clip(&printable(&s.name), 32),
+                s.label.as_str().to_string(),
+                s.size.to_string(),
+                format!("{} {:.2}", s.confidence.basis, s.confidence.score),
+                format!("{:.2}", s.cost.function_monthly_usd),
+                format!("{:.2}", s.cost.microservice_monthly_usd),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        "",
+        &[
+            ("id", Align::Left),
+            ("service", Align::Left),
+            ("label", Align::Left),
+            ("members", Align::Right),
+            ("confidence", Align::Left),
+            ("$/mo fn", Align::Right),
+            ("$/mo svc", Align::Right),
+        ],
+        rows,
+    );
     if plan.clusters.len() > MAX_ROWS {
         let _ = writeln!(
             out,
-            "… and {} more services",
-            plan.clusters.len() - MAX_ROWS
+            "… and {}",
+            plural(plan.clusters.len() - MAX_ROWS, "more service")
         );
     }
     let ms = plan
