@@ -3,12 +3,15 @@
 
 mod error;
 mod graph;
+mod hint;
 mod json;
 mod rust;
 mod traces;
+mod trigger;
 
 pub use error::{Error, plural, readable_number};
 pub use graph::{Call, CallGraph, Durations, Node};
+pub use hint::Hint;
 pub use json::{
     MAX_FIGURE, MAX_SIMILAR_LEN, analysis_to_json, load_json, load_json_owned, similarity, to_json,
 };
@@ -18,3 +21,4 @@ pub use traces::{
     TraceCall, TraceFormat, TraceReport, TraceSummary, Traces, check_map_rules, graph_from_traces,
     merge_traces, parse_traces, summarize,
 };
+pub use trigger::{Trigger, TriggerKind};

@@ -24,9 +24,6 @@ use crate::ClusterConfig;
 pub(crate) use constrain::{Constraints, Tags};
 pub(crate) use shared::module_key;
 
-/// Request/response triggers: a tiny cluster holding only these is folded like any other.
-const REQUEST_TRIGGERS: [&str; 3] = ["http", "cli", "websocket"];
-
 /// Result of clustering: every node in exactly one cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clustering {
@@ -560,9 +557,9 @@ fn candidate_functions(
         let Some(i) = index[pos] else { continue };
         let c = labels[i as usize];
         size[c] += 1;
+        // A tiny cluster holding only request entry points is folded like any other.
         if let Some(trigger) = &node.entry {
-            let trigger = trigger.to_ascii_lowercase();
-            event[c] |= !REQUEST_TRIGGERS.contains(&trigger.as_str());
+            event[c] |= analyzer::Trigger::parse(trigger).is_event();
         }
     }
     let blocking = graph

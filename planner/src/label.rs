@@ -1,20 +1,25 @@
 //! Labelling: for each service, the signals (rate, duration, memory, state, triggers), the monthly
 //! cost both ways, and the decision `microservice` or `function` with its reasons and confidence.
 
-use analyzer::CallGraph;
+use analyzer::{CallGraph, Hint};
 
 use crate::calls::Calls;
 use crate::config::Config;
 use crate::plan::{Confidence, Cost, Label, Rationale, Signals};
 
+/// How far event-driven work that is sporadic or bursty leans towards a function: nobody waits
+/// on it, so a cold start costs nothing but a little delay.
+const EVENT_LEAN: f64 = 2.0;
+/// How far holding connection pools or clients leans towards always-on.
+const POOL_LEAN: f64 = 1.5;
+/// How far long-running work leans towards always-on.
+const LONG_RUNNING_LEAN: f64 = 2.0;
+/// Below about one invocation a minute on average, work is sporadic.
+const SPORADIC_PER_MONTH: f64 = 43_200.0;
+
 /// Days in an average month.
 const DAYS_PER_MONTH: f64 = 365.0 / 12.0;
 const SECONDS_PER_DAY: f64 = 86_400.0;
-
-/// Triggers that are events rather than requests: they tolerate a cold start.
-const EVENT_TRIGGERS: [&str; 5] = ["event", "queue", "schedule", "webhook", "upload"];
-/// Triggers where a person or another system waits on the answer.
-const REQUEST_TRIGGERS: [&str; 3] = ["http", "cli", "grpc"];
 
 /// How calls flow from the entry points through the graph.
 pub(crate) struct Flow {
@@ -155,12 +160,12 @@ pub(crate) fn reachable_hints(
 fn hinted_duration(hints: &[String], l: &crate::config::Labelling) -> f64 {
     let factor = hints
         .iter()
-        .map(|h| match h.as_str() {
+        .map(|h| match Hint::parse(h) {
             // Weak signals, so modest factors: a loop around I/O usually runs a few round trips,
             // a sleep often sits on a retry path.
-            "cpu-heavy" => 10.0,
-            "io-loop" | "long-loop" => 5.0,
-            "sleep" | "blocking-io" | "blocking-network" => 3.0,
+            Some(Hint::CpuHeavy) => 10.0,
+            Some(Hint::IoLoop) => 5.0,
+            Some(Hint::Sleep | Hint::BlockingIo | Hint::BlockingNetwork) => 3.0,
             _ => 1.0,
         })
         .fold(1.0, f64::max);
@@ -169,14 +174,11 @@ fn hinted_duration(hints: &[String], l: &crate::config::Labelling) -> f64 {
 
 fn default_rate(trigger: &str, config: &Config) -> f64 {
     let l = &config.labelling;
-    if trigger == "schedule" {
-        l.default_schedule_per_day
-    } else if trigger == "cli" {
-        l.default_cli_per_day
-    } else if EVENT_TRIGGERS.contains(&trigger) {
-        l.default_event_per_day
-    } else {
-        l.default_http_per_day
+    match analyzer::Trigger::parse(trigger) {
+        analyzer::Trigger::Schedule => l.default_schedule_per_day,
+        analyzer::Trigger::Cli => l.default_cli_per_day,
+        t if t.is_event() => l.default_event_per_day,
+        _ => l.default_http_per_day,
     }
 }
 
@@ -249,8 +251,10 @@ pub(crate) fn label_service(
     let unbounded_batch = facts.members.iter().any(|&m| {
         let hints = &graph.node(m).hints;
         graph.node(m).duration_ms.is_none()
-            && hints.iter().any(|h| h == "io-loop" || h == "long-loop")
-            && !hints.iter().any(|h| h == "worker-loop")
+            && hints.iter().any(|h| Hint::parse(h) == Some(Hint::IoLoop))
+            && !hints
+                .iter()
+                .any(|h| Hint::parse(h) == Some(Hint::WorkerLoop))
     });
     for &m in facts.members {
         let node = graph.node(m);
@@ -418,20 +422,34 @@ pub(crate) fn label_service(
     // Soft score: > 0 leans function. Starts from the cost ratio, then the kind of work.
     let ratio = (cost.microservice_monthly_usd.max(1e-6)) / (cost.function_monthly_usd.max(1e-6));
     let mut score = ratio.ln();
+    // Requests and events as the analyzer defines them (an unknown trigger is a request).
     let event_driven = !triggers.is_empty()
         && triggers
             .iter()
-            .all(|t| EVENT_TRIGGERS.contains(&t.as_str()))
+            .all(|t| analyzer::Trigger::parse(t).is_event())
         || (triggers.is_empty() && all_in > 0.0 && async_in / all_in >= 0.5);
     let request_driven = triggers
         .iter()
-        .any(|t| REQUEST_TRIGGERS.contains(&t.as_str()) || t == "websocket");
-    if event_driven {
-        score += 2f64.ln();
-        reasons.push(
-            "event-driven (triggered by events, queues or schedules): cold starts are tolerable"
-                .to_string(),
-        );
+        .any(|t| !analyzer::Trigger::parse(t).is_event());
+    // Events favour functions when they are sporadic or bursty; a steady stream keeps an
+    // always-on consumer busy, and then only the cost decides (DOMAIN.md).
+    let steady = concurrency > l.busy_fraction;
+    let in_flight = if concurrency < 0.01 {
+        "under 0.01".to_string()
+    } else {
+        fmt_num((concurrency * 100.0).round() / 100.0)
+    };
+    if event_driven && !steady {
+        score += EVENT_LEAN.ln();
+        reasons.push(format!(
+            "event-driven and sporadic (triggered by events, queues or schedules; about {in_flight} in flight on average): cold starts are tolerable, leans function ×{}",
+            fmt_num(EVENT_LEAN)
+        ));
+    } else if event_driven {
+        reasons.push(format!(
+            "event-driven but steady (about {in_flight} in flight on average, over {}): a steady stream keeps an always-on consumer busy, so no lean either way: the cost decides",
+            fmt_num(l.busy_fraction)
+        ));
     } else if request_driven {
         score -= l.function_cost_margin.max(1.0).ln();
         reasons.push(format!(
@@ -449,14 +467,21 @@ pub(crate) fn label_service(
     let pools: Vec<&str> = facts
         .members
         .iter()
-        .filter(|&&m| graph.node(m).hints.iter().any(|h| h == "holds-connections"))
+        .filter(|&&m| {
+            graph
+                .node(m)
+                .hints
+                .iter()
+                .any(|h| Hint::parse(h) == Some(Hint::HoldsConnections))
+        })
         .map(|&m| graph.node(m).id.as_str())
         .collect();
     if !pools.is_empty() {
-        score -= 1.5f64.ln();
+        score -= POOL_LEAN.ln();
         reasons.push(format!(
-            "holds connection pools or clients ({}): always-on keeps them warm, a function reconnects on every cold start",
-            list_short(&pools, 2)
+            "holds connection pools or clients ({}): always-on keeps them warm, a function reconnects on every cold start; leans microservice ×{}",
+            list_short(&pools, 2),
+            fmt_num(POOL_LEAN)
         ));
     }
     let measured_max = known_max.is_some();
@@ -470,14 +495,15 @@ pub(crate) fn label_service(
         ));
     }
     if duration_ms > l.long_running_s * 1000.0 {
-        score -= 2f64.ln();
+        score -= LONG_RUNNING_LEAN.ln();
         reasons.push(format!(
-            "long-running: {} typical, over the {} s threshold",
+            "long-running: {} typical, over the {} s threshold; leans microservice ×{}",
             fmt_ms(duration_ms),
-            fmt_num(l.long_running_s)
+            fmt_num(l.long_running_s),
+            fmt_num(LONG_RUNNING_LEAN)
         ));
     }
-    if concurrency > l.busy_fraction {
+    if steady && !event_driven {
         reasons.push(format!(
             "about {} requests in flight on average: steady load favours always-on containers",
             fmt_num((concurrency * 100.0).round() / 100.0)
@@ -497,15 +523,33 @@ pub(crate) fn label_service(
                 .to_string(),
         );
     }
+    // A figure the input never gave is said to be assumed, wherever it is stated.
+    let assumed = if rate_basis == Basis::Assumed {
+        " (assumed: no runtime figures)"
+    } else {
+        ""
+    };
     let summary = if let Some(first) = hard.first() {
         format!("microservice: it {first}")
+    } else if per_month <= 0.0 {
+        format!(
+            "{}: no traffic reaches it (no entry point leads here and nothing was measured), so there is nothing to decide from; {}",
+            label.as_str(),
+            if label == Label::Function {
+                "a function costs nothing while idle"
+            } else {
+                "kept always-on by the rules above"
+            }
+        )
     } else if label == Label::Function {
         format!(
-            "function: {} work at about {} invocations a month costs ${:.2} as a function against ${:.2} always-on",
+            "function: {} at about {} invocations a month{assumed} costs ${:.2} as a function against ${:.2} always-on",
             if event_driven {
-                "event-driven"
+                "event-driven work"
+            } else if per_month < SPORADIC_PER_MONTH {
+                "sporadic work"
             } else {
-                "sporadic"
+                "light work"
             },
             fmt_num(per_month.round()),
             cost.function_monthly_usd,
@@ -523,6 +567,7 @@ pub(crate) fn label_service(
             cost.microservice_monthly_usd,
             cost.function_monthly_usd
         )
+        .replacen(" is better always-on", &format!("{assumed} is better always-on"), 1)
     };
 
     let basis = match (rate_basis, duration_basis) {
@@ -541,6 +586,10 @@ pub(crate) fn label_service(
         conf -= 0.15;
     } else if score.abs() > 2.0 {
         conf += 0.05;
+    }
+    if per_month <= 0.0 && hard.is_empty() {
+        // Nothing reaches it: the label is a default, not a decision.
+        conf = conf.min(0.3);
     }
     let chosen = match label {
         Label::Function => cost.function_monthly_usd,

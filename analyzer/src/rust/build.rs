@@ -61,7 +61,8 @@ pub(crate) fn build_graph(ix: &Index, stats: &mut RustStats) -> CallGraph {
         n.stateful |=
             info.f.uses_state || outs[f].stateful || (info.f.has_self && t.on_stateful_type(f));
         if info.f.has_self && t.on_connection_type(f) {
-            n.hints.push("holds-connections".to_string());
+            n.hints
+                .push(crate::Hint::HoldsConnections.name().to_string());
         }
     }
     let mut edges = Vec::new();
@@ -270,13 +271,16 @@ pub(crate) fn dedup_nodes(ids: Vec<(String, String)>) -> (Vec<u32>, Vec<String>,
 /// function it calls, is a queue consumer: an entry point triggered by messages.
 fn mark_queue_workers(nodes: &mut [Node], edges: &[(usize, usize, Call)]) {
     let has = |n: &Node, hint: &str| n.hints.iter().any(|h| h == hint);
-    let receives: Vec<bool> = nodes.iter().map(|n| has(n, "queue-receive")).collect();
+    let receives: Vec<bool> = nodes
+        .iter()
+        .map(|n| has(n, crate::Hint::QueueReceive.name()))
+        .collect();
     let mut consumer = vec![false; nodes.len()];
     for (i, n) in nodes.iter().enumerate() {
-        consumer[i] = has(n, "worker-loop") && receives[i];
+        consumer[i] = has(n, crate::Hint::WorkerLoop.name()) && receives[i];
     }
     for &(from, to, _) in edges {
-        if has(&nodes[from], "worker-loop") && receives[to] {
+        if has(&nodes[from], crate::Hint::WorkerLoop.name()) && receives[to] {
             consumer[from] = true;
         }
     }

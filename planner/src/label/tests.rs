@@ -87,6 +87,36 @@ fn labels_decide_by_limits_state_cost_and_trigger() {
             Label::Microservice,
             "long-running",
         ),
+        // A steady stream (5,000 messages a second, 50 ms, 512 MB): always-on is cheaper, and
+        // being an event no longer leans it towards a function (DOMAIN.md: sporadic or bursty).
+        (
+            r#", "entry": "queue", "invocations_per_day": 432000000, "duration_ms": {"p50": 50}, "memory_mb": 512"#,
+            Label::Microservice,
+            "event-driven but steady",
+        ),
+        // The same consumer at 300 messages a day leans function, and says by how much.
+        (
+            r#", "entry": "queue", "invocations_per_day": 300, "duration_ms": {"p50": 50}, "memory_mb": 512"#,
+            Label::Function,
+            "leans function ×2",
+        ),
+        // gRPC is a request, as the analyzer's one definition says.
+        (
+            r#", "entry": "grpc", "invocations_per_day": 20000000, "duration_ms": {"p50": 30}"#,
+            Label::Microservice,
+            "request-driven (grpc)",
+        ),
+        // About one request in ten seconds is not sporadic; a few hundred a day is.
+        (
+            r#", "entry": "http", "invocations_per_day": 8640, "duration_ms": {"p50": 50}"#,
+            Label::Function,
+            "function: light work",
+        ),
+        (
+            r#", "entry": "http", "invocations_per_day": 300, "duration_ms": {"p50": 50}"#,
+            Label::Function,
+            "function: sporadic work",
+        ),
     ];
     for (fields, label, phrase) in cases {
         let s = single(fields);
@@ -97,6 +127,28 @@ fn labels_decide_by_limits_state_cost_and_trigger() {
         );
         assert!(text.contains(phrase), "{fields}: `{phrase}` not in {text}");
     }
+}
+
+#[test]
+fn assumed_figures_and_no_traffic_are_said() {
+    let assumed = single(r#", "entry": "http""#);
+    assert!(
+        assumed
+            .rationale
+            .summary
+            .contains("(assumed: no runtime figures)"),
+        "{}",
+        assumed.rationale.summary
+    );
+    let measured = single(r#", "entry": "http", "invocations_per_day": 300"#);
+    assert!(!measured.rationale.summary.contains("assumed"));
+    let idle = single(r#", "entry": "event", "invocations_per_day": 0"#);
+    assert!(
+        idle.rationale.summary.contains("nothing to decide from"),
+        "{}",
+        idle.rationale.summary
+    );
+    assert!(idle.confidence.score <= 0.3, "{:?}", idle.confidence);
 }
 
 #[test]

@@ -253,11 +253,11 @@ impl Scanner {
     fn pop_loop(&mut self) {
         if let Some(facts) = self.loops.pop() {
             if facts.io {
-                self.hints.insert("io-loop");
+                self.hints.insert(crate::Hint::IoLoop.name());
                 if facts.endless && !facts.tick {
                     // Awaits forever in a loop: a background worker. What it waits on (a queue
                     // it pops from, possibly in a callee) decides what kind of entry it is.
-                    self.hints.insert("worker-loop");
+                    self.hints.insert(crate::Hint::WorkerLoop.name());
                 }
             }
             self.schedule |= facts.tick;

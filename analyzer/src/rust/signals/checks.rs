@@ -14,7 +14,7 @@ impl Scanner {
             return;
         };
         if CPU_TYPES.iter().any(|t| ident == t) {
-            self.hints.insert("cpu-heavy");
+            self.hints.insert(crate::Hint::CpuHeavy.name());
         }
         if REDIS_TYPES.iter().any(|t| ident == t) {
             self.redis = true;
@@ -37,10 +37,10 @@ impl Scanner {
             self.resources.insert("cache:memcached".to_owned());
         }
         if CPU_CRATES.contains(&first) || segs.iter().any(|s| CPU_TYPES.contains(&s.as_str())) {
-            self.hints.insert("cpu-heavy");
+            self.hints.insert(crate::Hint::CpuHeavy.name());
         }
         if is_blocking_net(segs) {
-            self.hints.insert("blocking-network");
+            self.hints.insert(crate::Hint::BlockingNetwork.name());
         }
         for i in 1..segs.len() {
             let (prev, seg) = (segs[i - 1].as_str(), segs[i].as_str());
@@ -71,17 +71,17 @@ impl Scanner {
         let first = segs.first().map(String::as_str).unwrap_or("");
         match last {
             "sleep" | "sleep_until" | "sleep_ms" | "delay_for" | "delay_until" => {
-                self.hints.insert("sleep");
+                self.hints.insert(crate::Hint::Sleep.name());
                 self.mark_io();
             }
             _ if !awaited && is_blocking_fs(segs) => {
-                self.hints.insert("blocking-io");
+                self.hints.insert(crate::Hint::BlockingIo.name());
                 self.mark_io();
             }
             "connect" | "connect_timeout" | "bind"
                 if !awaited && matches!(prev, "TcpStream" | "TcpListener" | "UdpSocket") =>
             {
-                self.hints.insert("blocking-network");
+                self.hints.insert(crate::Hint::BlockingNetwork.name());
                 self.mark_io();
             }
             _ if is_blocking_net(segs) => self.mark_io(),
@@ -218,7 +218,7 @@ impl Scanner {
             // AMQP, SQS): whoever loops around this consumes a queue.
             "brpop" | "blpop" | "brpoplpush" | "blmove" | "bzpopmin" | "bzpopmax" | "xread"
             | "xread_options" | "xreadgroup" | "basic_get" | "receive_message" => {
-                self.hints.insert("queue-receive");
+                self.hints.insert(crate::Hint::QueueReceive.name());
             }
             "subscribe" | "psubscribe" | "queue_subscribe" | "basic_consume" | "subscribe_with"
             | "create_consumer" | "consume" => self.subscribed = true,
@@ -244,13 +244,13 @@ impl Scanner {
                 }
             }
             "resize" | "resize_exact" | "resize_to_fill" if args.len() == 3 => {
-                self.hints.insert("cpu-heavy");
+                self.hints.insert(crate::Hint::CpuHeavy.name());
             }
             "thumbnail" | "thumbnail_exact" | "hash_password" | "verify_password" => {
-                self.hints.insert("cpu-heavy");
+                self.hints.insert(crate::Hint::CpuHeavy.name());
             }
             p if PAR_METHODS.contains(&p) => {
-                self.hints.insert("cpu-heavy");
+                self.hints.insert(crate::Hint::CpuHeavy.name());
             }
             a if ATOMIC_METHODS.contains(&a) => self.uses_state = true,
             _ => {}
