@@ -267,13 +267,20 @@ pub(crate) fn label_service(
         // What the calls from outside bring, summed in call order from the neutral element of
         // `f64` sums (-0.0, as `Iterator::sum`).
         let mut inflow = -0.0;
-        for (u, call) in calls.callers(m).filter(|&(u, _)| !inside(u)) {
+        // What all calls bring, from inside the service too.
+        let mut all_inflow = -0.0;
+        for (u, call) in calls.callers(m) {
+            let brought = rate[u] * call.confidence;
+            all_inflow += brought;
+            if inside(u) {
+                continue;
+            }
             called_from_outside = true;
             all_in += call.weight;
             if call.is_async {
                 async_in += call.weight;
             }
-            inflow += rate[u] * call.confidence;
+            inflow += brought;
         }
         let is_entry = node.entry.is_some();
         if !is_entry && !called_from_outside {
@@ -283,8 +290,16 @@ pub(crate) fn label_service(
         if let Some(t) = &node.entry {
             triggers.push(t.clone());
         }
-        let r = if is_entry || measured[m] {
+        // A measured member that is not an entry point is invoked from outside only for the
+        // outside callers' share of its calls; the rest are calls inside the service.
+        let r = if is_entry {
             rate[m]
+        } else if measured[m] {
+            if all_inflow > 0.0 {
+                rate[m] * (inflow / all_inflow).clamp(0.0, 1.0)
+            } else {
+                rate[m]
+            }
         } else {
             inflow
         };

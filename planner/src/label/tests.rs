@@ -422,3 +422,32 @@ fn reach_and_hint_guesses_match_plain_searches() {
         }
     }
 }
+
+#[test]
+fn a_measured_member_counts_only_its_calls_from_outside() {
+    // b::work is measured at 2,000 calls a day: half from a::in (another service), half from
+    // b::in inside its own service. Service b is invoked 1,000 times a day through b::in and
+    // 1,000 through b::work from outside: 2,000, not 3,000.
+    let graph = load_json(
+        r#"{"nodes": [
+            {"id": "a::in", "module": "a", "entry": "http", "invocations_per_day": 1000},
+            {"id": "a::x", "module": "a"},
+            {"id": "b::in", "module": "b", "entry": "event", "invocations_per_day": 1000},
+            {"id": "b::work", "module": "b", "invocations_per_day": 2000}],
+          "edges": [{"from": "a::in", "to": "a::x", "weight": 5},
+                    {"from": "a::in", "to": "b::work"},
+                    {"from": "b::in", "to": "b::work", "weight": 5}]}"#,
+    )
+    .expect("valid");
+    let mut config = Config::default();
+    config.clustering.services = Some(2);
+    let p = plan(&graph, &config).expect("plans");
+    let b = p
+        .clusters
+        .iter()
+        .find(|s| s.members.iter().any(|m| m == "b::work"))
+        .expect("b's service");
+    assert_eq!(b.members, ["b::in", "b::work"], "{:#?}", p.clusters);
+    let per_day = b.rationale.signals.invocations_per_month / (365.0 / 12.0);
+    assert!((per_day - 2000.0).abs() < 1.0, "{per_day} a day");
+}
