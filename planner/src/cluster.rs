@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use crate::ClusterConfig;
 
-pub(crate) use constrain::{Constraints, Tags};
+pub(crate) use constrain::{Constraints, Tags, compatible};
 pub(crate) use shared::module_key;
 
 /// Result of clustering: every node in exactly one cluster.
@@ -355,8 +355,15 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
                 .map(|&l| keep.get(l) == Some(&true))
                 .collect();
             steps.mark(|| "cluster: candidate functions".into());
-            let (folded, lonely) =
-                count::fold_small(coupling, &labels, min, &keep, cfg.resolution, tags);
+            let (folded, lonely) = count::fold_small(
+                coupling,
+                &labels,
+                min,
+                &keep,
+                cfg.resolution,
+                tags,
+                &units.sizes(),
+            );
             steps.mark(|| "cluster: fold small clusters".into());
             reason.folded = reason.found.saturating_sub(lonely.len());
             let labels = folded;

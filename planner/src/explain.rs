@@ -9,7 +9,7 @@ use analyzer::CallGraph;
 use serde::Serialize;
 
 use crate::diff::ServiceRef;
-use crate::plan::{Label, Plan, Service, ServiceCount, SharedCode};
+use crate::plan::{AppliedDecision, DecisionKind, Label, Plan, Service, ServiceCount, SharedCode};
 
 pub use text::{node_text, service_text};
 
@@ -35,8 +35,11 @@ pub struct NodeExplanation {
     pub isolated: bool,
     /// No entry point reaches it.
     pub unreachable: bool,
-    /// Decisions of the plan's `decisions` section that name it (compact JSON each).
-    pub decisions: Vec<String>,
+    /// Decisions of the plan's `decisions` section that matched it.
+    pub decisions: Vec<DecisionRef>,
+    /// In-process state (`mem:` resources) it uses, when the call graph is at hand: its users are
+    /// kept in one service, as one process holds that memory.
+    pub in_process_state: Vec<String>,
     /// Its calls, when the call graph is at hand.
     pub ties: Option<Ties>,
 }
@@ -88,8 +91,8 @@ pub struct ServiceExplanation {
     pub service: Service,
     /// Services it calls or is called by, by call weight both ways, heaviest first.
     pub neighbours: Vec<Neighbour>,
-    /// Decisions of the plan's `decisions` section that name it (compact JSON each).
-    pub decisions: Vec<String>,
+    /// Decisions of the plan's `decisions` section that made it or matched its members.
+    pub decisions: Vec<DecisionRef>,
     /// How the plan's number of services was reached.
     pub service_count: Option<ServiceCount>,
 }
@@ -131,16 +134,11 @@ pub fn find_service<'a>(plan: &'a Plan, query: &str) -> Option<&'a Service> {
 }
 
 /// Explains a node of the plan; `None` when the plan does not place it. `graph` (the call graph
-/// the plan was made from) gives its ties; `decisions` is the plan's `decisions` section, if any.
+/// the plan was made from) gives its ties and the state it uses.
 ///
 /// # Complexity
 /// O(V + E log E) with a graph, O(V) without.
-pub fn explain_node(
-    plan: &Plan,
-    node: &str,
-    graph: Option<&CallGraph>,
-    decisions: Option<&serde_json::Value>,
-) -> Option<NodeExplanation> {
+pub fn explain_node(plan: &Plan, node: &str, graph: Option<&CallGraph>) -> Option<NodeExplanation> {
     let service = service_of(plan, node)?;
     let ties = graph.and_then(|g| ties(plan, g, node, service));
     Some(NodeExplanation {
@@ -156,7 +154,20 @@ pub fn explain_node(
         shared_code: plan.shared_code.iter().find(|s| s.id == node).cloned(),
         isolated: plan.isolated.iter().any(|m| m == node),
         unreachable: plan.unreachable.iter().any(|m| m == node),
-        decisions: decisions.map_or_else(Vec::new, |d| naming(d, &[node], true)),
+        decisions: naming(plan, &[node.to_string()], None),
+        in_process_state: graph
+            .and_then(|g| g.position(node).map(|p| g.node(p)))
+            .map_or_else(Vec::new, |n| {
+                let mut mem: Vec<String> = n
+                    .resources
+                    .iter()
+                    .filter(|r| r.starts_with("mem:"))
+                    .cloned()
+                    .collect();
+                mem.sort();
+                mem.dedup();
+                mem
+            }),
         ties,
     })
 }
@@ -231,11 +242,7 @@ fn ties(plan: &Plan, graph: &CallGraph, node: &str, own: &Service) -> Option<Tie
 ///
 /// # Complexity
 /// O(C) for C cross-service call pairs.
-pub fn explain_service(
-    plan: &Plan,
-    query: &str,
-    decisions: Option<&serde_json::Value>,
-) -> Option<ServiceExplanation> {
+pub fn explain_service(plan: &Plan, query: &str) -> Option<ServiceExplanation> {
     let service = find_service(plan, query)?;
     let mut by: BTreeMap<&str, Neighbour> = BTreeMap::new();
     for c in &plan.cross_calls {
@@ -271,75 +278,71 @@ pub fn explain_service(
     Some(ServiceExplanation {
         service: service.clone(),
         neighbours,
-        decisions: decisions.map_or_else(Vec::new, |d| {
-            naming(d, &[service.id.as_str(), service.name.as_str()], false)
-        }),
+        decisions: naming(plan, &service.members, Some(service.id.as_str())),
         service_count: plan.service_count.clone(),
     })
 }
 
-/// The entries of a `decisions` section (whatever its shape: arrays of objects, possibly under
-/// keys) that name one of `names` in a string — or, when `patterns`, hold a glob matching one.
-fn naming(decisions: &serde_json::Value, names: &[&str], patterns: bool) -> Vec<String> {
+/// A decision of the plan's `decisions` section, as an explanation names it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionRef {
+    /// The decision as `cleave.toml` writes it: `[[service]] `payments``, `[[together]] #2`, …
+    pub title: String,
+    /// What the decision asks.
+    pub kind: DecisionKind,
+    /// Its patterns, as written.
+    pub patterns: Vec<String>,
+}
+
+/// The plan's decisions that matched one of `nodes` (sorted ids), or made service `id`, in
+/// the order of the decisions file. Reads what planning recorded (`node_ids`, `service`).
+///
+/// # Complexity
+/// O(D · N log M) for D decisions, N nodes asked and M ids per decision.
+fn naming(plan: &Plan, nodes: &[String], id: Option<&str>) -> Vec<DecisionRef> {
+    let Some(report) = &plan.decisions else {
+        return Vec::new();
+    };
+    let mut seen: BTreeMap<DecisionKind, usize> = BTreeMap::new();
     let mut out = Vec::new();
-    collect(decisions, names, patterns, &mut out);
+    for d in &report.decisions {
+        let nth = seen.entry(d.kind).or_default();
+        *nth += 1;
+        let made = id.is_some() && d.service.as_deref() == id;
+        let matched = || nodes.iter().any(|n| d.node_ids.binary_search(n).is_ok());
+        if !made && !matched() {
+            continue;
+        }
+        let title = match (d.kind, &d.name) {
+            (DecisionKind::Service, Some(name)) => crate::decisions::service_title(name),
+            (DecisionKind::Exclude, _) => "[exclude]".to_string(),
+            (kind, _) => format!("[[{}]] #{nth}", kind.as_str()),
+        };
+        out.push(decision_ref(d, title));
+    }
     out
 }
 
-fn collect(v: &serde_json::Value, names: &[&str], patterns: bool, out: &mut Vec<String>) {
-    match v {
-        serde_json::Value::Array(items) => {
-            for item in items {
-                match item {
-                    serde_json::Value::Object(_) if mentions(item, names, patterns) => {
-                        out.push(serde_json::to_string(item).unwrap_or_default());
-                    }
-                    _ => collect(item, names, patterns, out),
-                }
-            }
-        }
-        serde_json::Value::Object(map) => {
-            for item in map.values() {
-                collect(item, names, patterns, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn mentions(v: &serde_json::Value, names: &[&str], patterns: bool) -> bool {
-    match v {
-        serde_json::Value::String(s) => names
+fn decision_ref(d: &AppliedDecision, title: String) -> DecisionRef {
+    DecisionRef {
+        title,
+        kind: d.kind,
+        patterns: d
+            .patterns
             .iter()
-            .any(|n| s == n || (patterns && s.contains(['*', '?']) && glob(s, n))),
-        serde_json::Value::Array(items) => items.iter().any(|i| mentions(i, names, patterns)),
-        serde_json::Value::Object(map) => map.values().any(|i| mentions(i, names, patterns)),
-        _ => false,
+            .map(|p| format!("{} = `{}`", p.field.as_str(), p.pattern))
+            .collect(),
     }
 }
 
-/// Glob match where `*` and `**` match any run of characters and `?` one character.
-fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
+/// The `[exclude]` decision that dropped node `id` before planning, if one did.
+pub fn excluded_by(plan: &Plan, id: &str) -> Option<DecisionRef> {
+    let report = plan.decisions.as_ref()?;
+    let d = report.decisions.iter().find(|d| {
+        d.kind == DecisionKind::Exclude
+            && d.node_ids.binary_search_by(|n| n.as_str().cmp(id)).is_ok()
+    })?;
+    Some(decision_ref(d, "[exclude]".to_string()))
 }
 
 #[cfg(test)]

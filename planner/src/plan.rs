@@ -94,10 +94,16 @@ pub struct AppliedDecision {
     pub patterns: Vec<PatternMatch>,
     /// Distinct nodes the decision matched.
     pub nodes: usize,
+    /// Ids of the nodes it matched, sorted: pinned to the service, kept together, on a side of an
+    /// `[[apart]]`, or dropped by `[exclude]`. `cleave explain` reads them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_ids: Vec<String>,
 }
 
 /// The kind of a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DecisionKind {
     /// `[[service]]`: a named service with pinned nodes.
@@ -130,6 +136,16 @@ pub enum PatternField {
     Nodes,
     /// Globs over node modules.
     Modules,
+}
+
+impl PatternField {
+    /// The key it is written under in `cleave.toml` (`nodes` or `modules`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatternField::Nodes => "nodes",
+            PatternField::Modules => "modules",
+        }
+    }
 }
 
 /// One pattern and how many nodes it matched.
@@ -305,8 +321,87 @@ pub struct Rationale {
     pub reasons: Vec<String>,
     /// Hard FaaS limits broken (each forces `microservice`).
     pub hard_limits: Vec<String>,
+    /// The factors weighed when no hard limit decides, each with the label it leans to and how far.
+    #[serde(default)]
+    pub factors: Vec<Factor>,
     /// The figures the decision used.
     pub signals: Signals,
+}
+
+/// One factor of a label decision: the label it leans to and by how much. The decision multiplies
+/// the weights leaning `function` and divides by those leaning `microservice`; above 1 it is a
+/// function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Factor {
+    /// What the factor is.
+    pub factor: FactorKind,
+    /// The label it leans to.
+    pub leans: Label,
+    /// How far, as a multiplier (1 leans nowhere; the cost factor is the ratio of the two costs).
+    pub weight: f64,
+}
+
+/// The kinds of [`Factor`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FactorKind {
+    /// The monthly cost both ways: leans to the cheaper, by the ratio of the two.
+    Cost,
+    /// Event-driven work that is sporadic or bursty: cold starts are tolerable.
+    SporadicEvents,
+    /// Request-driven work: a function must be `function_cost_margin`× cheaper.
+    RequestDriven,
+    /// Called synchronously by other services: cold starts add to their latency.
+    SynchronousCallers,
+    /// Holds connection pools or clients that always-on keeps warm.
+    ConnectionPools,
+    /// A batch looping over I/O with no measured duration: it may pass the platform's limit.
+    UnmeasuredBatch,
+    /// Long-running work, over `long_running_s` typical.
+    LongRunning,
+    /// Its longest run is past half the platform's duration limit: too little headroom.
+    NearTheLimit,
+}
+
+impl FactorKind {
+    /// The kebab-case name used in plan.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorKind::Cost => "cost",
+            FactorKind::SporadicEvents => "sporadic-events",
+            FactorKind::RequestDriven => "request-driven",
+            FactorKind::SynchronousCallers => "synchronous-callers",
+            FactorKind::ConnectionPools => "connection-pools",
+            FactorKind::UnmeasuredBatch => "unmeasured-batch",
+            FactorKind::LongRunning => "long-running",
+            FactorKind::NearTheLimit => "near-the-limit",
+        }
+    }
+}
+
+/// Where a figure comes from: measured when at least 90 % of its weight is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Source {
+    /// Runtime figures (the input's `invocations_per_day`, `duration_ms`, `memory_mb`, traces).
+    #[serde(rename = "measured")]
+    Measured,
+    /// Some of its weight is measured, the rest assumed.
+    #[serde(rename = "partly measured")]
+    PartlyMeasured,
+    /// The configured defaults and static hints.
+    #[serde(rename = "assumed")]
+    Assumed,
+}
+
+impl Source {
+    /// The name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Measured => "measured",
+            Source::PartlyMeasured => "partly measured",
+            Source::Assumed => "assumed",
+        }
+    }
 }
 
 /// The figures behind a label; `*_source` says `measured` or `assumed`.
@@ -315,17 +410,17 @@ pub struct Signals {
     /// Invocations of the service per month (calls arriving from outside it).
     pub invocations_per_month: f64,
     /// Where the invocation figure comes from.
-    pub invocations_source: String,
+    pub invocations_source: Source,
     /// Typical duration of one invocation, ms.
     pub duration_ms: f64,
     /// Longest duration of one invocation, ms.
     pub max_duration_ms: f64,
     /// Where the duration figures come from.
-    pub duration_source: String,
+    pub duration_source: Source,
     /// Memory of one instance, MB.
     pub memory_mb: f64,
     /// Where the memory figure comes from.
-    pub memory_source: String,
+    pub memory_source: Source,
     /// Any member keeps in-memory state.
     pub stateful: bool,
     /// Triggers of its entry points, sorted and unique.
@@ -353,9 +448,47 @@ pub struct Cost {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Confidence {
     /// `measured` (runtime figures), `partial` (some) or `static` (guesses only).
-    pub basis: String,
+    pub basis: Evidence,
     /// 0–1: how much the evidence and the margin of the decision support the label.
     pub score: f64,
+}
+
+/// What a label rests on. Each ranks above the one before whatever the margin: a confidence score
+/// of a `static` label never exceeds that of a `partial` one, nor `partial` that of `measured`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    /// Static guesses only: the configured defaults and hints from the code.
+    Static,
+    /// Rate or duration measured, not both.
+    Partial,
+    /// Rate and duration measured.
+    Measured,
+}
+
+impl Evidence {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Static => "static",
+            Evidence::Partial => "partial",
+            Evidence::Measured => "measured",
+        }
+    }
+}
+
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Per-service structure metrics.

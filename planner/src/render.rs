@@ -7,6 +7,7 @@ mod dot;
 mod export;
 mod html;
 mod markdown;
+mod rationale;
 mod summary;
 mod table;
 
@@ -24,6 +25,7 @@ pub use graphviz_rust::{
 };
 pub use html::{MAX_SEARCH_NODES, html};
 pub use markdown::markdown;
+pub(crate) use rationale::{fmt_ms, fmt_num, forced_reason, forced_summary, rationale};
 pub use summary::summary;
 pub(crate) use table::{Align, table};
 
@@ -38,7 +40,7 @@ pub fn json(plan: &Plan) -> String {
 
 /// A count with thousands separators (`1234567` → `1,234,567`).
 pub(crate) fn thousands(v: f64) -> String {
-    crate::label::fmt_num(v.round())
+    fmt_num(v.round())
 }
 
 /// `1 service`, `2 services`: the analyzer's, shared by every crate so all counts read alike.

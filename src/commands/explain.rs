@@ -100,24 +100,27 @@ fn graph(args: &ExplainArgs, plan: &planner::Plan) -> Result<Result<analyzer::Ca
     )
 }
 
+/// What `cleave explain --format json` prints: the explanation with its kind.
+#[derive(serde::Serialize)]
+struct Explained<'a, E: serde::Serialize> {
+    /// `node` or `service`.
+    kind: &'static str,
+    #[serde(flatten)]
+    explanation: &'a E,
+    /// Why a node's ties are unknown (`null` when they are known); absent for a service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ties_unknown: Option<Option<&'a str>>,
+}
+
 /// Runs `cleave explain`: exit 0, or 2 when the plan or the query is bad.
 pub fn run(args: &ExplainArgs) -> Result<()> {
     let text = read_text(&args.plan)?;
-    let not_plan = |e: serde_json::Error| {
-        anyhow::Error::new(BadInput(format!(
-            "{} is not a cleave plan.json ({e}): give a plan.json written by `cleave plan`",
-            crate::input::name(&args.plan)
-        )))
-    };
     let plan = crate::commands::diff::parse_plan(&args.plan, &text)?;
-    // Read untyped too: the `decisions` section is used whatever its shape, and when present.
-    let raw: serde_json::Value = serde_json::from_str(&text).map_err(not_plan)?;
-    let decisions = raw.get("decisions");
     let q = args.query.as_str();
     if planner::service_of(&plan, q).is_some() {
         let graph = graph(args, &plan)?;
         let mut hint = graph.as_ref().err().cloned();
-        let e = planner::explain_node(&plan, q, graph.as_ref().ok(), decisions)
+        let e = planner::explain_node(&plan, q, graph.as_ref().ok())
             .ok_or_else(|| anyhow::anyhow!("node {} vanished from the plan", q.escape_debug()))?;
         if e.ties.is_none() && hint.is_none() {
             hint = Some(
@@ -126,12 +129,12 @@ pub fn run(args: &ExplainArgs) -> Result<()> {
             );
         }
         if args.format.json() {
-            let mut v = serde_json::to_value(&e)?;
-            if let Some(map) = v.as_object_mut() {
-                map.insert("kind".into(), "node".into());
-                map.insert("ties_unknown".into(), hint.clone().into());
-            }
-            print!("{}", pretty(&v));
+            let out = Explained {
+                kind: "node",
+                explanation: &e,
+                ties_unknown: Some(hint.as_deref()),
+            };
+            print!("{}", pretty(&serde_json::to_value(&out)?));
         } else {
             print!(
                 "{}",
@@ -140,17 +143,26 @@ pub fn run(args: &ExplainArgs) -> Result<()> {
         }
         return Ok(());
     }
-    if let Some(e) = planner::explain_service(&plan, q, decisions) {
+    if let Some(e) = planner::explain_service(&plan, q) {
         if args.format.json() {
-            let mut v = serde_json::to_value(&e)?;
-            if let Some(map) = v.as_object_mut() {
-                map.insert("kind".into(), "service".into());
-            }
-            print!("{}", pretty(&v));
+            let out = Explained {
+                kind: "service",
+                explanation: &e,
+                ties_unknown: None,
+            };
+            print!("{}", pretty(&serde_json::to_value(&out)?));
         } else {
             print!("{}", crate::terminal::text(&planner::service_text(&e)));
         }
         return Ok(());
+    }
+    if let Some(d) = planner::excluded_by(&plan, q) {
+        return Err(anyhow::Error::new(BadInput(format!(
+            "node `{}` is not in the plan: {} dropped it before planning ({}); remove it from [exclude] in the decisions file to plan it",
+            q.escape_debug(),
+            d.title,
+            d.patterns.join(", ")
+        ))));
     }
     let near = suggestions(&plan, q);
     let advice = if near.is_empty() {

@@ -48,12 +48,25 @@ fn the_decisions_beside_the_input_shape_the_plan_and_are_recorded() {
         service_of(&plan, "shop::images::resize")["id"],
         checkout["id"]
     );
-    let all = plan.to_string();
+    let planned = plan["clusters"].to_string();
     assert!(
-        !all.contains("\"shop::legacy::unused_export\""),
+        !planned.contains("\"shop::legacy::unused_export\""),
         "excluded node still planned"
     );
     let d = &plan["decisions"];
+    // Each decision records the nodes it matched: `explain` reads them.
+    let exclude = d["decisions"]
+        .as_array()
+        .expect("decisions")
+        .last()
+        .expect("exclude");
+    assert_eq!(exclude["kind"], "exclude");
+    assert_eq!(exclude["node_ids"][0], "shop::legacy::unused_export");
+    assert_eq!(d["decisions"][0]["nodes"], 6);
+    assert_eq!(
+        d["decisions"][0]["node_ids"].as_array().map(Vec::len),
+        Some(6)
+    );
     assert_eq!(d["excluded_nodes"], 1);
     assert_eq!(d["decisions"][0]["kind"], "service");
     assert_eq!(d["decisions"][0]["service"], checkout["id"]);
@@ -190,4 +203,54 @@ fn replanning_into_the_same_directory_keeps_ids_and_names() {
     assert!(cleave(&args).status.success());
     let second = fs::read_to_string(out.join("plan.json")).expect("plan.json");
     assert_eq!(first, second);
+}
+
+#[test]
+fn explain_names_the_decisions_that_matched_whatever_their_patterns() {
+    // Brace alternatives and module patterns: `explain` reads the nodes each decision matched
+    // from the plan instead of matching patterns again.
+    let toml = r#"
+[[service]]
+name = "media"
+nodes = ["shop::images::{resize,thumbnail}"]
+
+[[together]]
+modules = ["shop::reports"]
+
+[exclude]
+nodes = ["shop::legacy::*"]
+"#;
+    let (dir, input) = shop_with(toml);
+    let (out, _) = plan_ok(&input, &[]);
+    let plan = out.path().join("out").join("plan.json");
+    let plan = plan.to_str().expect("utf-8 path");
+    let said = cleave(&["explain", plan, "shop::images::thumbnail"]);
+    let (stdout, stderr) = text(&said);
+    assert!(said.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("[[service]] `media`: nodes = `shop::images::{resize,thumbnail}`"),
+        "{stdout}"
+    );
+    let said = cleave(&[
+        "explain",
+        plan,
+        "shop::reports::aggregate",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&said.stdout).expect("json");
+    assert_eq!(v["kind"], "node");
+    assert_eq!(v["decisions"][0]["title"], "[[together]] #1");
+    assert_eq!(
+        v["decisions"][0]["patterns"][0],
+        "modules = `shop::reports`"
+    );
+    let said = cleave(&["explain", plan, "shop::legacy::unused_export"]);
+    let (_, stderr) = text(&said);
+    assert_eq!(said.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("[exclude] dropped it before planning (nodes = `shop::legacy::*`)"),
+        "{stderr}"
+    );
+    drop(dir);
 }

@@ -50,6 +50,18 @@ pub(super) struct Units {
 }
 
 impl Units {
+    /// How many nodes each unit holds (empty when every unit is one node).
+    pub fn sizes(&self) -> Vec<usize> {
+        if self.identity() {
+            return Vec::new();
+        }
+        let mut sizes = vec![0; self.count];
+        for &u in &self.of {
+            sizes[u] += 1;
+        }
+        sizes
+    }
+
     /// Whether every unit is a single node, in node order (no contraction needed).
     pub fn identity(&self) -> bool {
         self.count == self.of.len()

@@ -26,8 +26,9 @@ struct Quotient {
 }
 
 impl Quotient {
-    /// The quotient of `g` by `labels`; `tags` holds each node's cannot-link tags (or is empty).
-    fn new(g: &Csr, labels: &[usize], tags: &[Tags]) -> Quotient {
+    /// The quotient of `g` by `labels`; `tags` holds each node's cannot-link tags (or is empty),
+    /// `sizes` how many call-graph nodes each node of `g` stands for (empty: one each).
+    fn new(g: &Csr, labels: &[usize], tags: &[Tags], sizes: &[usize]) -> Quotient {
         let k = labels.iter().max().map_or(0, |&c| c + 1);
         let mut q = Quotient {
             adj: vec![BTreeMap::new(); k],
@@ -49,7 +50,7 @@ impl Quotient {
             let s = g.strength(v);
             q.tot[a] += s;
             q.two_m += s;
-            q.size[a] += 1;
+            q.size[a] += sizes.get(v).copied().unwrap_or(1);
         }
         // Cross-cluster weights, each pair's summed in arc order, from the aggregate graph.
         let quotient = aggregate(g, labels, k);
@@ -122,7 +123,9 @@ impl Quotient {
 /// of best modularity gain (then strongest tie, larger, lower index), until none is left.
 /// Clusters flagged in `keep` stay; clusters with no tie at all are left and reported in the
 /// returned flags (indexed by the returned labels) for namespace placement. A cluster never folds
-/// into one whose cannot-link `tags` (per node, or empty) clash with its own.
+/// into one whose cannot-link `tags` (per node, or empty) clash with its own. Sizes count
+/// call-graph nodes: `sizes` gives how many each node of `g` stands for (a must-link unit stands
+/// for all its members; empty: one each).
 ///
 /// # Complexity
 /// O((K + F·d) log K + F·V) for K clusters, F folds and d quotient degree.
@@ -133,8 +136,9 @@ pub(super) fn fold_small(
     keep: &[bool],
     gamma: f64,
     tags: &[Tags],
+    sizes: &[usize],
 ) -> (Vec<usize>, Vec<bool>) {
-    let mut q = Quotient::new(g, labels, tags);
+    let mut q = Quotient::new(g, labels, tags, sizes);
     let mut heap: BinaryHeap<Reverse<(usize, usize)>> =
         q.alive().map(|c| Reverse((q.size[c], c))).collect();
     let mut lonely = vec![false; q.size.len()];
@@ -195,7 +199,7 @@ pub(super) fn merge_to(
     gamma: f64,
     tags: &[Tags],
 ) -> Vec<usize> {
-    let mut q = Quotient::new(g, labels, tags);
+    let mut q = Quotient::new(g, labels, tags, &[]);
     let mut count = q.alive().count();
     while count > target.max(1) {
         let mut best: Option<(f64, usize, usize)> = None;
@@ -367,10 +371,11 @@ mod tests {
     fn fold_moves_tiny_clusters_and_reports_lonely_ones() {
         let g = sample();
         let labels = [0, 0, 0, 1, 1, 2, 3, 3];
-        let (out, lonely) = fold_small(&g, &labels, 3, &[], 1.0, &[]);
+        let (out, lonely) = fold_small(&g, &labels, 3, &[], 1.0, &[], &[]);
         assert_eq!(out, vec![0, 0, 0, 1, 1, 1, 2, 2]);
         assert_eq!(lonely, vec![false, false, true]);
-        let (kept, lonely) = fold_small(&g, &labels, 3, &[false, false, false, true], 1.0, &[]);
+        let (kept, lonely) =
+            fold_small(&g, &labels, 3, &[false, false, false, true], 1.0, &[], &[]);
         assert_eq!(kept, out);
         assert_eq!(lonely, vec![false; 3]);
     }

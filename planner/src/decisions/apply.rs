@@ -84,25 +84,63 @@ fn entries(config: &Config) -> Vec<Entry<'_>> {
     out
 }
 
-/// Applies the decisions of `config` to `graph`.
+/// Applies the decisions of `config` to `graph`, and keeps the users of one in-process state
+/// (`mem:` resource) together: one process holds that memory ("each service owns its data").
+///
+/// The steps: match and drop `[exclude]`d nodes → link the matches of `[[service]]` and
+/// `[[together]]`, tag named services and `[[apart]]` sides → link the users of each in-process
+/// state where no decision keeps them apart → must-link groups → the report.
 ///
 /// # Complexity
-/// O(V · P) glob matching for P patterns (a glob set matches all at once), plus O(V α(V)).
+/// O(V · P) glob matching for P patterns (a glob set matches all at once), plus O((V + R) α(V))
+/// for R (node, resource) pairs.
 pub(crate) fn apply<'g>(
     graph: &'g CallGraph,
     config: &Config,
 ) -> Result<Applied<'g>, DecisionError> {
     let list = entries(config);
     if list.is_empty() {
+        let mut links = UnionFind::new(graph.node_count());
+        let tags = vec![Tags::new(); graph.node_count()];
+        let constraints = if link_in_process_state(graph, &mut links, &tags) {
+            groups(graph, &mut links, &tags, &list, &[])?
+        } else {
+            Constraints::default()
+        };
         return Ok(Applied {
             graph: Cow::Borrowed(graph),
-            constraints: Constraints::default(),
+            constraints,
             pinned: Vec::new(),
             report: None,
             named: Vec::new(),
             apart_sides: Vec::new(),
         });
     }
+    let patterns = patterns(&list);
+    let titles: Vec<String> = list.iter().map(|e| e.title.clone()).collect();
+    let matcher = Matcher::new(&patterns, &titles)?;
+    let mut matches = Matches {
+        counts: vec![0; patterns.len()],
+        ids: vec![Vec::new(); list.len()],
+    };
+    let (graph, excluded) = exclude(graph, &list, &patterns, &matcher, &mut matches)?;
+    let mut links = UnionFind::new(graph.node_count());
+    let (pinned, tags) = link(&graph, &list, &patterns, &matcher, &mut links, &mut matches)?;
+    link_in_process_state(&graph, &mut links, &tags);
+    let constraints = groups(&graph, &mut links, &tags, &list, &patterns)?;
+    let (report, named, apart_sides) = report(&list, &patterns, matches, excluded);
+    Ok(Applied {
+        graph,
+        constraints,
+        pinned,
+        report: Some(report),
+        named,
+        apart_sides,
+    })
+}
+
+/// Every pattern of every decision, numbered in decision order.
+fn patterns(list: &[Entry<'_>]) -> Vec<Pattern> {
     let mut patterns = Vec::new();
     for (d, e) in list.iter().enumerate() {
         let fields = e.nodes.iter().map(|p| (PatternField::Nodes, p));
@@ -116,20 +154,34 @@ pub(crate) fn apply<'g>(
             });
         }
     }
-    let titles: Vec<String> = list.iter().map(|e| e.title.clone()).collect();
-    let matcher = Matcher::new(&patterns, &titles)?;
-    let mut counts = vec![0usize; patterns.len()];
-    let mut decision_nodes = vec![0usize; list.len()];
+    patterns
+}
+
+/// What the patterns matched: nodes per pattern, and the ids each decision matched (in graph
+/// order, so sorted).
+struct Matches {
+    counts: Vec<usize>,
+    ids: Vec<Vec<String>>,
+}
+
+/// The graph without the nodes an `[exclude]` pattern matches, and how many it dropped.
+fn exclude<'g>(
+    graph: &'g CallGraph,
+    list: &[Entry<'_>],
+    patterns: &[Pattern],
+    matcher: &Matcher,
+    matches: &mut Matches,
+) -> Result<(Cow<'g, CallGraph>, usize), DecisionError> {
     let mut hits = Vec::new();
     let mut keep = vec![true; graph.node_count()];
     for (p, node) in graph.nodes().enumerate() {
         matcher.hits(node, &mut hits);
         hits.retain(|&h| list[patterns[h].decision].kind == DecisionKind::Exclude);
         for &h in &hits {
-            counts[h] += 1;
+            matches.counts[h] += 1;
         }
         if let Some(&h) = hits.first() {
-            decision_nodes[patterns[h].decision] += 1;
+            matches.ids[patterns[h].decision].push(node.id.clone());
             keep[p] = false;
         }
     }
@@ -137,13 +189,26 @@ pub(crate) fn apply<'g>(
     if excluded == graph.node_count() {
         return Err(DecisionError::ExcludesAll);
     }
-    let graph = if excluded > 0 {
-        Cow::Owned(without(graph, &keep))
+    Ok(if excluded > 0 {
+        (Cow::Owned(without(graph, &keep)), excluded)
     } else {
-        Cow::Borrowed(graph)
-    };
+        (Cow::Borrowed(graph), 0)
+    })
+}
+
+/// Links the matches of each `[[service]]` and `[[together]]`, and tags each node with the named
+/// service it is pinned to and the `[[apart]]` sides it is on. Returns node → pinned `[[service]]`
+/// and node → tags.
+fn link(
+    graph: &CallGraph,
+    list: &[Entry<'_>],
+    patterns: &[Pattern],
+    matcher: &Matcher,
+    links: &mut UnionFind,
+    matches: &mut Matches,
+) -> Result<(Vec<Option<usize>>, Vec<Tags>), DecisionError> {
     let n = graph.node_count();
-    let mut links = UnionFind::new(n);
+    let mut hits = Vec::new();
     let mut first: Vec<Option<usize>> = vec![None; list.len()];
     let mut pinned: Vec<Option<usize>> = vec![None; n];
     let mut tags: Vec<Tags> = vec![Tags::new(); n];
@@ -151,11 +216,11 @@ pub(crate) fn apply<'g>(
         matcher.hits(node, &mut hits);
         let mut last = None;
         for &h in &hits {
-            counts[h] += 1;
+            matches.counts[h] += 1;
             let pat = &patterns[h];
             let d = pat.decision;
             if last != Some(d) {
-                decision_nodes[d] += 1;
+                matches.ids[d].push(node.id.clone());
                 last = Some(d);
             }
             let tag = match list[d].kind {
@@ -179,36 +244,86 @@ pub(crate) fn apply<'g>(
                     None => first[d] = Some(p),
                 }
             }
-            if let Some((key, value)) = tag
-                && let Some(&other) = tags[p].get(&key).filter(|&&v| v != value)
-            {
-                return Err(clash(&list, &patterns, key, other, value, &node.id, false));
-            }
             if let Some((key, value)) = tag {
+                if let Some(&other) = tags[p].get(&key).filter(|&&v| v != value) {
+                    return Err(clash(list, patterns, key, other, value, &node.id, false));
+                }
                 tags[p].insert(key, value);
             }
         }
     }
-    let constraints = groups(&graph, &mut links, &tags, &list, &patterns)?;
+    Ok((pinned, tags))
+}
+
+/// Links the users of each in-process state (`mem:` resource): its memory lives in one process,
+/// so code reading it cannot run in another. Where a decision keeps two users apart (different
+/// named services, or two sides of an `[[apart]]`), the decision wins and that user stays where
+/// it is; the plan's notes then flag the shared state. Returns whether anything was linked.
+///
+/// # Complexity
+/// O((V + R) α(V)) for R (node, resource) pairs.
+fn link_in_process_state(graph: &CallGraph, links: &mut UnionFind, tags: &[Tags]) -> bool {
+    let mut users: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (p, node) in graph.nodes().enumerate() {
+        for r in node.resources.iter().filter(|r| r.starts_with("mem:")) {
+            users.entry(r.as_str()).or_default().push(p);
+        }
+    }
+    users.retain(|_, list| list.len() > 1);
+    if users.is_empty() {
+        return false;
+    }
+    // The merged tags of each class, kept at its root.
+    let mut class: Vec<Tags> = vec![Tags::new(); graph.node_count()];
+    for (p, own) in tags.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
+        let root = links.find(p);
+        for (&k, &v) in own {
+            class[root].entry(k).or_insert(v);
+        }
+    }
+    for list in users.values() {
+        for &u in &list[1..] {
+            let (a, b) = (links.find(list[0]), links.find(u));
+            if a == b || !crate::cluster::compatible(&class[a], &class[b]) {
+                continue;
+            }
+            links.union(a, b);
+            let root = links.find(a);
+            let other = if root == a { b } else { a };
+            let moved = std::mem::take(&mut class[other]);
+            class[root].extend(moved);
+        }
+    }
+    true
+}
+
+/// The plan's `decisions` section, the titles of the named services that matched, and each
+/// `[[apart]]`'s title with how many of its sides matched.
+fn report(
+    list: &[Entry<'_>],
+    patterns: &[Pattern],
+    matches: Matches,
+    excluded: usize,
+) -> (DecisionsReport, Vec<String>, Vec<(String, usize)>) {
     let mut report = DecisionsReport {
         excluded_nodes: excluded,
         ..DecisionsReport::default()
     };
     let mut named = Vec::new();
     let mut apart_sides = Vec::new();
-    for (d, e) in list.iter().enumerate() {
+    let counts = &matches.counts;
+    for ((d, e), ids) in list.iter().enumerate().zip(matches.ids) {
         let mine: Vec<(usize, &Pattern)> = patterns
             .iter()
             .enumerate()
             .filter(|(_, p)| p.decision == d)
             .collect();
-        for &(h, p) in mine.iter().filter(|&&(h, _)| counts[h] == 0) {
-            let _ = h;
+        for &(_, p) in mine.iter().filter(|&&(h, _)| counts[h] == 0) {
             report
                 .unmatched
-                .push(format!("{}: {} `{}`", e.title, field_name(p.field), p.text));
+                .push(format!("{}: {} `{}`", e.title, p.field.as_str(), p.text));
         }
-        if e.kind == DecisionKind::Service && decision_nodes[d] > 0 {
+        if e.kind == DecisionKind::Service && !ids.is_empty() {
             named.push(e.title.clone());
         }
         if e.kind == DecisionKind::Apart {
@@ -228,24 +343,11 @@ pub(crate) fn apply<'g>(
                     matched: counts[h],
                 })
                 .collect(),
-            nodes: decision_nodes[d],
+            nodes: ids.len(),
+            node_ids: ids,
         });
     }
-    Ok(Applied {
-        graph,
-        constraints,
-        pinned,
-        report: Some(report),
-        named,
-        apart_sides,
-    })
-}
-
-fn field_name(f: PatternField) -> &'static str {
-    match f {
-        PatternField::Nodes => "nodes",
-        PatternField::Modules => "modules",
-    }
+    (report, named, apart_sides)
 }
 
 /// The must-link groups (union-find classes holding a decision) with their merged tags.

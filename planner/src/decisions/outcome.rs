@@ -78,19 +78,10 @@ pub(crate) fn force_label(
         });
     }
     let r = &mut decision.rationale;
-    r.reasons.insert(
-        0,
-        format!(
-            "label `{}` forced by the decisions file ([[service]] `{name}`)",
-            label.as_str()
-        ),
-    );
+    r.reasons
+        .insert(0, crate::render::forced_reason(label, name));
     if decision.label != label {
-        r.summary = format!(
-            "{} (forced by a decision; the analysis alone says {})",
-            label.as_str(),
-            r.summary
-        );
+        r.summary = crate::render::forced_summary(label, &r.summary);
     }
     decision.label = label;
     decision.cost.chosen_monthly_usd = match label {

@@ -79,13 +79,19 @@ pub fn node_text(e: &NodeExplanation, graph_hint: Option<&str>) -> String {
                 .to_string(),
         );
     }
+    if !e.in_process_state.is_empty() {
+        facts.push(format!(
+            "uses in-process state ({}): one process holds that memory, so all its users stay in one service",
+            shown(&e.in_process_state.join(", "))
+        ));
+    }
     for f in facts {
         let _ = writeln!(out, "  {f}");
     }
     if !e.decisions.is_empty() {
         let _ = writeln!(out, "\ndecisions naming it");
         for d in &e.decisions {
-            let _ = writeln!(out, "  {}", shown(d));
+            let _ = writeln!(out, "  {}: {}", d.title, shown(&d.patterns.join(", ")));
         }
     }
     let Some(t) = &e.ties else {
@@ -224,7 +230,7 @@ pub fn service_text(e: &ServiceExplanation) -> String {
     if !e.decisions.is_empty() {
         let _ = writeln!(out, "\ndecisions naming it");
         for d in &e.decisions {
-            let _ = writeln!(out, "  {}", shown(d));
+            let _ = writeln!(out, "  {}: {}", d.title, shown(&d.patterns.join(", ")));
         }
     }
     let _ = writeln!(out, "\nmembers ({})", s.members.len());

@@ -2,7 +2,8 @@
 
 use analyzer::load_json;
 
-use super::{fmt_ms, fmt_num, price};
+use super::price;
+use crate::render::{fmt_ms, fmt_num};
 use crate::{Config, Label, plan};
 
 #[test]
@@ -155,12 +156,15 @@ fn assumed_figures_and_no_traffic_are_said() {
 fn confidence_says_whether_figures_were_measured() {
     let measured =
         single(r#", "entry": "event", "invocations_per_day": 100, "duration_ms": {"p50": 20}"#);
-    assert_eq!(measured.confidence.basis, "measured");
-    assert_eq!(measured.rationale.signals.invocations_source, "measured");
+    assert_eq!(measured.confidence.basis, plan::Evidence::Measured);
+    assert_eq!(
+        measured.rationale.signals.invocations_source,
+        plan::Source::Measured
+    );
     let partial = single(r#", "entry": "event", "invocations_per_day": 100"#);
-    assert_eq!(partial.confidence.basis, "partial");
+    assert_eq!(partial.confidence.basis, plan::Evidence::Partial);
     let guess = single(r#", "entry": "event""#);
-    assert_eq!(guess.confidence.basis, "static");
+    assert_eq!(guess.confidence.basis, plan::Evidence::Static);
     assert!(guess.confidence.score < measured.confidence.score);
 }
 
@@ -216,8 +220,11 @@ fn static_duration_hints_raise_the_guess_but_stay_static() {
     let plain = single(r#", "entry": "queue""#);
     let slow = single(r#", "entry": "queue", "hints": ["io-loop"]"#);
     assert!(slow.rationale.signals.duration_ms > plain.rationale.signals.duration_ms);
-    assert_eq!(slow.confidence.basis, "static");
-    assert_eq!(slow.rationale.signals.duration_source, "assumed");
+    assert_eq!(slow.confidence.basis, plan::Evidence::Static);
+    assert_eq!(
+        slow.rationale.signals.duration_source,
+        plan::Source::Assumed
+    );
 }
 
 #[test]
@@ -306,7 +313,7 @@ fn rates_are_those_of_the_condensation_to_the_last_bit() {
                 rate[i] = r;
                 fixed[i] = true;
             } else if let Some(trigger) = &node.entry {
-                rate[i] = super::default_rate(trigger, config);
+                rate[i] = super::flow::default_rate(trigger, config);
                 fixed[i] = true;
             } else if !any_entry && !has_caller[i] {
                 rate[i] = config.labelling.default_http_per_day;
@@ -397,7 +404,7 @@ fn reach_and_hint_guesses_match_plain_searches() {
         // Hint guesses: the slowest hint a search inside the node's service finds.
         let own: Vec<f64> = graph
             .nodes()
-            .map(|node| super::hinted_duration(&node.hints, l))
+            .map(|node| super::flow::hinted_duration(&node.hints, l))
             .collect();
         let guesses = super::reachable_hints(&graph, &calls, &assignment, l);
         if !own.iter().any(|&d| d > l.default_duration_ms) {

@@ -149,7 +149,7 @@ fn services(h: &mut String, plan: &Plan) {
             f = s.cost.function_monthly_usd,
             m = s.cost.microservice_monthly_usd,
             score = s.confidence.score,
-            basis = esc(&s.confidence.basis),
+            basis = s.confidence.basis,
             why = esc(&s.rationale.summary),
         );
     }

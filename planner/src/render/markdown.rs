@@ -227,7 +227,7 @@ fn traces_section(md: &mut String, t: &crate::plan::TraceCoverage) {
         counted(t.spans, "span"),
         counted(t.traces, "trace"),
         plural(t.files, "file"),
-        crate::label::fmt_ms(t.window_s * 1000.0),
+        crate::render::fmt_ms(t.window_s * 1000.0),
         t.matched_operations,
         plural(t.operations, "operation"),
         t.unmatched_operations,
