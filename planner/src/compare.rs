@@ -2,7 +2,6 @@
 //! drew (MoJoFM both ways, the moves and joins needed) and which services correspond.
 
 mod reference;
-mod text;
 
 #[cfg(test)]
 mod tests;
@@ -14,8 +13,8 @@ use serde::Serialize;
 use crate::mojo::{mojo_distance, mojofm};
 use crate::plan::Plan;
 
+pub use crate::render::compare_text;
 pub use reference::{Reference, ReferenceError, ReferenceFormat, parse_reference};
-pub use text::compare_text;
 
 /// Reference entities no plan node matches, listed by name before the rest are only counted.
 pub const MAX_UNMATCHED: usize = 20;

@@ -2,14 +2,13 @@
 //! relabelled or renamed, new cross-service calls, metric and cost deltas).
 
 mod matching;
-mod text;
 
 use serde::Serialize;
 
 use crate::plan::{Label, Plan, Service};
 
-pub use text::diff_text;
-pub(crate) use text::shown;
+pub use crate::render::diff_text;
+pub(crate) use crate::render::shown;
 
 /// The difference between an earlier and a later plan. Every list is sorted by id.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,8 +1,6 @@
 //! Plan → why: why a node sits in its service (its flags, the decisions naming it, its strongest
 //! ties), and why a service has its label (rationale, costs, members, neighbours).
 
-mod text;
-
 use std::collections::{BTreeMap, HashMap};
 
 use analyzer::CallGraph;
@@ -11,7 +9,7 @@ use serde::Serialize;
 use crate::diff::ServiceRef;
 use crate::plan::{AppliedDecision, DecisionKind, Label, Plan, Service, ServiceCount, SharedCode};
 
-pub use text::{node_text, service_text};
+pub use crate::render::{node_text, service_text};
 
 /// Calls listed each way, and neighbours listed, before the rest are only counted.
 pub const MAX_TIES: usize = 10;

@@ -2,8 +2,11 @@
 //! and the architecture-as-code exports (Mermaid, Structurizr DSL, C4-PlantUML).
 //! Every renderer is a pure function of the plan, so equal plans give byte-identical files.
 
+mod compare;
 mod detail;
+mod diff;
 mod dot;
+mod explain;
 mod export;
 mod html;
 mod markdown;
@@ -11,11 +14,15 @@ mod rationale;
 mod summary;
 mod table;
 
+pub use compare::compare_text;
 pub use detail::{MAX_DETAIL_EDGES, MAX_DETAIL_MEMBERS, MAX_DETAIL_NEIGHBOURS, detail};
+pub(crate) use diff::shown;
+pub use diff::{MAX_ITEMS, MAX_NODES_PER_MOVE, diff_text};
 pub use dot::{
     DiagramOptions, MATRIX_FROM, MAX_DRAWN_LINKS, MAX_DRAWN_SERVICES, MAX_DRAWN_STORES, View, dot,
     dot_with,
 };
+pub use explain::{MAX_MEMBERS, node_text, service_text};
 pub use export::{mermaid, plantuml, structurizr};
 /// Graphviz's runner, re-exported for the binary that turns DOT into SVG or PNG (the planner
 /// itself never runs it).
@@ -36,6 +43,15 @@ pub fn json(plan: &Plan) -> String {
     let mut text = serde_json::to_string_pretty(plan).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The text a writer writes into a new `String`. Writers return `fmt::Result` so that every
+/// `write!` reads `write!(…)?`; writing to a `String` never fails, so the text is whole.
+pub(crate) fn written(write: impl FnOnce(&mut String) -> std::fmt::Result) -> String {
+    let mut out = String::new();
+    match write(&mut out) {
+        Ok(()) | Err(std::fmt::Error) => out,
+    }
 }
 
 /// A count with thousands separators (`1234567` → `1,234,567`).

@@ -19,65 +19,67 @@ pub const MAX_SEARCH_NODES: usize = 200_000;
 /// O(K + N) for K services and N members (the search index holds at most
 /// [`MAX_SEARCH_NODES`] names).
 pub fn html(plan: &Plan, svg: Option<&str>) -> String {
-    let mut h = String::with_capacity(64 * 1024);
-    let ms = plan
-        .clusters
-        .iter()
-        .filter(|s| s.label == Label::Microservice)
-        .count();
-    let title = format!(
-        "cleave plan: {} ({}, {})",
-        plural(plan.clusters.len(), "service"),
-        plural(ms, "microservice"),
-        plural(plan.clusters.len() - ms, "function")
-    );
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
-         style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n",
-        esc(&title),
-        esc(&title)
-    );
-    let _ = writeln!(
-        h,
-        "<p>{} nodes, {} calls, {} modules, {} entry points. Monthly cost of this plan: \
-         <strong>${:.2}</strong> (all microservices ${:.2}; all functions ${:.2}).</p>",
-        thousands(plan.input.nodes as f64),
-        thousands(plan.input.edges as f64),
-        thousands(plan.input.modules as f64),
-        thousands(plan.input.entry_points as f64),
-        plan.cost.plan_monthly_usd,
-        plan.cost.all_microservices_monthly_usd,
-        plan.cost.all_functions_monthly_usd
-    );
-    h.push_str(
-        "<nav><a href=\"#diagram\">Diagram</a> <a href=\"#services\">Services</a> \
-         <a href=\"#search\">Search</a> <a href=\"#calls\">Calls</a> \
-         <a href=\"#stores\">Data stores</a> <a href=\"#shared\">Shared code</a> \
-         <a href=\"#metrics\">Metrics</a> <a href=\"#notes\">Notes</a></nav>\n</header>\n<main>\n",
-    );
-    diagram(&mut h, plan, svg);
-    detail_panel(&mut h);
-    services(&mut h, plan);
-    search(&mut h, plan);
-    calls(&mut h, plan);
-    stores(&mut h, plan);
-    shared(&mut h, plan);
-    metrics(&mut h, plan);
-    notes(&mut h, plan);
-    h.push_str("<pre id=\"selftest\" hidden></pre>\n</main>\n");
-    let _ = write!(
-        h,
-        "<script type=\"application/json\" id=\"members\">{}</script>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n",
-        members_json(plan)
-    );
-    h
+    crate::render::written(|h| {
+        h.reserve(64 * 1024);
+        let ms = plan
+            .clusters
+            .iter()
+            .filter(|s| s.label == Label::Microservice)
+            .count();
+        let title = format!(
+            "cleave plan: {} ({}, {})",
+            plural(plan.clusters.len(), "service"),
+            plural(ms, "microservice"),
+            plural(plan.clusters.len() - ms, "function")
+        );
+        write!(
+            h,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+             style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n",
+            esc(&title),
+            esc(&title)
+        )?;
+        writeln!(
+            h,
+            "<p>{} nodes, {} calls, {} modules, {} entry points. Monthly cost of this plan: \
+             <strong>${:.2}</strong> (all microservices ${:.2}; all functions ${:.2}).</p>",
+            thousands(plan.input.nodes as f64),
+            thousands(plan.input.edges as f64),
+            thousands(plan.input.modules as f64),
+            thousands(plan.input.entry_points as f64),
+            plan.cost.plan_monthly_usd,
+            plan.cost.all_microservices_monthly_usd,
+            plan.cost.all_functions_monthly_usd
+        )?;
+        h.push_str(
+            "<nav><a href=\"#diagram\">Diagram</a> <a href=\"#services\">Services</a> \
+             <a href=\"#search\">Search</a> <a href=\"#calls\">Calls</a> \
+             <a href=\"#stores\">Data stores</a> <a href=\"#shared\">Shared code</a> \
+             <a href=\"#metrics\">Metrics</a> <a href=\"#notes\">Notes</a></nav>\n</header>\n<main>\n",
+        );
+        diagram(h, plan, svg)?;
+        detail_panel(h);
+        services(h, plan)?;
+        search(h, plan)?;
+        calls(h, plan)?;
+        stores(h, plan)?;
+        shared(h, plan)?;
+        metrics(h, plan)?;
+        notes(h, plan)?;
+        h.push_str("<pre id=\"selftest\" hidden></pre>\n</main>\n");
+        write!(
+            h,
+            "<script type=\"application/json\" id=\"members\">{}</script>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n",
+            members_json(plan)
+        )?;
+        Ok(())
+    })
 }
 
-fn diagram(h: &mut String, plan: &Plan, svg: Option<&str>) {
+fn diagram(h: &mut String, plan: &Plan, svg: Option<&str>) -> std::fmt::Result {
     h.push_str("<section id=\"diagram\">\n<h2>Diagram</h2>\n");
     match svg.and_then(|s| s.find("<svg").map(|at| &s[at..])) {
         Some(svg) => {
@@ -95,20 +97,21 @@ fn diagram(h: &mut String, plan: &Plan, svg: Option<&str>) {
             h.push_str("\n</div></div>\n");
         }
         None => {
-            let _ = writeln!(
+            writeln!(
                 h,
                 "<p class=\"note\">Graphviz's <code>dot</code> was not available when this page was \
                  written, so the diagram is not drawn. Install Graphviz (<code>apt-get install \
                  graphviz</code>, <code>brew install graphviz</code>) and plan again, or render \
                  the DOT source below with <code>dot -Tsvg</code>.</p>\n<pre class=\"dot\">{}</pre>",
                 esc(&super::dot(plan))
-            );
+            )?;
         }
     }
     h.push_str("</section>\n");
+    Ok(())
 }
 
-fn services(h: &mut String, plan: &Plan) {
+fn services(h: &mut String, plan: &Plan) -> std::fmt::Result {
     h.push_str(
         "<section id=\"services\">\n<h2>Services</h2>\n<div class=\"controls\">\
          <input type=\"search\" id=\"filter\" placeholder=\"Filter services…\" aria-label=\"Filter services\">\
@@ -127,15 +130,15 @@ fn services(h: &mut String, plan: &Plan) {
         ("rationale", "text"),
     ];
     for (name, kind) in heads {
-        let _ = write!(
+        write!(
             h,
             "<th data-type=\"{kind}\" data-key=\"{}\" tabindex=\"0\">{name}</th>",
             name.split(' ').next().unwrap_or(name)
-        );
+        )?;
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for (i, s) in plan.clusters.iter().enumerate() {
-        let _ = writeln!(
+        writeln!(
             h,
             "<tr id=\"svc-{id}\" data-i=\"{i}\" data-label=\"{label}\"><td>{id}</td>\
              <td><a href=\"#svc-{id}\" class=\"svc\" data-service=\"{id}\">{name}</a></td>\
@@ -151,9 +154,10 @@ fn services(h: &mut String, plan: &Plan) {
             score = s.confidence.score,
             basis = s.confidence.basis,
             why = esc(&s.rationale.summary),
-        );
+        )?;
     }
     h.push_str("</tbody>\n</table>\n</section>\n");
+    Ok(())
 }
 
 /// Most rows of each list table (calls, shared code, unreachable nodes); plan.json has them all.
@@ -172,15 +176,16 @@ fn detail_panel(h: &mut String) {
 }
 
 /// A note under a capped table: how many rows are not shown.
-fn capped(h: &mut String, total: usize, what: &str) {
+fn capped(h: &mut String, total: usize, what: &str) -> std::fmt::Result {
     if total > MAX_TABLE_ROWS {
-        let _ = writeln!(
+        writeln!(
             h,
             "<p class=\"note\">The first {} of {} {what} are listed; plan.json has them all.</p>",
             thousands(MAX_TABLE_ROWS as f64),
             thousands(total as f64)
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// Service names by id.
@@ -201,7 +206,7 @@ fn service_link(names: &std::collections::HashMap<&str, &str>, id: &str) -> Stri
 }
 
 /// Calls between services, and calls into shared code, as sortable tables.
-fn calls(h: &mut String, plan: &Plan) {
+fn calls(h: &mut String, plan: &Plan) -> std::fmt::Result {
     h.push_str("<section id=\"calls\">\n<h2>Calls between services</h2>\n");
     if plan.cross_calls.is_empty() {
         h.push_str("<p>None: no service calls another.</p>\n");
@@ -215,7 +220,7 @@ fn calls(h: &mut String, plan: &Plan) {
         let names = names(plan);
         let link = |id: &str| service_link(&names, id);
         for (i, c) in plan.cross_calls.iter().take(MAX_TABLE_ROWS).enumerate() {
-            let _ = writeln!(
+            writeln!(
                 h,
                 "<tr data-i=\"{i}\"><td>{}</td><td>{}</td><td class=\"n\" data-v=\"{}\">{}</td>\
                  <td class=\"n\" data-v=\"{}\">{}</td><td class=\"n\" data-v=\"{}\">{}</td>\
@@ -230,10 +235,10 @@ fn calls(h: &mut String, plan: &Plan) {
                 thousands(c.async_weight),
                 c.edges,
                 c.edges
-            );
+            )?;
         }
         h.push_str("</tbody>\n</table>\n");
-        capped(h, plan.cross_calls.len(), "pairs");
+        capped(h, plan.cross_calls.len(), "pairs")?;
     }
     h.push_str(
         "<h3>Calls into shared code</h3>\n<p>Shared code ships as a library in every service that \
@@ -249,7 +254,7 @@ fn calls(h: &mut String, plan: &Plan) {
         );
         let names = names(plan);
         for (i, c) in plan.library_calls.iter().take(MAX_TABLE_ROWS).enumerate() {
-            let _ = writeln!(
+            writeln!(
                 h,
                 "<tr data-i=\"{i}\"><td>{}</td><td class=\"n\" data-v=\"{}\">{}</td>\
                  <td class=\"n\" data-v=\"{}\">{}</td><td class=\"n\" data-v=\"{}\">{}</td></tr>",
@@ -260,24 +265,25 @@ fn calls(h: &mut String, plan: &Plan) {
                 c.shared_nodes,
                 c.edges,
                 c.edges
-            );
+            )?;
         }
         h.push_str("</tbody>\n</table>\n");
-        capped(h, plan.library_calls.len(), "services");
+        capped(h, plan.library_calls.len(), "services")?;
     }
     h.push_str("</section>\n");
+    Ok(())
 }
 
 /// The data stores with their users, shared ones first and flagged.
-fn stores(h: &mut String, plan: &Plan) {
+fn stores(h: &mut String, plan: &Plan) -> std::fmt::Result {
     h.push_str("<section id=\"stores\">\n<h2>Data stores</h2>\n");
     if plan.data_stores.is_empty() {
         h.push_str("<p>None: the call graph names no resources.</p>\n</section>\n");
-        return;
+        return Ok(());
     }
     let shared = plan.data_stores.iter().filter(|d| d.shared).count();
     if shared > 0 {
-        let _ = writeln!(
+        writeln!(
             h,
             "<p class=\"note\">{} used by several services: each couples its users (each service \
              should own its data).</p>",
@@ -286,7 +292,7 @@ fn stores(h: &mut String, plan: &Plan) {
             } else {
                 format!("{shared} stores are")
             }
-        );
+        )?;
     }
     h.push_str(
         "<table class=\"sortable\" id=\"stores-table\">\n<thead><tr><th data-type=\"text\">store</th>\
@@ -302,7 +308,7 @@ fn stores(h: &mut String, plan: &Plan) {
             .iter()
             .map(|id| service_link(&names, id))
             .collect();
-        let _ = writeln!(
+        writeln!(
             h,
             "<tr data-i=\"{i}\"{}><td><code>{}</code>{}</td><td>{}</td><td class=\"n\" data-v=\"{n}\">{n}</td><td>{}</td></tr>",
             if d.shared { " class=\"shared\"" } else { "" },
@@ -315,15 +321,16 @@ fn stores(h: &mut String, plan: &Plan) {
             esc(&d.kind),
             users.join(", "),
             n = d.services.len()
-        );
+        )?;
     }
     h.push_str("</tbody>\n</table>\n");
-    capped(h, plan.data_stores.len(), "stores");
+    capped(h, plan.data_stores.len(), "stores")?;
     h.push_str("</section>\n");
+    Ok(())
 }
 
 /// Shared code, unreachable and isolated nodes.
-fn shared(h: &mut String, plan: &Plan) {
+fn shared(h: &mut String, plan: &Plan) -> std::fmt::Result {
     h.push_str("<section id=\"shared\">\n<h2>Shared code</h2>\n");
     if plan.shared_code.is_empty() {
         h.push_str("<p>None.</p>\n");
@@ -335,7 +342,7 @@ fn shared(h: &mut String, plan: &Plan) {
         );
         let names = names(plan);
         for (i, c) in plan.shared_code.iter().take(MAX_TABLE_ROWS).enumerate() {
-            let _ = writeln!(
+            writeln!(
                 h,
                 "<tr data-i=\"{i}\"><td><code>{}</code></td><td>{}</td><td class=\"n\" data-v=\"{a}\">{a}</td>\
                  <td class=\"n\" data-v=\"{b}\">{b}</td><td class=\"n\" data-v=\"{c}\">{c}</td></tr>",
@@ -344,10 +351,10 @@ fn shared(h: &mut String, plan: &Plan) {
                 a = c.callers,
                 b = c.caller_modules,
                 c = c.caller_services
-            );
+            )?;
         }
         h.push_str("</tbody>\n</table>\n");
-        capped(h, plan.shared_code.len(), "shared nodes");
+        capped(h, plan.shared_code.len(), "shared nodes")?;
     }
     for (id, title, list, what) in [
         (
@@ -363,26 +370,27 @@ fn shared(h: &mut String, plan: &Plan) {
             "These nodes have no call at all; they were placed by module proximity.",
         ),
     ] {
-        let _ = writeln!(
+        writeln!(
             h,
             "<h3 id=\"{id}\">{title} ({})</h3>",
             thousands(list.len() as f64)
-        );
+        )?;
         if list.is_empty() {
             h.push_str("<p>None.</p>\n");
             continue;
         }
-        let _ = writeln!(h, "<p>{what}</p>\n<ul class=\"nodes\">");
+        writeln!(h, "<p>{what}</p>\n<ul class=\"nodes\">")?;
         for n in list.iter().take(MAX_TABLE_ROWS) {
-            let _ = writeln!(h, "<li><code>{}</code></li>", esc(n));
+            writeln!(h, "<li><code>{}</code></li>", esc(n))?;
         }
         h.push_str("</ul>\n");
-        capped(h, list.len(), "nodes");
+        capped(h, list.len(), "nodes")?;
     }
     h.push_str("</section>\n");
+    Ok(())
 }
 
-fn search(h: &mut String, plan: &Plan) {
+fn search(h: &mut String, plan: &Plan) -> std::fmt::Result {
     h.push_str(
         "<section id=\"search\">\n<h2>Search nodes</h2>\n<div class=\"controls\">\
          <input type=\"search\" id=\"node-search\" placeholder=\"Node name…\" aria-label=\"Search nodes\">\
@@ -390,17 +398,18 @@ fn search(h: &mut String, plan: &Plan) {
     );
     let total: usize = plan.clusters.iter().map(|s| s.members.len()).sum();
     if total > MAX_SEARCH_NODES {
-        let _ = writeln!(
+        writeln!(
             h,
             "<p class=\"note\">Search covers the first {} of {} nodes (plan.json has them all).</p>",
             thousands(MAX_SEARCH_NODES as f64),
             thousands(total as f64)
-        );
+        )?;
     }
     h.push_str("</section>\n");
+    Ok(())
 }
 
-fn metrics(h: &mut String, plan: &Plan) {
+fn metrics(h: &mut String, plan: &Plan) -> std::fmt::Result {
     let m = &plan.metrics;
     h.push_str("<section id=\"metrics\">\n<h2>Metrics</h2>\n<table class=\"metrics\">\n");
     h.push_str("<tr><th>metric</th><th>value</th><th>better</th><th>what it measures</th></tr>\n");
@@ -443,10 +452,10 @@ fn metrics(h: &mut String, plan: &Plan) {
         ),
     ];
     for (name, value, better, what) in rows {
-        let _ = writeln!(
+        writeln!(
             h,
             "<tr><td>{name}</td><td class=\"n\">{value}</td><td>{better}</td><td>{what}</td></tr>"
-        );
+        )?;
     }
     h.push_str("</table>\n<table class=\"metrics\">\n<tr><th>monthly cost</th><th>USD</th></tr>\n");
     for (name, v) in [
@@ -457,18 +466,18 @@ fn metrics(h: &mut String, plan: &Plan) {
             plan.cost.all_functions_monthly_usd,
         ),
     ] {
-        let _ = writeln!(h, "<tr><td>{name}</td><td class=\"n\">{v:.2}</td></tr>");
+        writeln!(h, "<tr><td>{name}</td><td class=\"n\">{v:.2}</td></tr>")?;
     }
     h.push_str("</table>\n");
-    let _ = writeln!(
+    writeln!(
         h,
         "<p>Shared code: {}. Unreachable from any entry point: {}. Isolated: {}.</p>",
         plural(plan.shared_code.len(), "node"),
         plural(plan.unreachable.len(), "node"),
         plural(plan.isolated.len(), "node")
-    );
+    )?;
     if let Some(t) = &plan.traces {
-        let _ = writeln!(
+        writeln!(
             h,
             "<p>Traces: {} spans in {} from {}; {} of {} operations matched a node.</p>",
             thousands(t.spans as f64),
@@ -476,23 +485,25 @@ fn metrics(h: &mut String, plan: &Plan) {
             plural(t.files, "file"),
             t.matched_operations,
             t.operations
-        );
+        )?;
     }
     h.push_str("</section>\n");
+    Ok(())
 }
 
-fn notes(h: &mut String, plan: &Plan) {
+fn notes(h: &mut String, plan: &Plan) -> std::fmt::Result {
     h.push_str("<section id=\"notes\">\n<h2>Notes</h2>\n");
     if plan.notes.is_empty() {
         h.push_str("<p>None.</p>\n");
     } else {
         h.push_str("<ul>\n");
         for n in &plan.notes {
-            let _ = writeln!(h, "<li>{}</li>", esc(n));
+            writeln!(h, "<li>{}</li>", esc(n))?;
         }
         h.push_str("</ul>\n");
     }
     h.push_str("</section>\n");
+    Ok(())
 }
 
 /// The search index: `[{id, name, label, members: [...]}, …]` in plan order, safe inside a

@@ -16,159 +16,159 @@ pub const MAX_LISTED: usize = 40;
 /// # Complexity
 /// O(K + listed items).
 pub fn markdown(plan: &Plan) -> String {
-    let mut md = String::new();
-    let ms = plan
-        .clusters
-        .iter()
-        .filter(|s| s.label == Label::Microservice)
-        .count();
-    let fs = plan.clusters.len() - ms;
-    let _ = writeln!(md, "# cleave plan\n");
-    let _ = writeln!(
-        md,
-        "{} nodes and {} calls → **{}**: {}, {}.{}\n",
-        thousands(plan.input.nodes as f64),
-        thousands(plan.input.edges as f64),
-        plural(plan.clusters.len(), "service"),
-        plural(ms, "microservice"),
-        plural(fs, "function"),
-        plan.requested_services
-            .map(|n| format!(" ({n} requested.)"))
-            .unwrap_or_default()
-    );
-    let _ = writeln!(
-        md,
-        "Monthly cost of this plan: **${:.2}** (all microservices: ${:.2}; all functions, ignoring hard limits: ${:.2}).\n",
-        plan.cost.plan_monthly_usd,
-        plan.cost.all_microservices_monthly_usd,
-        plan.cost.all_functions_monthly_usd
-    );
-    if !plan.notes.is_empty() {
-        let _ = writeln!(md, "## Notes\n");
-        for n in &plan.notes {
-            let _ = writeln!(md, "- {}", esc(n));
+    crate::render::written(|md| {
+        let ms = plan
+            .clusters
+            .iter()
+            .filter(|s| s.label == Label::Microservice)
+            .count();
+        let fs = plan.clusters.len() - ms;
+        writeln!(md, "# cleave plan\n")?;
+        writeln!(
+            md,
+            "{} nodes and {} calls → **{}**: {}, {}.{}\n",
+            thousands(plan.input.nodes as f64),
+            thousands(plan.input.edges as f64),
+            plural(plan.clusters.len(), "service"),
+            plural(ms, "microservice"),
+            plural(fs, "function"),
+            plan.requested_services
+                .map(|n| format!(" ({n} requested.)"))
+                .unwrap_or_default()
+        )?;
+        writeln!(
+            md,
+            "Monthly cost of this plan: **${:.2}** (all microservices: ${:.2}; all functions, ignoring hard limits: ${:.2}).\n",
+            plan.cost.plan_monthly_usd,
+            plan.cost.all_microservices_monthly_usd,
+            plan.cost.all_functions_monthly_usd
+        )?;
+        if !plan.notes.is_empty() {
+            writeln!(md, "## Notes\n")?;
+            for n in &plan.notes {
+                writeln!(md, "- {}", esc(n))?;
+            }
+            md.push('\n');
         }
-        md.push('\n');
-    }
 
-    diagram_section(&mut md, plan);
-    if let Some(t) = &plan.traces {
-        traces_section(&mut md, t);
-    }
-    let m = &plan.metrics;
-    let _ = writeln!(md, "## Metrics\n");
-    let _ = writeln!(md, "| metric | value | better |\n|---|---:|---|");
-    let _ = writeln!(md, "| Modularity Q | {:.4} | higher |", m.modularity);
-    let _ = writeln!(
-        md,
-        "| Structural Modularity SM | {:.4} | higher |",
-        m.structural_modularity
-    );
-    let _ = writeln!(
-        md,
-        "| Inter-Call Percentage ICP | {:.2}% | lower |",
-        m.inter_call_percentage * 100.0
-    );
-    let _ = writeln!(
-        md,
-        "| Interface Number IFN | {:.2} | lower |",
-        m.interface_number
-    );
-    let _ = writeln!(
-        md,
-        "| Non-Extreme Distribution NED | {:.4} | lower |\n",
-        m.non_extreme_distribution
-    );
-
-    let _ = writeln!(md, "## Services\n");
-    let _ = writeln!(
-        md,
-        "| id | name | label | members | confidence | function $/month | microservice $/month | why |\n|---|---|---|---:|---|---:|---:|---|"
-    );
-    for s in &plan.clusters {
-        let _ = writeln!(
+        diagram_section(md, plan)?;
+        if let Some(t) = &plan.traces {
+            traces_section(md, t)?;
+        }
+        let m = &plan.metrics;
+        writeln!(md, "## Metrics\n")?;
+        writeln!(md, "| metric | value | better |\n|---|---:|---|")?;
+        writeln!(md, "| Modularity Q | {:.4} | higher |", m.modularity)?;
+        writeln!(
             md,
-            "| {} | {} | {} | {} | {} ({:.2}) | {:.2} | {:.2} | {} |",
-            esc(&s.id),
-            esc(&s.name),
-            s.label.as_str(),
-            s.size,
-            s.confidence.basis,
-            s.confidence.score,
-            s.cost.function_monthly_usd,
-            s.cost.microservice_monthly_usd,
-            esc(&s.rationale.summary)
-        );
-    }
-    md.push('\n');
-    for s in &plan.clusters {
-        service_section(&mut md, s);
-    }
-
-    if !plan.cross_calls.is_empty() {
-        let _ = writeln!(md, "## Calls between services\n");
-        let _ = writeln!(
+            "| Structural Modularity SM | {:.4} | higher |",
+            m.structural_modularity
+        )?;
+        writeln!(
             md,
-            "| from | to | calls/day | sync weight | async weight | links |\n|---|---|---:|---:|---:|---:|"
-        );
-        let name = |id: &str| {
-            plan.clusters
-                .iter()
-                .find(|s| s.id == id)
-                .map(|s| format!("{} {}", esc(&s.id), esc(&s.name)))
-                .unwrap_or_else(|| esc(id))
-        };
-        for c in plan.cross_calls.iter().take(MAX_LISTED) {
-            let _ = writeln!(
+            "| Inter-Call Percentage ICP | {:.2}% | lower |",
+            m.inter_call_percentage * 100.0
+        )?;
+        writeln!(
+            md,
+            "| Interface Number IFN | {:.2} | lower |",
+            m.interface_number
+        )?;
+        writeln!(
+            md,
+            "| Non-Extreme Distribution NED | {:.4} | lower |\n",
+            m.non_extreme_distribution
+        )?;
+
+        writeln!(md, "## Services\n")?;
+        writeln!(
+            md,
+            "| id | name | label | members | confidence | function $/month | microservice $/month | why |\n|---|---|---|---:|---|---:|---:|---|"
+        )?;
+        for s in &plan.clusters {
+            writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} |",
-                name(&c.from),
-                name(&c.to),
-                compact(c.calls_per_day),
-                thousands(c.sync_weight),
-                thousands(c.async_weight),
-                c.edges
-            );
+                "| {} | {} | {} | {} | {} ({:.2}) | {:.2} | {:.2} | {} |",
+                esc(&s.id),
+                esc(&s.name),
+                s.label.as_str(),
+                s.size,
+                s.confidence.basis,
+                s.confidence.score,
+                s.cost.function_monthly_usd,
+                s.cost.microservice_monthly_usd,
+                esc(&s.rationale.summary)
+            )?;
         }
-        more(&mut md, plan.cross_calls.len(), MAX_LISTED);
         md.push('\n');
-    }
-    if !plan.shared_code.is_empty() {
-        let _ = writeln!(
-            md,
-            "## Shared code\n\nHigh fan-in utility code, kept from gluing services together. Consider a shared library (or duplicating it) rather than a service of its own.\n"
-        );
-        let _ = writeln!(
-            md,
-            "| node | placed in | callers | caller modules | caller services |\n|---|---|---:|---:|---:|"
-        );
-        for c in plan.shared_code.iter().take(MAX_LISTED) {
-            let _ = writeln!(
+        for s in &plan.clusters {
+            service_section(md, s)?;
+        }
+
+        if !plan.cross_calls.is_empty() {
+            writeln!(md, "## Calls between services\n")?;
+            writeln!(
                 md,
-                "| {} | {} | {} | {} | {} |",
-                code(&c.id),
-                esc(&c.service),
-                c.callers,
-                c.caller_modules,
-                c.caller_services
-            );
+                "| from | to | calls/day | sync weight | async weight | links |\n|---|---|---:|---:|---:|---:|"
+            )?;
+            let name = |id: &str| {
+                plan.clusters
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map(|s| format!("{} {}", esc(&s.id), esc(&s.name)))
+                    .unwrap_or_else(|| esc(id))
+            };
+            for c in plan.cross_calls.iter().take(MAX_LISTED) {
+                writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    name(&c.from),
+                    name(&c.to),
+                    compact(c.calls_per_day),
+                    thousands(c.sync_weight),
+                    thousands(c.async_weight),
+                    c.edges
+                )?;
+            }
+            more(md, plan.cross_calls.len(), MAX_LISTED)?;
+            md.push('\n');
         }
-        more(&mut md, plan.shared_code.len(), MAX_LISTED);
-        md.push('\n');
-    }
-    list_section(
-        &mut md,
-        "Unreachable code",
-        "No entry point reaches these nodes: dead code, or entry points the input does not declare.",
-        &plan.unreachable,
-    );
-    list_section(
-        &mut md,
-        "Isolated nodes",
-        "These nodes have no calls at all; each was placed with its closest module.",
-        &plan.isolated,
-    );
-    md
+        if !plan.shared_code.is_empty() {
+            writeln!(
+                md,
+                "## Shared code\n\nHigh fan-in utility code, kept from gluing services together. Consider a shared library (or duplicating it) rather than a service of its own.\n"
+            )?;
+            writeln!(
+                md,
+                "| node | placed in | callers | caller modules | caller services |\n|---|---|---:|---:|---:|"
+            )?;
+            for c in plan.shared_code.iter().take(MAX_LISTED) {
+                writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} |",
+                    code(&c.id),
+                    esc(&c.service),
+                    c.callers,
+                    c.caller_modules,
+                    c.caller_services
+                )?;
+            }
+            more(md, plan.shared_code.len(), MAX_LISTED)?;
+            md.push('\n');
+        }
+        list_section(
+            md,
+            "Unreachable code",
+            "No entry point reaches these nodes: dead code, or entry points the input does not declare.",
+            &plan.unreachable,
+        )?;
+        list_section(
+            md,
+            "Isolated nodes",
+            "These nodes have no calls at all; each was placed with its closest module.",
+            &plan.isolated,
+        )
+    })
 }
 
 /// Links drawn in plan.md's diagram of a plan of [`super::MATRIX_FROM`] services or more: a
@@ -178,36 +178,37 @@ pub const MAX_EMBEDDED_LINKS: usize = 60;
 /// The service diagram as a Mermaid flowchart, which GitHub and GitLab draw in place (in a pull
 /// request too); past [`super::MATRIX_FROM`] services only the [`MAX_EMBEDDED_LINKS`] heaviest
 /// links.
-fn diagram_section(md: &mut String, plan: &Plan) {
+fn diagram_section(md: &mut String, plan: &Plan) -> std::fmt::Result {
     if plan.clusters.is_empty() {
-        return;
+        return Ok(());
     }
     let big = plan.clusters.len() >= super::MATRIX_FROM;
     let (flowchart, drawn, all) =
         super::export::mermaid_embedded(plan, big.then_some(MAX_EMBEDDED_LINKS));
-    let _ = writeln!(
+    writeln!(
         md,
         "## Diagram
 "
-    );
+    )?;
     let mut intro = String::from(
         "Services and their calls per day; data stores as cylinders, shared ones in red; shared code as one library node.",
     );
     if drawn < all {
-        let _ = write!(
+        write!(
             intro,
             " Only the {drawn} heaviest of {all} links between services are drawn here; `cleave render plan.json --format mermaid` draws up to {}.",
             super::MAX_DRAWN_LINKS
-        );
+        )?;
     }
-    let _ = writeln!(
+    writeln!(
         md,
         "{intro}
 
 ```mermaid
 {flowchart}```
 "
-    );
+    )?;
+    Ok(())
 }
 
 /// `1 span`, `12,345 spans`: a count with thousands separators and its noun.
@@ -219,9 +220,9 @@ fn counted(n: usize, noun: &str) -> String {
     }
 }
 
-fn traces_section(md: &mut String, t: &crate::plan::TraceCoverage) {
-    let _ = writeln!(md, "## Runtime traces\n");
-    let _ = writeln!(
+fn traces_section(md: &mut String, t: &crate::plan::TraceCoverage) -> std::fmt::Result {
+    writeln!(md, "## Runtime traces\n")?;
+    writeln!(
         md,
         "{} in {} from {}, rates scaled from a window of {}. {} of {} mapped to nodes; {} unmatched. {} no trace data (their figures stay static guesses). {} added.\n",
         counted(t.spans, "span"),
@@ -237,39 +238,40 @@ fn traces_section(md: &mut String, t: &crate::plan::TraceCoverage) {
             format!("{} nodes have", thousands(t.nodes_without_traces as f64))
         },
         plural(t.measured_edges, "measured call edge")
-    );
+    )?;
     if !t.top_unmatched.is_empty() {
         let list: Vec<String> = t
             .top_unmatched
             .iter()
             .map(|u| format!("{} ({})", code(&u.operation), u.spans))
             .collect();
-        let _ = writeln!(md, "Busiest unmatched operations: {}\n", list.join(", "));
+        writeln!(md, "Busiest unmatched operations: {}\n", list.join(", "))?;
     }
     for w in &t.warnings {
-        let _ = writeln!(md, "- warning: {}", esc(w));
+        writeln!(md, "- warning: {}", esc(w))?;
     }
     if !t.warnings.is_empty() {
         md.push('\n');
     }
+    Ok(())
 }
 
-fn service_section(md: &mut String, s: &Service) {
-    let _ = writeln!(
+fn service_section(md: &mut String, s: &Service) -> std::fmt::Result {
+    writeln!(
         md,
         "### {} · {} — {}\n",
         esc(&s.id),
         esc(&s.name),
         s.label.as_str()
-    );
-    let _ = writeln!(md, "{}\n", esc(&s.rationale.summary));
+    )?;
+    writeln!(md, "{}\n", esc(&s.rationale.summary))?;
     for h in &s.rationale.hard_limits {
-        let _ = writeln!(md, "- **hard limit**: {}", esc(h));
+        writeln!(md, "- **hard limit**: {}", esc(h))?;
     }
     for r in &s.rationale.reasons {
-        let _ = writeln!(md, "- {}", esc(r));
+        writeln!(md, "- {}", esc(r))?;
     }
-    let _ = writeln!(
+    writeln!(
         md,
         "- confidence: {} ({:.2}); cohesion {:.2}, coupled to {}, {}",
         s.confidence.basis,
@@ -277,7 +279,7 @@ fn service_section(md: &mut String, s: &Service) {
         s.metrics.cohesion,
         plural(s.metrics.coupled_services, "service"),
         plural(s.metrics.interface_members, "interface member")
-    );
+    )?;
     if !s.entry_points.is_empty() {
         let list: Vec<String> = s
             .entry_points
@@ -285,7 +287,7 @@ fn service_section(md: &mut String, s: &Service) {
             .take(MAX_MEMBERS_LISTED)
             .map(|e| format!("{} ({})", code(&e.id), esc(&e.trigger)))
             .collect();
-        let _ = writeln!(md, "- entry points: {}", list.join(", "));
+        writeln!(md, "- entry points: {}", list.join(", "))?;
     }
     if !s.resources.is_empty() {
         let list: Vec<String> = s
@@ -294,7 +296,7 @@ fn service_section(md: &mut String, s: &Service) {
             .take(MAX_MEMBERS_LISTED)
             .map(|r| code(r))
             .collect();
-        let _ = writeln!(md, "- owns data: {}", list.join(", "));
+        writeln!(md, "- owns data: {}", list.join(", "))?;
     }
     let modules: Vec<String> = s
         .modules
@@ -302,8 +304,8 @@ fn service_section(md: &mut String, s: &Service) {
         .take(8)
         .map(|m| format!("{} ({})", code(&m.module), m.members))
         .collect();
-    let _ = writeln!(md, "- modules: {}", modules.join(", "));
-    let _ = writeln!(md, "\nMembers ({}):\n", s.size);
+    writeln!(md, "- modules: {}", modules.join(", "))?;
+    writeln!(md, "\nMembers ({}):\n", s.size)?;
     for m in s.members.iter().take(MAX_MEMBERS_LISTED) {
         let mut tags = Vec::new();
         if s.stateful_members.contains(m) {
@@ -313,31 +315,34 @@ fn service_section(md: &mut String, s: &Service) {
             tags.push("shared");
         }
         if tags.is_empty() {
-            let _ = writeln!(md, "- {}", code(m));
+            writeln!(md, "- {}", code(m))?;
         } else {
-            let _ = writeln!(md, "- {} *({})*", code(m), tags.join(", "));
+            writeln!(md, "- {} *({})*", code(m), tags.join(", "))?;
         }
     }
-    more(md, s.members.len(), MAX_MEMBERS_LISTED);
+    more(md, s.members.len(), MAX_MEMBERS_LISTED)?;
     md.push('\n');
+    Ok(())
 }
 
-fn list_section(md: &mut String, title: &str, intro: &str, items: &[String]) {
+fn list_section(md: &mut String, title: &str, intro: &str, items: &[String]) -> std::fmt::Result {
     if items.is_empty() {
-        return;
+        return Ok(());
     }
-    let _ = writeln!(md, "## {title}\n\n{intro}\n");
+    writeln!(md, "## {title}\n\n{intro}\n")?;
     for i in items.iter().take(MAX_LISTED) {
-        let _ = writeln!(md, "- {}", code(i));
+        writeln!(md, "- {}", code(i))?;
     }
-    more(md, items.len(), MAX_LISTED);
+    more(md, items.len(), MAX_LISTED)?;
     md.push('\n');
+    Ok(())
 }
 
-fn more(md: &mut String, total: usize, shown: usize) {
+fn more(md: &mut String, total: usize, shown: usize) -> std::fmt::Result {
     if total > shown {
-        let _ = writeln!(md, "- … and {} more (see plan.json)", total - shown);
+        writeln!(md, "- … and {} more (see plan.json)", total - shown)?;
     }
+    Ok(())
 }
 
 /// Escapes text for Markdown (and the HTML it may be turned into).

@@ -27,7 +27,7 @@ pub fn summary(plan: &Plan) -> String {
             ]
         })
         .collect();
-    let mut out = table(
+    let head = table(
         "",
         &[
             ("id", Align::Left),
@@ -40,41 +40,44 @@ pub fn summary(plan: &Plan) -> String {
         ],
         rows,
     );
-    if plan.clusters.len() > MAX_ROWS {
-        let _ = writeln!(
+    crate::render::written(|out| {
+        out.push_str(&head);
+        if plan.clusters.len() > MAX_ROWS {
+            writeln!(
+                out,
+                "… and {}",
+                plural(plan.clusters.len() - MAX_ROWS, "more service")
+            )?;
+        }
+        let ms = plan
+            .clusters
+            .iter()
+            .filter(|s| s.label == Label::Microservice)
+            .count();
+        writeln!(
             out,
-            "… and {}",
-            plural(plan.clusters.len() - MAX_ROWS, "more service")
-        );
-    }
-    let ms = plan
-        .clusters
-        .iter()
-        .filter(|s| s.label == Label::Microservice)
-        .count();
-    let _ = writeln!(
-        out,
-        "{} ({}, {}) · Q {:.3} · ICP {:.1}% · {} shared · {} unreachable · ${:.2}/month",
-        plural(plan.clusters.len(), "service"),
-        plural(ms, "microservice"),
-        plural(plan.clusters.len() - ms, "function"),
-        plan.metrics.modularity,
-        plan.metrics.inter_call_percentage * 100.0,
-        plan.shared_code.len(),
-        plan.unreachable.len(),
-        plan.cost.plan_monthly_usd
-    );
-    if let Some(t) = &plan.traces {
-        let _ = writeln!(
-            out,
-            "traces: {}, {} of {} matched, {} without trace data",
-            plural(t.spans, "span"),
-            t.matched_operations,
-            plural(t.operations, "operation"),
-            plural(t.nodes_without_traces, "node")
-        );
-    }
-    out
+            "{} ({}, {}) · Q {:.3} · ICP {:.1}% · {} shared · {} unreachable · ${:.2}/month",
+            plural(plan.clusters.len(), "service"),
+            plural(ms, "microservice"),
+            plural(plan.clusters.len() - ms, "function"),
+            plan.metrics.modularity,
+            plan.metrics.inter_call_percentage * 100.0,
+            plan.shared_code.len(),
+            plan.unreachable.len(),
+            plan.cost.plan_monthly_usd
+        )?;
+        if let Some(t) = &plan.traces {
+            writeln!(
+                out,
+                "traces: {}, {} of {} matched, {} without trace data",
+                plural(t.spans, "span"),
+                t.matched_operations,
+                plural(t.operations, "operation"),
+                plural(t.nodes_without_traces, "node")
+            )?;
+        }
+        Ok(())
+    })
 }
 
 /// Control characters from the input must not reach the terminal.

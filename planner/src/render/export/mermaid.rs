@@ -35,112 +35,113 @@ pub(crate) fn mermaid_embedded(plan: &Plan, top: Option<usize>) -> (String, usiz
 }
 
 fn flowchart(s: &Scene, title: bool) -> String {
-    let mut out = String::new();
-    if title {
-        // The headline holds only numbers and fixed words: safe inside a YAML double-quoted
-        // string.
-        let _ = writeln!(out, "---\ntitle: \"{}\"\n---", s.headline);
-    }
-    out.push_str("flowchart TB\n");
-    if !title {
-        let _ = writeln!(out, "  %% {}", s.headline);
-    }
-    for note in &s.left_out {
-        let _ = writeln!(out, "  %% {note}");
-    }
-    out.push_str(concat!(
-        "  classDef microservice fill:#cfe2ff,stroke:#3d6fb6,color:#000000\n",
-        "  classDef function fill:#ffe0b3,stroke:#c77d1a,color:#000000\n",
-        "  classDef rest fill:#f5f5f5,stroke:#999999,color:#000000\n",
-        "  classDef library fill:#eeeeee,stroke:#888888,stroke-dasharray:4 3,color:#000000\n",
-        "  classDef store fill:#eef3e8,stroke:#6b8e4e,color:#000000\n",
-        "  classDef sharedStore fill:#f8d0d0,stroke:#c0392b,stroke-width:2px,color:#000000\n",
-    ));
-    for (id, service) in &s.services {
-        let label = lines(&[plain(&service.name, NAME_CHARS), service_line(service)]);
-        let _ = match service.label {
-            Label::Microservice => writeln!(out, "  {id}(\"{label}\"):::microservice"),
-            Label::Function => writeln!(out, "  {id}{{{{\"{label}\"}}}}:::function"),
-        };
-    }
-    if let Some((id, rest)) = &s.rest {
-        let _ = writeln!(out, "  {id}[[\"{}\"]]:::rest", lines(rest));
-    }
-    if let Some(library) = &s.library {
-        let _ = writeln!(
-            out,
-            "  {}[/\"{}\"/]:::library",
-            library.id,
-            lines(&library.lines)
-        );
-    }
-    for store in &s.stores {
-        let class = if store.store.shared {
-            "sharedStore"
-        } else {
-            "store"
-        };
-        let _ = writeln!(
-            out,
-            "  {}[(\"{}\")]:::{class}",
-            store.id,
-            lines(&store_lines(store.store))
-        );
-    }
-    // Link styles go by the link's position in the file: count them as they are written.
-    let mut index = 0usize;
-    let mut styles: Vec<String> = Vec::new();
-    for link in &s.links {
-        let arrow = if link.asynchronous { "-.->" } else { "-->" };
-        let _ = writeln!(
-            out,
-            "  {} {arrow}|\"{}\"| {}",
-            link.from,
-            text(&link.label),
-            link.to
-        );
-        let width = 1.0 + 4.0 * link.strength;
-        styles.push(format!(
-            "  linkStyle {index} stroke-width:{width:.1}px,stroke:#555555"
+    crate::render::written(|out| {
+        if title {
+            // The headline holds only numbers and fixed words: safe inside a YAML double-quoted
+            // string.
+            writeln!(out, "---\ntitle: \"{}\"\n---", s.headline)?;
+        }
+        out.push_str("flowchart TB\n");
+        if !title {
+            writeln!(out, "  %% {}", s.headline)?;
+        }
+        for note in &s.left_out {
+            writeln!(out, "  %% {note}")?;
+        }
+        out.push_str(concat!(
+            "  classDef microservice fill:#cfe2ff,stroke:#3d6fb6,color:#000000\n",
+            "  classDef function fill:#ffe0b3,stroke:#c77d1a,color:#000000\n",
+            "  classDef rest fill:#f5f5f5,stroke:#999999,color:#000000\n",
+            "  classDef library fill:#eeeeee,stroke:#888888,stroke-dasharray:4 3,color:#000000\n",
+            "  classDef store fill:#eef3e8,stroke:#6b8e4e,color:#000000\n",
+            "  classDef sharedStore fill:#f8d0d0,stroke:#c0392b,stroke-width:2px,color:#000000\n",
         ));
-        index += 1;
-    }
-    let mut shared_links = Vec::new();
-    let mut private_links = Vec::new();
-    for store in &s.stores {
-        for user in &store.users {
-            if store.store.shared {
-                let _ = writeln!(out, "  {user} --- {}", store.id);
-                shared_links.push(index.to_string());
+        for (id, service) in &s.services {
+            let label = lines(&[plain(&service.name, NAME_CHARS), service_line(service)]);
+            let _ = match service.label {
+                Label::Microservice => writeln!(out, "  {id}(\"{label}\"):::microservice"),
+                Label::Function => writeln!(out, "  {id}{{{{\"{label}\"}}}}:::function"),
+            };
+        }
+        if let Some((id, rest)) = &s.rest {
+            writeln!(out, "  {id}[[\"{}\"]]:::rest", lines(rest))?;
+        }
+        if let Some(library) = &s.library {
+            writeln!(
+                out,
+                "  {}[/\"{}\"/]:::library",
+                library.id,
+                lines(&library.lines)
+            )?;
+        }
+        for store in &s.stores {
+            let class = if store.store.shared {
+                "sharedStore"
             } else {
-                let _ = writeln!(out, "  {user} -.- {}", store.id);
-                private_links.push(index.to_string());
+                "store"
+            };
+            writeln!(
+                out,
+                "  {}[(\"{}\")]:::{class}",
+                store.id,
+                lines(&store_lines(store.store))
+            )?;
+        }
+        // Link styles go by the link's position in the file: count them as they are written.
+        let mut index = 0usize;
+        let mut styles: Vec<String> = Vec::new();
+        for link in &s.links {
+            let arrow = if link.asynchronous { "-.->" } else { "-->" };
+            writeln!(
+                out,
+                "  {} {arrow}|\"{}\"| {}",
+                link.from,
+                text(&link.label),
+                link.to
+            )?;
+            let width = 1.0 + 4.0 * link.strength;
+            styles.push(format!(
+                "  linkStyle {index} stroke-width:{width:.1}px,stroke:#555555"
+            ));
+            index += 1;
+        }
+        let mut shared_links = Vec::new();
+        let mut private_links = Vec::new();
+        for store in &s.stores {
+            for user in &store.users {
+                if store.store.shared {
+                    writeln!(out, "  {user} --- {}", store.id)?;
+                    shared_links.push(index.to_string());
+                } else {
+                    writeln!(out, "  {user} -.- {}", store.id)?;
+                    private_links.push(index.to_string());
+                }
+                index += 1;
             }
-            index += 1;
         }
-    }
-    let mut library_links = Vec::new();
-    if let Some(library) = &s.library {
-        for user in &library.users {
-            let _ = writeln!(out, "  {user} -.- {}", library.id);
-            library_links.push(index.to_string());
-            index += 1;
+        let mut library_links = Vec::new();
+        if let Some(library) = &s.library {
+            for user in &library.users {
+                writeln!(out, "  {user} -.- {}", library.id)?;
+                library_links.push(index.to_string());
+                index += 1;
+            }
         }
-    }
-    for style in styles {
-        out.push_str(&style);
-        out.push('\n');
-    }
-    for (indexes, style) in [
-        (shared_links, "stroke:#c0392b,stroke-width:2px"),
-        (private_links, "stroke:#6b8e4e"),
-        (library_links, "stroke:#aaaaaa"),
-    ] {
-        if !indexes.is_empty() {
-            let _ = writeln!(out, "  linkStyle {} {style}", indexes.join(","));
+        for style in styles {
+            out.push_str(&style);
+            out.push('\n');
         }
-    }
-    out
+        for (indexes, style) in [
+            (shared_links, "stroke:#c0392b,stroke-width:2px"),
+            (private_links, "stroke:#6b8e4e"),
+            (library_links, "stroke:#aaaaaa"),
+        ] {
+            if !indexes.is_empty() {
+                writeln!(out, "  linkStyle {} {style}", indexes.join(","))?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Label lines, each escaped, joined with Mermaid's line break.

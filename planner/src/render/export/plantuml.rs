@@ -25,107 +25,109 @@ pub fn plantuml(plan: &Plan, options: &DiagramOptions) -> String {
 }
 
 fn view(s: &Scene) -> String {
-    let mut out = String::from("@startuml\n!include <C4/C4_Container>\n\n");
-    let _ = writeln!(out, "title {}", text(&s.headline));
-    for note in &s.left_out {
-        let _ = writeln!(out, "' {note}");
-    }
-    if !s.left_out.is_empty() {
-        let notes: Vec<String> = s.left_out.iter().map(|n| text(n)).collect();
-        let _ = writeln!(out, "caption {}", notes.join("\\n"));
-    }
-    out.push_str(concat!(
-        "LAYOUT_TOP_DOWN()\n",
-        "AddElementTag(\"microservice\", $bgColor=\"#cfe2ff\", $fontColor=\"#000000\", $borderColor=\"#3d6fb6\", $shape=RoundedBoxShape(), $legendText=\"microservice\")\n",
-        "AddElementTag(\"function\", $bgColor=\"#ffe0b3\", $fontColor=\"#000000\", $borderColor=\"#c77d1a\", $shape=EightSidedShape(), $legendText=\"function (FaaS)\")\n",
-        "AddElementTag(\"rest\", $bgColor=\"#f5f5f5\", $fontColor=\"#000000\", $borderColor=\"#999999\", $legendText=\"services not drawn one by one\")\n",
-        "AddElementTag(\"library\", $bgColor=\"#eeeeee\", $fontColor=\"#000000\", $borderColor=\"#888888\", $borderStyle=DashedLine(), $legendText=\"shared code, shipped as a library\")\n",
-        "AddElementTag(\"store\", $bgColor=\"#eef3e8\", $fontColor=\"#000000\", $borderColor=\"#6b8e4e\", $legendText=\"data store\")\n",
-        "AddElementTag(\"shared\", $bgColor=\"#f8d0d0\", $fontColor=\"#000000\", $borderColor=\"#c0392b\", $borderThickness=\"2\", $legendText=\"data store shared by several services\")\n",
-        "AddRelTag(\"async\", $lineStyle=DashedLine(), $legendText=\"async messages\")\n",
-        "AddRelTag(\"uses\", $textColor=\"#6b8e4e\", $lineColor=\"#6b8e4e\", $lineStyle=DottedLine(), $legendText=\"uses its data store\")\n",
-        "AddRelTag(\"shareduse\", $textColor=\"#c0392b\", $lineColor=\"#c0392b\", $legendText=\"uses a shared data store\")\n",
-        "AddRelTag(\"library\", $textColor=\"#888888\", $lineColor=\"#aaaaaa\", $lineStyle=DottedLine(), $legendText=\"calls shared code in process\")\n",
-        "\nSystem_Boundary(plan, \"the monolith, split\") {\n",
-    ));
-    for (id, service) in &s.services {
-        let tag = match service.label {
-            Label::Microservice => "microservice",
-            Label::Function => "function",
-        };
-        let _ = writeln!(
-            out,
-            "  Container({id}, \"{}\", \"{}\", \"{}\", $tags=\"{tag}\")",
-            text(&plain(&service.name, NAME_CHARS)),
-            text(technology(service)),
-            text(&service_line(service)),
-        );
-    }
-    if let Some((id, lines)) = &s.rest {
-        let _ = writeln!(
-            out,
-            "  Container({id}, \"{}\", \"services\", \"{}\", $tags=\"rest\")",
-            text(&lines[0]),
-            joined(&lines[1..])
-        );
-    }
-    if let Some(library) = &s.library {
-        let _ = writeln!(
-            out,
-            "  Container({}, \"{}\", \"library\", \"{}\", $tags=\"library\")",
-            library.id,
-            text(&library.lines[0]),
-            joined(&library.lines[1..])
-        );
-    }
-    for store in &s.stores {
-        let lines = store_lines(store.store);
-        let tag = if store.store.shared {
-            "shared"
-        } else {
-            "store"
-        };
-        let _ = writeln!(
-            out,
-            "  ContainerDb({}, \"{}\", \"{}\", \"{}\", $tags=\"{tag}\")",
-            store.id,
-            text(&plain(&lines[0], NAME_CHARS)),
-            text(&plain(&store.store.kind, NAME_CHARS)),
-            joined(&lines[1..])
-        );
-    }
-    out.push_str("}\n\n");
-    for link in &s.links {
-        let tags = if link.asynchronous {
-            ", $tags=\"async\""
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "Rel({}, {}, \"{}\"{tags})",
-            link.from,
-            link.to,
-            text(&link.label)
-        );
-    }
-    for store in &s.stores {
-        let tag = if store.store.shared {
-            "shareduse"
-        } else {
-            "uses"
-        };
-        for user in &store.users {
-            let _ = writeln!(out, "Rel({user}, {}, \"\", $tags=\"{tag}\")", store.id);
+    crate::render::written(|out| {
+        out.push_str("@startuml\n!include <C4/C4_Container>\n\n");
+        writeln!(out, "title {}", text(&s.headline))?;
+        for note in &s.left_out {
+            writeln!(out, "' {note}")?;
         }
-    }
-    if let Some(library) = &s.library {
-        for user in &library.users {
-            let _ = writeln!(out, "Rel({user}, {}, \"\", $tags=\"library\")", library.id);
+        if !s.left_out.is_empty() {
+            let notes: Vec<String> = s.left_out.iter().map(|n| text(n)).collect();
+            writeln!(out, "caption {}", notes.join("\\n"))?;
         }
-    }
-    out.push_str("\nSHOW_LEGEND()\n@enduml\n");
-    out
+        out.push_str(concat!(
+            "LAYOUT_TOP_DOWN()\n",
+            "AddElementTag(\"microservice\", $bgColor=\"#cfe2ff\", $fontColor=\"#000000\", $borderColor=\"#3d6fb6\", $shape=RoundedBoxShape(), $legendText=\"microservice\")\n",
+            "AddElementTag(\"function\", $bgColor=\"#ffe0b3\", $fontColor=\"#000000\", $borderColor=\"#c77d1a\", $shape=EightSidedShape(), $legendText=\"function (FaaS)\")\n",
+            "AddElementTag(\"rest\", $bgColor=\"#f5f5f5\", $fontColor=\"#000000\", $borderColor=\"#999999\", $legendText=\"services not drawn one by one\")\n",
+            "AddElementTag(\"library\", $bgColor=\"#eeeeee\", $fontColor=\"#000000\", $borderColor=\"#888888\", $borderStyle=DashedLine(), $legendText=\"shared code, shipped as a library\")\n",
+            "AddElementTag(\"store\", $bgColor=\"#eef3e8\", $fontColor=\"#000000\", $borderColor=\"#6b8e4e\", $legendText=\"data store\")\n",
+            "AddElementTag(\"shared\", $bgColor=\"#f8d0d0\", $fontColor=\"#000000\", $borderColor=\"#c0392b\", $borderThickness=\"2\", $legendText=\"data store shared by several services\")\n",
+            "AddRelTag(\"async\", $lineStyle=DashedLine(), $legendText=\"async messages\")\n",
+            "AddRelTag(\"uses\", $textColor=\"#6b8e4e\", $lineColor=\"#6b8e4e\", $lineStyle=DottedLine(), $legendText=\"uses its data store\")\n",
+            "AddRelTag(\"shareduse\", $textColor=\"#c0392b\", $lineColor=\"#c0392b\", $legendText=\"uses a shared data store\")\n",
+            "AddRelTag(\"library\", $textColor=\"#888888\", $lineColor=\"#aaaaaa\", $lineStyle=DottedLine(), $legendText=\"calls shared code in process\")\n",
+            "\nSystem_Boundary(plan, \"the monolith, split\") {\n",
+        ));
+        for (id, service) in &s.services {
+            let tag = match service.label {
+                Label::Microservice => "microservice",
+                Label::Function => "function",
+            };
+            writeln!(
+                out,
+                "  Container({id}, \"{}\", \"{}\", \"{}\", $tags=\"{tag}\")",
+                text(&plain(&service.name, NAME_CHARS)),
+                text(technology(service)),
+                text(&service_line(service)),
+            )?;
+        }
+        if let Some((id, lines)) = &s.rest {
+            writeln!(
+                out,
+                "  Container({id}, \"{}\", \"services\", \"{}\", $tags=\"rest\")",
+                text(&lines[0]),
+                joined(&lines[1..])
+            )?;
+        }
+        if let Some(library) = &s.library {
+            writeln!(
+                out,
+                "  Container({}, \"{}\", \"library\", \"{}\", $tags=\"library\")",
+                library.id,
+                text(&library.lines[0]),
+                joined(&library.lines[1..])
+            )?;
+        }
+        for store in &s.stores {
+            let lines = store_lines(store.store);
+            let tag = if store.store.shared {
+                "shared"
+            } else {
+                "store"
+            };
+            writeln!(
+                out,
+                "  ContainerDb({}, \"{}\", \"{}\", \"{}\", $tags=\"{tag}\")",
+                store.id,
+                text(&plain(&lines[0], NAME_CHARS)),
+                text(&plain(&store.store.kind, NAME_CHARS)),
+                joined(&lines[1..])
+            )?;
+        }
+        out.push_str("}\n\n");
+        for link in &s.links {
+            let tags = if link.asynchronous {
+                ", $tags=\"async\""
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "Rel({}, {}, \"{}\"{tags})",
+                link.from,
+                link.to,
+                text(&link.label)
+            )?;
+        }
+        for store in &s.stores {
+            let tag = if store.store.shared {
+                "shareduse"
+            } else {
+                "uses"
+            };
+            for user in &store.users {
+                writeln!(out, "Rel({user}, {}, \"\", $tags=\"{tag}\")", store.id)?;
+            }
+        }
+        if let Some(library) = &s.library {
+            for user in &library.users {
+                writeln!(out, "Rel({user}, {}, \"\", $tags=\"library\")", library.id)?;
+            }
+        }
+        out.push_str("\nSHOW_LEGEND()\n@enduml\n");
+        Ok(())
+    })
 }
 
 /// Lines escaped and joined with PlantUML's line break.
