@@ -243,6 +243,28 @@ fn a_document_given_twice_is_a_warning_not_a_failure() {
     );
 }
 
+#[test]
+fn mutated_indexes_are_read_or_refused_never_a_panic() {
+    let mut rng = fastrand::Rng::with_seed(17);
+    for base in [PYTHON, TYPESCRIPT] {
+        for _ in 0..300 {
+            let mut bytes = base.to_vec();
+            for _ in 0..rng.usize(1..8) {
+                let at = rng.usize(..bytes.len());
+                match rng.u8(..3) {
+                    0 => bytes[at] = rng.u8(..),
+                    1 => bytes.truncate(at.max(1)),
+                    _ => bytes.insert(at, rng.u8(..)),
+                }
+            }
+            let _ = is_scip(&bytes);
+            if let Ok(a) = analyze_scip(&bytes) {
+                assert!(a.graph.node_count() > 0);
+            }
+        }
+    }
+}
+
 fn decode(bytes: &[u8]) -> scip::types::Index {
     protobuf::Message::parse_from_bytes(bytes).expect("decodes")
 }

@@ -398,11 +398,16 @@ pub(crate) fn documented_trigger(documentation: &[String]) -> Option<&'static st
             let Some(decorator) = line.trim().strip_prefix('@') else {
                 continue;
             };
-            let head = decorator.split('(').next().unwrap_or("");
-            let name = head.rsplit('.').next().unwrap_or("").trim();
-            if name.is_empty() {
+            let head = decorator.split('(').next().unwrap_or("").trim_end();
+            // A decorator is a dotted name; `@see Foo.get` or `@param id` in prose is not.
+            if head.is_empty()
+                || !head
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            {
                 continue;
             }
+            let name = head.rsplit('.').next().unwrap_or("");
             if is_route_name(name) {
                 return Some("http");
             }
@@ -504,6 +509,8 @@ mod tests {
         let doc = vec!["@Scheduled(cron = \"0 0 * * *\")\npublic void nightly()".to_string()];
         assert_eq!(documented_trigger(&doc), Some("schedule"));
         assert_eq!(documented_trigger(&["def f():".to_string()]), None);
+        let prose = vec!["Loads an order.\n@see OrderApi.get\n@param id the order".to_string()];
+        assert_eq!(documented_trigger(&prose), None);
     }
 
     #[test]
