@@ -18,7 +18,7 @@ pub struct Cli {
 pub enum Command {
     /// Plan services from a call graph: writes plan.json, plan.dot and plan.md to --out.
     Plan(PlanArgs),
-    /// Extract the call graph of a Rust crate or workspace and write it in the JSON format.
+    /// Extract the call graph of a Rust crate or workspace, or of a SCIP code index, and write it in the JSON format.
     Analyze(AnalyzeArgs),
     /// Compare two plans: moved nodes, services born, merged, split or relabelled, metric and cost deltas.
     Diff(DiffArgs),
@@ -68,7 +68,7 @@ pub struct CompareArgs {
 pub struct CheckArgs {
     /// The reviewed plan.json.
     pub plan: PathBuf,
-    /// The monolith now: a JSON call graph file or a Rust crate or workspace directory.
+    /// The monolith now: a JSON call graph file, a SCIP code index or a Rust crate or workspace directory.
     pub input: PathBuf,
     /// Config and decisions (default: cleave.toml beside the input, if any).
     #[arg(short, long, value_name = "FILE")]
@@ -176,7 +176,7 @@ pub struct ExplainArgs {
 /// Arguments of `cleave analyze`.
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
-    /// A Rust crate or workspace directory.
+    /// A Rust crate or workspace directory, or a SCIP code index (docs/scip.md).
     pub path: PathBuf,
     /// Runtime traces to merge (see `plan --traces`).
     #[command(flatten)]
@@ -195,8 +195,9 @@ pub struct AnalyzeArgs {
 /// Arguments of `cleave plan`.
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
-    /// The monolith: a JSON call graph file (docs/callgraph-format.md), or a Rust crate or
-    /// workspace directory to analyze. May be left out when --traces are given.
+    /// The monolith: a JSON call graph file (docs/callgraph-format.md), a SCIP code index of any
+    /// language (docs/scip.md), or a Rust crate or workspace directory to analyze. May be left
+    /// out when --traces are given.
     #[arg(required_unless_present = "traces")]
     pub input: Option<PathBuf>,
     /// Runtime traces.

@@ -1,5 +1,6 @@
-//! Reading inputs: a JSON call graph file, or a Rust crate or workspace directory analyzed with
-//! a progress bar and a summary of what could not be parsed or resolved on stderr.
+//! Reading inputs: a JSON call graph file, a SCIP code index (recognised by its content), or a
+//! Rust crate or workspace directory analyzed with a progress bar; the analyses print a summary
+//! of what could not be parsed or resolved on stderr.
 
 use std::fs;
 use std::io::{IsTerminal, Read};
@@ -69,19 +70,16 @@ static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
 /// standard input included. A missing, unreadable, oversized or non-UTF-8 input is bad input
 /// naming it (`<stdin>` for `-`); so is a second `-` in one command.
 pub fn read_text(path: &Path) -> Result<String> {
-    let limit = max_input_bytes();
-    let mut bytes = if is_stdin(path) {
-        read_stdin(limit)?
-    } else {
-        read_file(path, limit)?
-    };
-    if bytes.len() as u64 > limit {
-        return Err(too_big(path, limit));
-    }
+    let mut bytes = read_bytes(path)?;
     // A UTF-8 byte-order mark (some Windows tools write one) is not part of the text.
     if bytes.starts_with(b"\xef\xbb\xbf") {
         bytes.drain(..3);
     }
+    text_of(path, bytes)
+}
+
+/// The bytes as UTF-8 text, or bad input naming `path`.
+fn text_of(path: &Path, bytes: Vec<u8>) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| {
         anyhow::Error::new(BadInput(format!(
             "{} is not UTF-8 text (invalid byte at offset {}): give UTF-8 text",
@@ -89,6 +87,21 @@ pub fn read_text(path: &Path) -> Result<String> {
             e.utf8_error().valid_up_to()
         )))
     })
+}
+
+/// Reads a file the user named, or standard input for `-`, as bytes, with the checks of
+/// [`read_text`] (regular files only, at most the input size limit).
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let limit = max_input_bytes();
+    let bytes = if is_stdin(path) {
+        read_stdin(limit)?
+    } else {
+        read_file(path, limit)?
+    };
+    if bytes.len() as u64 > limit {
+        return Err(too_big(path, limit));
+    }
+    Ok(bytes)
 }
 
 /// The input at `path` is over the size limit.
@@ -153,16 +166,110 @@ fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The call graph of `path`: a directory is analyzed as Rust source, a file read as JSON.
+/// The call graph of `path`: a directory is analyzed as Rust source; a file is a SCIP index
+/// when its content is one (or its name ends in `.scip`), else a JSON call graph.
 pub fn load_graph(path: &Path, quiet: bool) -> Result<analyzer::CallGraph> {
     if path.is_dir() {
         return Ok(analyze_dir(path, quiet)?.graph);
     }
-    let text = read_text(path)?;
+    let mut bytes = read_bytes(path)?;
+    if is_scip_input(path, &bytes) {
+        return Ok(analyze_scip_bytes(path, &bytes, quiet)?.graph);
+    }
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
+    let text = text_of(path, bytes)?;
     // Handing the text over lets the loader free it before building the graph.
     analyzer::load_json_owned(text)
         .map_err(bad)
         .with_context(|| format!("in {}", name(path)))
+}
+
+/// Whether an input is read as a SCIP index: by its content, or by its `.scip` name (so a
+/// damaged index is reported as one, not as bad JSON).
+fn is_scip_input(path: &Path, bytes: &[u8]) -> bool {
+    analyzer::is_scip(bytes)
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("scip"))
+}
+
+/// Reads a SCIP index file (or standard input), printing diagnostics and a summary on stderr
+/// unless `quiet`. A file that is not a SCIP index is bad input saying what to give.
+pub fn analyze_scip(path: &Path, quiet: bool) -> Result<analyzer::ScipAnalysis> {
+    let bytes = read_bytes(path)?;
+    if !is_scip_input(path, &bytes) {
+        return Err(bad_input(format!(
+            "{} is neither a directory nor a SCIP index: give a Rust crate or workspace directory, or an index written by a SCIP indexer (docs/scip.md)",
+            name(path)
+        )));
+    }
+    analyze_scip_bytes(path, &bytes, quiet)
+}
+
+fn analyze_scip_bytes(path: &Path, bytes: &[u8], quiet: bool) -> Result<analyzer::ScipAnalysis> {
+    let analysis = analyzer::analyze_scip(bytes)
+        .map_err(bad)
+        .with_context(|| format!("in {}", name(path)))?;
+    if !quiet {
+        print_diagnostics(&analysis.diagnostics);
+        eprintln!("{}", crate::terminal::text(&scip_summary(&analysis.stats)));
+    }
+    Ok(analysis)
+}
+
+/// One paragraph on what a SCIP index held and what could not be resolved.
+fn scip_summary(s: &analyzer::ScipStats) -> String {
+    let plural = planner::render::plural;
+    let languages: Vec<String> = s
+        .languages
+        .iter()
+        .map(|(language, n)| format!("{language} {n}"))
+        .collect();
+    let mut text = format!(
+        "analyzed SCIP index{}: {} ({}), {}; {} skipped\nreferences: {} resolved{}, {} to outside packages, {} unresolved, {} outside any function",
+        if s.indexer.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", s.indexer)
+        },
+        plural(s.documents, "document"),
+        if languages.is_empty() {
+            "no language".to_string()
+        } else {
+            languages.join(", ")
+        },
+        plural(s.definitions, "definition"),
+        plural(s.skipped_documents, "document"),
+        s.resolved_references,
+        if s.estimated_ranges > 0 {
+            format!(
+                " ({} without enclosing ranges: lower confidence)",
+                plural(s.estimated_ranges, "definition")
+            )
+        } else {
+            String::new()
+        },
+        s.external_references,
+        s.unresolved_references,
+        s.outside_references,
+    );
+    let entries: Vec<String> = s
+        .entry_points
+        .iter()
+        .map(|(kind, count)| format!("{count} {kind}"))
+        .collect();
+    text.push_str(&format!(
+        "\nentry points: {}; data access in {}",
+        if entries.is_empty() {
+            "none found".to_string()
+        } else {
+            entries.join(", ")
+        },
+        plural(s.data_access, "function")
+    ));
+    text
 }
 
 /// Analyzes a Rust crate or workspace, drawing a progress bar on stderr when it is a terminal
@@ -189,24 +296,29 @@ pub fn analyze_dir(path: &Path, quiet: bool) -> Result<analyzer::RustAnalysis> {
     bar.finish_and_clear();
     let analysis = analysis?;
     if !quiet {
-        for d in analysis.diagnostics.iter().take(MAX_DIAGNOSTICS_SHOWN) {
-            eprintln!(
-                "warning: {}:{}:{}: {}",
-                crate::terminal::text(&d.file),
-                d.line,
-                d.column,
-                crate::terminal::text(&d.message)
-            );
-        }
-        if analysis.diagnostics.len() > MAX_DIAGNOSTICS_SHOWN {
-            eprintln!(
-                "warning: … and {} more diagnostics (all are in the JSON written by `cleave analyze`)",
-                analysis.diagnostics.len() - MAX_DIAGNOSTICS_SHOWN
-            );
-        }
+        print_diagnostics(&analysis.diagnostics);
         eprintln!("{}", crate::terminal::text(&summary(&analysis.stats)));
     }
     Ok(analysis)
+}
+
+/// Prints the first diagnostics on stderr, and how many more there are.
+fn print_diagnostics(diagnostics: &[analyzer::Diagnostic]) {
+    for d in diagnostics.iter().take(MAX_DIAGNOSTICS_SHOWN) {
+        eprintln!(
+            "warning: {}:{}:{}: {}",
+            crate::terminal::text(&d.file),
+            d.line,
+            d.column,
+            crate::terminal::text(&d.message)
+        );
+    }
+    if diagnostics.len() > MAX_DIAGNOSTICS_SHOWN {
+        eprintln!(
+            "warning: … and {} more diagnostics (all are in the JSON written by `cleave analyze`)",
+            diagnostics.len() - MAX_DIAGNOSTICS_SHOWN
+        );
+    }
 }
 
 /// One paragraph on what was analyzed and what could not be resolved.

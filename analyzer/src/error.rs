@@ -97,6 +97,22 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A SCIP index that cannot be read: not protobuf, truncated, or damaged.
+    #[error("{message}")]
+    Scip {
+        /// Byte offset of the problem in the index.
+        offset: u64,
+        /// What is wrong, where, and how to fix it.
+        message: String,
+    },
+    /// A SCIP index that defines no function or method.
+    #[error(
+        "the SCIP index ({documents} documents) defines no function or method: index the project's source with the indexer of its language (docs/scip.md), from the project's root"
+    )]
+    ScipEmpty {
+        /// Documents read.
+        documents: usize,
+    },
     /// The graph has no node.
     #[error("the call graph has no nodes: add at least one entry to `nodes`")]
     EmptyGraph,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Call, CallGraph, Diagnostic, Durations, Error, Node, RustAnalysis, RustStats};
+use crate::{Call, CallGraph, Diagnostic, Durations, Error, Node, RustAnalysis, ScipAnalysis};
 
 mod fast;
 mod ids;
@@ -321,7 +321,7 @@ struct OutGraph<'a> {
 /// How a graph was extracted: ignored when read back (unknown fields are), kept for the reader.
 #[derive(Serialize)]
 struct OutAnalysis<'a> {
-    stats: &'a RustStats,
+    stats: serde_json::Value,
     diagnostics: &'a [Diagnostic],
 }
 
@@ -352,7 +352,19 @@ pub fn analysis_to_json(analysis: &RustAnalysis) -> String {
     write_json(
         &analysis.graph,
         Some(OutAnalysis {
-            stats: &analysis.stats,
+            stats: serde_json::to_value(&analysis.stats).unwrap_or_default(),
+            diagnostics: &analysis.diagnostics,
+        }),
+    )
+}
+
+/// The JSON call graph of a SCIP analysis, with its stats and diagnostics under `analysis`
+/// (ignored when read back), as `cleave analyze index.scip` writes it.
+pub fn scip_analysis_to_json(analysis: &ScipAnalysis) -> String {
+    write_json(
+        &analysis.graph,
+        Some(OutAnalysis {
+            stats: serde_json::to_value(&analysis.stats).unwrap_or_default(),
             diagnostics: &analysis.diagnostics,
         }),
     )

@@ -1,4 +1,5 @@
-//! `cleave analyze PATH -o graph.json`: the call graph of a Rust workspace, in the JSON format.
+//! `cleave analyze PATH -o graph.json`: the call graph of a Rust workspace or a SCIP code index,
+//! in the JSON format.
 
 use anyhow::{Context, Result};
 
@@ -12,7 +13,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
             "--format json prints the analysis summary on standard output, where -o - already writes the call graph: write the graph to a file (-o graph.json), or leave --format out".to_string(),
         ));
     }
-    let mut analysis = input::analyze_dir(&args.path, args.quiet)?;
+    let mut analysis = if args.path.is_dir() {
+        Analysis::Rust(input::analyze_dir(&args.path, args.quiet)?)
+    } else {
+        Analysis::Scip(input::analyze_scip(&args.path, args.quiet)?)
+    };
     if !args.traces.traces.is_empty() {
         let window = args
             .traces
@@ -31,14 +36,14 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
             }
             None => Vec::new(),
         };
-        let (graph, coverage) =
-            traces::apply(Some(analysis.graph), &args.traces.traces, window, &rules)?;
+        let graph = std::mem::take(analysis.graph_mut());
+        let (graph, coverage) = traces::apply(Some(graph), &args.traces.traces, window, &rules)?;
         if !args.quiet {
             traces::warn(&coverage);
         }
-        analysis.graph = graph;
+        *analysis.graph_mut() = graph;
     }
-    let json = analyzer::analysis_to_json(&analysis);
+    let json = analysis.to_json();
     if output::is_stdout(&args.output) {
         return output::to_stdout(json.as_bytes());
     }
@@ -46,19 +51,62 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     if args.format.json() {
         let summary = serde_json::json!({
             "output": args.output.display().to_string(),
-            "nodes": analysis.graph.node_count(),
-            "edges": analysis.graph.edge_count(),
-            "stats": analysis.stats,
-            "diagnostics": analysis.diagnostics.len(),
+            "nodes": analysis.graph().node_count(),
+            "edges": analysis.graph().edge_count(),
+            "stats": analysis.stats(),
+            "diagnostics": analysis.diagnostics(),
         });
         print!("{}", crate::commands::diff::pretty(&summary));
     } else if !args.quiet {
         println!(
             "wrote {} ({}, {})",
             args.output.display(),
-            planner::render::plural(analysis.graph.node_count(), "node"),
-            planner::render::plural(analysis.graph.edge_count(), "edge")
+            planner::render::plural(analysis.graph().node_count(), "node"),
+            planner::render::plural(analysis.graph().edge_count(), "edge")
         );
     }
     Ok(())
+}
+
+/// What was analyzed: Rust source or a SCIP index, each with its own stats.
+enum Analysis {
+    Rust(analyzer::RustAnalysis),
+    Scip(analyzer::ScipAnalysis),
+}
+
+impl Analysis {
+    fn graph(&self) -> &analyzer::CallGraph {
+        match self {
+            Analysis::Rust(a) => &a.graph,
+            Analysis::Scip(a) => &a.graph,
+        }
+    }
+
+    fn graph_mut(&mut self) -> &mut analyzer::CallGraph {
+        match self {
+            Analysis::Rust(a) => &mut a.graph,
+            Analysis::Scip(a) => &mut a.graph,
+        }
+    }
+
+    fn to_json(&self) -> String {
+        match self {
+            Analysis::Rust(a) => analyzer::analysis_to_json(a),
+            Analysis::Scip(a) => analyzer::scip_analysis_to_json(a),
+        }
+    }
+
+    fn stats(&self) -> serde_json::Value {
+        match self {
+            Analysis::Rust(a) => serde_json::json!(a.stats),
+            Analysis::Scip(a) => serde_json::json!(a.stats),
+        }
+    }
+
+    fn diagnostics(&self) -> usize {
+        match self {
+            Analysis::Rust(a) => a.diagnostics.len(),
+            Analysis::Scip(a) => a.diagnostics.len(),
+        }
+    }
 }

@@ -19,6 +19,7 @@ mod init;
 mod plan;
 mod progress;
 mod render;
+mod scip;
 mod stdin;
 mod tables;
 mod traces;
