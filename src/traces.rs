@@ -197,28 +197,13 @@ pub fn apply(
             analyzer::graph_from_traces(&summary)
         }
     };
-    Ok((graph, coverage(files.len(), report)))
-}
-
-/// The plan's view of a trace report.
-fn coverage(files: usize, r: analyzer::TraceReport) -> planner::TraceCoverage {
-    planner::TraceCoverage {
-        files,
-        spans: r.spans,
-        traces: r.traces,
-        operations: r.operations,
-        matched_operations: r.matched_operations,
-        unmatched_operations: r.unmatched_operations,
-        top_unmatched: r
-            .top_unmatched
-            .into_iter()
-            .map(|(operation, spans)| planner::UnmatchedOperation { operation, spans })
-            .collect(),
-        nodes_without_traces: r.nodes_without_traces,
-        measured_edges: r.measured_edges,
-        window_s: r.window_s,
-        warnings: r.warnings,
-    }
+    Ok((
+        graph,
+        planner::TraceCoverage {
+            files: files.len(),
+            ..report
+        },
+    ))
 }
 
 /// Prints the trace warnings on stderr.

@@ -25,7 +25,7 @@ pub use scip::{
 };
 pub use traces::{
     DEFAULT_OPEN_SPANS, MAX_UNIT_BYTES, MapRule, Operation, Span, SpanKind, TraceAggregate,
-    TraceCall, TraceFormat, TraceReport, TraceSummary, Traces, check_map_rules, graph_from_traces,
-    merge_traces, parse_traces, summarize,
+    TraceCall, TraceCoverage, TraceFormat, TraceSummary, Traces, UnmatchedOperation,
+    check_map_rules, graph_from_traces, merge_traces, parse_traces, summarize,
 };
 pub use trigger::{Trigger, TriggerKind};

@@ -44,7 +44,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use aggregate::{DEFAULT_OPEN_SPANS, TraceAggregate};
-pub use merge::{MapRule, TraceReport, check_map_rules, graph_from_traces, merge_traces};
+pub use merge::{
+    MapRule, TraceCoverage, UnmatchedOperation, check_map_rules, graph_from_traces, merge_traces,
+};
 pub use ops::{Operation, TraceCall, TraceSummary, summarize};
 pub use stream::MAX_UNIT_BYTES;
 

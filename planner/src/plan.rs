@@ -188,41 +188,8 @@ pub struct HistorySource {
     pub commits: usize,
 }
 
-/// How runtime traces mapped onto the call graph.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
-pub struct TraceCoverage {
-    /// Trace export files read.
-    pub files: usize,
-    /// Spans read.
-    pub spans: usize,
-    /// Distinct traces.
-    pub traces: usize,
-    /// Operations (service + span name) derived.
-    pub operations: usize,
-    /// Operations mapped to a node.
-    pub matched_operations: usize,
-    /// Operations that matched no node.
-    pub unmatched_operations: usize,
-    /// The busiest unmatched operations.
-    pub top_unmatched: Vec<UnmatchedOperation>,
-    /// Nodes no operation mapped to (their figures stay static guesses).
-    pub nodes_without_traces: usize,
-    /// Measured call edges added.
-    pub measured_edges: usize,
-    /// The window rates were scaled from, seconds.
-    pub window_s: f64,
-    /// Problems with the exports, each with a count.
-    pub warnings: Vec<String>,
-}
-
-/// An operation of the traces that matched no node.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct UnmatchedOperation {
-    /// `service::span name`.
-    pub operation: String,
-    /// Spans seen.
-    pub spans: u64,
-}
+/// How runtime traces mapped onto the call graph (the analyzer's record, kept in the plan).
+pub use analyzer::{TraceCoverage, UnmatchedOperation};
 
 /// Size and provenance of the input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -1,4 +1,4 @@
-//! The label table: one clear-cut case per rule of ../shared/DOMAIN.md ("what decides
+//! The label table: one clear-cut case per rule of the domain brief, DOMAIN.md ("what decides
 //! microservice vs function"), each a small call graph planned through the public API. The label
 //! is asserted; the decision (summary, hard limits, factors with their weights, reasons,
 //! confidence) is snapshotted, so any change to how a label is reached shows up in review.

@@ -49,14 +49,17 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     }
     output::write_file(&args.output, &json)?;
     if args.format.json() {
-        let summary = serde_json::json!({
-            "output": args.output.display().to_string(),
-            "nodes": analysis.graph().node_count(),
-            "edges": analysis.graph().edge_count(),
-            "stats": analysis.stats(),
-            "diagnostics": analysis.diagnostics(),
-        });
-        print!("{}", crate::commands::diff::pretty(&summary));
+        let summary = AnalyzeSummary {
+            output: args.output.display().to_string(),
+            nodes: analysis.graph().node_count(),
+            edges: analysis.graph().edge_count(),
+            stats: analysis.stats(),
+            diagnostics: analysis.diagnostics(),
+        };
+        print!(
+            "{}",
+            crate::commands::diff::pretty(&serde_json::to_value(summary)?)
+        );
     } else if !args.quiet {
         println!(
             "wrote {} ({}, {})",
@@ -66,6 +69,25 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What `cleave analyze --format json` prints: where the graph went, its size, the analysis's
+/// own figures and how many diagnostics it had.
+#[derive(serde::Serialize)]
+struct AnalyzeSummary<'a> {
+    output: String,
+    nodes: usize,
+    edges: usize,
+    stats: Stats<'a>,
+    diagnostics: usize,
+}
+
+/// The figures of a Rust or a SCIP analysis, each in its own shape.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Stats<'a> {
+    Rust(&'a analyzer::RustStats),
+    Scip(&'a analyzer::ScipStats),
 }
 
 /// What was analyzed: Rust source or a SCIP index, each with its own stats.
@@ -96,10 +118,10 @@ impl Analysis {
         }
     }
 
-    fn stats(&self) -> serde_json::Value {
+    fn stats(&self) -> Stats<'_> {
         match self {
-            Analysis::Rust(a) => serde_json::json!(a.stats),
-            Analysis::Scip(a) => serde_json::json!(a.stats),
+            Analysis::Rust(a) => Stats::Rust(&a.stats),
+            Analysis::Scip(a) => Stats::Scip(&a.stats),
         }
     }
 

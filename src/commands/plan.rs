@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use serde_json::json;
 
 use crate::cli::{HistoryArgs, PlanArgs, TraceArgs};
 use crate::commands::diff::pretty;
@@ -315,7 +314,10 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         .map(|(name, _)| args.out.join(name).display().to_string())
         .collect();
     if args.format.json() {
-        print!("{}", pretty(&summary_json(&plan, &names)));
+        print!(
+            "{}",
+            pretty(&serde_json::to_value(summary_json(&plan, &names))?)
+        );
     } else if !args.quiet {
         print!(
             "{}",
@@ -328,39 +330,68 @@ pub fn run(args: &PlanArgs) -> Result<()> {
 
 /// The summary as JSON (`--format json`): each service's id, name, label, member count,
 /// confidence and cost, the plan's totals, and the files written. The whole plan is in plan.json.
-fn summary_json(plan: &planner::Plan, files: &[String]) -> serde_json::Value {
-    let services: Vec<serde_json::Value> = plan
-        .clusters
-        .iter()
-        .map(|s| {
-            json!({
-                "id": s.id,
-                "name": s.name,
-                "label": s.label,
-                "members": s.size,
-                "confidence": s.confidence,
-                "cost": s.cost,
-            })
-        })
-        .collect();
+#[derive(serde::Serialize)]
+struct PlanSummary<'a> {
+    services: Vec<ServiceSummary<'a>>,
+    totals: Totals<'a>,
+    files: &'a [String],
+}
+
+/// One service in [`PlanSummary`].
+#[derive(serde::Serialize)]
+struct ServiceSummary<'a> {
+    id: &'a str,
+    name: &'a str,
+    label: planner::Label,
+    members: usize,
+    confidence: &'a planner::Confidence,
+    cost: &'a planner::Cost,
+}
+
+/// The plan's totals in [`PlanSummary`].
+#[derive(serde::Serialize)]
+struct Totals<'a> {
+    services: usize,
+    microservices: usize,
+    functions: usize,
+    nodes: usize,
+    shared_code: usize,
+    unreachable: usize,
+    modularity: f64,
+    inter_call_percentage: f64,
+    cost: &'a planner::PlanCost,
+}
+
+fn summary_json<'a>(plan: &'a planner::Plan, files: &'a [String]) -> PlanSummary<'a> {
     let microservices = plan
         .clusters
         .iter()
         .filter(|s| s.label == planner::Label::Microservice)
         .count();
-    json!({
-        "services": services,
-        "totals": {
-            "services": plan.clusters.len(),
-            "microservices": microservices,
-            "functions": plan.clusters.len() - microservices,
-            "nodes": plan.clusters.iter().map(|s| s.size).sum::<usize>(),
-            "shared_code": plan.shared_code.len(),
-            "unreachable": plan.unreachable.len(),
-            "modularity": plan.metrics.modularity,
-            "inter_call_percentage": plan.metrics.inter_call_percentage,
-            "cost": plan.cost,
+    PlanSummary {
+        services: plan
+            .clusters
+            .iter()
+            .map(|s| ServiceSummary {
+                id: &s.id,
+                name: &s.name,
+                label: s.label,
+                members: s.size,
+                confidence: &s.confidence,
+                cost: &s.cost,
+            })
+            .collect(),
+        totals: Totals {
+            services: plan.clusters.len(),
+            microservices,
+            functions: plan.clusters.len() - microservices,
+            nodes: plan.clusters.iter().map(|s| s.size).sum(),
+            shared_code: plan.shared_code.len(),
+            unreachable: plan.unreachable.len(),
+            modularity: plan.metrics.modularity,
+            inter_call_percentage: plan.metrics.inter_call_percentage,
+            cost: &plan.cost,
         },
-        "files": files,
-    })
+        files,
+    }
 }

@@ -32,22 +32,25 @@ pub struct MapRule {
     pub module: Option<String>,
 }
 
-/// What merging traces did, for the plan.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct TraceReport {
+/// How runtime traces mapped onto the call graph: the one record of it, in the analyzer's
+/// report and the plan's `traces` section alike.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TraceCoverage {
+    /// Trace export files read.
+    pub files: usize,
     /// Spans read.
     pub spans: usize,
     /// Distinct traces.
     pub traces: usize,
-    /// Operations derived.
+    /// Operations (service + span name) derived.
     pub operations: usize,
     /// Operations mapped to a node.
     pub matched_operations: usize,
     /// Operations that matched no node.
     pub unmatched_operations: usize,
-    /// The busiest unmatched operations (`service::name`, spans), at most 20.
-    pub top_unmatched: Vec<(String, u64)>,
-    /// Nodes of the call graph that no operation mapped to.
+    /// The busiest unmatched operations.
+    pub top_unmatched: Vec<UnmatchedOperation>,
+    /// Nodes no operation mapped to (their figures stay static guesses).
     pub nodes_without_traces: usize,
     /// Measured call edges added.
     pub measured_edges: usize,
@@ -55,6 +58,15 @@ pub struct TraceReport {
     pub window_s: f64,
     /// Problems with the exports, each with a count.
     pub warnings: Vec<String>,
+}
+
+/// An operation of the traces that matched no node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UnmatchedOperation {
+    /// `service::span name`.
+    pub operation: String,
+    /// Spans seen.
+    pub spans: u64,
 }
 
 struct Rule {
@@ -84,7 +96,7 @@ pub fn merge_traces(
     graph: &CallGraph,
     summary: &TraceSummary,
     rules: &[MapRule],
-) -> Result<(CallGraph, TraceReport), Error> {
+) -> Result<(CallGraph, TraceCoverage), Error> {
     let compiled = compile(graph, rules)?;
     let ops = &summary.operations;
     let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -125,7 +137,7 @@ pub fn merge_traces(
 
 /// A call graph made of the operations alone (`service::name` ids, the service as module): a way
 /// to plan a system in any language from its traces.
-pub fn graph_from_traces(summary: &TraceSummary) -> (CallGraph, TraceReport) {
+pub fn graph_from_traces(summary: &TraceSummary) -> (CallGraph, TraceCoverage) {
     let ids = unique_ids(summary.operations.iter().map(Operation::key).collect());
     let nodes: Vec<Node> = summary
         .operations
@@ -332,12 +344,15 @@ fn apply(node: &mut Node, ops: &[&Operation]) {
     node.resources.dedup();
 }
 
+/// The busiest unmatched operations a report lists.
+const MAX_UNMATCHED_OPERATIONS: usize = 20;
+
 fn report(
     summary: &TraceSummary,
     target: &[Option<usize>],
     nodes_without_traces: usize,
     measured_edges: usize,
-) -> TraceReport {
+) -> TraceCoverage {
     let mut unmatched: Vec<(String, u64)> = summary
         .operations
         .iter()
@@ -347,14 +362,19 @@ fn report(
         .collect();
     let unmatched_operations = unmatched.len();
     unmatched.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    unmatched.truncate(20);
-    TraceReport {
+    unmatched.truncate(MAX_UNMATCHED_OPERATIONS);
+    TraceCoverage {
+        // The reader of the files knows how many there were.
+        files: 0,
         spans: summary.spans,
         traces: summary.traces,
         operations: summary.operations.len(),
         matched_operations: summary.operations.len() - unmatched_operations,
         unmatched_operations,
-        top_unmatched: unmatched,
+        top_unmatched: unmatched
+            .into_iter()
+            .map(|(operation, spans)| UnmatchedOperation { operation, spans })
+            .collect(),
         nodes_without_traces,
         measured_edges,
         window_s: summary.window_s,

@@ -261,7 +261,13 @@ fn merging_maps_operations_and_reports_the_rest() {
     )));
     assert_eq!(report.matched_operations, 2);
     assert_eq!(report.unmatched_operations, 1);
-    assert_eq!(report.top_unmatched, vec![("shop::mystery".to_string(), 1)]);
+    assert_eq!(
+        report.top_unmatched,
+        vec![crate::UnmatchedOperation {
+            operation: "shop::mystery".to_string(),
+            spans: 1
+        }]
+    );
     assert_eq!(report.nodes_without_traces, 1);
 }
 
