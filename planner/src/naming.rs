@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use crate::modules::Modules;
 use rustc_hash::FxHashMap as FastMap;
 
-/// One name per service (`members[c]` are the positions of service `c`'s members).
+/// One name per service (`members[c]` are the positions of service `c`'s members): the module
+/// that is this service's alone, else (layers shared by several services) the word its members'
+/// names have in common and others lack, else its hub member's name; unique.
 ///
 /// # Complexity
 /// O(V + E) expected (hash maps of words and module paths).
@@ -19,14 +21,44 @@ pub(crate) fn service_names(
     modules: &Modules<'_>,
     members: &[Vec<usize>],
 ) -> Vec<String> {
-    let k = members.len();
+    let inner = inner_degrees(graph, members);
+    let chosen = dominant_modules(graph, modules, members);
+    let mut used_by: HashMap<&str, usize> = HashMap::new();
+    for p in chosen.iter().flatten() {
+        *used_by.entry(p).or_default() += 1;
+    }
+    let words = distinctive_words(graph, modules, members);
+    let names = members
+        .iter()
+        .enumerate()
+        .map(|(c, list)| {
+            let name = match chosen[c] {
+                Some(p) if used_by[p] == 1 => kebab(last_segment(p)),
+                _ => words[c]
+                    .clone()
+                    .or_else(|| {
+                        hub(graph, list, &inner).map(|h| kebab(last_segment(&graph.node(h).id)))
+                    })
+                    .unwrap_or_default(),
+            };
+            if name.is_empty() {
+                "service".to_string()
+            } else {
+                name
+            }
+        })
+        .collect();
+    unique(names)
+}
+
+/// Each node's call weight to members of its own service: the hub is the most connected member.
+fn inner_degrees(graph: &CallGraph, members: &[Vec<usize>]) -> Vec<f64> {
     let mut assignment = vec![0usize; graph.node_count()];
     for (c, list) in members.iter().enumerate() {
         for &m in list {
             assignment[m] = c;
         }
     }
-    // Weighted degree inside the own service: the hub is the most connected member.
     let mut inner = vec![0.0f64; graph.node_count()];
     for (f, t, call) in graph.edges() {
         if f != t && assignment[f] == assignment[t] {
@@ -34,8 +66,31 @@ pub(crate) fn service_names(
             inner[t] += call.weight;
         }
     }
-    // Module paths and all their ancestors; a prefix shared by most of the graph (the crate or
-    // company root) names nothing in particular.
+    inner
+}
+
+/// The service's hub: its most connected member inside it (an entry point on ties, then the
+/// lowest id).
+fn hub(graph: &CallGraph, list: &[usize], inner: &[f64]) -> Option<usize> {
+    list.iter().copied().max_by(|&a, &b| {
+        let ea = graph.node(a).entry.is_some();
+        let eb = graph.node(b).entry.is_some();
+        inner[a]
+            .total_cmp(&inner[b])
+            .then(ea.cmp(&eb))
+            .then_with(|| graph.node(b).id.cmp(&graph.node(a).id))
+    })
+}
+
+/// Per service, the module path that covers most of its members (≥ 60 %) and is mostly theirs
+/// (the service holds at least half of it), among the distinctive ones (a prefix shared by most
+/// of the graph, the crate or company root, names nothing in particular): the widest such, then
+/// the deepest.
+fn dominant_modules<'m>(
+    graph: &CallGraph,
+    modules: &Modules<'m>,
+    members: &[Vec<usize>],
+) -> Vec<Option<&'m str>> {
     let total_nodes = graph.node_count();
     let mut graph_counts: FastMap<&str, usize> = FastMap::default();
     for (module, &count) in modules.names.iter().zip(&modules.counts) {
@@ -44,7 +99,7 @@ pub(crate) fn service_names(
         }
     }
     let distinctive = |p: &str| graph_counts.get(p).copied().unwrap_or(0) * 2 <= total_nodes;
-    let chosen: Vec<Option<&str>> = members
+    members
         .par_iter()
         .map(|list| {
             // Members per module, then per module path prefix.
@@ -60,8 +115,6 @@ pub(crate) fn service_names(
                     *counts.entry(p).or_default() += run.len();
                 }
             }
-            // A distinctive prefix covering most members (≥ 60 %) and mostly theirs (the service
-            // holds at least half of it): the widest such, then the deepest.
             counts
                 .iter()
                 .filter(|&(p, &c)| {
@@ -72,40 +125,11 @@ pub(crate) fn service_names(
                 .max_by_key(|&(p, &c)| (c, depth(p), std::cmp::Reverse(*p)))
                 .map(|(p, _)| *p)
         })
-        .collect();
-    let mut used_by: HashMap<&str, usize> = HashMap::new();
-    for p in chosen.iter().flatten() {
-        *used_by.entry(p).or_default() += 1;
-    }
-    let words = distinctive_words(graph, modules, members);
-    let mut names = Vec::with_capacity(k);
-    for (c, list) in members.iter().enumerate() {
-        let hub = list.iter().copied().max_by(|&a, &b| {
-            let ea = graph.node(a).entry.is_some();
-            let eb = graph.node(b).entry.is_some();
-            inner[a]
-                .total_cmp(&inner[b])
-                .then(ea.cmp(&eb))
-                .then_with(|| graph.node(b).id.cmp(&graph.node(a).id))
-        });
-        let hub_name = hub.map(|h| kebab(last_segment(&graph.node(h).id)));
-        // A module that is this service's alone names it; otherwise (layers shared by several
-        // services) the word its members' names have in common and others lack does.
-        let name = match chosen[c] {
-            Some(p) if used_by[p] == 1 => kebab(last_segment(p)),
-            _ => match (&words[c], hub_name) {
-                (Some(w), _) => w.clone(),
-                (None, Some(h)) => h,
-                (None, None) => String::new(),
-            },
-        };
-        names.push(if name.is_empty() {
-            "service".to_string()
-        } else {
-            name
-        });
-    }
-    // Unique: later duplicates get -2, -3, … in service order.
+        .collect()
+}
+
+/// Unique names: later duplicates get -2, -3, … in service order.
+fn unique(mut names: Vec<String>) -> Vec<String> {
     let mut used: HashSet<String> = HashSet::new();
     for name in &mut names {
         if !used.insert(name.clone()) {

@@ -134,17 +134,17 @@ pub(crate) fn work(s: &ServiceSignals) -> Work {
     }
 }
 
+fn lean(factor: FactorKind, leans: Label, weight: f64) -> Option<Factor> {
+    Some(Factor {
+        factor,
+        leans,
+        weight,
+    })
+}
+
 /// Every consideration with its factor, in the order weighed: the figures, the cost, the kind of
-/// work, pools, unmeasured batches, long runs, steady load.
+/// work, then what the code holds and how long it runs.
 pub(crate) fn weigh(s: &ServiceSignals, cost: &Cost, config: &Config) -> Vec<Weighed> {
-    let l = &config.labelling;
-    let lean = |factor, leans, weight| {
-        Some(Factor {
-            factor,
-            leans,
-            weight,
-        })
-    };
     let mut out = vec![
         Weighed {
             reason: Reason::Figures,
@@ -155,38 +155,61 @@ pub(crate) fn weigh(s: &ServiceSignals, cost: &Cost, config: &Config) -> Vec<Wei
             factor: Some(cost_factor(cost)),
         },
     ];
-    let mut push = |reason, factor| out.push(Weighed { reason, factor });
+    out.extend(kind_of_work(s, config));
+    out.extend(holds_and_runs(s, config));
+    if s.concurrency() > config.labelling.busy_fraction && work(s) != Work::EventDriven {
+        out.push(Weighed {
+            reason: Reason::SteadyLoad {
+                in_flight: s.concurrency(),
+            },
+            factor: None,
+        });
+    }
+    out
+}
+
+/// How the kind of work leans. Events favour functions when they are sporadic or bursty; a
+/// steady stream keeps an always-on consumer busy, and then only the cost decides (DOMAIN.md).
+/// Requests and synchronous callers need a function cheaper by the margin to be worth its cold
+/// starts.
+fn kind_of_work(s: &ServiceSignals, config: &Config) -> Option<Weighed> {
+    let l = &config.labelling;
     let in_flight = s.concurrency();
-    // Events favour functions when they are sporadic or bursty; a steady stream keeps an
-    // always-on consumer busy, and then only the cost decides (DOMAIN.md).
     let steady = in_flight > l.busy_fraction;
     let margin = l.function_cost_margin.max(1.0);
-    let kind = work(s);
-    match kind {
-        Work::EventDriven if !steady => push(
+    let (reason, factor) = match work(s) {
+        Work::EventDriven if !steady => (
             Reason::SporadicEvents { in_flight },
             lean(FactorKind::SporadicEvents, Label::Function, EVENT_LEAN),
         ),
-        Work::EventDriven => push(
+        Work::EventDriven => (
             Reason::SteadyEvents {
                 in_flight,
                 busy_fraction: l.busy_fraction,
             },
             None,
         ),
-        Work::RequestDriven => push(
+        Work::RequestDriven => (
             Reason::RequestDriven {
                 triggers: s.triggers.clone(),
                 margin: l.function_cost_margin,
             },
             lean(FactorKind::RequestDriven, Label::Microservice, margin),
         ),
-        Work::Other if s.inbound_weight > 0.0 => push(
+        Work::Other if s.inbound_weight > 0.0 => (
             Reason::SynchronousCallers,
             lean(FactorKind::SynchronousCallers, Label::Microservice, margin),
         ),
-        Work::Other => {}
-    }
+        Work::Other => return None,
+    };
+    Some(Weighed { reason, factor })
+}
+
+/// What the code holds (connection pools) and how long it runs (an unmeasured batch, long runs,
+/// runs near the limit): each leans microservice.
+fn holds_and_runs(s: &ServiceSignals, config: &Config) -> Vec<Weighed> {
+    let mut out = Vec::new();
+    let mut push = |reason, factor| out.push(Weighed { reason, factor });
     if !s.pools.is_empty() {
         push(
             Reason::ConnectionPools {
@@ -195,13 +218,12 @@ pub(crate) fn weigh(s: &ServiceSignals, cost: &Cost, config: &Config) -> Vec<Wei
             lean(FactorKind::ConnectionPools, Label::Microservice, POOL_LEAN),
         );
     }
-    if kind == Work::EventDriven && s.unbounded_batch && !s.max_measured {
+    let limit_s = config.limits.max_duration_s;
+    if work(s) == Work::EventDriven && s.unbounded_batch && !s.max_measured {
         // A scheduled or queued batch looping over I/O: its duration grows with the data, and
         // nothing measured shows it stays under the platform limit.
         push(
-            Reason::UnmeasuredBatch {
-                limit_s: config.limits.max_duration_s,
-            },
+            Reason::UnmeasuredBatch { limit_s },
             lean(
                 FactorKind::UnmeasuredBatch,
                 Label::Microservice,
@@ -209,11 +231,12 @@ pub(crate) fn weigh(s: &ServiceSignals, cost: &Cost, config: &Config) -> Vec<Wei
             ),
         );
     }
-    if s.duration_ms > l.long_running_s * 1000.0 {
+    let threshold_s = config.labelling.long_running_s;
+    if s.duration_ms > threshold_s * 1000.0 {
         push(
             Reason::LongRunning {
                 typical_ms: s.duration_ms,
-                threshold_s: l.long_running_s,
+                threshold_s,
             },
             lean(
                 FactorKind::LongRunning,
@@ -222,12 +245,12 @@ pub(crate) fn weigh(s: &ServiceSignals, cost: &Cost, config: &Config) -> Vec<Wei
             ),
         );
     }
-    let limit_ms = config.limits.max_duration_s * 1000.0;
+    let limit_ms = limit_s * 1000.0;
     if s.max_duration_ms > NEAR_LIMIT_SHARE * limit_ms && s.max_duration_ms <= limit_ms {
         push(
             Reason::NearTheLimit {
                 max_ms: s.max_duration_ms,
-                limit_s: config.limits.max_duration_s,
+                limit_s,
             },
             lean(
                 FactorKind::NearTheLimit,
@@ -235,9 +258,6 @@ pub(crate) fn weigh(s: &ServiceSignals, cost: &Cost, config: &Config) -> Vec<Wei
                 NEAR_LIMIT_LEAN,
             ),
         );
-    }
-    if steady && kind != Work::EventDriven {
-        push(Reason::SteadyLoad { in_flight }, None);
     }
     out
 }
