@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bad_input;
+mod boundary;
 mod check;
 mod compare;
 mod completions;
