@@ -80,10 +80,10 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub history: HistoryArgs,
     /// Most nodes allowed to move to another service, in percent of the nodes.
-    #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
+    #[arg(long, value_name = "PERCENT", default_value_t = planner::DriftThresholds::DEFAULT.max_moved_percent)]
     pub max_moved: f64,
     /// Most new service-to-service call pairs allowed.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = planner::DriftThresholds::DEFAULT.max_new_cross_calls)]
     pub max_new_cross_calls: usize,
     /// Do not fail when a service's label changes.
     #[arg(long)]

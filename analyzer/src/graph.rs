@@ -1,6 +1,8 @@
 //! The call graph: plain data shared by every input format and read by the planner.
 
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -107,10 +109,17 @@ pub(crate) struct Link {
 /// Invariants: node ids are unique and nodes are sorted by id (so a plan does not depend on
 /// the order of the input file); edges are sorted by (from, to, async) and there is at most
 /// one edge per (from, to, async) triple.
+///
+/// The graph owns its nodes and calls and keeps the invariants by being read-only once built:
+/// nodes are addressed by their position in id order (`0..node_count()`), edges by their
+/// position in edge order (`0..edge_count()`). To change a graph, build a new one with
+/// [`CallGraph::from_parts`]. Where a petgraph algorithm is wanted, [`CallGraph::petgraph`] lends
+/// the graph read-only, with node and edge indices equal to these positions.
 #[derive(Debug, Clone, Default)]
 pub struct CallGraph {
-    /// The graph itself: node weights are [`Node`]s, edge weights are [`Call`]s.
-    pub graph: DiGraph<Node, Call>,
+    /// Node weights are [`Node`]s, edge weights are [`Call`]s; node `i` and edge `e` are at
+    /// petgraph index `i` and `e`.
+    graph: DiGraph<Node, Call>,
 }
 
 impl CallGraph {
@@ -146,26 +155,50 @@ impl CallGraph {
     }
 
     /// Number of nodes.
+    ///
+    /// # Complexity
+    /// O(1).
     pub fn node_count(&self) -> usize {
         self.graph.node_count()
     }
 
     /// Number of (merged) edges.
+    ///
+    /// # Complexity
+    /// O(1).
     pub fn edge_count(&self) -> usize {
         self.graph.edge_count()
     }
 
     /// The node at position `i` (0-based, in id order).
+    ///
+    /// # Panics
+    /// When `i` is not below [`CallGraph::node_count`].
+    ///
+    /// # Complexity
+    /// O(1).
     pub fn node(&self, i: usize) -> &Node {
         &self.graph[NodeIndex::new(i)]
     }
 
-    /// All nodes in id order.
+    /// All nodes in id order (the `i`-th is [`CallGraph::node`]`(i)`).
     pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Node> + '_ {
         self.graph.raw_nodes().iter().map(|n| &n.weight)
     }
 
-    /// All edges as `(from, to, call)` with node positions, in (from, to, async) order.
+    /// Position of the node with this id, by binary search over the sorted ids.
+    ///
+    /// # Complexity
+    /// O(log V) string comparisons.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        let nodes = self.graph.raw_nodes();
+        nodes
+            .binary_search_by(|n| n.weight.id.as_str().cmp(id))
+            .ok()
+    }
+
+    /// All edges as `(from, to, call)` with node positions, in (from, to, async) order: the
+    /// `e`-th is edge `e`.
     pub fn edges(&self) -> impl ExactSizeIterator<Item = (usize, usize, Call)> + '_ {
         self.graph
             .raw_edges()
@@ -181,11 +214,114 @@ impl CallGraph {
             .map(|e| (e.source().index(), e.target().index(), e.weight))
     }
 
-    /// Position of the node with this id, by binary search over the sorted ids.
-    pub fn position(&self, id: &str) -> Option<usize> {
-        let nodes = self.graph.raw_nodes();
-        nodes
-            .binary_search_by(|n| n.weight.id.as_str().cmp(id))
-            .ok()
+    /// The call of edge `e` (its position in [`CallGraph::edges`]).
+    ///
+    /// # Panics
+    /// When `e` is not below [`CallGraph::edge_count`].
+    ///
+    /// # Complexity
+    /// O(1).
+    pub fn call(&self, e: usize) -> &Call {
+        &self.graph[EdgeIndex::new(e)]
+    }
+
+    /// The calls node `i` makes, as `(callee, call)`, self-calls included. Newest edge first
+    /// (petgraph's adjacency order): by decreasing (callee, async).
+    ///
+    /// For repeated walks over every node's calls, the planner indexes them once in compact
+    /// rows instead (`planner::calls`).
+    ///
+    /// # Complexity
+    /// O(1) to start, O(1) a call.
+    pub fn callees(&self, i: usize) -> impl Iterator<Item = (usize, &Call)> + '_ {
+        self.graph
+            .edges_directed(NodeIndex::new(i), Direction::Outgoing)
+            .map(|e| (e.target().index(), e.weight()))
+    }
+
+    /// The calls node `i` receives, as `(caller, call)`, self-calls included. Newest edge first
+    /// (petgraph's adjacency order): by decreasing (caller, async).
+    ///
+    /// # Complexity
+    /// O(1) to start, O(1) a call.
+    pub fn callers(&self, i: usize) -> impl Iterator<Item = (usize, &Call)> + '_ {
+        self.graph
+            .edges_directed(NodeIndex::new(i), Direction::Incoming)
+            .map(|e| (e.source().index(), e.weight()))
+    }
+
+    /// The graph as petgraph's `DiGraph`, read-only, for its algorithms (`kosaraju_scc`, …):
+    /// node index `i` is position `i`, edge index `e` is edge `e`, and each node's adjacency
+    /// lists hold its newest edge first.
+    pub fn petgraph(&self) -> &DiGraph<Node, Call> {
+        &self.graph
+    }
+
+    /// A graph holding exactly `graph`, for tests that build one another way and compare.
+    #[cfg(test)]
+    pub(crate) fn from_petgraph(graph: DiGraph<Node, Call>) -> CallGraph {
+        CallGraph { graph }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Call, CallGraph, Node};
+
+    /// Nodes `c`, `a`, `b` (given out of id order) and calls between them, one of them a
+    /// self-call and one pair both sync and async.
+    fn sample() -> CallGraph {
+        let node = |id: &str| Node {
+            id: id.to_string(),
+            ..Node::default()
+        };
+        CallGraph::from_parts(
+            vec![node("c"), node("a"), node("b")],
+            vec![
+                (1, 2, Call::new(1.0, false)),
+                (1, 0, Call::new(2.0, false)),
+                (1, 0, Call::new(3.0, true)),
+                (2, 2, Call::new(4.0, false)),
+                (0, 2, Call::new(5.0, false)),
+            ],
+        )
+    }
+
+    #[test]
+    fn accessors_read_nodes_by_id_order_and_edges_by_edge_order() {
+        let g = sample();
+        assert_eq!((g.node_count(), g.edge_count()), (3, 5));
+        let ids: Vec<&str> = g.nodes().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(g.node(2).id, "c");
+        assert_eq!(g.position("b"), Some(1));
+        assert_eq!(g.position("d"), None);
+        let edges: Vec<(usize, usize, f64, bool)> = g
+            .edges()
+            .map(|(f, t, c)| (f, t, c.weight, c.is_async))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                (0, 1, 1.0, false),
+                (0, 2, 2.0, false),
+                (0, 2, 3.0, true),
+                (1, 1, 4.0, false),
+                (2, 1, 5.0, false),
+            ]
+        );
+        assert!((0..g.edge_count()).all(|e| *g.call(e) == g.edges().nth(e).expect("edge").2));
+        let view = g.petgraph();
+        assert_eq!((view.node_count(), view.edge_count()), (3, 5));
+    }
+
+    #[test]
+    fn callers_and_callees_come_newest_edge_first() {
+        let g = sample();
+        let callees: Vec<(usize, f64)> = g.callees(0).map(|(t, c)| (t, c.weight)).collect();
+        assert_eq!(callees, [(2, 3.0), (2, 2.0), (1, 1.0)]);
+        let callers: Vec<(usize, f64)> = g.callers(1).map(|(f, c)| (f, c.weight)).collect();
+        assert_eq!(callers, [(2, 5.0), (1, 4.0), (0, 1.0)]);
+        assert_eq!(g.callers(0).count(), 0);
     }
 }

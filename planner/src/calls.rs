@@ -4,15 +4,14 @@
 //! `Vec` per node.
 
 use analyzer::{Call, CallGraph};
-use petgraph::graph::Edge;
 
 /// Calls made and received per node, self-calls excluded.
 ///
-/// Node positions and edge indices are stored as `u32`: the call graph is a petgraph `DiGraph`
-/// with `u32` indices, so they always fit.
+/// Node positions and edge indices are stored as `u32`: a call graph has fewer than 2^32 nodes
+/// and edges (petgraph's `u32` indices), so they always fit.
 pub(crate) struct Calls<'g> {
-    /// The graph's edges, by index.
-    edges: &'g [Edge<Call>],
+    /// The graph, whose calls are read by edge index.
+    graph: &'g CallGraph,
     /// Row `v` of the outgoing arrays is `out_start[v]..out_start[v + 1]`.
     out_start: Vec<usize>,
     /// Callee of each outgoing call.
@@ -49,13 +48,12 @@ impl<'g> Calls<'g> {
     /// O(V + E) (two counting sorts, side by side).
     pub(crate) fn new(graph: &'g CallGraph) -> Calls<'g> {
         let n = graph.node_count();
-        let edges = graph.graph.raw_edges();
         let ((out_start, out_to, out_edge), (in_start, in_from, in_edge)) = rayon::join(
-            || rows(n, edges, |e| (e.source().index(), e.target().index())),
-            || rows(n, edges, |e| (e.target().index(), e.source().index())),
+            || rows(n, graph, |from, to| (from, to)),
+            || rows(n, graph, |from, to| (to, from)),
         );
         Calls {
-            edges,
+            graph,
             out_start,
             out_to,
             out_edge,
@@ -82,22 +80,22 @@ impl<'g> Calls<'g> {
 
     /// The calls `v` makes as `(callee, call)`, in edge order. A call is read only when used.
     pub(crate) fn callees(&self, v: usize) -> impl Iterator<Item = (usize, &'g Call)> + '_ {
-        let edges = self.edges;
+        let graph = self.graph;
         let row = self.out_start[v]..self.out_start[v + 1];
         self.out_to[row.clone()]
             .iter()
             .zip(&self.out_edge[row])
-            .map(move |(&t, &e)| (t as usize, &edges[e as usize].weight))
+            .map(move |(&t, &e)| (t as usize, graph.call(e as usize)))
     }
 
     /// The calls `v` receives as `(caller, call)`, in edge order. A call is read only when used.
     pub(crate) fn callers(&self, v: usize) -> impl Iterator<Item = (usize, &'g Call)> + '_ {
-        let edges = self.edges;
+        let graph = self.graph;
         let row = self.in_start[v]..self.in_start[v + 1];
         self.in_from[row.clone()]
             .iter()
             .zip(&self.in_edge[row])
-            .map(move |(&f, &e)| (f as usize, &edges[e as usize].weight))
+            .map(move |(&f, &e)| (f as usize, graph.call(e as usize)))
     }
 
     /// Whether another node calls `v`.
@@ -186,19 +184,19 @@ impl<'g> Calls<'g> {
     }
 }
 
-/// The calls grouped by the first of `ends(edge)` (a stable counting sort): row starts, the other
-/// end of each call, its edge index.
+/// The calls of `graph` grouped by the first of `ends(from, to)` (a stable counting sort): row
+/// starts, the other end of each call, its edge index.
 ///
 /// # Complexity
 /// O(V + E).
 fn rows(
     n: usize,
-    edges: &[Edge<Call>],
-    ends: impl Fn(&Edge<Call>) -> (usize, usize),
+    graph: &CallGraph,
+    ends: impl Fn(usize, usize) -> (usize, usize),
 ) -> (Vec<usize>, Vec<u32>, Vec<u32>) {
     let mut start = vec![0usize; n + 1];
-    for e in edges {
-        let (a, b) = ends(e);
+    for (from, to, _) in graph.edges() {
+        let (a, b) = ends(from, to);
         if a != b {
             start[a + 1] += 1;
         }
@@ -208,8 +206,8 @@ fn rows(
     }
     let mut fill = start.clone();
     let (mut other, mut edge) = (vec![0u32; start[n]], vec![0u32; start[n]]);
-    for (i, e) in edges.iter().enumerate() {
-        let (a, b) = ends(e);
+    for (i, (from, to, _)) in graph.edges().enumerate() {
+        let (a, b) = ends(from, to);
         if a != b {
             other[fill[a]] = b as u32;
             edge[fill[a]] = i as u32;
@@ -276,7 +274,7 @@ mod tests {
                 .iter()
                 .map(|c| c.iter().map(|&v| v as usize).collect())
                 .collect();
-            let theirs: Vec<Vec<usize>> = kosaraju_scc(&g.graph)
+            let theirs: Vec<Vec<usize>> = kosaraju_scc(g.petgraph())
                 .into_iter()
                 .map(|c| c.into_iter().map(|v| v.index()).collect())
                 .collect();

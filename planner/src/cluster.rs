@@ -1,14 +1,19 @@
-//! Clustering: groups the call graph's nodes into candidate services. Pipeline: shared-code
-//! detection → coupling graph (calls + module, resource and vocabulary affinities) → Leiden →
-//! service count (fold and feature-package merge, or exact merge/split after the feature merge)
-//! → placement of isolated nodes by namespace proximity.
+//! Clustering: groups the call graph's nodes into candidate services. One run is a list of
+//! phases ([`cluster_once`]): weak code (shared code, composition roots, isolated nodes) →
+//! couple (coupling graph: calls + module, resource, vocabulary and co-change affinities) →
+//! partition (Leiden under the decisions' constraints) → fit the count (`fit`: exact merge/split,
+//! or folding and the feature-package merge) → place isolated nodes by namespace proximity
+//! (`place`). A re-plan chooses between a cold run, a warm run and the earlier partition
+//! ([`cluster_with`]).
 
 mod constrain;
 mod count;
 mod coupling;
 mod features;
+mod fit;
 mod leiden;
 mod namespace;
+mod place;
 mod shared;
 #[cfg(test)]
 mod tests;
@@ -20,6 +25,9 @@ use analyzer::CallGraph;
 use rayon::prelude::*;
 
 use crate::ClusterConfig;
+use coupling::Csr;
+use fit::{IsolatedNodes, fit_count};
+use place::place;
 
 pub(crate) use constrain::{Constraints, Tags, compatible};
 pub(crate) use shared::module_key;
@@ -184,48 +192,159 @@ fn matching(
 }
 
 /// One clustering run: [`cluster_with`] without the choice between a cold and a warm start.
+///
+/// The phases, in order: [`weak_code`] (shared code, composition roots, isolated nodes),
+/// [`couple`] (the coupling graph over the clustering units), [`partition`] (Leiden under the
+/// constraints), [`fit_count`] (the number of services: exact, or folded and merged by feature),
+/// [`place_isolated`] (nodes without calls), [`finish`] (clusters numbered by size, the count's
+/// reason).
 fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> Clustering {
-    let n = graph.node_count();
-    let mut steps = crate::steps::Steps::start();
-    let mut notes = Vec::new();
+    let mut run = Run {
+        graph,
+        nodes: graph.nodes().collect(),
+        cfg,
+        cons,
+        rng: fastrand::Rng::with_seed(cfg.seed),
+        steps: crate::steps::Steps::start(),
+        notes: Vec::new(),
+    };
+    let weak = weak_code(&mut run);
+    let connected = Connected::new(graph, &weak.isolated, cons);
+    let coupled = couple(&mut run, &weak, &connected);
+    let labels = partition(&mut run, &coupled, &connected);
+    let mut fitted = fit_count(&mut run, &coupled, &connected, &weak, labels);
+    place_isolated(
+        &mut run,
+        &connected,
+        &mut fitted.assignment,
+        fitted.isolated,
+    );
+    finish(run, weak, fitted.assignment, fitted.reason)
+}
+
+/// What every phase of one clustering run reads, and what it records as it goes.
+struct Run<'a> {
+    graph: &'a CallGraph,
+    /// The graph's nodes by position.
+    nodes: Vec<&'a analyzer::Node>,
+    cfg: &'a ClusterConfig,
+    cons: &'a Constraints,
+    /// The run's seeded randomness, drawn by the phases in order.
+    rng: fastrand::Rng,
+    /// Step timings (`CLEAVE_STEP_TIMES`).
+    steps: crate::steps::Steps,
+    /// What a reviewer should know, in the order it was found.
+    notes: Vec<String>,
+}
+
+/// Nodes that should couple weakly, and nodes with no call at all.
+struct WeakCode {
+    /// Node has no call edge other than self-loops.
+    isolated: Vec<bool>,
+    /// Node is high fan-in utility code ([`shared::detect`]).
+    shared: Vec<bool>,
+    /// Node is a composition root: high fan-out wiring such as a `main`.
+    roots: Vec<bool>,
+    /// Node is shared code or a composition root: both couple weakly.
+    weak: Vec<bool>,
+}
+
+/// Phase 0: isolated nodes, shared code and composition roots.
+///
+/// # Complexity
+/// O(V + E).
+fn weak_code(run: &mut Run<'_>) -> WeakCode {
+    let (graph, cfg) = (run.graph, run.cfg);
     let isolated = isolated_nodes(graph);
     let shared = shared::detect(graph, cfg.shared_min_caller_modules);
-    steps.mark(|| "cluster: isolated nodes, shared code".into());
+    run.steps
+        .mark(|| "cluster: isolated nodes, shared code".into());
     // Shared code (high fan-in) and composition roots (high fan-out) both couple weakly.
     let roots = shared::composition_roots(graph, cfg.shared_min_caller_modules);
-    steps.mark(|| "cluster: composition roots".into());
+    run.steps.mark(|| "cluster: composition roots".into());
     let weak: Vec<bool> = shared.iter().zip(&roots).map(|(&s, &r)| s || r).collect();
     let root_count = roots.iter().filter(|&&r| r).count();
     if root_count > 0 {
-        notes.push(format!(
+        run.notes.push(format!(
             "{root_count} composition roots (high fan-out wiring such as a main) kept from gluing services together"
         ));
     }
-    let mut index = vec![None; n];
-    let mut connected = Vec::new();
-    for i in (0..n).filter(|&i| !isolated[i] || cons.grouped(i)) {
-        index[i] = Some(connected.len() as u32);
-        connected.push(i);
+    WeakCode {
+        isolated,
+        shared,
+        roots,
+        weak,
     }
-    let k = connected.len();
-    let mut rng = fastrand::Rng::with_seed(cfg.seed);
+}
+
+/// The nodes that are clustered (those with a call, and those a must-link group holds) and the
+/// ones that are placed afterwards.
+struct Connected {
+    /// Node position → its number among the connected nodes; `None` for an isolated node.
+    index: Vec<Option<u32>>,
+    /// The connected nodes' positions, in order.
+    nodes: Vec<usize>,
+    /// The other nodes' positions, in order: isolated and in no must-link group.
+    isolated: Vec<usize>,
+}
+
+impl Connected {
+    /// The nodes of `graph` that are clustered: not `isolated`, or grouped by `cons`.
+    fn new(graph: &CallGraph, isolated: &[bool], cons: &Constraints) -> Connected {
+        let n = graph.node_count();
+        let mut index = vec![None; n];
+        let mut nodes = Vec::new();
+        for i in (0..n).filter(|&i| !isolated[i] || cons.grouped(i)) {
+            index[i] = Some(nodes.len() as u32);
+            nodes.push(i);
+        }
+        let isolated = (0..n).filter(|&i| index[i].is_none()).collect();
+        Connected {
+            index,
+            nodes,
+            isolated,
+        }
+    }
+}
+
+/// Phase 1's result: what Leiden runs on.
+struct Coupled {
+    /// The coupling graph over the units: calls, affinities and ties, undirected and weighted.
+    coupling: Csr,
+    /// The probe's communities of the connected nodes, when a probe ran.
+    probe: Option<Vec<usize>>,
+    /// The clustering units: connected nodes, each must-link group contracted into one.
+    units: constrain::Units,
+}
+
+/// Phase 1: the coupling graph. Calls (dampened, shared code shrunk, async scaled) and resource,
+/// vocabulary and co-change ties first; with module affinity and declared modules, a probe
+/// Leiden run on it weighs each module's tie by how much its members cluster together
+/// (docs/ARCHITECTURE.md); then must-link groups are contracted into units.
+///
+/// # Complexity
+/// O((V + E) log V) expected, the probe included.
+fn couple(run: &mut Run<'_>, weak: &WeakCode, connected: &Connected) -> Coupled {
+    let (graph, cfg, cons) = (run.graph, run.cfg, run.cons);
+    let k = connected.nodes.len();
     // The probe weighs module ties (and starts a large graph's final run): without module
     // affinity, or without modules (bare ids), there are no ties, and the final run starts from
     // singletons.
     let modules = connected
+        .nodes
         .iter()
         .any(|&i| shared::declared_module(graph.node(i)).is_some());
     // The graph without module ties is built once: the probe's, and the final one's base.
-    let (base, calls) = coupling::base(graph, &index, k, &weak, cfg, &cons.cochange);
-    steps.mark(|| {
+    let (base, calls) = coupling::base(graph, &connected.index, k, &weak.weak, cfg, &cons.cochange);
+    run.steps.mark(|| {
         format!(
             "cluster: coupling graph without module ties ({} arcs)",
             base.arcs()
         )
     });
     let probe = (cfg.module_affinity > 0.0 && modules).then(|| {
-        let probe = leiden::probe(&base, cfg.resolution, &mut rng);
-        steps.mark(|| "cluster: probe Leiden".into());
+        let probe = leiden::probe(&base, cfg.resolution, &mut run.rng);
+        run.steps.mark(|| "cluster: probe Leiden".into());
         probe
     });
     let coupling = match &probe {
@@ -233,200 +352,122 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
         None => base,
     };
     drop(calls);
-    steps.mark(|| format!("cluster: coupling graph ({} arcs)", coupling.arcs()));
-    let units = constrain::units(cons, &connected);
-    let contracted;
+    run.steps
+        .mark(|| format!("cluster: coupling graph ({} arcs)", coupling.arcs()));
+    let units = constrain::units(cons, &connected.nodes);
     let coupling = if units.identity() {
-        &coupling
+        coupling
     } else {
-        contracted = leiden::aggregate(&coupling, &units.of, units.count);
-        &contracted
+        leiden::aggregate(&coupling, &units.of, units.count)
     };
-    // On a large graph the final run starts from the probe's communities (a warm start that
-    // refinement can still undo): local moving from singletons over a million nodes costs a
-    // third of the plan, and on planted partitions the result is as good (docs/benchmarks.md).
-    // Small graphs start from singletons, which matches expert decompositions better.
-    let start = constrain::initial(cons, &connected, &units);
+    Coupled {
+        coupling,
+        probe,
+        units,
+    }
+}
+
+/// Phase 2: Leiden's communities of the units, then clusters holding units whose cannot-link
+/// tags clash split apart. On a large graph the run starts from the probe's communities (a warm
+/// start that refinement can still undo): local moving from singletons over a million nodes
+/// costs a third of the plan, and on planted partitions the result is as good
+/// (docs/benchmarks.md). Small graphs start from singletons, which matches expert
+/// decompositions better. An earlier plan's membership, when given, is the start instead.
+///
+/// # Complexity
+/// O((V + E) log V) expected for Leiden; O(V + E log E) for the splits.
+fn partition(run: &mut Run<'_>, coupled: &Coupled, connected: &Connected) -> Vec<usize> {
+    let units = &coupled.units;
+    let start = constrain::initial(run.cons, &connected.nodes, units);
     let start = start.as_deref().or_else(|| {
-        probe
+        coupled
+            .probe
             .as_deref()
-            .filter(|_| units.identity() && k >= leiden::LARGE)
+            .filter(|_| units.identity() && connected.nodes.len() >= leiden::LARGE)
     });
-    let mut labels = leiden::leiden_from(coupling, cfg.resolution, &mut rng, start);
-    steps.mark(|| "cluster: final Leiden".into());
-    if steps.on() {
+    let resolution = run.cfg.resolution;
+    let mut labels = leiden::leiden_from(&coupled.coupling, resolution, &mut run.rng, start);
+    run.steps.mark(|| "cluster: final Leiden".into());
+    if run.steps.on() {
+        let n = run.graph.node_count();
         let mut a: Vec<usize> = (0..n).map(|i| n + i).collect();
-        for (&i, &u) in connected.iter().zip(&units.of) {
+        for (&i, &u) in connected.nodes.iter().zip(&units.of) {
             a[i] = labels[u];
         }
         let k = relabel(&mut a);
-        let q = crate::metrics::decomposition_metrics(graph, &a, k).modularity;
+        let q = crate::metrics::decomposition_metrics(run.graph, &a, k).modularity;
         crate::steps::note(|| format!("Leiden's {k} clusters: Q {q:.4} on the call graph"));
-        steps.mark(|| "cluster: (measuring that modularity)".into());
+        run.steps
+            .mark(|| "cluster: (measuring that modularity)".into());
     }
-    let tags = &units.tags;
-    let split = constrain::separate(coupling, &mut labels, tags);
+    let split = constrain::separate(&coupled.coupling, &mut labels, &units.tags);
     if split > 0 {
-        notes.push(format!(
+        run.notes.push(format!(
             "split {split} clusters to keep named services and [[apart]] groups apart"
         ));
     }
-    let mut reason = crate::ServiceCount {
-        requested: cfg.services,
-        found: labels.iter().max().map_or(0, |&c| c + 1),
-        ..Default::default()
-    };
-    // Node-level cluster of each connected node.
-    let expand = |labels: &[usize]| -> Vec<usize> { units.of.iter().map(|&u| labels[u]).collect() };
-    let target = cfg.services.map(|want| {
-        if want > n {
-            notes.push(format!(
-                "asked for {want} services but the graph has {n} nodes: made {n}"
-            ));
-        } else if want == 0 && n > 0 {
-            notes.push("asked for 0 services: made 1".to_string());
-        }
-        want.clamp(n.min(1), n)
-    });
-    let mut assignment = vec![0usize; n];
-    let isolated_list: Vec<usize> = (0..n).filter(|&i| index[i].is_none()).collect();
-    let ku = units.count;
-    let nodes: Vec<&analyzer::Node> = graph.nodes().collect();
-    match target {
-        _ if k == 0 => {
-            let groups = namespace::group(&nodes, &isolated_list, target);
-            for (&i, &g) in isolated_list.iter().zip(&groups) {
-                assignment[i] = g;
+    labels
+}
+
+/// Phase 4: the isolated nodes placed, as [`fit_count`] decided: into the cluster sharing the
+/// longest namespace prefix, or into clusters of their own by namespace.
+///
+/// # Complexity
+/// O((V + I) · d) for I isolated nodes and namespace depth d.
+fn place_isolated(
+    run: &mut Run<'_>,
+    connected: &Connected,
+    assignment: &mut [usize],
+    how: IsolatedNodes,
+) {
+    match how {
+        IsolatedNodes::Join => place(
+            &run.nodes,
+            assignment,
+            &connected.nodes,
+            &connected.isolated,
+        ),
+        IsolatedNodes::Group { groups, first } => {
+            let grouped = namespace::group(&run.nodes, &connected.isolated, groups);
+            for (&i, &g) in connected.isolated.iter().zip(&grouped) {
+                assignment[i] = first + g;
             }
-        }
-        Some(t) if t > ku => {
-            for (&i, &u) in connected.iter().zip(&units.of) {
-                assignment[i] = u;
-            }
-            let groups = namespace::group(&nodes, &isolated_list, Some(t - ku));
-            for (&i, &g) in isolated_list.iter().zip(&groups) {
-                assignment[i] = ku + g;
-            }
-        }
-        Some(t) => {
-            let mut found = labels.iter().max().map_or(0, |&c| c + 1);
-            let mut labels = labels;
-            if found > t && cfg.feature_merge && tags.is_empty() {
-                // Parts of one feature merge first, while at least `t` clusters remain.
-                let mut trial = vec![0usize; n];
-                for (&i, &c) in connected.iter().zip(&expand(&labels)) {
-                    trial[i] = c;
-                }
-                merge_features(graph, &nodes, &mut trial, &connected, &[], &weak, &[]);
-                let mut merged = vec![usize::MAX; ku];
-                for (&i, &u) in connected.iter().zip(&units.of) {
-                    if merged[u] == usize::MAX {
-                        merged[u] = trial[i];
-                    }
-                }
-                let count = leiden::renumber(&mut merged);
-                if count >= t {
-                    reason.merged_by_feature = found - count;
-                    labels = merged;
-                    found = count;
-                }
-            }
-            let labels = if found > t {
-                count::merge_to(coupling, &labels, t, cfg.resolution, tags)
-            } else {
-                count::split_to(coupling, &labels, t, cfg.resolution, &mut rng)
-            };
-            for (&i, &c) in connected.iter().zip(&expand(&labels)) {
-                assignment[i] = c;
-            }
-            place(&nodes, &mut assignment, &connected, &isolated_list);
-        }
-        None => {
-            let min = cfg.min_service_size;
-            let keep = candidate_functions(graph, &index, &expand(&labels), &weak, min);
-            let kept = keep.iter().filter(|&&x| x).count();
-            if kept > 0 {
-                notes.push(format!(
-                    "kept {kept} small event-triggered clusters apart: candidate functions"
-                ));
-            }
-            let frozen: Vec<bool> = expand(&labels)
-                .iter()
-                .map(|&l| keep.get(l) == Some(&true))
-                .collect();
-            steps.mark(|| "cluster: candidate functions".into());
-            let (folded, lonely) = count::fold_small(
-                coupling,
-                &labels,
-                min,
-                &keep,
-                cfg.resolution,
-                tags,
-                &units.sizes(),
-            );
-            steps.mark(|| "cluster: fold small clusters".into());
-            reason.folded = reason.found.saturating_sub(lonely.len());
-            let labels = folded;
-            for (&i, &c) in connected.iter().zip(&expand(&labels)) {
-                assignment[i] = c;
-            }
-            if lonely.iter().any(|&l| !l) {
-                let (anchored, loose): (Vec<usize>, Vec<usize>) =
-                    connected.iter().partition(|&&i| !lonely[assignment[i]]);
-                let mut cluster_tags =
-                    tags_by_cluster(tags, &units.of, &connected, &assignment, lonely.len());
-                place_groups(
-                    &nodes,
-                    &mut assignment,
-                    &anchored,
-                    &loose,
-                    &mut cluster_tags,
-                );
-            }
-            steps.mark(|| "cluster: place lonely clusters".into());
-            if cfg.feature_merge {
-                let cluster_tags = tags_by_cluster(tags, &units.of, &connected, &assignment, n);
-                let merged = merge_features(
-                    graph,
-                    &nodes,
-                    &mut assignment,
-                    &connected,
-                    &frozen,
-                    &weak,
-                    &cluster_tags,
-                );
-                reason.merged_by_feature = merged;
-                if merged > 0 {
-                    notes.push(format!(
-                        "merged {merged} clusters into the feature package (a cohesive top-level namespace) most of their members share: parts of one capability"
-                    ));
-                }
-            }
-            steps.mark(|| "cluster: feature merge".into());
-            place(&nodes, &mut assignment, &connected, &isolated_list);
         }
     }
-    steps.mark(|| "cluster: place isolated nodes".into());
-    if !isolated_list.is_empty() && k > 0 {
-        notes.push(format!(
+    run.steps.mark(|| "cluster: place isolated nodes".into());
+    if !connected.isolated.is_empty() && !connected.nodes.is_empty() {
+        run.notes.push(format!(
             "{} nodes have no call edge: placed by namespace proximity",
-            isolated_list.len()
+            connected.isolated.len()
         ));
     }
+}
+
+/// Phase 5: the clusters numbered by decreasing size, and the clustering with the count's
+/// reason in a sentence.
+///
+/// # Complexity
+/// O(V + K log K).
+fn finish(
+    run: Run<'_>,
+    weak: WeakCode,
+    mut assignment: Vec<usize>,
+    mut reason: crate::ServiceCount,
+) -> Clustering {
     let count = relabel(&mut assignment);
-    if steps.on() {
-        let q = crate::metrics::decomposition_metrics(graph, &assignment, count).modularity;
+    if run.steps.on() {
+        let q = crate::metrics::decomposition_metrics(run.graph, &assignment, count).modularity;
         crate::steps::note(|| format!("final {count} clusters: Q {q:.4} on the call graph"));
     }
     reason.services = count;
-    reason.reason = count_sentence(&reason, cfg.resolution);
+    reason.reason = count_sentence(&reason, run.cfg.resolution);
     Clustering {
         assignment,
         count,
-        shared,
-        isolated,
-        roots,
-        notes,
+        shared: weak.shared,
+        isolated: weak.isolated,
+        roots: weak.roots,
+        notes: run.notes,
         count_reason: reason,
     }
 }
@@ -459,81 +500,6 @@ fn count_sentence(r: &crate::ServiceCount, resolution: f64) -> String {
     out
 }
 
-/// Merges the clusters (of the `connected` nodes' `assignment`) that lie mostly inside one
-/// cohesive feature package ([`features`]) into one, unless they hold a candidate function
-/// (`frozen`, by connected order; empty: none) or their cannot-link tags (`cluster_tags`, per
-/// cluster; empty: none) clash. Returns the number of clusters merged away.
-///
-/// # Complexity
-/// O(V + E + K log K) for K clusters.
-fn merge_features(
-    graph: &CallGraph,
-    nodes: &[&analyzer::Node],
-    assignment: &mut [usize],
-    connected: &[usize],
-    frozen: &[bool],
-    weak: &[bool],
-    cluster_tags: &[Tags],
-) -> usize {
-    let (feature, count) = features::features(nodes);
-    if count < 2 {
-        return 0;
-    }
-    let cohesive = features::cohesive(graph, &feature, count, weak);
-    let k = connected
-        .iter()
-        .map(|&i| assignment[i] + 1)
-        .max()
-        .unwrap_or(0);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
-    let mut held = vec![false; k];
-    for (j, &i) in connected.iter().enumerate() {
-        members[assignment[i]].push(i);
-        held[assignment[i]] |= frozen.get(j) == Some(&true);
-    }
-    let dominant = features::dominant(&members, &feature, &cohesive);
-    let mut into: Vec<usize> = (0..k).collect();
-    let mut first: Vec<Option<usize>> = vec![None; count];
-    let mut merged = 0;
-    let mut tags: Vec<Tags> = cluster_tags.to_vec();
-    tags.resize(k, Tags::new());
-    for c in (0..k).filter(|&c| !members[c].is_empty() && !held[c]) {
-        let Some(f) = dominant[c] else { continue };
-        match first[f] {
-            Some(d) if constrain::compatible(&tags[d], &tags[c]) => {
-                into[c] = d;
-                let moved = std::mem::take(&mut tags[c]);
-                tags[d].extend(moved);
-                merged += 1;
-            }
-            Some(_) => {}
-            None => first[f] = Some(c),
-        }
-    }
-    for &i in connected {
-        assignment[i] = into[assignment[i]];
-    }
-    merged
-}
-
-/// The cannot-link tags of each of `k` clusters of `assignment`, from the tags of the units
-/// (`unit_of`, by connected order) of its `connected` members; all empty without tags.
-fn tags_by_cluster(
-    tags: &[Tags],
-    unit_of: &[usize],
-    connected: &[usize],
-    assignment: &[usize],
-    k: usize,
-) -> Vec<Tags> {
-    let mut out = vec![Tags::new(); k];
-    if !tags.is_empty() {
-        for (&i, &u) in connected.iter().zip(unit_of) {
-            out[assignment[i]].extend(tags[u].iter().map(|(&a, &b)| (a, b)));
-        }
-    }
-    out
-}
-
 /// Nodes with no call edge other than self-loops.
 fn isolated_nodes(graph: &CallGraph) -> Vec<bool> {
     let linked: Vec<AtomicBool> = (0..graph.node_count())
@@ -546,130 +512,6 @@ fn isolated_nodes(graph: &CallGraph) -> Vec<bool> {
         }
     });
     linked.into_iter().map(|l| !l.into_inner()).collect()
-}
-
-/// Leiden clusters smaller than `min` that hold an event/queue/schedule entry point and have no
-/// blocking call to another cluster (shared code aside): legitimate serverless functions.
-fn candidate_functions(
-    graph: &CallGraph,
-    index: &[Option<u32>],
-    labels: &[usize],
-    shared: &[bool],
-    min: usize,
-) -> Vec<bool> {
-    let k = labels.iter().max().map_or(0, |&c| c + 1);
-    let mut size = vec![0usize; k];
-    let mut event = vec![false; k];
-    for (pos, node) in graph.nodes().enumerate() {
-        let Some(i) = index[pos] else { continue };
-        let c = labels[i as usize];
-        size[c] += 1;
-        // A tiny cluster holding only request entry points is folded like any other.
-        if let Some(trigger) = &node.entry {
-            event[c] |= analyzer::Trigger::parse(trigger).is_event();
-        }
-    }
-    let blocking = graph
-        .par_edges()
-        .fold(
-            || vec![false; k],
-            |mut blocking, (f, t, call)| {
-                if !(call.is_async || shared[f] || shared[t])
-                    && let (Some(a), Some(b)) = (index[f], index[t])
-                {
-                    let (ca, cb) = (labels[a as usize], labels[b as usize]);
-                    if ca != cb {
-                        blocking[ca] = true;
-                        blocking[cb] = true;
-                    }
-                }
-                blocking
-            },
-        )
-        .reduce(
-            || vec![false; k],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
-                a
-            },
-        );
-    (0..k)
-        .map(|c| size[c] < min && event[c] && !blocking[c])
-        .collect()
-}
-
-/// Moves each node of `movers` to the cluster of `anchors` sharing the longest namespace
-/// prefix with it (ties: larger cluster, then lower index).
-fn place(nodes: &[&analyzer::Node], assignment: &mut [usize], anchors: &[usize], movers: &[usize]) {
-    let Some(index) = prefix_index(nodes, assignment, anchors, movers) else {
-        return;
-    };
-    for &i in movers {
-        if let Some((_, c)) = index.place(&namespace::path(nodes[i])) {
-            assignment[i] = c;
-        }
-    }
-}
-
-/// Like [`place`], but the movers' current clusters move whole, to the cluster best placed for
-/// any of their members — unless their cannot-link tags (per cluster) clash, then they stay.
-fn place_groups(
-    nodes: &[&analyzer::Node],
-    assignment: &mut [usize],
-    anchors: &[usize],
-    movers: &[usize],
-    tags: &mut [Tags],
-) {
-    let Some(index) = prefix_index(nodes, assignment, anchors, movers) else {
-        return;
-    };
-    let mut best: std::collections::BTreeMap<usize, (usize, usize, usize)> = Default::default();
-    for &i in movers {
-        if let Some((len, c)) = index.place(&namespace::path(nodes[i])) {
-            let cand = (len, index.size(c), usize::MAX - c);
-            let slot = best.entry(assignment[i]).or_insert(cand);
-            *slot = (*slot).max(cand);
-        }
-    }
-    let mut moves = std::collections::BTreeMap::new();
-    for (&from, &(_, _, c)) in &best {
-        let to = usize::MAX - c;
-        let (a, b) = (tags.get(from), tags.get(to));
-        if a.zip(b).is_none_or(|(a, b)| constrain::compatible(a, b)) {
-            if let Some(moved) = tags.get_mut(from).map(std::mem::take) {
-                tags[to].extend(moved);
-            }
-            moves.insert(from, to);
-        }
-    }
-    for &i in movers {
-        if let Some(&c) = moves.get(&assignment[i]) {
-            assignment[i] = c;
-        }
-    }
-}
-
-/// Prefix index of the anchors' clusters, for placing `movers`; `None` when there are no
-/// anchors or no movers.
-fn prefix_index(
-    nodes: &[&analyzer::Node],
-    assignment: &[usize],
-    anchors: &[usize],
-    movers: &[usize],
-) -> Option<namespace::PrefixIndex> {
-    if movers.is_empty() {
-        return None;
-    }
-    let wanted = namespace::PrefixIndex::keys(movers.iter().map(|&i| namespace::path(nodes[i])));
-    let k = anchors.iter().map(|&i| assignment[i] + 1).max()?;
-    let mut sizes = vec![0usize; k];
-    for &i in anchors {
-        sizes[assignment[i]] += 1;
-    }
-    let members = anchors
-        .iter()
-        .map(|&i| (namespace::path(nodes[i]), assignment[i]));
-    Some(namespace::PrefixIndex::new(members, sizes, Some(&wanted)))
 }
 
 /// Renumbers clusters by decreasing size, ties by smallest member position; returns the count.

@@ -8,6 +8,7 @@ mod compare;
 mod config;
 mod decisions;
 mod diff;
+mod drift;
 mod error;
 mod explain;
 mod history;
@@ -38,6 +39,7 @@ pub use diff::{
     Rename, ServiceBrief, ServiceCost, ServiceLink, ServicePair, ServiceRef, Split, diff,
     diff_text,
 };
+pub use drift::{Drift, DriftThresholds, drift, moved_percent};
 pub use error::Error;
 pub use explain::*;
 pub use history::{CoChange, History, MAX_COMMIT_FILES, MIN_DEGREE, MIN_SHARED};

@@ -1,6 +1,18 @@
-//! `plan()`: the whole pipeline from a call graph to a [`Plan`] — cluster, label, measure, name.
+//! `plan()`: the whole pipeline from a call graph to a [`Plan`], as phases run in order, each a
+//! function returning what it found as a named struct:
+//!
+//! 1. [`constrain`]: the decisions applied (excluded nodes dropped, pins, together/apart), the
+//!    earlier plan's membership as a warm start, the history's co-change ties;
+//! 2. [`cluster_phase`]: nodes grouped into services ([`cluster_with`]);
+//! 3. [`index_graph`]: the calls per node and the module numbers, built once;
+//! 4. [`gather_facts`]: traffic (rates, reachability), structure (metrics, suggested names) and
+//!    shared code, side by side;
+//! 5. [`identify_services`]: ids and names, kept from the earlier plan where membership persists;
+//! 6. [`build_sections`]: every service labelled, the calls between services, shared code and
+//!    the lists of nodes (`sections`), side by side;
+//! 7. [`assemble`]: the plan, with its costs, data stores and notes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use analyzer::CallGraph;
@@ -8,16 +20,24 @@ use rayon::prelude::*;
 
 use crate::Error;
 use crate::calls::Calls;
-use crate::cluster::cluster_with;
+use crate::cluster::{Clustering, cluster_with};
 use crate::config::Config;
-use crate::decisions::{self, DecisionError};
+use crate::decisions::{self, Applied, DecisionError};
 use crate::history::{FileTie, History, file_ties};
 use crate::identity::{identify, warm_start};
-use crate::label::{Decision, GraphFacts, ServiceFacts, flow, label_service, reachable_hints};
+use crate::label::{Flow, GraphFacts, ServiceFacts, flow, label_service, reachable_hints};
 use crate::metrics::measure;
 use crate::modules::Modules;
 use crate::naming::service_names;
 use crate::plan::*;
+
+mod sections;
+
+pub(crate) use sections::round;
+use sections::{
+    NodeLists, ServiceHead, SharedCallers, cross_calls, data_stores, node_lists, service,
+    shared_callers, shared_code, widen_shared,
+};
 
 /// Plans the decomposition of `graph`: services, labels with costs and reasons, metrics.
 ///
@@ -64,23 +84,60 @@ pub fn plan_with_history(
     }
     config.validate()?;
     let started = Instant::now();
-    let applied = decisions::apply(graph, config)?;
-    decisions::check_count(&applied, config.clustering.services)?;
-    let decisions::Applied {
+    let Applied {
         graph: planned,
-        mut constraints,
+        constraints,
         pinned,
         report,
         ..
-    } = applied;
+    } = constrain(graph, config, previous, history)?;
     let graph: &CallGraph = &planned;
+    let clustering = cluster_phase(graph, config, &constraints, history)?;
+    let clustered = Instant::now();
+    let plan = plan_clustered(graph, config, previous, &clustering, &pinned, report)?;
+    let timings = Timings {
+        cluster: clustered - started,
+        label: clustered.elapsed(),
+    };
+    Ok((plan, timings))
+}
+
+/// Phase 1: the decisions of `config` applied to `graph` (excluded nodes dropped, pinned nodes,
+/// must-link and cannot-link constraints), plus the earlier plan's membership as a warm start
+/// and the co-change ties of the history. A decision that cannot be honoured is an error.
+///
+/// # Complexity
+/// O(V + E) plus the decisions' pattern matching and the history's ties.
+fn constrain<'g>(
+    graph: &'g CallGraph,
+    config: &Config,
+    previous: Option<&Plan>,
+    history: Option<&History>,
+) -> Result<Applied<'g>, Error> {
+    let mut applied = decisions::apply(graph, config)?;
+    decisions::check_count(&applied, config.clustering.services)?;
     if let Some(p) = previous {
-        constraints.warm = warm_start(graph, p);
+        applied.constraints.warm = warm_start(&applied.graph, p);
     }
     if let Some(h) = history {
-        constraints.cochange = file_ties(graph, h);
+        applied.constraints.cochange = file_ties(&applied.graph, h);
     }
-    let mut clustering = cluster_with(graph, &config.clustering, &constraints);
+    Ok(applied)
+}
+
+/// Phase 2: the nodes grouped into services under the constraints ([`cluster_with`]), with a
+/// note on what the history contributed; an error when named services and `[[apart]]` groups
+/// leave more services than `--services` asks for.
+///
+/// # Complexity
+/// That of [`cluster_with`].
+fn cluster_phase(
+    graph: &CallGraph,
+    config: &Config,
+    constraints: &crate::cluster::Constraints,
+    history: Option<&History>,
+) -> Result<Clustering, Error> {
+    let mut clustering = cluster_with(graph, &config.clustering, constraints);
     if let Some(h) = history {
         clustering
             .notes
@@ -96,22 +153,14 @@ pub fn plan_with_history(
         }
         .into());
     }
-    let clustered = Instant::now();
-    let plan = plan_clustered(graph, config, previous, &clustering, &pinned, report)?;
-    let timings = Timings {
-        cluster: clustered - started,
-        label: clustered.elapsed(),
-    };
-    Ok((plan, timings))
+    Ok(clustering)
 }
 
-/// Everything after clustering: shared code widened, rates, labels with costs and reasons,
-/// metrics, names and ids, calls between services, shared code, unreachable nodes.
+/// Phases 3 to 7, everything after clustering: the graph indexed, facts gathered, services
+/// identified, the plan's sections built and assembled.
 ///
-/// Independent phases run side by side (the rates and reachability, a sequential walk of the
-/// components, beside metrics, naming and shared code; the services beside the calls between
-/// them), each computing exactly what it would alone, so the plan does not depend on the thread
-/// count.
+/// Independent work runs side by side (within [`gather_facts`] and [`build_sections`]), each
+/// piece computing exactly what it would alone, so the plan does not depend on the thread count.
 ///
 /// # Complexity
 /// O(V + E) expected, plus sorts of per-service and per-node lists: O((V + E) log V) at most.
@@ -119,146 +168,360 @@ fn plan_clustered(
     graph: &CallGraph,
     config: &Config,
     previous: Option<&Plan>,
-    clustering: &crate::Clustering,
+    clustering: &Clustering,
     pinned: &[Option<usize>],
     report: Option<DecisionsReport>,
 ) -> Result<Plan, Error> {
-    let k = clustering.count;
-    let assignment = &clustering.assignment;
-    let n = graph.node_count();
+    let index = index_graph(graph);
+    let members = members_of(clustering);
+    let Facts {
+        traffic,
+        structure,
+        shared,
+    } = gather_facts(graph, &index, config, clustering, &members);
+    let identity = identify_services(
+        graph,
+        config,
+        previous,
+        clustering,
+        pinned,
+        &members,
+        structure.names,
+    );
+    let sections = build_sections(
+        graph,
+        &Inputs {
+            index: &index,
+            config,
+            clustering,
+            members: &members,
+            traffic: &traffic,
+            service_metrics: &structure.services,
+            identity: &identity,
+        },
+        shared,
+    )?;
+    Ok(assemble(
+        graph,
+        config,
+        clustering,
+        &index.modules,
+        structure.metrics,
+        identity,
+        sections,
+        report,
+    ))
+}
+
+/// Runs three independent phases side by side and returns their results in order. Each
+/// computes what it would alone, so the results do not depend on the thread count.
+fn join3<A: Send, B: Send, C: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+    c: impl FnOnce() -> C + Send,
+) -> (A, B, C) {
+    let (a, (b, c)) = rayon::join(a, || rayon::join(b, c));
+    (a, b, c)
+}
+
+/// Phase 3's result: the graph indexed once for the phases after clustering.
+struct Index<'g> {
+    /// The calls made and received per node ([`Calls`]).
+    calls: Calls<'g>,
+    /// Every node's module path, numbered ([`Modules`]).
+    modules: Modules<'g>,
+}
+
+/// Phase 3: the calls per node and the module numbers, built side by side.
+///
+/// # Complexity
+/// O(V + E) for the calls, O(V log V) for the modules.
+fn index_graph(graph: &CallGraph) -> Index<'_> {
     let (calls, modules) = rayon::join(|| Calls::new(graph), || Modules::new(graph));
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (p, &c) in assignment.iter().enumerate() {
+    Index { calls, modules }
+}
+
+/// The member positions of every service of `clustering`, each list in position order.
+///
+/// # Complexity
+/// O(V + K).
+fn members_of(clustering: &Clustering) -> Vec<Vec<usize>> {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); clustering.count];
+    for (p, &c) in clustering.assignment.iter().enumerate() {
         members[c].push(p);
     }
-    let ((flow, reach), ((measured, auto_names), (shared, callers))) = rayon::join(
-        || {
-            (
-                flow(graph, &calls, config),
-                reachable_hints(graph, &calls, assignment, &config.labelling),
-            )
+    members
+}
+
+/// Phase 4's result: what the clustered graph tells about traffic, structure and shared code.
+struct Facts {
+    /// How often nodes run and how slowly.
+    traffic: Traffic,
+    /// Modularity and its kin, per service and for the whole, and the names members suggest.
+    structure: Structure,
+    /// Shared code after clustering.
+    shared: Shared,
+}
+
+/// How often every node runs and how slowly.
+struct Traffic {
+    /// Invocations per day of every node, whether measured, whether reached ([`flow`]).
+    flow: Flow,
+    /// The slowest duration hint each node reaches inside its service ([`reachable_hints`]);
+    /// `None` when no hint is slower than the default duration.
+    reach: Option<Vec<f64>>,
+}
+
+/// The decomposition's structure.
+struct Structure {
+    /// The plan's metrics, not yet rounded.
+    metrics: Metrics,
+    /// Cohesion and coupling of every service.
+    services: Vec<ServiceMetrics>,
+    /// A name for every service from its members' modules ([`service_names`]).
+    names: Vec<String>,
+}
+
+/// Shared code after clustering.
+struct Shared {
+    /// Node is shared code: the clustering's, widened to nodes called from several services
+    /// ([`widen_shared`]).
+    nodes: Vec<bool>,
+    /// Who calls each shared node, most called first.
+    callers: Vec<SharedCallers>,
+    /// Node ships as a library rather than counting as its service's own: shared code and
+    /// composition roots (wiring, not invocations).
+    library: Vec<bool>,
+}
+
+/// Phase 4: traffic, structure and shared code, side by side.
+///
+/// # Complexity
+/// O(V + E) expected for each part; naming and shared callers add sorts of their lists.
+fn gather_facts(
+    graph: &CallGraph,
+    index: &Index<'_>,
+    config: &Config,
+    clustering: &Clustering,
+    members: &[Vec<usize>],
+) -> Facts {
+    let assignment = &clustering.assignment;
+    let (traffic, structure, (nodes, callers)) = join3(
+        || Traffic {
+            flow: flow(graph, &index.calls, config),
+            reach: reachable_hints(graph, &index.calls, assignment, &config.labelling),
         },
         || {
-            rayon::join(
-                || {
-                    (
-                        measure(graph, assignment, k),
-                        service_names(graph, &modules, &members),
-                    )
-                },
-                || {
-                    let shared = widen_shared(graph, &calls, clustering);
-                    let callers = shared_callers(graph, &calls, &modules, assignment, &shared);
-                    (shared, callers)
-                },
-            )
+            let (metrics, services) = measure(graph, assignment, clustering.count);
+            Structure {
+                metrics,
+                services,
+                names: service_names(graph, &index.modules, members),
+            }
+        },
+        || {
+            let shared = widen_shared(graph, &index.calls, clustering);
+            let callers = shared_callers(graph, &index.calls, &index.modules, assignment, &shared);
+            (shared, callers)
         },
     );
-    let (metrics, structure) = measured;
-    // Shared code ships as a library and composition roots are wiring: neither is an invocation
-    // of the service it sits in.
-    let library: Vec<bool> = shared
+    let library = nodes
         .iter()
         .zip(&clustering.roots)
         .map(|(&s, &r)| s || r)
         .collect();
-    let mut named: Vec<Option<usize>> = vec![None; k];
+    Facts {
+        traffic,
+        structure,
+        shared: Shared {
+            nodes,
+            callers,
+            library,
+        },
+    }
+}
+
+/// Phase 5's result: who every service is.
+struct Identity {
+    /// The `[[service]]` decision each service answers to, if any.
+    named: Vec<Option<usize>>,
+    /// Service ids (`s1`, …), kept from the earlier plan where membership persists.
+    ids: Vec<String>,
+    /// Service names: a decision's, else the earlier plan's, else the suggested one.
+    names: Vec<String>,
+}
+
+/// Phase 5: ids and names of the services; a service holding a node pinned by a `[[service]]`
+/// decision takes that decision's name.
+///
+/// # Complexity
+/// That of [`identify`]: O(V + K log K) expected.
+fn identify_services(
+    graph: &CallGraph,
+    config: &Config,
+    previous: Option<&Plan>,
+    clustering: &Clustering,
+    pinned: &[Option<usize>],
+    members: &[Vec<usize>],
+    suggested: Vec<String>,
+) -> Identity {
+    let mut named: Vec<Option<usize>> = vec![None; clustering.count];
     for (p, pin) in pinned.iter().enumerate() {
         if let Some(d) = *pin {
-            named[assignment[p]] = Some(d);
+            named[clustering.assignment[p]] = Some(d);
         }
     }
     let fixed: Vec<Option<String>> = named
         .iter()
         .map(|d| d.map(|d| config.service[d].name.clone()))
         .collect();
-    let (ids, names) = identify(graph, &members, previous, auto_names, &fixed);
+    let (ids, names) = identify(graph, members, previous, suggested, &fixed);
+    Identity { named, ids, names }
+}
 
-    let whole = GraphFacts {
-        calls: &calls,
-        flow: &flow,
-        reach: reach.as_deref(),
-    };
-    // The services (independent: built in parallel, collected in order, the first error wins)
-    // beside everything else that is left: calls between them, shared code, lists of nodes.
-    let (built, (cross, (shared_code, lists))) = rayon::join(
+/// What phase 6 reads from the phases before it.
+struct Inputs<'a> {
+    index: &'a Index<'a>,
+    config: &'a Config,
+    clustering: &'a Clustering,
+    members: &'a [Vec<usize>],
+    traffic: &'a Traffic,
+    service_metrics: &'a [ServiceMetrics],
+    identity: &'a Identity,
+}
+
+/// Phase 6's result: the plan's sections.
+struct Sections {
+    /// Every service, labelled, in cluster order.
+    services: Vec<Service>,
+    /// Calls between services, heaviest first.
+    cross_calls: Vec<CrossCall>,
+    /// Calls of each service's own code into shared code.
+    library_calls: Vec<LibraryCall>,
+    /// Shared code, most called first.
+    shared_code: Vec<SharedCode>,
+    /// Unreachable and isolated nodes, and counts of nodes.
+    lists: NodeLists,
+}
+
+/// Phase 6: every service labelled, beside the calls between services, beside shared code and
+/// the lists of nodes. The first service that cannot be labelled as decided is the error.
+///
+/// # Complexity
+/// O(V + E) expected, plus the sorts of the lists.
+fn build_sections(graph: &CallGraph, i: &Inputs<'_>, shared: Shared) -> Result<Sections, Error> {
+    let assignment = &i.clustering.assignment;
+    let Shared {
+        nodes,
+        callers,
+        library,
+    } = shared;
+    let (services, (cross_calls, library_calls), (shared_code, lists)) = join3(
+        || label_services(graph, i, &nodes, &library),
         || {
-            members
-                .par_iter()
-                .enumerate()
-                .map(|(c, list)| {
-                    let mut decision = label_service(
-                        graph,
-                        &ServiceFacts {
-                            members: list,
-                            assignment,
-                            index: c,
-                            shared: &library,
-                        },
-                        &whole,
-                        config,
-                    );
-                    if let Some(d) = named[c]
-                        && let Some(label) = config.service[d].label
-                    {
-                        decisions::force_label(&names[c], label, &mut decision)?;
-                    }
-                    let mut metrics = structure[c].clone();
-                    metrics.cohesion = round(metrics.cohesion, 4);
-                    Ok(service(
-                        graph,
-                        &modules,
-                        list,
-                        ServiceHead {
-                            id: ids[c].clone(),
-                            name: names[c].clone(),
-                            decision,
-                            metrics,
-                        },
-                        &shared,
-                    ))
-                })
-                .collect::<Vec<Result<Service, Error>>>()
+            cross_calls(
+                graph,
+                assignment,
+                &i.identity.ids,
+                &i.traffic.flow.rate,
+                &nodes,
+            )
         },
         || {
-            rayon::join(
-                || cross_calls(graph, assignment, &ids, &flow.rate, &shared),
-                || {
-                    (
-                        shared_code(graph, callers, assignment, &ids),
-                        node_lists(graph, &flow.reached, &clustering.isolated),
-                    )
-                },
+            (
+                shared_code(graph, callers, assignment, &i.identity.ids),
+                node_lists(graph, &i.traffic.flow.reached, &i.clustering.isolated),
             )
         },
     );
-    let clusters = built.into_iter().collect::<Result<Vec<Service>, Error>>()?;
+    Ok(Sections {
+        services: services?,
+        cross_calls,
+        library_calls,
+        shared_code,
+        lists,
+    })
+}
 
-    let cost = PlanCost {
-        plan_monthly_usd: round(clusters.iter().map(|s| s.cost.chosen_monthly_usd).sum(), 2),
-        all_microservices_monthly_usd: round(
-            clusters
-                .iter()
-                .map(|s| s.cost.microservice_monthly_usd)
-                .sum(),
-            2,
-        ),
-        all_functions_monthly_usd: round(
-            clusters.iter().map(|s| s.cost.function_monthly_usd).sum(),
-            2,
-        ),
+/// Every service labelled ([`label_service`], or as a `[[service]]` decision forces) and
+/// written out as the plan's entry, in parallel, collected in order.
+///
+/// # Complexity
+/// O(V + E) expected over all services.
+fn label_services(
+    graph: &CallGraph,
+    i: &Inputs<'_>,
+    shared: &[bool],
+    library: &[bool],
+) -> Result<Vec<Service>, Error> {
+    let whole = GraphFacts {
+        calls: &i.index.calls,
+        flow: &i.traffic.flow,
+        reach: i.traffic.reach.as_deref(),
     };
-    let (cross, library_calls) = cross;
+    let (ids, names) = (&i.identity.ids, &i.identity.names);
+    i.members
+        .par_iter()
+        .enumerate()
+        .map(|(c, list)| {
+            let facts = ServiceFacts {
+                members: list,
+                assignment: &i.clustering.assignment,
+                index: c,
+                shared: library,
+            };
+            let mut decision = label_service(graph, &facts, &whole, i.config);
+            if let Some(d) = i.identity.named[c]
+                && let Some(label) = i.config.service[d].label
+            {
+                decisions::force_label(&names[c], label, &mut decision)?;
+            }
+            let mut metrics = i.service_metrics[c].clone();
+            metrics.cohesion = round(metrics.cohesion, 4);
+            let head = ServiceHead {
+                id: ids[c].clone(),
+                name: names[c].clone(),
+                decision,
+                metrics,
+            };
+            Ok(service(graph, &i.index.modules, list, head, shared))
+        })
+        .collect()
+}
+
+/// Phase 7: the plan, from the sections, with its costs, data stores, notes in order (the
+/// clustering's, reachability's, shared stores', the decisions', unmeasured input) and the
+/// decisions' report completed with the services' ids.
+///
+/// # Complexity
+/// O(K + R log R) for R (service, resource) pairs.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    graph: &CallGraph,
+    config: &Config,
+    clustering: &Clustering,
+    modules: &Modules<'_>,
+    metrics: Metrics,
+    identity: Identity,
+    sections: Sections,
+    mut report: Option<DecisionsReport>,
+) -> Plan {
+    let Sections {
+        services: clusters,
+        cross_calls,
+        library_calls,
+        shared_code,
+        lists,
+    } = sections;
     let (data_stores, store_notes) = data_stores(&clusters);
     let mut notes = clustering.notes.clone();
     notes.extend(lists.note);
     notes.extend(store_notes);
-    let mut report = report;
     if let Some(r) = &mut report {
-        decisions::finish(r, &named, &ids, &mut notes);
+        decisions::finish(r, &identity.named, &identity.ids, &mut notes);
     }
     let input = InputSummary {
-        nodes: n,
+        nodes: graph.node_count(),
         edges: graph.edge_count(),
         modules: modules.names.len(),
         entry_points: lists.entry_points,
@@ -270,503 +533,49 @@ fn plan_clustered(
                 .to_string(),
         );
     }
-    Ok(Plan {
+    Plan {
         schema: Some(PLAN_SCHEMA_FILE.to_string()),
         schema_version: PLAN_SCHEMA_VERSION,
         input,
         requested_services: config.clustering.services,
         service_count: Some(clustering.count_reason.clone()),
-        cross_calls: cross,
+        cross_calls,
         library_calls,
         data_stores,
         shared_code,
         unreachable: lists.unreachable,
         isolated: lists.isolated,
-        metrics: Metrics {
-            services: metrics.services,
-            modularity: round(metrics.modularity, 4),
-            structural_modularity: round(metrics.structural_modularity, 4),
-            inter_call_percentage: round(metrics.inter_call_percentage, 4),
-            interface_number: round(metrics.interface_number, 4),
-            non_extreme_distribution: round(metrics.non_extreme_distribution, 4),
-        },
+        metrics: rounded_metrics(metrics),
+        cost: plan_cost(&clusters),
         clusters,
-        cost,
         notes,
         traces: None,
         source: None,
         decisions: report,
-    })
-}
-
-/// What a service is besides its members: id, name, label and metrics.
-struct ServiceHead {
-    id: String,
-    name: String,
-    decision: Decision,
-    metrics: ServiceMetrics,
-}
-
-/// The plan's entry for the service of members `list`: modules, resources, entry points, and the
-/// decision rounded for the plan file.
-///
-/// # Complexity
-/// O(M log M) for M members.
-fn service(
-    graph: &CallGraph,
-    modules: &Modules<'_>,
-    list: &[usize],
-    head: ServiceHead,
-    shared: &[bool],
-) -> Service {
-    // Members per module path (a missing one reads `(none)`), counted by number first.
-    let mut of: Vec<u32> = list.iter().map(|&m| modules.of[m]).collect();
-    of.sort_unstable();
-    let mut by_path: BTreeMap<&str, usize> = BTreeMap::new();
-    for run in of.chunk_by(|a, b| a == b) {
-        *by_path
-            .entry(modules.name(run[0]).unwrap_or("(none)"))
-            .or_default() += run.len();
-    }
-    let mut resources: BTreeSet<&str> = BTreeSet::new();
-    let mut entry_points = Vec::new();
-    for &m in list {
-        let node = graph.node(m);
-        resources.extend(node.resources.iter().map(String::as_str));
-        if let Some(trigger) = &node.entry {
-            entry_points.push(EntryPoint {
-                id: node.id.clone(),
-                trigger: trigger.clone(),
-            });
-        }
-    }
-    let mut modules: Vec<ModuleShare> = by_path
-        .into_iter()
-        .map(|(module, members)| ModuleShare {
-            module: module.to_string(),
-            members,
-        })
-        .collect();
-    modules.sort_by(|a, b| {
-        b.members
-            .cmp(&a.members)
-            .then_with(|| a.module.cmp(&b.module))
-    });
-    let decision = head.decision;
-    Service {
-        id: head.id,
-        name: head.name,
-        label: decision.label,
-        members: list.iter().map(|&m| graph.node(m).id.clone()).collect(),
-        size: list.len(),
-        modules,
-        entry_points,
-        resources: resources.into_iter().map(str::to_string).collect(),
-        stateful_members: ids_where(graph, list, |p| graph.node(p).stateful),
-        shared_members: ids_where(graph, list, |p| shared[p]),
-        rationale: round_rationale(decision.rationale),
-        cost: round_cost(decision.cost),
-        confidence: Confidence {
-            score: round(decision.confidence.score, 2),
-            ..decision.confidence
-        },
-        metrics: head.metrics,
     }
 }
 
-/// Services a node is called from, its own excepted, at which it counts as shared code.
-const SHARED_CALLER_SERVICES: usize = 3;
-
-/// The clustering's shared code, widened: after clustering, a node called from
-/// [`SHARED_CALLER_SERVICES`] other services or more (and not an entry point) is utility code too,
-/// whatever its fan-in relative to the graph: it ships as a library, and its calls are not
-/// invocations of the service it was placed in.
-///
-/// # Complexity
-/// O(V + E).
-fn widen_shared(graph: &CallGraph, calls: &Calls<'_>, clustering: &crate::Clustering) -> Vec<bool> {
-    let assignment = &clustering.assignment;
-    let mut shared = clustering.shared.clone();
-    // counted[c] == p + 1: service c already counted among the callers of node p.
-    let mut counted = vec![0usize; clustering.count];
-    for (p, flag) in shared.iter_mut().enumerate() {
-        if *flag || graph.node(p).entry.is_some() {
-            continue;
-        }
-        let own = assignment[p];
-        let mut services = 0;
-        for &f in calls.caller_nodes(p) {
-            let c = assignment[f as usize];
-            if c != own && counted[c] != p + 1 {
-                counted[c] = p + 1;
-                services += 1;
-                if services >= SHARED_CALLER_SERVICES {
-                    *flag = true;
-                    break;
-                }
-            }
-        }
-    }
-    shared
-}
-
-fn ids_where(graph: &CallGraph, list: &[usize], keep: impl Fn(usize) -> bool) -> Vec<String> {
-    list.iter()
-        .filter(|&&p| keep(p))
-        .map(|&p| graph.node(p).id.clone())
-        .collect()
-}
-
-/// Calls between services, aggregated per ordered pair, heaviest first; and the calls of each
-/// service's own code into shared code, per service. `ids` are the services'.
-///
-/// A call into or out of a `shared` node is not service-to-service traffic: shared code ships as
-/// a library in every service that uses it. Calls into it are counted per calling service;
-/// calls out of it (into a service's own code) are left out of both lists. Each sum adds its
-/// calls in edge order.
-///
-/// # Complexity
-/// O(V + E + P log P) for P pairs of services that call each other.
-fn cross_calls(
-    graph: &CallGraph,
-    assignment: &[usize],
-    ids: &[String],
-    rates: &[f64],
-    shared: &[bool],
-) -> (Vec<CrossCall>, Vec<LibraryCall>) {
-    let k = ids.len();
-    // The calls leaving each service as (called service, caller, weight, async), in edge order.
-    let mut leaving: Vec<Vec<(u32, u32, f64, bool)>> = vec![Vec::new(); k];
-    // Per service, its calls into shared code: (sync weight, async weight, edges, per day).
-    let mut library = vec![(0.0f64, 0.0f64, 0usize, 0.0f64); k];
-    // (calling service, shared node) of every call into shared code, to count distinct nodes.
-    let mut library_nodes: Vec<(u32, u32)> = Vec::new();
-    for (f, t, call) in graph.edges() {
-        let (cf, ct) = (assignment[f], assignment[t]);
-        match (shared[f], shared[t]) {
-            (false, true) => {
-                let e = &mut library[cf];
-                if call.is_async {
-                    e.1 += call.weight;
-                } else {
-                    e.0 += call.weight;
-                }
-                e.2 += 1;
-                e.3 += rates[f];
-                library_nodes.push((cf as u32, t as u32));
-            }
-            // Positions and service numbers fit: the graph's indices are u32.
-            (false, false) if cf != ct => {
-                leaving[cf].push((ct as u32, f as u32, call.weight, call.is_async))
-            }
-            _ => {}
-        }
-    }
-    library_nodes.sort_unstable();
-    library_nodes.dedup();
-    let mut distinct = vec![0usize; k];
-    for &(c, _) in &library_nodes {
-        distinct[c as usize] += 1;
-    }
-    let natural: Vec<usize> = ids.iter().map(|id| natural_id(id)).collect();
-    let mut into_library: Vec<LibraryCall> = library
-        .into_iter()
-        .enumerate()
-        .filter(|(_, e)| e.2 > 0)
-        .map(
-            |(c, (sync_weight, async_weight, edges, per_day))| LibraryCall {
-                service: ids[c].clone(),
-                sync_weight: round(sync_weight, 4),
-                async_weight: round(async_weight, 4),
-                edges,
-                shared_nodes: distinct[c],
-                calls_per_day: per_day.round(),
-            },
-        )
-        .collect();
-    into_library.sort_by(|a, b| {
-        (b.calls_per_day, b.sync_weight + b.async_weight)
-            .partial_cmp(&(a.calls_per_day, a.sync_weight + a.async_weight))
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| natural_id(&a.service).cmp(&natural_id(&b.service)))
-            .then_with(|| a.service.cmp(&b.service))
-    });
-    // Per calling service, sums per called service: (sync weight, async weight, edges, per day).
-    let mut sums = vec![(0.0f64, 0.0f64, 0usize, 0.0f64); k];
-    let mut called: Vec<usize> = Vec::new();
-    let mut out: Vec<CrossCall> = Vec::new();
-    // Per pair, its sort key: total weight, then the id numbers of both services.
-    let mut keys: Vec<(f64, usize, usize)> = Vec::new();
-    for (cf, list) in leaving.iter().enumerate() {
-        for &(ct, f, weight, is_async) in list {
-            let ct = ct as usize;
-            let e = &mut sums[ct];
-            if e.2 == 0 {
-                called.push(ct);
-            }
-            if is_async {
-                e.1 += weight;
-            } else {
-                e.0 += weight;
-            }
-            e.2 += 1;
-            e.3 += rates[f as usize];
-        }
-        called.sort_unstable();
-        for &ct in &called {
-            let (sync_weight, async_weight, edges, per_day) =
-                std::mem::replace(&mut sums[ct], (0.0, 0.0, 0, 0.0));
-            let call = CrossCall {
-                from: ids[cf].clone(),
-                to: ids[ct].clone(),
-                sync_weight: round(sync_weight, 4),
-                async_weight: round(async_weight, 4),
-                edges,
-                calls_per_day: per_day.round(),
-            };
-            keys.push((
-                call.sync_weight + call.async_weight,
-                natural[cf],
-                natural[ct],
-            ));
-            out.push(call);
-        }
-        called.clear();
-    }
-    // Heaviest first; stable, so pairs tied throughout stay in (from, to) order. Positions are
-    // sorted rather than the calls themselves.
-    let mut order: Vec<usize> = (0..out.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&keys[a], &keys[b]);
-        b.0.total_cmp(&a.0)
-            .then_with(|| a.1.cmp(&b.1))
-            .then_with(|| a.2.cmp(&b.2))
-    });
-    let mut slots: Vec<Option<CrossCall>> = out.into_iter().map(Some).collect();
-    let cross = order.into_iter().filter_map(|i| slots[i].take()).collect();
-    (cross, into_library)
-}
-
-/// Most shared data stores named one by one in the plan's notes.
-const MAX_SHARED_STORE_NOTES: usize = 10;
-
-/// The data stores the services use (their `resources`), in name order, and a note for each one
-/// that several services use.
-///
-/// # Complexity
-/// O(R log R) for R (service, resource) pairs.
-fn data_stores(clusters: &[Service]) -> (Vec<DataStore>, Vec<String>) {
-    let mut by: BTreeMap<&str, Vec<&Service>> = BTreeMap::new();
-    for s in clusters {
-        for r in &s.resources {
-            by.entry(r.as_str()).or_default().push(s);
-        }
-    }
-    let mut notes = Vec::new();
-    let shared: Vec<(&str, &Vec<&Service>)> = by
-        .iter()
-        .filter(|(_, users)| users.len() > 1)
-        .map(|(name, users)| (*name, users))
-        .collect();
-    for (name, users) in shared.iter().take(MAX_SHARED_STORE_NOTES) {
-        let named: Vec<String> = users
-            .iter()
-            .map(|s| format!("{} ({})", s.name, s.id))
-            .collect();
-        // In-process memory cannot be shared at all: one process holds it.
-        let advice = if name.starts_with("mem:") {
-            "in-process state cannot be shared between processes; keep its users in one service, or move the state to a store"
-        } else {
-            "they are coupled through it; give it one owner that the others call, or split it"
-        };
-        notes.push(format!(
-            "shared data store: {name} is used by {} services ({}): {advice}",
-            users.len(),
-            named.join(", ")
-        ));
-    }
-    if shared.len() > MAX_SHARED_STORE_NOTES {
-        notes.push(format!(
-            "{} more shared data stores (see data_stores in plan.json)",
-            shared.len() - MAX_SHARED_STORE_NOTES
-        ));
-    }
-    let stores = by
-        .into_iter()
-        .map(|(name, users)| DataStore {
-            name: name.to_string(),
-            kind: match name.split_once(':') {
-                Some((kind, _)) if !kind.is_empty() => kind.to_string(),
-                _ => "store".to_string(),
-            },
-            services: users.iter().map(|s| s.id.clone()).collect(),
-            shared: users.len() > 1,
-        })
-        .collect();
-    (stores, notes)
-}
-
-fn natural_id(id: &str) -> usize {
-    id.trim_start_matches('s').parse().unwrap_or(usize::MAX)
-}
-
-/// Who calls one piece of shared code.
-struct SharedCallers {
-    /// The shared node's position.
-    node: usize,
-    /// Distinct callers.
-    callers: usize,
-    /// Distinct modules of the callers (a missing module counts as one).
-    modules: usize,
-    /// Distinct services of the callers.
-    services: usize,
-}
-
-/// The callers of every shared node, most called first (ties by node id).
-///
-/// # Complexity
-/// O(V + C log C) for C calls into shared code.
-fn shared_callers(
-    graph: &CallGraph,
-    calls: &Calls<'_>,
-    modules: &Modules<'_>,
-    assignment: &[usize],
-    shared: &[bool],
-) -> Vec<SharedCallers> {
-    let mut out: Vec<SharedCallers> = (0..graph.node_count())
-        .into_par_iter()
-        .filter(|&p| shared[p])
-        .map_init(
-            || (Vec::new(), Vec::new(), Vec::new()),
-            |(callers, caller_modules, caller_services), p| {
-                callers.clear();
-                callers.extend_from_slice(calls.caller_nodes(p));
-                callers.sort_unstable();
-                callers.dedup();
-                caller_modules.clear();
-                caller_modules.extend(callers.iter().map(|&c| modules.of[c as usize]));
-                caller_modules.sort_unstable();
-                caller_modules.dedup();
-                caller_services.clear();
-                caller_services.extend(callers.iter().map(|&c| assignment[c as usize]));
-                caller_services.sort_unstable();
-                caller_services.dedup();
-                SharedCallers {
-                    node: p,
-                    callers: callers.len(),
-                    modules: caller_modules.len(),
-                    services: caller_services.len(),
-                }
-            },
-        )
-        .collect();
-    // Nodes are in id order (a `CallGraph` invariant), so the stable sort by count alone leaves
-    // ties by id, and the sort by (count, id) that follows only checks it in one pass.
-    out.sort_by_key(|c| std::cmp::Reverse(c.callers));
-    out.sort_by(|a, b| {
-        b.callers
-            .cmp(&a.callers)
-            .then_with(|| graph.node(a.node).id.cmp(&graph.node(b.node).id))
-    });
-    out
-}
-
-/// The plan's shared code, most called first.
-fn shared_code(
-    graph: &CallGraph,
-    callers: Vec<SharedCallers>,
-    assignment: &[usize],
-    ids: &[String],
-) -> Vec<SharedCode> {
-    callers
-        .into_iter()
-        .map(|c| SharedCode {
-            id: graph.node(c.node).id.clone(),
-            service: ids[assignment[c.node]].clone(),
-            callers: c.callers,
-            caller_modules: c.modules,
-            caller_services: c.services,
-        })
-        .collect()
-}
-
-/// The plan's lists and counts of nodes.
-struct NodeLists {
-    /// Nodes no entry point reaches (isolated nodes are listed apart).
-    unreachable: Vec<String>,
-    /// Says that reachability starts from the nodes nobody calls, when no entry point is declared.
-    note: Option<String>,
-    /// Nodes with no call at all.
-    isolated: Vec<String>,
-    /// Declared entry points.
-    entry_points: usize,
-    /// Nodes with runtime figures.
-    measured_nodes: usize,
-}
-
-/// The lists and counts of nodes, given which nodes are `reached` ([`flow`]) and `isolated`.
-///
-/// # Complexity
-/// O(V).
-fn node_lists(graph: &CallGraph, reached: &[bool], isolated: &[bool]) -> NodeLists {
-    let ids_where = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
-        graph
-            .nodes()
-            .enumerate()
-            .filter(|&(p, _)| keep(p))
-            .map(|(_, node)| node.id.clone())
-            .collect()
-    };
-    let (entry_points, measured_nodes) = graph.nodes().fold((0, 0), |(e, m), node| {
-        (
-            e + usize::from(node.entry.is_some()),
-            m + usize::from(node.invocations_per_day.is_some() || node.duration_ms.is_some()),
-        )
-    });
-    NodeLists {
-        unreachable: ids_where(&|p| !reached[p] && !isolated[p]),
-        note: (entry_points == 0).then(|| {
-            "no entry points declared: reachability is measured from the nodes nobody calls"
-                .to_string()
-        }),
-        isolated: ids_where(&|p| isolated[p]),
-        entry_points,
-        measured_nodes,
+/// The plan's metrics, rounded to 4 decimals.
+fn rounded_metrics(metrics: Metrics) -> Metrics {
+    Metrics {
+        services: metrics.services,
+        modularity: round(metrics.modularity, 4),
+        structural_modularity: round(metrics.structural_modularity, 4),
+        inter_call_percentage: round(metrics.inter_call_percentage, 4),
+        interface_number: round(metrics.interface_number, 4),
+        non_extreme_distribution: round(metrics.non_extreme_distribution, 4),
     }
 }
 
-/// Rounds to `digits` decimals so that plan files stay readable and stable.
-pub(crate) fn round(v: f64, digits: i32) -> f64 {
-    if !v.is_finite() {
-        return v;
+/// The monthly cost of the plan as labelled, and of all services as microservices or as
+/// functions, summed in service order and rounded to cents.
+fn plan_cost(clusters: &[Service]) -> PlanCost {
+    let sum = |cost: fn(&Service) -> f64| round(clusters.iter().map(cost).sum(), 2);
+    PlanCost {
+        plan_monthly_usd: sum(|s| s.cost.chosen_monthly_usd),
+        all_microservices_monthly_usd: sum(|s| s.cost.microservice_monthly_usd),
+        all_functions_monthly_usd: sum(|s| s.cost.function_monthly_usd),
     }
-    let scale = 10f64.powi(digits);
-    let r = (v * scale).round() / scale;
-    if r == 0.0 { 0.0 } else { r }
-}
-
-fn round_cost(c: Cost) -> Cost {
-    Cost {
-        function_monthly_usd: round(c.function_monthly_usd, 2),
-        microservice_monthly_usd: round(c.microservice_monthly_usd, 2),
-        break_even_invocations_per_month: if c.break_even_invocations_per_month.is_finite() {
-            c.break_even_invocations_per_month.round()
-        } else {
-            0.0
-        },
-        chosen_monthly_usd: round(c.chosen_monthly_usd, 2),
-    }
-}
-
-fn round_rationale(mut r: Rationale) -> Rationale {
-    let s = &mut r.signals;
-    s.invocations_per_month = s.invocations_per_month.round();
-    s.duration_ms = round(s.duration_ms, 2);
-    s.max_duration_ms = round(s.max_duration_ms, 2);
-    s.memory_mb = round(s.memory_mb, 2);
-    s.async_inbound_share = round(s.async_inbound_share, 4);
-    s.busy_fraction = round(s.busy_fraction, 4);
-    r
 }
 
 /// What the history contributed, for the plan's notes.

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use analyzer::CallGraph;
+use analyzer::{CallGraph, Node};
 use planner::{Config, mojofm, plan};
 
 const FIXTURES: [&str; 5] = [
@@ -71,10 +71,14 @@ fn score(name: &str) -> Score {
     fixed.clustering.services = Some(services.len());
     let (exact, k_exact) = labels(&graph, &fixed);
     assert_eq!(k_exact, services.len(), "{name}: --services not honoured");
-    let mut bare_graph = graph.clone();
-    for node in bare_graph.graph.node_weights_mut() {
-        node.module = None;
-    }
+    let bare_nodes = graph
+        .nodes()
+        .map(|node| Node {
+            module: None,
+            ..node.clone()
+        })
+        .collect();
+    let bare_graph = CallGraph::from_parts(bare_nodes, graph.edges().collect());
     let (bare, _) = labels(&bare_graph, &Config::default());
     Score {
         auto: mojofm(&auto, &truth),

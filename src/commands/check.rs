@@ -1,55 +1,25 @@
 //! `cleave check PLAN.json INPUT`: re-plan the input and fail (exit 1) when it drifted from the
-//! reviewed plan beyond the thresholds — a gate for CI. Writes no file.
+//! reviewed plan beyond the thresholds (the rules are `planner::drift`) — a gate for CI. Writes
+//! no file.
 
 use anyhow::{Context, Result};
-use serde_json::json;
 
 use crate::cli::CheckArgs;
 use crate::commands::diff::{pretty, read_plan};
 use crate::commands::plan::prepare;
 use crate::input::{BadInput, bad};
 
-/// Why a check failed, one sentence per threshold crossed.
-fn failures(args: &CheckArgs, diff: &planner::PlanDiff) -> Vec<String> {
-    let c = &diff.counts;
-    let mut out = Vec::new();
-    let percent = moved_percent(diff);
-    if percent > args.max_moved {
-        out.push(format!(
-            "{} of {} moved to another service ({percent:.1} %, more than --max-moved {})",
-            c.moved,
-            planner::render::plural(c.common_nodes, "node"),
-            args.max_moved
-        ));
-    }
-    if c.new_cross_calls > args.max_new_cross_calls {
-        out.push(format!(
-            "{} (more than --max-new-cross-calls {})",
-            planner::render::plural(c.new_cross_calls, "new service-to-service call pair"),
-            args.max_new_cross_calls
-        ));
-    }
-    if c.relabelled > 0 && !args.allow_label_changes {
-        out.push(format!(
-            "{} label (pass --allow-label-changes to accept)",
-            if c.relabelled == 1 {
-                "1 service changed its".to_string()
-            } else {
-                format!("{} services changed", c.relabelled)
-            }
-        ));
-    }
-    out
-}
-
-/// Moved nodes in percent of the nodes present in both plans (added nodes cannot move).
-fn moved_percent(diff: &planner::PlanDiff) -> f64 {
-    let c = &diff.counts;
-    if c.common_nodes == 0 {
-        0.0
-    } else {
-        100.0 * c.moved as f64 / c.common_nodes as f64
-    }
+/// What `cleave check --format json` prints: the verdict, the drift found, and the diff itself.
+#[derive(serde::Serialize)]
+struct CheckReport<'a> {
+    /// `pass` or `fail`.
+    verdict: &'static str,
+    /// Each threshold passed, as a sentence.
+    failures: &'a [String],
+    /// Nodes moved, in percent of the nodes (2 decimals).
+    moved_percent: f64,
+    thresholds: &'a planner::DriftThresholds,
+    diff: &'a planner::PlanDiff,
 }
 
 /// Runs `cleave check`: exit 0 within the thresholds, 1 beyond them, 2 on bad input.
@@ -84,20 +54,24 @@ pub fn run(args: &CheckArgs) -> Result<()> {
     now.traces = prepared.coverage;
     now.source = Some(prepared.source);
     let diff = planner::diff(&reviewed, &now);
-    let failed = failures(args, &diff);
+    let thresholds = planner::DriftThresholds {
+        max_moved_percent: args.max_moved,
+        max_new_cross_calls: args.max_new_cross_calls,
+        allow_label_changes: args.allow_label_changes,
+    };
+    let failed: Vec<String> = planner::drift(&diff.counts, &thresholds)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     if args.format.json() {
-        let report = json!({
-            "verdict": if failed.is_empty() { "pass" } else { "fail" },
-            "failures": failed,
-            "moved_percent": (moved_percent(&diff) * 100.0).round() / 100.0,
-            "thresholds": {
-                "max_moved_percent": args.max_moved,
-                "max_new_cross_calls": args.max_new_cross_calls,
-                "allow_label_changes": args.allow_label_changes,
-            },
-            "diff": serde_json::to_value(&diff)?,
-        });
-        print!("{}", pretty(&report));
+        let report = CheckReport {
+            verdict: if failed.is_empty() { "pass" } else { "fail" },
+            failures: &failed,
+            moved_percent: (planner::moved_percent(&diff.counts) * 100.0).round() / 100.0,
+            thresholds: &thresholds,
+            diff: &diff,
+        };
+        print!("{}", pretty(&serde_json::to_value(report)?));
     } else {
         if failed.is_empty() {
             println!("no drift beyond thresholds");

@@ -67,83 +67,8 @@ impl Csr {
         } else {
             vec![0.0; n]
         };
-        // Arcs by target: each edge gives u → v (into bucket v), then v → u (into bucket u).
-        let pieces = edge_pieces(edges.len(), piece_edges);
-        let starts = bucket_starts(n, &pieces, |range, count| {
-            for &(u, v, _) in &edges[range] {
-                count[v as usize] += 1;
-                count[u as usize] += 1;
-            }
-        });
-        let offsets = starts.offsets;
-        let arcs = offsets[n];
-        let source = atomic_u32s(arcs);
-        let weight = atomic_u64s(arcs);
-        pieces
-            .into_par_iter()
-            .zip(starts.slots)
-            .for_each(|(range, mut slot)| {
-                for &(u, v, w) in &edges[range] {
-                    for (a, b) in [(u, v), (v, u)] {
-                        let at = &mut slot[b as usize];
-                        source[*at].store(a, Relaxed);
-                        weight[*at].store(w.to_bits(), Relaxed);
-                        *at += 1;
-                    }
-                }
-            });
-        let source = plain_u32s(source);
-        let weight = plain_u64s(weight);
-        // Arcs by source, in order of target: pieces are ranges of targets (their buckets).
-        let pieces = node_pieces(&offsets, n, piece_edges);
-        let starts = bucket_starts(n, &pieces, |range, count| {
-            for &a in &source[offsets[range.start]..offsets[range.end]] {
-                count[a as usize] += 1;
-            }
-        });
-        let targets = atomic_u32s(arcs);
-        let weights = atomic_u64s(arcs);
-        pieces
-            .into_par_iter()
-            .zip(starts.slots)
-            .for_each(|(range, mut slot)| {
-                for t in range {
-                    for i in offsets[t]..offsets[t + 1] {
-                        let at = &mut slot[source[i] as usize];
-                        targets[*at].store(t as u32, Relaxed);
-                        weights[*at].store(weight[i], Relaxed);
-                        *at += 1;
-                    }
-                }
-            });
-        drop((source, weight));
-        let targets = plain_u32s(targets);
-        let weights = plain_u64s(weights);
-        // Duplicates (adjacent now) summed, row by row in parallel pieces.
-        let rows: Vec<Rows> = node_pieces(&offsets, n, piece_edges)
-            .into_par_iter()
-            .map(|range| {
-                let mut rows = Rows::default();
-                for v in range {
-                    for i in offsets[v]..offsets[v + 1] {
-                        let (t, w) = (targets[i], f64::from_bits(weights[i]));
-                        match rows.targets.last() {
-                            Some(&last) if last == t && rows.targets.len() > rows.start() => {
-                                *rows.weights.last_mut().expect("a weight per target") += w;
-                            }
-                            _ => {
-                                rows.targets.push(t);
-                                rows.weights.push(w);
-                            }
-                        }
-                    }
-                    rows.ends.push(rows.targets.len());
-                }
-                rows
-            })
-            .collect();
-        drop((targets, weights));
-        Csr::concat(rows, self_w)
+        let by_source = arcs_by_source(n, arcs_by_target(n, edges, piece_edges), piece_edges);
+        Csr::concat(summed_rows(n, by_source, piece_edges), self_w)
     }
 
     /// A graph from consecutive pieces of rows (each piece's `self_w` left empty) and `self_w`.
@@ -234,6 +159,128 @@ impl Csr {
             .map(|v| self.strength(v))
             .collect()
     }
+}
+
+/// Arcs in bucket order: `offsets[b]..offsets[b + 1]` are the arcs of bucket `b`, each with its
+/// other end (`other`) and its weight's bits.
+struct Arcs {
+    offsets: Vec<usize>,
+    other: Vec<u32>,
+    weight: Vec<u64>,
+}
+
+/// The first counting sort of [`Csr::from_edges`]: every edge as two arcs, u → v into bucket v
+/// and v → u into bucket u, in the order of `edges`, filled by parallel pieces.
+///
+/// # Complexity
+/// O(V · P + E) for P pieces.
+fn arcs_by_target(n: usize, edges: &[(u32, u32, f64)], piece_edges: usize) -> Arcs {
+    let pieces = edge_pieces(edges.len(), piece_edges);
+    let starts = bucket_starts(n, &pieces, |range, count| {
+        for &(u, v, _) in &edges[range] {
+            count[v as usize] += 1;
+            count[u as usize] += 1;
+        }
+    });
+    let offsets = starts.offsets;
+    let arcs = offsets[n];
+    let source = atomic_u32s(arcs);
+    let weight = atomic_u64s(arcs);
+    pieces
+        .into_par_iter()
+        .zip(starts.slots)
+        .for_each(|(range, mut slot)| {
+            for &(u, v, w) in &edges[range] {
+                for (a, b) in [(u, v), (v, u)] {
+                    let at = &mut slot[b as usize];
+                    source[*at].store(a, Relaxed);
+                    weight[*at].store(w.to_bits(), Relaxed);
+                    *at += 1;
+                }
+            }
+        });
+    Arcs {
+        offsets,
+        other: plain_u32s(source),
+        weight: plain_u64s(weight),
+    }
+}
+
+/// The second counting sort: the arcs `by_target` regrouped by source, each row in order of
+/// target with its duplicates adjacent; pieces are ranges of targets (their buckets). The
+/// offsets are the same: every node has as many arcs out as in.
+///
+/// # Complexity
+/// O(V · P + E) for P pieces.
+fn arcs_by_source(n: usize, by_target: Arcs, piece_edges: usize) -> Arcs {
+    let Arcs {
+        offsets,
+        other: source,
+        weight,
+    } = by_target;
+    let arcs = offsets[n];
+    let pieces = node_pieces(&offsets, n, piece_edges);
+    let starts = bucket_starts(n, &pieces, |range, count| {
+        for &a in &source[offsets[range.start]..offsets[range.end]] {
+            count[a as usize] += 1;
+        }
+    });
+    let targets = atomic_u32s(arcs);
+    let weights = atomic_u64s(arcs);
+    pieces
+        .into_par_iter()
+        .zip(starts.slots)
+        .for_each(|(range, mut slot)| {
+            for t in range {
+                for i in offsets[t]..offsets[t + 1] {
+                    let at = &mut slot[source[i] as usize];
+                    targets[*at].store(t as u32, Relaxed);
+                    weights[*at].store(weight[i], Relaxed);
+                    *at += 1;
+                }
+            }
+        });
+    drop((source, weight));
+    Arcs {
+        offsets,
+        other: plain_u32s(targets),
+        weight: plain_u64s(weights),
+    }
+}
+
+/// The rows of the graph from the arcs `by_source`: duplicates (adjacent) summed, row by row in
+/// parallel pieces.
+///
+/// # Complexity
+/// O(V + E).
+fn summed_rows(n: usize, by_source: Arcs, piece_edges: usize) -> Vec<Rows> {
+    let Arcs {
+        offsets,
+        other: targets,
+        weight: weights,
+    } = by_source;
+    node_pieces(&offsets, n, piece_edges)
+        .into_par_iter()
+        .map(|range| {
+            let mut rows = Rows::default();
+            for v in range {
+                for i in offsets[v]..offsets[v + 1] {
+                    let (t, w) = (targets[i], f64::from_bits(weights[i]));
+                    match rows.targets.last() {
+                        Some(&last) if last == t && rows.targets.len() > rows.start() => {
+                            *rows.weights.last_mut().expect("a weight per target") += w;
+                        }
+                        _ => {
+                            rows.targets.push(t);
+                            rows.weights.push(w);
+                        }
+                    }
+                }
+                rows.ends.push(rows.targets.len());
+            }
+            rows
+        })
+        .collect()
 }
 
 /// Consecutive rows of a graph, built by one piece of work.
@@ -400,81 +447,22 @@ pub(super) fn base(
     cochange: &[FileTie],
 ) -> (Csr, CallFacts) {
     let mut steps = crate::steps::Steps::start();
-    let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(graph.edge_count());
-    // In parallel, collected in edge order.
-    let calls = graph.par_edges().filter_map(|(f, t, call)| {
-        let (Some(a), Some(b)) = (index[f], index[t]) else {
-            return None;
-        };
-        // A guessed call (a static analyzer's name match) couples in proportion to its confidence.
-        let mut c = dampen(call.weight) * call.confidence;
-        if call.is_async {
-            c *= cfg.async_factor;
-        }
-        if shared[f] || shared[t] {
-            c *= SHARED_COUPLING;
-        }
-        (a != b && c > 0.0 && c.is_finite()).then_some((a, b, c))
-    });
-    edges.par_extend(calls);
-    let mut strength = vec![0.0; k];
-    let mut total = 0.0;
-    for &(a, b, w) in &edges {
-        strength[a as usize] += w;
-        strength[b as usize] += w;
-        total += w;
-    }
+    let (mut edges, strength, total) = call_edges(graph, index, k, shared, cfg);
     let active = strength.iter().filter(|&&s| s > 0.0).count();
     let mean_strength = if active > 0 {
         2.0 * total / active as f64
     } else {
         1.0
     };
-
     steps.mark(|| "  coupling: calls".into());
-    let mut modules: Groups = Groups::default();
-    let mut resources: Groups = Groups::default();
-    let module_ties = cfg.module_affinity > 0.0;
-    for (pos, node) in graph.nodes().enumerate() {
-        let Some(i) = index[pos] else { continue };
-        // Without a declared module, the id's namespace stands in for it; a bare id has
-        // neither and ties to nothing.
-        if module_ties && let Some(module) = super::shared::declared_module(node) {
-            modules.add(module, i);
-        }
-        for r in &node.resources {
-            resources.add(r, i);
-        }
-    }
-    let (modules, resources) = (modules.in_key_order(), resources.in_key_order());
-    let mut module_of = vec![u32::MAX; k];
-    for (g, members) in modules.iter().enumerate() {
-        for &i in members {
-            module_of[i as usize] = g as u32;
-        }
-    }
-    let mut inner = vec![0.0; modules.len()];
-    for &(a, b, w) in &edges {
-        let g = module_of[a as usize];
-        if g != u32::MAX && g == module_of[b as usize] {
-            inner[g as usize] += w;
-        }
-    }
+    let groups = groups(graph, index, k, cfg, &edges);
     steps.mark(|| "  coupling: module and resource groups".into());
-    // Room for every tie at once: growing a vector of this size copies it and faults in new pages.
-    let ties: usize = resources.iter().map(|m| group_arcs(m.len())).sum();
-    edges.reserve_exact(ties);
-    // Resource affinity, weighted down by how widespread the resource is.
-    for members in &resources {
-        let info = information(members.len(), k);
-        if info >= RESOURCE_MIN_INFO {
-            add_group(
-                members,
-                cfg.resource_affinity * mean_strength * info,
-                &mut edges,
-            );
-        }
-    }
+    resource_ties(
+        &groups.resources,
+        k,
+        cfg.resource_affinity * mean_strength,
+        &mut edges,
+    );
     steps.mark(|| "  coupling: resource ties".into());
     // Vocabulary affinity: nodes whose ids share a rare domain term, weighted like resources.
     if cfg.vocabulary_affinity > 0.0 {
@@ -502,10 +490,125 @@ pub(super) fn base(
         strength,
         total,
         mean_strength,
-        modules,
-        inner,
+        modules: groups.modules,
+        inner: groups.inner,
     };
     (csr, facts)
+}
+
+/// The coupling of every call between two connected nodes (compact indices), in edge order:
+/// dampened, times its confidence, scaled down when async or when it touches shared code;
+/// self-calls and calls of no weight left out. With each node's call strength and their total.
+///
+/// # Complexity
+/// O(V + E), the calls in parallel.
+fn call_edges(
+    graph: &CallGraph,
+    index: &[Option<u32>],
+    k: usize,
+    shared: &[bool],
+    cfg: &ClusterConfig,
+) -> (Vec<(u32, u32, f64)>, Vec<f64>, f64) {
+    let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(graph.edge_count());
+    // In parallel, collected in edge order.
+    let calls = graph.par_edges().filter_map(|(f, t, call)| {
+        let (Some(a), Some(b)) = (index[f], index[t]) else {
+            return None;
+        };
+        // A guessed call (a static analyzer's name match) couples in proportion to its confidence.
+        let mut c = dampen(call.weight) * call.confidence;
+        if call.is_async {
+            c *= cfg.async_factor;
+        }
+        if shared[f] || shared[t] {
+            c *= SHARED_COUPLING;
+        }
+        (a != b && c > 0.0 && c.is_finite()).then_some((a, b, c))
+    });
+    edges.par_extend(calls);
+    let mut strength = vec![0.0; k];
+    let mut total = 0.0;
+    for &(a, b, w) in &edges {
+        strength[a as usize] += w;
+        strength[b as usize] += w;
+        total += w;
+    }
+    (edges, strength, total)
+}
+
+/// The groups that tie their members: declared modules (with module affinity on) and resources.
+struct NodeGroups {
+    /// Members (compact indices) of each declared module, in key order.
+    modules: Vec<Vec<u32>>,
+    /// Call weight between members of each module.
+    inner: Vec<f64>,
+    /// Members of each resource, in key order.
+    resources: Vec<Vec<u32>>,
+}
+
+/// The declared modules and the resources of the connected nodes, and the call weight inside
+/// each module (from the calls' `edges`).
+///
+/// # Complexity
+/// O(V log V + E + R) for R (node, resource) pairs.
+fn groups(
+    graph: &CallGraph,
+    index: &[Option<u32>],
+    k: usize,
+    cfg: &ClusterConfig,
+    edges: &[(u32, u32, f64)],
+) -> NodeGroups {
+    let mut modules: Groups = Groups::default();
+    let mut resources: Groups = Groups::default();
+    let module_ties = cfg.module_affinity > 0.0;
+    for (pos, node) in graph.nodes().enumerate() {
+        let Some(i) = index[pos] else { continue };
+        // Without a declared module, the id's namespace stands in for it; a bare id has
+        // neither and ties to nothing.
+        if module_ties && let Some(module) = super::shared::declared_module(node) {
+            modules.add(module, i);
+        }
+        for r in &node.resources {
+            resources.add(r, i);
+        }
+    }
+    let (modules, resources) = (modules.in_key_order(), resources.in_key_order());
+    let mut module_of = vec![u32::MAX; k];
+    for (g, members) in modules.iter().enumerate() {
+        for &i in members {
+            module_of[i as usize] = g as u32;
+        }
+    }
+    let mut inner = vec![0.0; modules.len()];
+    for &(a, b, w) in edges {
+        let g = module_of[a as usize];
+        if g != u32::MAX && g == module_of[b as usize] {
+            inner[g as usize] += w;
+        }
+    }
+    NodeGroups {
+        modules,
+        inner,
+        resources,
+    }
+}
+
+/// Resource affinity: the members of each resource tied with weight `unit` (the resource
+/// affinity times the mean call strength), weighted down by how widespread the resource is
+/// among the `k` nodes; resources too widespread to inform tie nothing.
+///
+/// # Complexity
+/// O(A) for A tie arcs.
+fn resource_ties(resources: &[Vec<u32>], k: usize, unit: f64, edges: &mut Vec<(u32, u32, f64)>) {
+    // Room for every tie at once: growing a vector of this size copies it and faults in new pages.
+    let ties: usize = resources.iter().map(|m| group_arcs(m.len())).sum();
+    edges.reserve_exact(ties);
+    for members in resources {
+        let info = information(members.len(), k);
+        if info >= RESOURCE_MIN_INFO {
+            add_group(members, unit * info, edges);
+        }
+    }
 }
 
 /// `base` with module ties added, each module tied in proportion to its cohesion: how much

@@ -322,7 +322,7 @@ fn reference_from_parts(mut nodes: Vec<Node>, edges: Vec<(usize, usize, Call)>) 
             graph.add_edge(NodeIndex::new(f), NodeIndex::new(lt), lc);
         }
     }
-    CallGraph { graph }
+    CallGraph::from_petgraph(graph)
 }
 
 /// Everything about a graph that anyone can see: its nodes (all fields), its edges in order,
@@ -333,14 +333,13 @@ fn describe(graph: &CallGraph) -> String {
         graph.nodes().collect::<Vec<_>>(),
         to_json(graph)
     );
-    for i in graph.graph.node_indices() {
-        let outgoing: Vec<(usize, usize)> = graph
-            .graph
+    let view = graph.petgraph();
+    for i in view.node_indices() {
+        let outgoing: Vec<(usize, usize)> = view
             .edges(i)
             .map(|e| (e.id().index(), e.target().index()))
             .collect();
-        let incoming: Vec<(usize, usize)> = graph
-            .graph
+        let incoming: Vec<(usize, usize)> = view
             .edges_directed(i, Direction::Incoming)
             .map(|e| (e.id().index(), e.source().index()))
             .collect();

@@ -144,27 +144,29 @@ pub(super) fn move_nodes(
 ) -> usize {
     let n = g.n();
     // Empty communities may be listed twice or refilled later: checked when taken.
-    let super::Communities {
-        mut tot,
-        mut size,
-        mut empty,
-    } = super::Communities::of(strength, part);
-    let mut queue: VecDeque<usize> = order.into();
-    let mut queued = vec![true; n];
+    let super::Communities { tot, size, empty } = super::Communities::of(strength, part);
+    let mut state = Moving {
+        part,
+        tot,
+        size,
+        empty,
+        queue: order.into(),
+        queued: vec![true; n],
+    };
     let mut batch: Vec<usize> = Vec::with_capacity(BATCH);
     let mut visits = 0usize;
     let (mut t_decide, mut t_apply, mut moved) = (0.0f64, 0.0f64, 0usize);
-    while !queue.is_empty() && visits < MAX_VISITS_PER_NODE * n {
+    while !state.queue.is_empty() && visits < MAX_VISITS_PER_NODE * n {
         batch.clear();
-        batch.extend(queue.drain(..BATCH.min(queue.len())));
+        batch.extend(state.queue.drain(..BATCH.min(state.queue.len())));
         visits += batch.len();
         // In id order: neighbouring rows sit together in memory.
         batch.sort_unstable();
         let frozen = Frozen {
             g,
             strength,
-            part,
-            tot: &tot,
+            part: &*state.part,
+            tot: &state.tot,
             gamma,
             two_m,
         };
@@ -176,50 +178,8 @@ pub(super) fn move_nodes(
         let t1 = std::time::Instant::now();
         t_decide += (t1 - t0).as_secs_f64();
         for (&v, decision) in batch.iter().zip(decisions) {
-            queued[v] = false;
-            let cur = part[v];
-            let kv = strength[v];
-            let to = match decision {
-                Decision::Stay => continue,
-                Decision::Join(c) => {
-                    if !still_gains(g, part, &tot, v, kv, Some(c), gamma / two_m) {
-                        continue;
-                    }
-                    c
-                }
-                Decision::Alone if size[cur] > 1 => {
-                    if !still_gains(g, part, &tot, v, kv, None, gamma / two_m) {
-                        continue;
-                    }
-                    loop {
-                        match empty.pop() {
-                            Some(e) if size[e] == 0 && e != cur => break e,
-                            Some(_) => {}
-                            None => break cur,
-                        }
-                    }
-                }
-                Decision::Alone => continue,
-            };
-            if to == cur {
-                continue;
-            }
-            tot[cur] -= kv;
-            size[cur] -= 1;
-            if size[cur] == 0 {
-                empty.push(cur);
-            }
-            tot[to] += kv;
-            size[to] += 1;
-            part[v] = to;
-            moved += 1;
-            // Neighbours left outside the node's new community are looked at again.
-            for (u, _) in g.neighbors(v) {
-                if !queued[u] && part[u] != to {
-                    queued[u] = true;
-                    queue.push_back(u);
-                }
-            }
+            state.queued[v] = false;
+            moved += usize::from(state.apply(g, strength, v, decision, gamma / two_m));
         }
         t_apply += t1.elapsed().as_secs_f64();
     }
@@ -229,6 +189,83 @@ pub(super) fn move_nodes(
         )
     });
     visits
+}
+
+/// The partition being moved, between batches.
+struct Moving<'p> {
+    /// Node → community.
+    part: &'p mut [usize],
+    /// Total strength of each community.
+    tot: Vec<f64>,
+    /// Members of each community.
+    size: Vec<usize>,
+    /// Communities that were emptied (some may have been refilled since).
+    empty: Vec<usize>,
+    /// Nodes waiting for a visit, in order.
+    queue: VecDeque<usize>,
+    /// Whether a node is in the queue.
+    queued: Vec<bool>,
+}
+
+impl Moving<'_> {
+    /// Applies the `decision` taken for node `v` against the frozen state, if it still gains
+    /// now that earlier moves of the batch are applied (`scale` = γ / 2m); queues the neighbours
+    /// left outside the node's new community. Returns whether `v` moved.
+    ///
+    /// # Complexity
+    /// O(d) for a node of degree d.
+    fn apply(
+        &mut self,
+        g: &Csr,
+        strength: &[f64],
+        v: usize,
+        decision: Decision,
+        scale: f64,
+    ) -> bool {
+        let cur = self.part[v];
+        let kv = strength[v];
+        let to = match decision {
+            Decision::Stay => return false,
+            Decision::Join(c) => {
+                if !still_gains(g, self.part, &self.tot, v, kv, Some(c), scale) {
+                    return false;
+                }
+                c
+            }
+            Decision::Alone if self.size[cur] > 1 => {
+                if !still_gains(g, self.part, &self.tot, v, kv, None, scale) {
+                    return false;
+                }
+                loop {
+                    match self.empty.pop() {
+                        Some(e) if self.size[e] == 0 && e != cur => break e,
+                        Some(_) => {}
+                        None => break cur,
+                    }
+                }
+            }
+            Decision::Alone => return false,
+        };
+        if to == cur {
+            return false;
+        }
+        self.tot[cur] -= kv;
+        self.size[cur] -= 1;
+        if self.size[cur] == 0 {
+            self.empty.push(cur);
+        }
+        self.tot[to] += kv;
+        self.size[to] += 1;
+        self.part[v] = to;
+        // Neighbours left outside the node's new community are looked at again.
+        for (u, _) in g.neighbors(v) {
+            if !self.queued[u] && self.part[u] != to {
+                self.queued[u] = true;
+                self.queue.push_back(u);
+            }
+        }
+        true
+    }
 }
 
 #[cfg(test)]

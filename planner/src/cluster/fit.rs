@@ -1,0 +1,372 @@
+//! Phase 3 of a clustering run: fitting the number of services — exactly the number asked for,
+//! or automatically: small clusters folded, candidate functions kept apart, the clusters of one
+//! feature package merged.
+
+use analyzer::CallGraph;
+use rayon::prelude::*;
+
+use super::place::place_groups;
+use super::{Connected, Coupled, Run, Tags, WeakCode, constrain, count, features, leiden};
+
+/// How the isolated nodes are placed once the count is fitted.
+pub(super) enum IsolatedNodes {
+    /// Into the clusters of the connected nodes, by namespace proximity ([`place`](super::place::place)).
+    Join,
+    /// Into clusters of their own, grouped by namespace: `groups` of them (`None`: as the
+    /// namespaces fall), numbered from `first`.
+    Group {
+        /// How many groups (`None`: as the namespaces fall).
+        groups: Option<usize>,
+        /// The first group's cluster number.
+        first: usize,
+    },
+}
+
+/// Phase 3's result.
+pub(super) struct Fitted {
+    /// Node position → cluster, for the connected nodes (isolated ones are placed next).
+    pub(super) assignment: Vec<usize>,
+    /// How the isolated nodes are to be placed.
+    pub(super) isolated: IsolatedNodes,
+    /// How the count was reached, so far.
+    pub(super) reason: crate::ServiceCount,
+}
+
+/// Phase 3: the number of services. With `services = N` (capped at the node count): every unit
+/// its own cluster and the isolated nodes grouped when N exceeds the units, else exactly N
+/// ([`exact_count`]); without, small clusters folded and feature packages merged
+/// ([`automatic_count`]).
+///
+/// # Complexity
+/// As [`exact_count`] or [`automatic_count`].
+pub(super) fn fit_count(
+    run: &mut Run<'_>,
+    coupled: &Coupled,
+    connected: &Connected,
+    weak: &WeakCode,
+    labels: Vec<usize>,
+) -> Fitted {
+    let n = run.graph.node_count();
+    let mut reason = crate::ServiceCount {
+        requested: run.cfg.services,
+        found: labels.iter().max().map_or(0, |&c| c + 1),
+        ..Default::default()
+    };
+    let target = run.cfg.services.map(|want| {
+        if want > n {
+            run.notes.push(format!(
+                "asked for {want} services but the graph has {n} nodes: made {n}"
+            ));
+        } else if want == 0 && n > 0 {
+            run.notes.push("asked for 0 services: made 1".to_string());
+        }
+        want.clamp(n.min(1), n)
+    });
+    let mut assignment = vec![0usize; n];
+    let units = &coupled.units;
+    let isolated = match target {
+        _ if connected.nodes.is_empty() => IsolatedNodes::Group {
+            groups: target,
+            first: 0,
+        },
+        Some(t) if t > units.count => {
+            for (&i, &u) in connected.nodes.iter().zip(&units.of) {
+                assignment[i] = u;
+            }
+            IsolatedNodes::Group {
+                groups: Some(t - units.count),
+                first: units.count,
+            }
+        }
+        Some(t) => {
+            let labels = exact_count(run, coupled, connected, weak, labels, t, &mut reason);
+            assign(&mut assignment, connected, units, &labels);
+            IsolatedNodes::Join
+        }
+        None => {
+            automatic_count(
+                run,
+                coupled,
+                connected,
+                weak,
+                &labels,
+                &mut reason,
+                &mut assignment,
+            );
+            IsolatedNodes::Join
+        }
+    };
+    Fitted {
+        assignment,
+        isolated,
+        reason,
+    }
+}
+
+/// Sets the cluster of every connected node from its unit's `labels`.
+fn assign(
+    assignment: &mut [usize],
+    connected: &Connected,
+    units: &constrain::Units,
+    labels: &[usize],
+) {
+    for (&i, &u) in connected.nodes.iter().zip(&units.of) {
+        assignment[i] = labels[u];
+    }
+}
+
+/// Exactly `t` clusters of the units: parts of one feature package merge first (while at least
+/// `t` remain, and without cannot-link tags), then clusters merge by best modularity gain or
+/// split by sub-Leiden runs ([`count::merge_to`], [`count::split_to`]).
+///
+/// # Complexity
+/// O(V + E + K log K) for the feature merge, plus O(M · (K + E_K)) for M merges over K
+/// clusters, or the sub-Leiden runs of the splits.
+fn exact_count(
+    run: &mut Run<'_>,
+    coupled: &Coupled,
+    connected: &Connected,
+    weak: &WeakCode,
+    mut labels: Vec<usize>,
+    t: usize,
+    reason: &mut crate::ServiceCount,
+) -> Vec<usize> {
+    let (cfg, units) = (run.cfg, &coupled.units);
+    let mut found = reason.found;
+    if found > t && cfg.feature_merge && units.tags.is_empty() {
+        let mut trial = vec![0usize; run.graph.node_count()];
+        assign(&mut trial, connected, units, &labels);
+        merge_features(
+            run.graph,
+            &run.nodes,
+            &mut trial,
+            &connected.nodes,
+            &[],
+            &weak.weak,
+            &[],
+        );
+        let mut merged = vec![usize::MAX; units.count];
+        for (&i, &u) in connected.nodes.iter().zip(&units.of) {
+            if merged[u] == usize::MAX {
+                merged[u] = trial[i];
+            }
+        }
+        let count = leiden::renumber(&mut merged);
+        if count >= t {
+            reason.merged_by_feature = found - count;
+            labels = merged;
+            found = count;
+        }
+    }
+    let (coupling, resolution) = (&coupled.coupling, cfg.resolution);
+    if found > t {
+        count::merge_to(coupling, &labels, t, resolution, &units.tags)
+    } else {
+        count::split_to(coupling, &labels, t, resolution, &mut run.rng)
+    }
+}
+
+/// The automatic count: small clusters fold into their best neighbour, except candidate
+/// functions ([`candidate_functions`]); clusters left without a neighbour move whole to the
+/// cluster of the nearest namespace; then the clusters of one cohesive feature package merge
+/// ([`merge_features`]). Sets `assignment` of the connected nodes.
+///
+/// # Complexity
+/// O(V + E + K log K) besides the folds ([`count::fold_small`]).
+fn automatic_count(
+    run: &mut Run<'_>,
+    coupled: &Coupled,
+    connected: &Connected,
+    weak: &WeakCode,
+    labels: &[usize],
+    reason: &mut crate::ServiceCount,
+    assignment: &mut [usize],
+) {
+    let (cfg, units) = (run.cfg, &coupled.units);
+    let min = cfg.min_service_size;
+    let per_node: Vec<usize> = units.of.iter().map(|&u| labels[u]).collect();
+    let keep = candidate_functions(run.graph, &connected.index, &per_node, &weak.weak, min);
+    let kept = keep.iter().filter(|&&x| x).count();
+    if kept > 0 {
+        run.notes.push(format!(
+            "kept {kept} small event-triggered clusters apart: candidate functions"
+        ));
+    }
+    let frozen: Vec<bool> = per_node
+        .iter()
+        .map(|&l| keep.get(l) == Some(&true))
+        .collect();
+    run.steps.mark(|| "cluster: candidate functions".into());
+    let (folded, lonely) = count::fold_small(
+        &coupled.coupling,
+        labels,
+        min,
+        &keep,
+        cfg.resolution,
+        &units.tags,
+        &units.sizes(),
+    );
+    run.steps.mark(|| "cluster: fold small clusters".into());
+    reason.folded = reason.found.saturating_sub(lonely.len());
+    assign(assignment, connected, units, &folded);
+    if lonely.iter().any(|&l| !l) {
+        let (anchored, loose): (Vec<usize>, Vec<usize>) = connected
+            .nodes
+            .iter()
+            .partition(|&&i| !lonely[assignment[i]]);
+        let mut cluster_tags = tags_by_cluster(
+            &units.tags,
+            &units.of,
+            &connected.nodes,
+            assignment,
+            lonely.len(),
+        );
+        place_groups(&run.nodes, assignment, &anchored, &loose, &mut cluster_tags);
+    }
+    run.steps.mark(|| "cluster: place lonely clusters".into());
+    if cfg.feature_merge {
+        let n = run.graph.node_count();
+        let cluster_tags = tags_by_cluster(&units.tags, &units.of, &connected.nodes, assignment, n);
+        let merged = merge_features(
+            run.graph,
+            &run.nodes,
+            assignment,
+            &connected.nodes,
+            &frozen,
+            &weak.weak,
+            &cluster_tags,
+        );
+        reason.merged_by_feature = merged;
+        if merged > 0 {
+            run.notes.push(format!(
+                "merged {merged} clusters into the feature package (a cohesive top-level namespace) most of their members share: parts of one capability"
+            ));
+        }
+    }
+    run.steps.mark(|| "cluster: feature merge".into());
+}
+
+/// Leiden clusters smaller than `min` that hold an event/queue/schedule entry point and have no
+/// blocking call to another cluster (shared code aside): legitimate serverless functions.
+fn candidate_functions(
+    graph: &CallGraph,
+    index: &[Option<u32>],
+    labels: &[usize],
+    shared: &[bool],
+    min: usize,
+) -> Vec<bool> {
+    let k = labels.iter().max().map_or(0, |&c| c + 1);
+    let mut size = vec![0usize; k];
+    let mut event = vec![false; k];
+    for (pos, node) in graph.nodes().enumerate() {
+        let Some(i) = index[pos] else { continue };
+        let c = labels[i as usize];
+        size[c] += 1;
+        // A tiny cluster holding only request entry points is folded like any other.
+        if let Some(trigger) = &node.entry {
+            event[c] |= analyzer::Trigger::parse(trigger).is_event();
+        }
+    }
+    let blocking = graph
+        .par_edges()
+        .fold(
+            || vec![false; k],
+            |mut blocking, (f, t, call)| {
+                if !(call.is_async || shared[f] || shared[t])
+                    && let (Some(a), Some(b)) = (index[f], index[t])
+                {
+                    let (ca, cb) = (labels[a as usize], labels[b as usize]);
+                    if ca != cb {
+                        blocking[ca] = true;
+                        blocking[cb] = true;
+                    }
+                }
+                blocking
+            },
+        )
+        .reduce(
+            || vec![false; k],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
+                a
+            },
+        );
+    (0..k)
+        .map(|c| size[c] < min && event[c] && !blocking[c])
+        .collect()
+}
+
+/// Merges the clusters (of the `connected` nodes' `assignment`) that lie mostly inside one
+/// cohesive feature package ([`features`]) into one, unless they hold a candidate function
+/// (`frozen`, by connected order; empty: none) or their cannot-link tags (`cluster_tags`, per
+/// cluster; empty: none) clash. Returns the number of clusters merged away.
+///
+/// # Complexity
+/// O(V + E + K log K) for K clusters.
+fn merge_features(
+    graph: &CallGraph,
+    nodes: &[&analyzer::Node],
+    assignment: &mut [usize],
+    connected: &[usize],
+    frozen: &[bool],
+    weak: &[bool],
+    cluster_tags: &[Tags],
+) -> usize {
+    let (feature, count) = features::features(nodes);
+    if count < 2 {
+        return 0;
+    }
+    let cohesive = features::cohesive(graph, &feature, count, weak);
+    let k = connected
+        .iter()
+        .map(|&i| assignment[i] + 1)
+        .max()
+        .unwrap_or(0);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    let mut held = vec![false; k];
+    for (j, &i) in connected.iter().enumerate() {
+        members[assignment[i]].push(i);
+        held[assignment[i]] |= frozen.get(j) == Some(&true);
+    }
+    let dominant = features::dominant(&members, &feature, &cohesive);
+    let mut into: Vec<usize> = (0..k).collect();
+    let mut first: Vec<Option<usize>> = vec![None; count];
+    let mut merged = 0;
+    let mut tags: Vec<Tags> = cluster_tags.to_vec();
+    tags.resize(k, Tags::new());
+    for c in (0..k).filter(|&c| !members[c].is_empty() && !held[c]) {
+        let Some(f) = dominant[c] else { continue };
+        match first[f] {
+            Some(d) if constrain::compatible(&tags[d], &tags[c]) => {
+                into[c] = d;
+                let moved = std::mem::take(&mut tags[c]);
+                tags[d].extend(moved);
+                merged += 1;
+            }
+            Some(_) => {}
+            None => first[f] = Some(c),
+        }
+    }
+    for &i in connected {
+        assignment[i] = into[assignment[i]];
+    }
+    merged
+}
+
+/// The cannot-link tags of each of `k` clusters of `assignment`, from the tags of the units
+/// (`unit_of`, by connected order) of its `connected` members; all empty without tags.
+fn tags_by_cluster(
+    tags: &[Tags],
+    unit_of: &[usize],
+    connected: &[usize],
+    assignment: &[usize],
+    k: usize,
+) -> Vec<Tags> {
+    let mut out = vec![Tags::new(); k];
+    if !tags.is_empty() {
+        for (&i, &u) in connected.iter().zip(unit_of) {
+            out[assignment[i]].extend(tags[u].iter().map(|(&a, &b)| (a, b)));
+        }
+    }
+    out
+}

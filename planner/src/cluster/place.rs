@@ -1,0 +1,83 @@
+//! Placement by namespace proximity: nodes (or whole clusters) that have no place of their own
+//! join the cluster sharing the longest namespace prefix with them.
+
+use super::{Tags, constrain, namespace};
+
+/// Moves each node of `movers` to the cluster of `anchors` sharing the longest namespace
+/// prefix with it (ties: larger cluster, then lower index).
+pub(super) fn place(
+    nodes: &[&analyzer::Node],
+    assignment: &mut [usize],
+    anchors: &[usize],
+    movers: &[usize],
+) {
+    let Some(index) = prefix_index(nodes, assignment, anchors, movers) else {
+        return;
+    };
+    for &i in movers {
+        if let Some((_, c)) = index.place(&namespace::path(nodes[i])) {
+            assignment[i] = c;
+        }
+    }
+}
+
+/// Like [`place`], but the movers' current clusters move whole, to the cluster best placed for
+/// any of their members — unless their cannot-link tags (per cluster) clash, then they stay.
+pub(super) fn place_groups(
+    nodes: &[&analyzer::Node],
+    assignment: &mut [usize],
+    anchors: &[usize],
+    movers: &[usize],
+    tags: &mut [Tags],
+) {
+    let Some(index) = prefix_index(nodes, assignment, anchors, movers) else {
+        return;
+    };
+    let mut best: std::collections::BTreeMap<usize, (usize, usize, usize)> = Default::default();
+    for &i in movers {
+        if let Some((len, c)) = index.place(&namespace::path(nodes[i])) {
+            let cand = (len, index.size(c), usize::MAX - c);
+            let slot = best.entry(assignment[i]).or_insert(cand);
+            *slot = (*slot).max(cand);
+        }
+    }
+    let mut moves = std::collections::BTreeMap::new();
+    for (&from, &(_, _, c)) in &best {
+        let to = usize::MAX - c;
+        let (a, b) = (tags.get(from), tags.get(to));
+        if a.zip(b).is_none_or(|(a, b)| constrain::compatible(a, b)) {
+            if let Some(moved) = tags.get_mut(from).map(std::mem::take) {
+                tags[to].extend(moved);
+            }
+            moves.insert(from, to);
+        }
+    }
+    for &i in movers {
+        if let Some(&c) = moves.get(&assignment[i]) {
+            assignment[i] = c;
+        }
+    }
+}
+
+/// Prefix index of the anchors' clusters, for placing `movers`; `None` when there are no
+/// anchors or no movers.
+fn prefix_index(
+    nodes: &[&analyzer::Node],
+    assignment: &[usize],
+    anchors: &[usize],
+    movers: &[usize],
+) -> Option<namespace::PrefixIndex> {
+    if movers.is_empty() {
+        return None;
+    }
+    let wanted = namespace::PrefixIndex::keys(movers.iter().map(|&i| namespace::path(nodes[i])));
+    let k = anchors.iter().map(|&i| assignment[i] + 1).max()?;
+    let mut sizes = vec![0usize; k];
+    for &i in anchors {
+        sizes[assignment[i]] += 1;
+    }
+    let members = anchors
+        .iter()
+        .map(|&i| (namespace::path(nodes[i]), assignment[i]));
+    Some(namespace::PrefixIndex::new(members, sizes, Some(&wanted)))
+}
