@@ -32,7 +32,7 @@ pub use graphviz_rust::{
 };
 pub use html::{MAX_SEARCH_NODES, html};
 pub use markdown::markdown;
-pub(crate) use rationale::{fmt_ms, fmt_num, forced_reason, forced_summary, rationale};
+pub(crate) use rationale::{fmt_ms, fmt_num, forced_reason, forced_summary, rationale, weighing};
 pub use summary::summary;
 pub(crate) use table::{Align, table};
 

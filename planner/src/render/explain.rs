@@ -169,6 +169,9 @@ pub fn service_text(e: &ServiceExplanation) -> String {
         for reason in &r.reasons {
             writeln!(out, "  - {}", shown(reason))?;
         }
+        if let Some(w) = crate::render::weighing(&r.factors) {
+            writeln!(out, "  weighing: {w}")?;
+        }
         if !r.hard_limits.is_empty() {
             writeln!(out, "\nhard limits broken (each forces microservice)")?;
             for l in &r.hard_limits {

@@ -520,6 +520,8 @@ fn members_json(plan: &Plan) -> String {
                 "id": s.id, "name": s.name, "label": s.label.as_str(), "size": s.size,
                 "summary": s.rationale.summary, "reasons": s.rationale.reasons,
                 "limits": s.rationale.hard_limits,
+                "weighing": super::weighing(&s.rationale.factors)
+                    .map(|w| format!("weighing: {w}")),
                 "entries": s.entry_points.iter().map(|e| format!("{} ({})", e.id, e.trigger)).collect::<Vec<_>>(),
                 "resources": s.resources, "cost": s.cost.chosen_monthly_usd,
                 "confidence": format!("{} {:.2}", s.confidence.basis, s.confidence.score),
@@ -703,7 +705,7 @@ const SCRIPT: &str = r##"(function () {
     text("detail-summary", s.summary);
     var reasons = document.getElementById("detail-reasons");
     reasons.textContent = "";
-    s.limits.concat(s.reasons).forEach(function (r) {
+    s.limits.concat(s.reasons, s.weighing ? [s.weighing] : []).forEach(function (r) {
       var li = document.createElement("li"); li.textContent = r; reasons.appendChild(li);
     });
     text("detail-facts", "$" + s.cost.toFixed(2) + "/month · confidence " + s.confidence +

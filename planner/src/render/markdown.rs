@@ -271,6 +271,9 @@ fn service_section(md: &mut String, s: &Service) -> std::fmt::Result {
     for r in &s.rationale.reasons {
         writeln!(md, "- {}", esc(r))?;
     }
+    if let Some(w) = super::weighing(&s.rationale.factors) {
+        writeln!(md, "- weighing: {}", esc(&w))?;
+    }
     writeln!(
         md,
         "- confidence: {} ({:.2}); cohesion {:.2}, coupled to {}, {}",

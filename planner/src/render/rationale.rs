@@ -286,6 +286,44 @@ fn outweighs(f: &Factor, v: &Verdict) -> String {
     }
 }
 
+/// The factors of a label in one line, and where they lean together: `cost leans function ×2.87
+/// · request-driven leans microservice ×1.5 → together ×1.91 towards function`. `None` without
+/// factors (a plan from before they were recorded).
+pub(crate) fn weighing(factors: &[Factor]) -> Option<String> {
+    if factors.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = factors
+        .iter()
+        .map(|f| {
+            format!(
+                "{} leans {} ×{}",
+                f.factor.as_str(),
+                f.leans.as_str(),
+                fmt_num(f.weight)
+            )
+        })
+        .collect();
+    let score: f64 = factors
+        .iter()
+        .map(|f| match f.leans {
+            Label::Function => f.weight.ln(),
+            Label::Microservice => -f.weight.ln(),
+        })
+        .sum();
+    let (towards, by) = if score > 0.0 {
+        (Label::Function, score.exp())
+    } else {
+        (Label::Microservice, (-score).exp())
+    };
+    Some(format!(
+        "{} → together ×{} towards {}",
+        parts.join(" · "),
+        fmt_num(by),
+        towards.as_str()
+    ))
+}
+
 /// The reason a forced label adds, first among the reasons.
 pub(crate) fn forced_reason(label: Label, service: &str) -> String {
     format!(
