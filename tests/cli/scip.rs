@@ -150,3 +150,66 @@ fn a_file_that_is_no_index_is_bad_input() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn traces_map_span_names_onto_scip_ids() {
+    // Span names are routes, not SCIP ids: `[[traces.map]]` rules join them (docs/scip.md).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut spans = Vec::new();
+    for (i, (name, count, micros)) in [("POST /orders", 40, 120_000), ("GET /products", 300, 8_000)]
+        .into_iter()
+        .enumerate()
+    {
+        for n in 0..count {
+            let id = format!("{:016x}", (i + 1) * 100_000 + n);
+            spans.push(serde_json::json!({
+                "traceId": id, "id": id, "kind": "SERVER", "name": name,
+                "timestamp": 1_700_000_000_000_000u64 + n as u64 * 10_000_000,
+                "duration": micros, "localEndpoint": {"serviceName": "shop"}
+            }));
+        }
+    }
+    let traces = dir.path().join("zipkin.json");
+    fs::write(&traces, serde_json::Value::Array(spans).to_string()).expect("write traces");
+    let config = dir.path().join("cleave.toml");
+    fs::write(
+        &config,
+        r#"
+[[traces.map]]
+span = "POST /orders"
+node = "shop.web.create_order"
+
+[[traces.map]]
+span = "GET /products"
+node = "shop.web.products"
+"#,
+    )
+    .expect("write config");
+    let out = dir.path().join("plan");
+    let result = cleave(&[
+        "plan",
+        &fixture("python-shop.scip"),
+        "--traces",
+        traces.to_str().expect("path"),
+        "--config",
+        config.to_str().expect("path"),
+        "--out",
+        out.to_str().expect("path"),
+        "-q",
+    ]);
+    let (_, stderr) = text(&result);
+    assert!(result.status.success(), "{stderr}");
+    let plan: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("plan.json")).expect("plan"))
+            .expect("json");
+    assert_eq!(
+        plan["traces"]["matched_operations"], 2,
+        "{}",
+        plan["traces"]
+    );
+    assert_eq!(plan["traces"]["unmatched_operations"], 0);
+    for node in ["shop.web.create_order", "shop.web.products"] {
+        let source = &service_of(&plan, node)["rationale"]["signals"]["invocations_source"];
+        assert_ne!(source, "assumed", "{node}: {source}");
+    }
+}
