@@ -9,15 +9,16 @@
 //! Two measures, with the same rayon thread count (all cores unless `RAYON_NUM_THREADS` says
 //! otherwise), interleaved so that machine noise affects both alike, each repeated
 //! `$CLEAVE_BENCH_RUNS` times (default 3) and reported by its median:
-//! - bare parse: read every `.rs` file of the tree and `syn::parse_file` it, in parallel;
+//! - bare parse: read each file the analysis parses and `syn::parse_file` it, in parallel;
 //! - whole analysis: `analyzer::analyze_rust` over the same root.
 //!
 //! `analyze_rust` follows the module tree of each package's library and binaries from its
-//! `Cargo.toml`, and its API reports how many files and bytes it read (`RustStats::files`,
-//! `RustStats::bytes`), not which. The bare parse therefore takes the closest set it can name: the
-//! `.rs` files under each package's `src/` (tests, benches, examples and build scripts left out;
-//! `CLEAVE_BENCH_BARE=all` parses every `.rs` file of the tree instead). Each throughput is
-//! computed from its own files and bytes. The result is a Markdown table on stdout.
+//! `Cargo.toml` and names the files it parsed (`RustAnalysis::files`, a file once per parse): an
+//! untimed first analysis names them, and the bare parse reads exactly those, so both measures see
+//! the same bytes. `CLEAVE_BENCH_BARE=src` parses the `.rs` files under each package's `src/`
+//! instead (the set used before 2026-12-04, when the analysis did not name its files), and
+//! `CLEAVE_BENCH_BARE=all` every `.rs` file of the tree. Each throughput is computed from its own
+//! files and bytes. The result is a Markdown table on stdout.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,22 +64,29 @@ fn main() {
     } else {
         (None, dir.clone())
     };
-    let every_file = std::env::var("CLEAVE_BENCH_BARE").is_ok_and(|v| v == "all");
-    let files: Vec<PathBuf> = rust_files(&root)
-        .into_iter()
-        .map(|(p, _)| p)
-        .filter(|p| every_file || in_package_src(&root, p))
-        .collect();
+    // Untimed warm-up: brings every file into the page cache so that neither measure pays for
+    // the disk alone, and names the files the analysis reads.
+    let analysed = match analyzer::analyze_rust(&root, &|_, _| {}) {
+        Ok(a) => a.files,
+        Err(e) => {
+            eprintln!("the analysis cannot read {}: {e}", root.display());
+            return;
+        }
+    };
+    let bare_set = BareSet::from_env();
+    let files: Vec<PathBuf> = match bare_set {
+        BareSet::Same => analysed.iter().map(|rel| root.join(rel)).collect(),
+        BareSet::Src | BareSet::All => rust_files(&root)
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| bare_set == BareSet::All || in_package_src(&root, p))
+            .collect(),
+    };
     let threads = rayon::current_num_threads();
     eprintln!(
-        "tree: {} ({} .rs files{}, {:.1} MB{}); {threads} rayon threads; {runs} runs each",
+        "tree: {} ({} .rs files for the bare parse, {:.1} MB{}); {threads} rayon threads; {runs} runs each",
         dir.display(),
         files.len(),
-        if every_file {
-            ""
-        } else {
-            " under packages' src/"
-        },
         bytes_of(&files) as f64 / MB,
         if all_bytes > max_bytes {
             format!(", capped from {:.1} MB", all_bytes as f64 / MB)
@@ -86,9 +94,6 @@ fn main() {
             String::new()
         },
     );
-
-    // Untimed warm-up: brings every file into the page cache so that neither measure pays for
-    // the disk alone.
     let warm = bare_parse(&files);
     eprintln!(
         "warm-up: {} files read, {} not parsed by syn",
@@ -125,10 +130,10 @@ fn main() {
     }
 
     let bare_time = median(&mut bare_times);
-    let bare_label = if every_file {
-        "bare parse, every `.rs` file (read + `syn::parse_file`)"
-    } else {
-        "bare parse, packages' `src/` (read + `syn::parse_file`)"
+    let bare_label = match bare_set {
+        BareSet::Same => "bare parse, the files the analysis parses (read + `syn::parse_file`)",
+        BareSet::Src => "bare parse, packages' `src/` (read + `syn::parse_file`)",
+        BareSet::All => "bare parse, every `.rs` file (read + `syn::parse_file`)",
     };
     report(
         &dir,
@@ -138,6 +143,27 @@ fn main() {
         &whole,
         &mut whole_times,
     );
+}
+
+/// Which files the bare parse reads (`CLEAVE_BENCH_BARE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BareSet {
+    /// The files the analysis parsed, each as many times (the default): the same bytes.
+    Same,
+    /// `src`: the `.rs` files under each package's `src/` (the figures before 2026-12-04).
+    Src,
+    /// `all`: every `.rs` file of the tree.
+    All,
+}
+
+impl BareSet {
+    fn from_env() -> BareSet {
+        match std::env::var("CLEAVE_BENCH_BARE").as_deref() {
+            Ok("src") => BareSet::Src,
+            Ok("all") => BareSet::All,
+            _ => BareSet::Same,
+        }
+    }
 }
 
 /// What a bare parse of the files saw.

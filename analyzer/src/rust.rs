@@ -40,6 +40,7 @@ mod calls;
 mod index;
 mod ir;
 mod items;
+mod lean;
 mod macros;
 mod modules;
 mod nesting;
@@ -52,6 +53,7 @@ mod tests;
 mod workspace;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -108,6 +110,9 @@ pub struct RustAnalysis {
     pub diagnostics: Vec<Diagnostic>,
     /// Counts.
     pub stats: RustStats,
+    /// The files parsed, relative to the root, sorted; a file parsed under several module paths
+    /// (one `#[path]` per target, say) is listed once per parse, as `stats.bytes` counts it.
+    pub files: Vec<String>,
 }
 
 /// Stack of each analysis thread: syn and the visitors recurse once per nesting level, and
@@ -141,16 +146,31 @@ pub(crate) fn analyze_with_threads(
     progress: &(dyn Fn(u64, u64) + Sync),
     threads: usize,
 ) -> Result<RustAnalysis, Error> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(STACK_SIZE)
-        .thread_name(|i| format!("cleave-rust-{i}"))
-        .build()
-        .map_err(|e| Error::Io {
-            path: root.display().to_string(),
-            message: format!("cannot start threads: {e}"),
-        })?;
+    let pool = pool(threads).map_err(|e| Error::Io {
+        path: root.display().to_string(),
+        message: format!("cannot start threads: {e}"),
+    })?;
     pool.install(|| analyze_in_pool(root, progress))
+}
+
+/// The analysis threads for `threads` (0: rayon's default count), started once per count and
+/// kept: a later analysis in the same process (a re-plan, the benchmarks) reuses their stacks
+/// and warm allocator heaps instead of faulting fresh pages in.
+fn pool(threads: usize) -> Result<Arc<rayon::ThreadPool>, rayon::ThreadPoolBuildError> {
+    static POOLS: Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(Vec::new());
+    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, pool)) = pools.iter().find(|(n, _)| *n == threads) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .stack_size(STACK_SIZE)
+            .thread_name(|i| format!("cleave-rust-{i}"))
+            .build()?,
+    );
+    pools.push((threads, Arc::clone(&pool)));
+    Ok(pool)
 }
 
 fn analyze_in_pool(
@@ -166,6 +186,8 @@ fn analyze_in_pool(
         bytes: parsed.bytes,
         ..RustStats::default()
     };
+    let mut files: Vec<String> = parsed.files.iter().map(|p| p.rel.clone()).collect();
+    files.sort_unstable();
     let mut diagnostics = parsed.diags;
     diagnostics.extend(ws.diags.iter().cloned());
     for p in &parsed.files {
@@ -179,5 +201,6 @@ fn analyze_in_pool(
         graph,
         diagnostics,
         stats,
+        files,
     })
 }

@@ -2,7 +2,9 @@
 //! traits, resolves every call site (in parallel, one function per task) and builds the
 //! [`CallGraph`] with the signals as node labels.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt};
 
 use rayon::prelude::*;
 

@@ -2,7 +2,7 @@
 //! of its receiver (locals, parameters, fields, constructor and call results), the paths it uses as
 //! values, and the items declared inside it.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use syn::{Expr, Pat, Stmt};
 

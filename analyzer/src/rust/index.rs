@@ -2,7 +2,7 @@
 //! traits and impls renumbered into global tables, with `mod x;` declarations linked to the files
 //! that define them.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::ir::{Def, LFn, LImpl, Ns, Owner, Segs, Sym};
 use super::modules::Parsed;

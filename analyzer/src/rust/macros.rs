@@ -80,6 +80,19 @@ fn flush(chunk: &mut Vec<TokenTree>, depth: u32, out: &mut Vec<Expr>) {
         chunk.clear();
         return;
     }
+    // A lone name (`format!("{}", x)`, `vec![handler]`) is a path expression: built directly,
+    // as syn would parse it, without a token buffer (macro arguments are most of them).
+    if let [TokenTree::Ident(name)] = chunk.as_slice()
+        && !is_keyword(name)
+    {
+        out.push(Expr::Path(syn::ExprPath {
+            attrs: Vec::new(),
+            qself: None,
+            path: syn::Path::from(name.clone()),
+        }));
+        chunk.clear();
+        return;
+    }
     let ts: TokenStream = chunk.drain(..).collect();
     match syn::parse2::<Expr>(ts.clone()) {
         Ok(e) => out.push(e),
@@ -91,4 +104,17 @@ fn flush(chunk: &mut Vec<TokenTree>, depth: u32, out: &mut Vec<Expr>) {
             }
         }
     }
+}
+
+/// Whether `name` is a Rust keyword (strict or reserved, any edition), which syn parses as
+/// something other than a path (`true`, `return`, `self`…) or not at all.
+fn is_keyword(name: &proc_macro2::Ident) -> bool {
+    const KEYWORDS: [&str; 52] = [
+        "Self", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
+        "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if",
+        "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv",
+        "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "try",
+        "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    ];
+    KEYWORDS.iter().any(|k| name == k) || name == "_"
 }

@@ -5,6 +5,8 @@
 
 use proc_macro2::TokenStream;
 
+use super::lean::LeanFile;
+
 /// Deepest nesting analyzed. Real code stays within a few hundred levels; the analysis threads'
 /// stacks hold at least 20,000 levels of the costliest kind (generic arguments).
 pub(crate) const MAX_NESTING: usize = 10_000;
@@ -17,7 +19,8 @@ pub(crate) enum Unparsed {
     TooDeep(usize, usize, usize),
 }
 
-/// Parses a file as `syn::parse_file` does (a byte-order mark and a `#!` line are skipped),
+/// Parses a file as `syn::parse_file` does (a byte-order mark and a `#!` line are skipped), less
+/// the bodies of test code (`lean`),
 /// refusing it when it nests deeper than [`MAX_NESTING`] (measured on the text before lexing, so
 /// the tokens are not walked or copied twice).
 pub(crate) fn parse_file(text: &str) -> Result<syn::File, Unparsed> {
@@ -36,7 +39,7 @@ pub(crate) fn parse_file(text: &str) -> Result<syn::File, Unparsed> {
     let tokens: TokenStream = body
         .parse()
         .map_err(|e: proc_macro2::LexError| Unparsed::Syntax(syn::Error::new(e.span(), e)))?;
-    let mut file: syn::File = syn::parse2(tokens).map_err(Unparsed::Syntax)?;
+    let mut file = syn::parse2::<LeanFile>(tokens).map_err(Unparsed::Syntax)?.0;
     file.shebang = shebang;
     Ok(file)
 }
@@ -118,9 +121,8 @@ fn deepest(text: &str, cap: usize) -> Option<(usize, usize, usize)> {
             }
             b' ' | b'\t' | b'\r' => i += 1,
             b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < n && b[i] != b'\n' {
-                    i += 1;
-                }
+                // Line and doc comments are much of real source: skip to the newline at once.
+                i = memchr::memchr(b'\n', &b[i..]).map_or(n, |at| i + at);
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 let mut open = 1usize;

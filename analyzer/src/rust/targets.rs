@@ -2,7 +2,7 @@
 //! methods, the name index for the fallback, and the rules that turn a resolved path or an
 //! inferred receiver type into call targets.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use rayon::prelude::*;
 
@@ -115,10 +115,13 @@ impl<'a> Targets<'a> {
             .map(|(info, s)| ix.eval(&info.f.ret, info.f.scope, s, &[]))
             .collect();
         let mut node_fn = vec![u32::MAX; node_ids.len()];
-        let mut type_methods: Vec<HashMap<String, Vec<u32>>> = vec![HashMap::new(); ix.types.len()];
+        let mut type_methods: Vec<HashMap<String, Vec<u32>>> =
+            vec![HashMap::default(); ix.types.len()];
         let mut type_traits: Vec<Vec<u32>> = vec![Vec::new(); ix.types.len()];
-        let mut trait_impls: Vec<HashMap<String, Vec<u32>>> = vec![HashMap::new(); ix.traits.len()];
-        let mut trait_defaults: Vec<HashMap<String, u32>> = vec![HashMap::new(); ix.traits.len()];
+        let mut trait_impls: Vec<HashMap<String, Vec<u32>>> =
+            vec![HashMap::default(); ix.traits.len()];
+        let mut trait_defaults: Vec<HashMap<String, u32>> =
+            vec![HashMap::default(); ix.traits.len()];
         let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
         let mut from_impls: HashMap<u32, Vec<u32>> = HashMap::new();
         for (f, info) in ix.fns.iter().enumerate() {

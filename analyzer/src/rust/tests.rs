@@ -154,6 +154,7 @@ cases!(
     receiver_generics,
     crate_visibility,
     signal_precision,
+    test_code,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.
