@@ -2,10 +2,11 @@
 //! is read, a UTF-8 byte-order mark skipped, then either JSON or the Prometheus text exposition
 //! read line by line. JSON is read one of three ways, each on a second thread a little ahead of
 //! the sink, the spans reaching it in the order of the input:
-//! - JSON Lines are parsed from memory a line at a time;
-//! - OTLP/JSON in one document (`{"resourceSpans": [...]}`, pretty-printed or one line longer
-//!   than 32 MB) is cut into its resources by a small structure scanner (`split`), each resource
-//!   parsed from memory;
+//! - OTLP/JSON in one document (`{"resourceSpans": [...]}`, an export request of any size,
+//!   pretty-printed or on one line) is cut into its resources by a small structure scanner
+//!   (`split`), each resource parsed from memory;
+//! - JSON Lines (the first line one whole value, at most 32 MB) are parsed from memory a line at
+//!   a time;
 //! - anything else in one document (a Zipkin list or a Jaeger export, pretty-printed or on one
 //!   line longer than 32 MB; an OTLP document whose first member is not `resourceSpans`) is
 //!   parsed as a stream.
@@ -162,14 +163,24 @@ const UNRECOGNISED: &str = "unrecognised trace export: expected Zipkin v2 JSON (
 /// few MB); a first line longer than this is read as a stream instead.
 const MAX_JSON_LINE: usize = (MAX_UNIT_BYTES / 2) as usize;
 
-/// Reads JSON: as JSON Lines, each line parsed from memory (fast), when the first line is one
-/// whole value; otherwise (a pretty-printed export, one huge line) with [`read_documents`], which
-/// cuts OTLP/JSON into resources parsed from memory and reads anything else as a stream.
+/// Reads JSON. Input that starts as OTLP/JSON (`{"resourceSpans": [`) goes at once to
+/// [`read_documents`], which cuts it into resources parsed from memory; when its first document
+/// is the whole first line, the input is JSON Lines and the rest is read a line at a time. Other
+/// input is read as JSON Lines, each line parsed from memory, when the first line is one whole
+/// value; otherwise (a pretty-printed export, one huge line) with [`read_documents`] too, which
+/// reads what is not OTLP as a stream.
 fn read_json<R: BufRead + Send>(
     mut reader: R,
     meter: &Arc<Meter>,
     sink: &mut impl Sink,
 ) -> Result<(), Error> {
+    let head = reader.fill_buf().map_err(|e| Error::TraceRead {
+        offset: meter.read(),
+        message: e.to_string(),
+    })?;
+    if split::starts_document(head) {
+        return read_documents_ahead(reader, meter, sink, true);
+    }
     let mut line = Vec::new();
     let whole = next_line(&mut reader, &mut line, meter)?;
     if whole {
@@ -196,15 +207,18 @@ fn read_json<R: BufRead + Send>(
         meter: Arc::clone(meter),
         limit: u64::MAX,
     };
-    read_documents_ahead(again.chain(reader), meter, sink)
+    read_documents_ahead(again.chain(reader), meter, sink, false)
 }
 
 /// [`read_documents`] on a second thread, its spans handed over to the sink on this thread in
-/// batches, in order.
+/// batches, in order. With `lines`, a first document that is the whole first line (at most
+/// [`MAX_JSON_LINE`] bytes) makes the input JSON Lines: the rest is read a line at a time, as
+/// other JSON Lines are ([`parse_lines`]: finding a newline is cheaper than scanning).
 fn read_documents_ahead<R: Read + Send>(
     input: R,
-    meter: &Meter,
+    meter: &Arc<Meter>,
     sink: &mut impl Sink,
+    lines: bool,
 ) -> Result<(), Error> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Buffered, Error>>(4);
     std::thread::scope(|scope| {
@@ -214,9 +228,27 @@ fn read_documents_ahead<R: Read + Send>(
                 tx: &tx,
                 gone: false,
             };
-            let done = read_documents(input, meter, &mut batches, MAX_PIECE);
+            let done = read_documents(input, meter, &mut batches, MAX_PIECE, lines);
             let last = std::mem::take(&mut batches.batch);
-            let _ = tx.send(done.map(|()| last));
+            match done {
+                Ok(Some((rest, input))) => {
+                    if tx.send(Ok(last)).is_err() {
+                        return;
+                    }
+                    // The bytes read ahead are read again, and counted again.
+                    meter.read.fetch_sub(rest.len() as u64, Ordering::Relaxed);
+                    let again = Metered {
+                        inner: std::io::Cursor::new(rest),
+                        meter: Arc::clone(meter),
+                        limit: u64::MAX,
+                    };
+                    let reader = BufReader::with_capacity(1 << 16, again.chain(input));
+                    parse_lines(reader, Vec::new(), meter, &tx);
+                }
+                done => {
+                    let _ = tx.send(done.map(|_| last));
+                }
+            }
         });
         for parsed in rx {
             parsed?.replay(sink);
@@ -407,6 +439,10 @@ const MAX_PIECE: usize = MAX_JSON_LINE;
 /// layout, a piece longer than `max_piece` — as a stream from where it starts, as it would be
 /// read whole. The spans reach the sink in the order of the input either way.
 ///
+/// With `lines`, stops after a first document that is the whole first line (at most
+/// [`MAX_JSON_LINE`] bytes), returning the rest of the input (the bytes read ahead, then the
+/// reader): the input is JSON Lines.
+///
 /// # Complexity
 /// O(bytes) time; memory O(`max_piece`) besides one span at a time.
 fn read_documents<R: Read>(
@@ -414,7 +450,8 @@ fn read_documents<R: Read>(
     meter: &Meter,
     sink: &mut impl Sink,
     max_piece: usize,
-) -> Result<(), Error> {
+    lines: bool,
+) -> Result<Option<(Vec<u8>, R)>, Error> {
     let mut doc = Splitter::new(input, max_piece);
     loop {
         meter.mark();
@@ -441,18 +478,29 @@ fn read_documents<R: Read>(
                 let mut de = serde_json::Deserializer::from_reader(input);
                 read_value(kind, &mut de, meter, &mut *sink).map_err(|e| json_error(e, at, meter))
             })?,
-            Piece::End => sink.format(TraceFormat::Otlp),
-            Piece::Other => {
-                return doc.stream(meter, |input, at| {
-                    values(
-                        &mut serde_json::Deserializer::from_reader(input),
-                        meter,
-                        sink,
-                    )
-                    .map_err(|e| json_error(e, at, meter))
-                });
+            Piece::End => {
+                sink.format(TraceFormat::Otlp);
+                if lines
+                    && doc
+                        .ends_first_line(MAX_JSON_LINE)
+                        .map_err(|e| split_error(SplitError::Io(e), meter))?
+                {
+                    return Ok(Some(doc.into_rest()));
+                }
             }
-            Piece::Eof => return Ok(()),
+            Piece::Other => {
+                return doc
+                    .stream(meter, |input, at| {
+                        values(
+                            &mut serde_json::Deserializer::from_reader(input),
+                            meter,
+                            sink,
+                        )
+                        .map_err(|e| json_error(e, at, meter))
+                    })
+                    .map(|()| None);
+            }
+            Piece::Eof => return Ok(None),
         }
     }
 }

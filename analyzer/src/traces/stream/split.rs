@@ -324,6 +324,42 @@ impl<R: Read> Splitter<R> {
         out
     }
 
+    /// Whether the input so far is one document on the first line, of at most `max` bytes, and
+    /// that line ends here, after blanks (the newline is then consumed): what a JSON Lines file
+    /// shows.
+    pub(super) fn ends_first_line(&mut self, max: usize) -> io::Result<bool> {
+        if self.documents != 1 || self.at.line != 1 {
+            return Ok(false);
+        }
+        loop {
+            let window = &self.buf[self.pos..];
+            match window
+                .iter()
+                .position(|&b| !matches!(b, b' ' | b'\t' | b'\r'))
+            {
+                Some(n) => {
+                    let whole = window[n] == b'\n' && self.at.column + n <= max;
+                    if whole {
+                        self.consume(n + 1);
+                    }
+                    return Ok(whole);
+                }
+                None if self.at.column + window.len() > max => return Ok(false),
+                None => {
+                    if !self.fill()? {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+    }
+
+    /// What is left of the input: the bytes read ahead, then the reader.
+    pub(super) fn into_rest(mut self) -> (Vec<u8>, R) {
+        self.buf.drain(..self.pos);
+        (self.buf, self.input)
+    }
+
     /// The first byte from here on that is not whitespace (consuming the whitespace), or `None`
     /// at the end of the input.
     fn skip_ws(&mut self) -> io::Result<Option<u8>> {
@@ -471,6 +507,13 @@ impl<R: Read> Splitter<R> {
         self.eof = n == 0;
         Ok(n > 0)
     }
+}
+
+/// Whether `bytes`, the start of an input, show an OTLP/JSON document the splitter reads
+/// (`{ "resourceSpans" : [`, after any whitespace).
+pub(super) fn starts_document(bytes: &[u8]) -> bool {
+    let start = bytes.iter().position(|&b| !is_ws(b)).unwrap_or(bytes.len());
+    matches!(parse_head(&bytes[start..]), Head::Yes(_))
 }
 
 /// Whether a key (with its quotes) is `resourceSpans`; serde_json's error when it is no valid

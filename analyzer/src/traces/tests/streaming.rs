@@ -118,6 +118,18 @@ fn otlp_in_every_layout_summarises_alike() {
             );
         }
     }
+    // OTLP/JSON Lines, then a line of another format: what the splitter does not read is read as
+    // a stream, as if it were a piece of its own.
+    let zipkin = zipkin_pieces(&real("zipkin/messaging.json"), 1).remove(0);
+    let mixed = format!("{three}{zipkin}\n");
+    assert_eq!(
+        streamed(&[mixed.into_bytes()], None, DEFAULT_OPEN_SPANS),
+        streamed(
+            &[three.into_bytes(), zipkin.into_bytes()],
+            None,
+            DEFAULT_OPEN_SPANS
+        )
+    );
 }
 
 #[test]
@@ -271,6 +283,12 @@ fn broken_streams_are_errors_that_say_where() {
     let lines = "[{\"traceId\": \"t\", \"id\": \"a\"}]\n[]\n[{\"traceId\": }]\n";
     match read(lines.as_bytes(), u64::MAX) {
         Err(Error::Json { line, column, .. }) => assert_eq!((line, column), (3, 14)),
+        other => panic!("{other:?}"),
+    }
+    // The same in OTLP/JSON Lines: the first line is cut into resources, the others are lines.
+    let lines = "{\"resourceSpans\": []}\n{\"resourceSpans\": []}\n{\"resourceSpans\": [}]}\n";
+    match read(lines.as_bytes(), u64::MAX) {
+        Err(Error::Json { line, column, .. }) => assert_eq!((line, column), (3, 20)),
         other => panic!("{other:?}"),
     }
     // Empty, and not a trace export.

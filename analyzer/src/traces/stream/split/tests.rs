@@ -319,7 +319,7 @@ fn outcome(
 /// `text` read with the splitter, pieces of at most `max_piece` bytes parsed from memory.
 fn by_split(text: &[u8], max_piece: usize) -> String {
     outcome(text, |input, meter, sink| {
-        read_documents(input, meter, sink, max_piece)
+        read_documents(input, meter, sink, max_piece, false).map(|rest| assert!(rest.is_none()))
     })
 }
 
