@@ -167,8 +167,7 @@ const MAX_JSON_LINE: usize = (MAX_UNIT_BYTES / 2) as usize;
 /// [`read_documents`], which cuts it into resources parsed from memory; when its first document
 /// is the whole first line, the input is JSON Lines and the rest is read a line at a time. Other
 /// input is read as JSON Lines, each line parsed from memory, when the first line is one whole
-/// value; otherwise (a pretty-printed export, one huge line) with [`read_documents`] too, which
-/// reads what is not OTLP as a stream.
+/// value; otherwise (a pretty-printed export, one huge line) as a stream of values.
 fn read_json<R: BufRead + Send>(
     mut reader: R,
     meter: &Arc<Meter>,
@@ -179,7 +178,7 @@ fn read_json<R: BufRead + Send>(
         message: e.to_string(),
     })?;
     if split::starts_document(head) {
-        return read_documents_ahead(reader, meter, sink, true);
+        return read_ahead(reader, meter, sink, Ahead::Split { lines: true });
     }
     let mut line = Vec::new();
     let whole = next_line(&mut reader, &mut line, meter)?;
@@ -199,26 +198,46 @@ fn read_json<R: BufRead + Send>(
             Err(e) => return Err(json_error(e, Position::START, meter)),
         }
     }
-    // The line is read again, and counted again, as the start of the stream.
-    meter.read.fetch_sub(line.len() as u64, Ordering::Relaxed);
-    meter.mark();
-    let again = Metered {
-        inner: std::io::Cursor::new(line),
-        meter: Arc::clone(meter),
-        limit: u64::MAX,
+    // The line is read again as the start of the stream.
+    let how = if split::starts_document(&line) {
+        Ahead::Split { lines: false }
+    } else {
+        Ahead::Stream
     };
-    read_documents_ahead(again.chain(reader), meter, sink, false)
+    read_ahead(again(line, meter).chain(reader), meter, sink, how)
 }
 
-/// [`read_documents`] on a second thread, its spans handed over to the sink on this thread in
-/// batches, in order. With `lines`, a first document that is the whole first line (at most
-/// [`MAX_JSON_LINE`] bytes) makes the input JSON Lines: the rest is read a line at a time, as
-/// other JSON Lines are ([`parse_lines`]: finding a newline is cheaper than scanning).
-fn read_documents_ahead<R: Read + Send>(
+/// Bytes read (and counted) already, to be read again: no longer counted, counted again as they
+/// are read, the meter marked at their start.
+fn again(bytes: Vec<u8>, meter: &Arc<Meter>) -> Metered<std::io::Cursor<Vec<u8>>> {
+    meter.read.fetch_sub(bytes.len() as u64, Ordering::Relaxed);
+    meter.mark();
+    Metered {
+        inner: std::io::Cursor::new(bytes),
+        meter: Arc::clone(meter),
+        limit: u64::MAX,
+    }
+}
+
+/// How [`read_ahead`] reads JSON.
+#[derive(Clone, Copy)]
+enum Ahead {
+    /// With [`read_documents`], which cuts OTLP documents into resources. With `lines`, a first
+    /// document that is the whole first line (at most [`MAX_JSON_LINE`] bytes) makes the input
+    /// JSON Lines: the rest is read a line at a time, as other JSON Lines are ([`parse_lines`]:
+    /// finding a newline is cheaper than scanning).
+    Split { lines: bool },
+    /// As one stream of values: input that does not start as OTLP.
+    Stream,
+}
+
+/// JSON read on a second thread, its spans handed over to the sink on this thread in batches,
+/// in order.
+fn read_ahead<R: Read + Send>(
     input: R,
     meter: &Arc<Meter>,
     sink: &mut impl Sink,
-    lines: bool,
+    how: Ahead,
 ) -> Result<(), Error> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Buffered, Error>>(4);
     std::thread::scope(|scope| {
@@ -228,21 +247,24 @@ fn read_documents_ahead<R: Read + Send>(
                 tx: &tx,
                 gone: false,
             };
-            let done = read_documents(input, meter, &mut batches, MAX_PIECE, lines);
+            let done = match how {
+                Ahead::Split { lines } => {
+                    read_documents(input, meter, &mut batches, MAX_PIECE, lines)
+                }
+                Ahead::Stream => {
+                    let mut de = serde_json::Deserializer::from_reader(input);
+                    values(&mut de, meter, &mut batches)
+                        .map(|()| None)
+                        .map_err(|e| json_error(e, Position::START, meter))
+                }
+            };
             let last = std::mem::take(&mut batches.batch);
             match done {
                 Ok(Some((rest, input))) => {
                     if tx.send(Ok(last)).is_err() {
                         return;
                     }
-                    // The bytes read ahead are read again, and counted again.
-                    meter.read.fetch_sub(rest.len() as u64, Ordering::Relaxed);
-                    let again = Metered {
-                        inner: std::io::Cursor::new(rest),
-                        meter: Arc::clone(meter),
-                        limit: u64::MAX,
-                    };
-                    let reader = BufReader::with_capacity(1 << 16, again.chain(input));
+                    let reader = BufReader::with_capacity(1 << 16, again(rest, meter).chain(input));
                     parse_lines(reader, Vec::new(), meter, &tx);
                 }
                 done => {
@@ -447,7 +469,7 @@ const MAX_PIECE: usize = MAX_JSON_LINE;
 /// O(bytes) time; memory O(`max_piece`) besides one span at a time.
 fn read_documents<R: Read>(
     input: R,
-    meter: &Meter,
+    meter: &Arc<Meter>,
     sink: &mut impl Sink,
     max_piece: usize,
     lines: bool,
@@ -489,16 +511,14 @@ fn read_documents<R: Read>(
                 }
             }
             Piece::Other => {
-                return doc
-                    .stream(meter, |input, at| {
-                        values(
-                            &mut serde_json::Deserializer::from_reader(input),
-                            meter,
-                            sink,
-                        )
-                        .map_err(|e| json_error(e, at, meter))
-                    })
-                    .map(|()| None);
+                // Read as a stream to the end: nothing is read after it, so the splitter need not
+                // follow where it is (which would cost on every byte).
+                let at = doc.position();
+                let (rest, input) = doc.into_rest();
+                let mut de = serde_json::Deserializer::from_reader(again(rest, meter).chain(input));
+                return values(&mut de, meter, sink)
+                    .map(|()| None)
+                    .map_err(|e| json_error(e, at, meter));
             }
             Piece::Eof => return Ok(None),
         }
@@ -557,6 +577,7 @@ fn piece_error(
     }
 }
 
+/// A splitter's error as the analyzer's.
 fn split_error(e: SplitError, meter: &Meter) -> Error {
     match e {
         SplitError::Io(e) => Error::TraceRead {

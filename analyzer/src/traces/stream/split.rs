@@ -57,6 +57,16 @@ impl Position {
 
     /// After `bytes`.
     fn advance(&mut self, bytes: &[u8]) {
+        if let [b] = bytes {
+            // A stream is read a byte at a time.
+            if *b == b'\n' {
+                self.line += 1;
+                self.column = 0;
+            } else {
+                self.column += 1;
+            }
+            return;
+        }
         match memchr::memrchr(b'\n', bytes) {
             None => self.column += bytes.len(),
             Some(last) => {
@@ -92,8 +102,8 @@ pub(super) enum Piece<'b> {
     TooLarge(Kind),
     /// The end of one OTLP document.
     End,
-    /// What follows is not a document the splitter reads: read the rest as a stream with
-    /// [`Splitter::stream`].
+    /// What follows is not a document the splitter reads: read the rest
+    /// ([`Splitter::into_rest`]) as a stream.
     Other,
     /// The end of the input, after at least one document.
     Eof,
@@ -294,9 +304,9 @@ impl<R: Read> Splitter<R> {
     }
 
     /// Hands the rest of the input — the window's unscanned bytes, then the reader — to `read`,
-    /// which reads one value from it (or, after [`Piece::Other`], everything), with where it
-    /// starts; then takes back what `read` left unread. The window's bytes are counted again by
-    /// `meter` as `read` takes them, so its limits hold where the stream is.
+    /// which reads one value from it, with where it starts; then takes back what `read` left
+    /// unread. The window's bytes are counted again by `meter` as `read` takes them, so its
+    /// limits hold where the stream is.
     pub(super) fn stream<T>(
         &mut self,
         meter: &Meter,
@@ -352,6 +362,11 @@ impl<R: Read> Splitter<R> {
                 }
             }
         }
+    }
+
+    /// Where the splitter is in the input.
+    pub(super) fn position(&self) -> Position {
+        self.at
     }
 
     /// What is left of the input: the bytes read ahead, then the reader.

@@ -18,6 +18,25 @@ fn streamed(pieces: &[Vec<u8>], window: Option<f64>, open: usize) -> TraceSummar
     agg.finish()
 }
 
+/// A reader that gives one byte at a time.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let Some((&first, rest)) = self.0.split_first() else {
+            return Ok(0);
+        };
+        match buf.first_mut() {
+            Some(b) => {
+                *b = first;
+                self.0 = rest;
+                Ok(1)
+            }
+            None => Ok(0),
+        }
+    }
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(bytes).expect("compress");
@@ -108,6 +127,10 @@ fn otlp_in_every_layout_summarises_alike() {
             "the older name of scopeSpans",
             three.replace("scopeSpans", "instrumentationLibrarySpans"),
         ),
+        (
+            "a resource a line",
+            format!("{{\"resourceSpans\": [\n{resource},\n{resource},\n{resource}\n]}}\n"),
+        ),
     ];
     for (what, text) in &cases {
         for input in [text.as_bytes().to_vec(), gzip(text.as_bytes())] {
@@ -117,6 +140,13 @@ fn otlp_in_every_layout_summarises_alike() {
                 "{what}"
             );
         }
+    }
+    // Read a byte at a time, the start of the input shows too little to tell OTLP from anything
+    // else: the first line decides, and the spans are the same.
+    for (what, text) in cases.iter().chain([&("JSON Lines", three.clone())]) {
+        let mut agg = TraceAggregate::with_open_spans(None, DEFAULT_OPEN_SPANS);
+        agg.read(Trickle(text.as_bytes()), u64::MAX).expect("reads");
+        assert_eq!(agg.finish(), whole, "a byte at a time: {what}");
     }
     // OTLP/JSON Lines, then a line of another format: what the splitter does not read is read as
     // a stream, as if it were a piece of its own.

@@ -63,12 +63,10 @@ fn cut_with(text: &str, max_piece: usize, chunk: usize) -> String {
             }
             Ok(Piece::End) => "end".to_string(),
             Ok(Piece::Other) => {
-                let rest = doc.stream(&meter, |input, at| {
-                    let mut rest = Vec::new();
-                    input.read_to_end(&mut rest).expect("reads");
-                    format!("{}:{} {}", at.line, at.column, text(&rest))
-                });
-                out.push(format!("other {rest}"));
+                let at = doc.position();
+                let (mut rest, mut input) = doc.into_rest();
+                input.read_to_end(&mut rest).expect("reads");
+                out.push(format!("other {}:{} {}", at.line, at.column, text(&rest)));
                 break;
             }
             Ok(Piece::Eof) => {
@@ -290,7 +288,7 @@ fn a_piece_cut_short_by_the_end_is_handed_out_for_serde_json_to_say_so() {
 /// What a reader made of `text`: the spans, skipped spans and formats, or the error.
 fn outcome(
     text: &[u8],
-    read: impl FnOnce(Metered<&[u8]>, &Meter, &mut Buffered) -> Result<(), crate::Error>,
+    read: impl FnOnce(Metered<&[u8]>, &Arc<Meter>, &mut Buffered) -> Result<(), crate::Error>,
 ) -> String {
     let meter = Arc::new(Meter::default());
     let input = Metered {
