@@ -17,7 +17,10 @@ const ZIPKIN: &str = r#"[
 ]"#;
 
 const OTLP: &str = r#"{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "api"}}]},
-  "scopeSpans": [{"spans": [{"traceId": "aa", "spanId": "bb", "name": "GET", "kind": 2, "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000000005000000"}]}]}]}"#;
+  "scopeSpans": [{"spans": [{"traceId": "aa", "spanId": "bb", "name": "GET", "kind": 2, "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000000005000000"}]}]},
+  {"scopeSpans": [{"spans": [{"traceId": "aa", "spanId": "cc", "parentSpanId": "bb", "name": "load \"]}", "startTimeUnixNano": "1700000000001000000", "endTimeUnixNano": "1700000000002000000"}]}]}],
+ "x": [1, {"y": null}]}
+{"resourceSpans": []}"#;
 
 const RUST: &str = r#"use actix_web::{web, HttpResponse};
 use std::sync::Mutex;

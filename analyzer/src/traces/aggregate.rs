@@ -131,8 +131,9 @@ impl TraceAggregate {
     /// several JSON values, or a Prometheus exposition), reading at most `limit` bytes after
     /// decompression. Returns the formats met.
     ///
-    /// On error the spans read before it stay in the aggregate: a caller stops the run. The lines
-    /// of a JSON Lines input are parsed on a second thread, a few lines ahead.
+    /// On error the spans read before it stay in the aggregate: a caller stops the run. JSON is
+    /// parsed on a second thread, a little ahead (an OTLP document a resource at a time, JSON
+    /// Lines a line at a time).
     ///
     /// # Complexity
     /// O(bytes + spans · log open traces).

@@ -1,9 +1,21 @@
 //! Streaming reading of one trace input: gzip recognised by its magic bytes and decompressed as it
-//! is read, a UTF-8 byte-order mark skipped, then either JSON — JSON Lines parsed a line at a time
-//! from memory, or one document parsed as a stream, both on a second thread a little ahead of the
-//! sink — walked with serde visitors that hold one span at a time (`visit`), or the Prometheus text
-//! exposition read line by line. No document tree is ever built; sizes are metered and limited.
+//! is read, a UTF-8 byte-order mark skipped, then either JSON or the Prometheus text exposition
+//! read line by line. JSON is read one of three ways, each on a second thread a little ahead of
+//! the sink, the spans reaching it in the order of the input:
+//! - OTLP/JSON in one document (`{"resourceSpans": [...]}`, an export request of any size,
+//!   pretty-printed or on one line) is cut into its resources by a small structure scanner
+//!   (`split`), each resource parsed from memory;
+//! - JSON Lines (the first line one whole value, at most 32 MB) are parsed from memory a line at
+//!   a time;
+//! - anything else in one document (a Zipkin list or a Jaeger export, pretty-printed or on one
+//!   line longer than 32 MB; an OTLP document whose first member is not `resourceSpans`) is
+//!   parsed as a stream.
+//!
+//! All three walk the JSON with serde visitors that hold one span at a time (`visit`): no document
+//! tree is ever built, and a resource too long to cut out is read as a stream too. Sizes are
+//! metered and limited.
 
+mod split;
 mod visit;
 
 use std::io::{BufRead, BufReader, Read};
@@ -11,7 +23,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
-use serde::de::DeserializeSeed;
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, IgnoredAny};
 
 use super::formats;
 use super::prometheus::{self, Series};
@@ -44,6 +57,24 @@ struct Meter {
 }
 
 impl Meter {
+    /// Counts `n` bytes more, refusing more than `limit` in all or more than
+    /// [`MAX_UNIT_BYTES`] since the last mark.
+    fn count(&self, n: u64, limit: u64) -> std::io::Result<()> {
+        let read = self.read.fetch_add(n, Ordering::Relaxed) + n;
+        if read > limit {
+            return Err(std::io::Error::other(format!(
+                "the input is larger than the limit of {} MB (after decompression): set CLEAVE_MAX_INPUT_MB to raise it",
+                limit >> 20
+            )));
+        }
+        if read.saturating_sub(self.mark.load(Ordering::Relaxed)) > MAX_UNIT_BYTES {
+            return Err(std::io::Error::other(format!(
+                "one span (or resource, or query result) is larger than {} MB: this is not a trace export a collector writes",
+                MAX_UNIT_BYTES >> 20
+            )));
+        }
+        Ok(())
+    }
     fn mark(&self) {
         self.mark.store(self.read(), Ordering::Relaxed);
     }
@@ -63,19 +94,7 @@ struct Metered<R> {
 impl<R: Read> Read for Metered<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let read = self.meter.read.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-        if read > self.limit {
-            return Err(std::io::Error::other(format!(
-                "the input is larger than the limit of {} MB (after decompression): set CLEAVE_MAX_INPUT_MB to raise it",
-                self.limit >> 20
-            )));
-        }
-        if read.saturating_sub(self.meter.mark.load(Ordering::Relaxed)) > MAX_UNIT_BYTES {
-            return Err(std::io::Error::other(format!(
-                "one span (or resource, or query result) is larger than {} MB: this is not a trace export a collector writes",
-                MAX_UNIT_BYTES >> 20
-            )));
-        }
+        self.meter.count(n as u64, self.limit)?;
         Ok(n)
     }
 }
@@ -144,13 +163,23 @@ const UNRECOGNISED: &str = "unrecognised trace export: expected Zipkin v2 JSON (
 /// few MB); a first line longer than this is read as a stream instead.
 const MAX_JSON_LINE: usize = (MAX_UNIT_BYTES / 2) as usize;
 
-/// Reads JSON: as JSON Lines, each line parsed from memory (fast), when the first line is one
-/// whole value; otherwise (a pretty-printed export, one huge line) as one stream of values.
+/// Reads JSON. Input that starts as OTLP/JSON (`{"resourceSpans": [`) goes at once to
+/// [`read_documents`], which cuts it into resources parsed from memory; when its first document
+/// is the whole first line, the input is JSON Lines and the rest is read a line at a time. Other
+/// input is read as JSON Lines, each line parsed from memory, when the first line is one whole
+/// value; otherwise (a pretty-printed export, one huge line) as a stream of values.
 fn read_json<R: BufRead + Send>(
     mut reader: R,
     meter: &Arc<Meter>,
     sink: &mut impl Sink,
 ) -> Result<(), Error> {
+    let head = reader.fill_buf().map_err(|e| Error::TraceRead {
+        offset: meter.read(),
+        message: e.to_string(),
+    })?;
+    if split::starts_document(head) {
+        return read_ahead(reader, meter, sink, Ahead::Split { lines: true });
+    }
     let mut line = Vec::new();
     let whole = next_line(&mut reader, &mut line, meter)?;
     if whole {
@@ -166,18 +195,50 @@ fn read_json<R: BufRead + Send>(
                 return read_lines(reader, line, meter, sink);
             }
             Err(e) if e.is_eof() => {}
-            Err(e) => return Err(json_error(e, 0, meter)),
+            Err(e) => return Err(json_error(e, Position::START, meter)),
         }
     }
-    // The line is read again, and counted again, as the start of the stream.
-    meter.read.fetch_sub(line.len() as u64, Ordering::Relaxed);
+    // The line is read again as the start of the stream.
+    let how = if split::starts_document(&line) {
+        Ahead::Split { lines: false }
+    } else {
+        Ahead::Stream
+    };
+    read_ahead(again(line, meter).chain(reader), meter, sink, how)
+}
+
+/// Bytes read (and counted) already, to be read again: no longer counted, counted again as they
+/// are read, the meter marked at their start.
+fn again(bytes: Vec<u8>, meter: &Arc<Meter>) -> Metered<std::io::Cursor<Vec<u8>>> {
+    meter.read.fetch_sub(bytes.len() as u64, Ordering::Relaxed);
     meter.mark();
-    let again = Metered {
-        inner: std::io::Cursor::new(line),
+    Metered {
+        inner: std::io::Cursor::new(bytes),
         meter: Arc::clone(meter),
         limit: u64::MAX,
-    };
-    // Parsed on a second thread, handed over in batches of spans, in order.
+    }
+}
+
+/// How [`read_ahead`] reads JSON.
+#[derive(Clone, Copy)]
+enum Ahead {
+    /// With [`read_documents`], which cuts OTLP documents into resources. With `lines`, a first
+    /// document that is the whole first line (at most [`MAX_JSON_LINE`] bytes) makes the input
+    /// JSON Lines: the rest is read a line at a time, as other JSON Lines are ([`parse_lines`]:
+    /// finding a newline is cheaper than scanning).
+    Split { lines: bool },
+    /// As one stream of values: input that does not start as OTLP.
+    Stream,
+}
+
+/// JSON read on a second thread, its spans handed over to the sink on this thread in batches,
+/// in order.
+fn read_ahead<R: Read + Send>(
+    input: R,
+    meter: &Arc<Meter>,
+    sink: &mut impl Sink,
+    how: Ahead,
+) -> Result<(), Error> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Buffered, Error>>(4);
     std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -186,10 +247,30 @@ fn read_json<R: BufRead + Send>(
                 tx: &tx,
                 gone: false,
             };
-            let mut de = serde_json::Deserializer::from_reader(again.chain(reader));
-            let done = values(&mut de, meter, &mut batches).map_err(|e| json_error(e, 0, meter));
+            let done = match how {
+                Ahead::Split { lines } => {
+                    read_documents(input, meter, &mut batches, MAX_PIECE, lines)
+                }
+                Ahead::Stream => {
+                    let mut de = serde_json::Deserializer::from_reader(input);
+                    values(&mut de, meter, &mut batches)
+                        .map(|()| None)
+                        .map_err(|e| json_error(e, Position::START, meter))
+                }
+            };
             let last = std::mem::take(&mut batches.batch);
-            let _ = tx.send(done.map(|()| last));
+            match done {
+                Ok(Some((rest, input))) => {
+                    if tx.send(Ok(last)).is_err() {
+                        return;
+                    }
+                    let reader = BufReader::with_capacity(1 << 16, again(rest, meter).chain(input));
+                    parse_lines(reader, Vec::new(), meter, &tx);
+                }
+                done => {
+                    let _ = tx.send(done.map(|_| last));
+                }
+            }
         });
         for parsed in rx {
             parsed?.replay(sink);
@@ -290,7 +371,13 @@ fn parse_lines<R: BufRead>(
             &mut found,
         )
         .map(|()| found)
-        .map_err(|e| json_error(e, number - 1, meter));
+        .map_err(|e| {
+            let at = Position {
+                line: number,
+                column: 0,
+            };
+            json_error(e, at, meter)
+        });
         let failed = parsed.is_err();
         // The receiver is gone only when it stopped at an error of its own.
         if tx.send(parsed).is_err() || failed {
@@ -340,8 +427,9 @@ fn values<'de, R: serde_json::de::Read<'de>>(
 }
 
 /// A serde_json error as the analyzer's: I/O and limits with the byte offset, the rest with the
-/// line (`lines_before` added: a JSON Lines line is parsed on its own) and column.
-fn json_error(e: serde_json::Error, lines_before: usize, meter: &Meter) -> Error {
+/// line and column, counted from `at` (where the text serde_json read starts: a JSON Lines line,
+/// one piece of a document, are parsed on their own).
+fn json_error(e: serde_json::Error, at: Position, meter: &Meter) -> Error {
     let message = formats::strip_position(&e.to_string());
     if e.is_io() {
         Error::TraceRead {
@@ -351,12 +439,158 @@ fn json_error(e: serde_json::Error, lines_before: usize, meter: &Meter) -> Error
     } else if message == UNRECOGNISED {
         Error::TraceFormat { message }
     } else {
-        Error::Json {
-            line: e.line() + lines_before,
+        let at = at.offset(Position {
+            line: e.line(),
             column: e.column(),
+        });
+        Error::Json {
+            line: at.line,
+            column: at.column,
             path: String::new(),
             message,
         }
+    }
+}
+
+/// Longest piece of a document (one resource, one ignored value) parsed from memory; a longer
+/// one is read as a stream.
+const MAX_PIECE: usize = MAX_JSON_LINE;
+
+/// Reads one JSON value after another: an OTLP export request cut into its resources, each
+/// parsed from memory (`split`: no byte-by-byte reader); anything else — other formats, another
+/// layout, a piece longer than `max_piece` — as a stream from where it starts, as it would be
+/// read whole. The spans reach the sink in the order of the input either way.
+///
+/// With `lines`, stops after a first document that is the whole first line (at most
+/// [`MAX_JSON_LINE`] bytes), returning the rest of the input (the bytes read ahead, then the
+/// reader): the input is JSON Lines.
+///
+/// # Complexity
+/// O(bytes) time; memory O(`max_piece`) besides one span at a time.
+fn read_documents<R: Read>(
+    input: R,
+    meter: &Arc<Meter>,
+    sink: &mut impl Sink,
+    max_piece: usize,
+    lines: bool,
+) -> Result<Option<(Vec<u8>, R)>, Error> {
+    let mut doc = Splitter::new(input, max_piece);
+    loop {
+        meter.mark();
+        let piece = doc.next().map_err(|e| split_error(e, meter))?;
+        match piece {
+            Piece::Value(kind, bytes, at) => {
+                from_memory(kind, bytes, meter, sink)
+                    .map_err(|e| piece_error(e, kind, at, meter))?;
+            }
+            Piece::Scalar(kind, bytes, at, next) => {
+                if let Err(e) = from_memory(kind, bytes, meter, sink) {
+                    // Cut short by the end of the piece, not of the input: the error is the one
+                    // the stream gives at the next byte.
+                    if let Some(next) = next.filter(|_| e.0.is_eof()) {
+                        let longer = [bytes, &[next]].concat();
+                        if let Err(e) = from_memory(kind, &longer, meter, sink) {
+                            return Err(piece_error(e, kind, at, meter));
+                        }
+                    }
+                    return Err(piece_error(e, kind, at, meter));
+                }
+            }
+            Piece::TooLarge(kind) => doc.stream(meter, |input, at| {
+                let mut de = serde_json::Deserializer::from_reader(input);
+                read_value(kind, &mut de, meter, &mut *sink).map_err(|e| json_error(e, at, meter))
+            })?,
+            Piece::End => {
+                sink.format(TraceFormat::Otlp);
+                if lines
+                    && doc
+                        .ends_first_line(MAX_JSON_LINE)
+                        .map_err(|e| split_error(SplitError::Io(e), meter))?
+                {
+                    return Ok(Some(doc.into_rest()));
+                }
+            }
+            Piece::Other => {
+                // Read as a stream to the end: nothing is read after it, so the splitter need not
+                // follow where it is (which would cost on every byte).
+                let at = doc.position();
+                let (rest, input) = doc.into_rest();
+                let mut de = serde_json::Deserializer::from_reader(again(rest, meter).chain(input));
+                return values(&mut de, meter, sink)
+                    .map(|()| None)
+                    .map_err(|e| json_error(e, at, meter));
+            }
+            Piece::Eof => return Ok(None),
+        }
+    }
+}
+
+/// Reads one value cut out of a document as the stream reads it in its place.
+fn read_value<'de, D: serde::Deserializer<'de>>(
+    kind: Kind,
+    de: D,
+    meter: &Meter,
+    sink: &mut impl Sink,
+) -> Result<(), D::Error> {
+    let ctx = Ctx { sink, meter };
+    match kind {
+        Kind::Resource => OtlpResource(ctx).deserialize(de),
+        Kind::Resources => OtlpList(ctx).deserialize(de),
+        Kind::Ignored => IgnoredAny::deserialize(de).map(drop),
+    }
+}
+
+/// Parses one piece of a document from memory, as the stream reads it in its place; it must be
+/// one whole value. The error, and whether it is that something follows the value.
+fn from_memory(
+    kind: Kind,
+    bytes: &[u8],
+    meter: &Meter,
+    sink: &mut impl Sink,
+) -> Result<(), (serde_json::Error, bool)> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    read_value(kind, &mut de, meter, sink).map_err(|e| (e, false))?;
+    de.end().map_err(|e| (e, true))
+}
+
+/// The error of a piece starting at `at`; something after its value is the error the stream
+/// gives after such a value in its place (after a list's element or an object's value).
+fn piece_error(
+    (e, trailing): (serde_json::Error, bool),
+    kind: Kind,
+    at: Position,
+    meter: &Meter,
+) -> Error {
+    match json_error(e, at, meter) {
+        Error::Json {
+            line, column, path, ..
+        } if trailing => {
+            let after = if kind == Kind::Resource { "]" } else { "}" };
+            Error::Json {
+                line,
+                column,
+                path,
+                message: format!("expected `,` or `{after}`"),
+            }
+        }
+        other => other,
+    }
+}
+
+/// A splitter's error as the analyzer's.
+fn split_error(e: SplitError, meter: &Meter) -> Error {
+    match e {
+        SplitError::Io(e) => Error::TraceRead {
+            offset: meter.read(),
+            message: e.to_string(),
+        },
+        SplitError::Json { error, at } => json_error(error, at, meter),
+        SplitError::Syntax { message, at } => Error::Json {
+            line: at.line,
+            column: at.column,
+            path: String::new(),
+            message: message.to_string(),
+        },
     }
 }
 
@@ -448,5 +682,6 @@ fn read_exposition<R: BufRead>(
     Ok(())
 }
 
+use split::{Kind, Piece, Position, SplitError, Splitter};
 pub(super) use visit::drain_seq;
-use visit::{Ctx, Root};
+use visit::{Ctx, OtlpList, OtlpResource, Root};

@@ -154,7 +154,7 @@ fn zipkin(sink: &mut impl Sink, span: &Value) {
 }
 
 /// OTLP `resourceSpans`: a list of resources with their spans.
-struct OtlpList<'c, S>(Ctx<'c, S>);
+pub(super) struct OtlpList<'c, S>(pub(super) Ctx<'c, S>);
 
 any_seed!([S: Sink] OtlpList<'_, S> => ());
 
@@ -178,7 +178,7 @@ impl<'de, S: Sink> Visitor<'de> for OtlpList<'_, S> {
 
 /// One OTLP resource: its `service.name`, then its scopes' spans. Spans met before the resource
 /// (an exporter that writes it last) wait for it.
-struct OtlpResource<'c, S>(Ctx<'c, S>);
+pub(super) struct OtlpResource<'c, S>(pub(super) Ctx<'c, S>);
 
 any_seed!([S: Sink] OtlpResource<'_, S> => ());
 

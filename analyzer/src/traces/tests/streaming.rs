@@ -1,6 +1,7 @@
 //! Streamed reading: the same spans in one document, split into JSON Lines, spread over several
-//! pieces of one export or gzip-compressed give the same summary as the spans read in one piece;
-//! open traces stay bounded; broken inputs are errors that say where.
+//! pieces of one export or gzip-compressed give the same summary as the spans read in one piece,
+//! an OTLP document cut into its resources or not; open traces stay bounded; broken inputs are
+//! errors that say where.
 
 use std::io::Write;
 
@@ -15,6 +16,25 @@ fn streamed(pieces: &[Vec<u8>], window: Option<f64>, open: usize) -> TraceSummar
         agg.read(p.as_slice(), u64::MAX).expect("reads");
     }
     agg.finish()
+}
+
+/// A reader that gives one byte at a time.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let Some((&first, rest)) = self.0.split_first() else {
+            return Ok(0);
+        };
+        match buf.first_mut() {
+            Some(b) => {
+                *b = first;
+                self.0 = rest;
+                Ok(1)
+            }
+            None => Ok(0),
+        }
+    }
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -70,6 +90,76 @@ fn streamed_pieces_jsonl_and_gzip_equal_one_piece() {
     for (what, input) in cases {
         assert_eq!(streamed(&input, None, DEFAULT_OPEN_SPANS), whole, "{what}");
     }
+}
+
+#[test]
+fn otlp_in_every_layout_summarises_alike() {
+    // One export request, pretty or compact, several in one document or one a line, compressed,
+    // with members the reader ignores, or a first member that is not `resourceSpans`: the
+    // document is cut into its resources or read as a stream, and the spans are the same.
+    let pretty = real("otlp/trace.json");
+    let compact = serde_json::from_str::<serde_json::Value>(&pretty)
+        .expect("json")
+        .to_string();
+    let resource = compact
+        .strip_prefix(r#"{"resourceSpans":["#)
+        .and_then(|t| t.strip_suffix("]}"))
+        .expect("one resource");
+    let three = format!("{compact}\n{compact}\n{compact}\n");
+    let whole = streamed(&[three.as_bytes().to_vec()], None, DEFAULT_OPEN_SPANS);
+    assert_eq!(whole.spans, 3);
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "pretty, one after another",
+            format!("{pretty}{pretty}\n{pretty}"),
+        ),
+        (
+            "one document",
+            format!(
+                r#"{{"resourceSpans":[{resource},{resource}],"x":{{"y":"]"}},"resourceSpans":[{resource}]}}"#
+            ),
+        ),
+        (
+            "another first member",
+            format!(r#"{{"schemaUrl":"x","resourceSpans":[{resource},{resource},{resource}]}}"#),
+        ),
+        (
+            "the older name of scopeSpans",
+            three.replace("scopeSpans", "instrumentationLibrarySpans"),
+        ),
+        (
+            "a resource a line",
+            format!("{{\"resourceSpans\": [\n{resource},\n{resource},\n{resource}\n]}}\n"),
+        ),
+    ];
+    for (what, text) in &cases {
+        for input in [text.as_bytes().to_vec(), gzip(text.as_bytes())] {
+            assert_eq!(
+                streamed(&[input], None, DEFAULT_OPEN_SPANS),
+                whole,
+                "{what}"
+            );
+        }
+    }
+    // Read a byte at a time, the start of the input shows too little to tell OTLP from anything
+    // else: the first line decides, and the spans are the same.
+    for (what, text) in cases.iter().chain([&("JSON Lines", three.clone())]) {
+        let mut agg = TraceAggregate::with_open_spans(None, DEFAULT_OPEN_SPANS);
+        agg.read(Trickle(text.as_bytes()), u64::MAX).expect("reads");
+        assert_eq!(agg.finish(), whole, "a byte at a time: {what}");
+    }
+    // OTLP/JSON Lines, then a line of another format: what the splitter does not read is read as
+    // a stream, as if it were a piece of its own.
+    let zipkin = zipkin_pieces(&real("zipkin/messaging.json"), 1).remove(0);
+    let mixed = format!("{three}{zipkin}\n");
+    assert_eq!(
+        streamed(&[mixed.into_bytes()], None, DEFAULT_OPEN_SPANS),
+        streamed(
+            &[three.into_bytes(), zipkin.into_bytes()],
+            None,
+            DEFAULT_OPEN_SPANS
+        )
+    );
 }
 
 #[test]
@@ -179,10 +269,56 @@ fn broken_streams_are_errors_that_say_where() {
     huge.extend(br#""}]"#);
     let err = read(&huge, u64::MAX).expect_err("too large a span");
     assert!(err.to_string().contains("one span"), "{err}");
+    // The same in an OTLP document: its resource is too long to be cut out and parsed from
+    // memory, so it is read as a stream, and its span is too large.
+    let mut huge =
+        br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"t","spanId":"a","name":""#
+            .to_vec();
+    huge.extend(std::iter::repeat_n(
+        b'x',
+        (crate::MAX_UNIT_BYTES + (1 << 20)) as usize,
+    ));
+    huge.extend(br#""}]}]}]}"#);
+    let err = read(&huge, u64::MAX).expect_err("too large a span");
+    assert!(err.to_string().contains("one span"), "{err}");
+    // An OTLP document broken in its second resource, and between resources.
+    let doc = "{\"resourceSpans\": [\n  {\"scopeSpans\": []},\n  {\"scopeSpans\": [}]}\n]}";
+    match read(doc.as_bytes(), u64::MAX) {
+        Err(Error::Json {
+            line,
+            column,
+            message,
+            ..
+        }) => {
+            assert_eq!((line, column, message.as_str()), (3, 19, "expected value"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let doc = "{\"resourceSpans\": [\n  {\"scopeSpans\": []}\n  {\"scopeSpans\": []}\n]}";
+    match read(doc.as_bytes(), u64::MAX) {
+        Err(Error::Json {
+            line,
+            column,
+            message,
+            ..
+        }) => {
+            assert_eq!(
+                (line, column, message.as_str()),
+                (3, 3, "expected `,` or `]`")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     // A syntax error on the third line of a JSON Lines file.
     let lines = "[{\"traceId\": \"t\", \"id\": \"a\"}]\n[]\n[{\"traceId\": }]\n";
     match read(lines.as_bytes(), u64::MAX) {
         Err(Error::Json { line, column, .. }) => assert_eq!((line, column), (3, 14)),
+        other => panic!("{other:?}"),
+    }
+    // The same in OTLP/JSON Lines: the first line is cut into resources, the others are lines.
+    let lines = "{\"resourceSpans\": []}\n{\"resourceSpans\": []}\n{\"resourceSpans\": [}]}\n";
+    match read(lines.as_bytes(), u64::MAX) {
+        Err(Error::Json { line, column, .. }) => assert_eq!((line, column), (3, 20)),
         other => panic!("{other:?}"),
     }
     // Empty, and not a trace export.
