@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::{cleave, repo_file, service_of, text};
+use crate::{cleave, plan_ok, repo_file, service_of, text};
 
 fn fixture(name: &str) -> String {
     repo_file(&format!("tests/fixtures/scip/{name}"))
@@ -185,23 +185,16 @@ node = "shop.web.products"
 "#,
     )
     .expect("write config");
-    let out = dir.path().join("plan");
-    let result = cleave(&[
-        "plan",
-        &fixture("python-shop.scip"),
-        "--traces",
-        traces.to_str().expect("path"),
-        "--config",
-        config.to_str().expect("path"),
-        "--out",
-        out.to_str().expect("path"),
-        "-q",
-    ]);
-    let (_, stderr) = text(&result);
-    assert!(result.status.success(), "{stderr}");
-    let plan: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(out.join("plan.json")).expect("plan"))
-            .expect("json");
+    let (_out, plan) = plan_ok(
+        &repo_file("tests/fixtures/scip/python-shop.scip"),
+        &[
+            "--traces",
+            traces.to_str().expect("path"),
+            "--config",
+            config.to_str().expect("path"),
+            "-q",
+        ],
+    );
     assert_eq!(
         plan["traces"]["matched_operations"], 2,
         "{}",

@@ -13,6 +13,21 @@ fn real(path: &str) -> String {
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The real OTLP fixture (`otlp/trace.json`) as written, compacted, and its one resource: the
+/// compact text inside `{"resourceSpans":[…]}`.
+pub(crate) fn otlp_fixture() -> (String, String, String) {
+    let pretty = real("otlp/trace.json");
+    let compact = serde_json::from_str::<serde_json::Value>(&pretty)
+        .expect("json")
+        .to_string();
+    let resource = compact
+        .strip_prefix(r#"{"resourceSpans":["#)
+        .and_then(|t| t.strip_suffix("]}"))
+        .expect("one resource")
+        .to_string();
+    (pretty, compact, resource)
+}
+
 fn summary_of(texts: &[&str], window: Option<f64>) -> TraceSummary {
     let files: Vec<Traces> = texts
         .iter()

@@ -97,14 +97,7 @@ fn otlp_in_every_layout_summarises_alike() {
     // One export request, pretty or compact, several in one document or one a line, compressed,
     // with members the reader ignores, or a first member that is not `resourceSpans`: the
     // document is cut into its resources or read as a stream, and the spans are the same.
-    let pretty = real("otlp/trace.json");
-    let compact = serde_json::from_str::<serde_json::Value>(&pretty)
-        .expect("json")
-        .to_string();
-    let resource = compact
-        .strip_prefix(r#"{"resourceSpans":["#)
-        .and_then(|t| t.strip_suffix("]}"))
-        .expect("one resource");
+    let (pretty, compact, resource) = super::otlp_fixture();
     let three = format!("{compact}\n{compact}\n{compact}\n");
     let whole = streamed(&[three.as_bytes().to_vec()], None, DEFAULT_OPEN_SPANS);
     assert_eq!(whole.spans, 3);
@@ -260,67 +253,51 @@ fn broken_streams_are_errors_that_say_where() {
     let zeros = gzip(&vec![b' '; 4 << 20]);
     let err = read(&zeros, 1 << 20).expect_err("over the limit");
     assert!(err.to_string().contains("limit of 1 MB"), "{err}");
-    // A span with an enormous string.
-    let mut huge = br#"[{"traceId": "t", "id": "a", "name": ""#.to_vec();
-    huge.extend(std::iter::repeat_n(
-        b'x',
-        (crate::MAX_UNIT_BYTES + (1 << 20)) as usize,
-    ));
-    huge.extend(br#""}]"#);
-    let err = read(&huge, u64::MAX).expect_err("too large a span");
-    assert!(err.to_string().contains("one span"), "{err}");
-    // The same in an OTLP document: its resource is too long to be cut out and parsed from
-    // memory, so it is read as a stream, and its span is too large.
-    let mut huge =
-        br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"t","spanId":"a","name":""#
-            .to_vec();
-    huge.extend(std::iter::repeat_n(
-        b'x',
-        (crate::MAX_UNIT_BYTES + (1 << 20)) as usize,
-    ));
-    huge.extend(br#""}]}]}]}"#);
-    let err = read(&huge, u64::MAX).expect_err("too large a span");
-    assert!(err.to_string().contains("one span"), "{err}");
+    // A span with an enormous string, alone and in an OTLP document: there its resource is too
+    // long to be cut out and parsed from memory, so it is read as a stream, and its span is too
+    // large.
+    let with_huge_name = |before: &[u8], after: &[u8]| {
+        let mut bytes = before.to_vec();
+        bytes.extend(std::iter::repeat_n(
+            b'x',
+            (crate::MAX_UNIT_BYTES + (1 << 20)) as usize,
+        ));
+        bytes.extend(after);
+        bytes
+    };
+    for huge in [
+        with_huge_name(br#"[{"traceId": "t", "id": "a", "name": ""#, br#""}]"#),
+        with_huge_name(
+            br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"t","spanId":"a","name":""#,
+            br#""}]}]}]}"#,
+        ),
+    ] {
+        let err = read(&huge, u64::MAX).expect_err("too large a span");
+        assert!(err.to_string().contains("one span"), "{err}");
+    }
+    // Where a syntax error is: (line, column, message).
+    let json_error = |text: &str| match read(text.as_bytes(), u64::MAX) {
+        Err(Error::Json {
+            line,
+            column,
+            message,
+            ..
+        }) => (line, column, message),
+        other => panic!("{other:?}"),
+    };
     // An OTLP document broken in its second resource, and between resources.
     let doc = "{\"resourceSpans\": [\n  {\"scopeSpans\": []},\n  {\"scopeSpans\": [}]}\n]}";
-    match read(doc.as_bytes(), u64::MAX) {
-        Err(Error::Json {
-            line,
-            column,
-            message,
-            ..
-        }) => {
-            assert_eq!((line, column, message.as_str()), (3, 19, "expected value"));
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(json_error(doc), (3, 19, "expected value".to_string()));
     let doc = "{\"resourceSpans\": [\n  {\"scopeSpans\": []}\n  {\"scopeSpans\": []}\n]}";
-    match read(doc.as_bytes(), u64::MAX) {
-        Err(Error::Json {
-            line,
-            column,
-            message,
-            ..
-        }) => {
-            assert_eq!(
-                (line, column, message.as_str()),
-                (3, 3, "expected `,` or `]`")
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(json_error(doc), (3, 3, "expected `,` or `]`".to_string()));
     // A syntax error on the third line of a JSON Lines file.
     let lines = "[{\"traceId\": \"t\", \"id\": \"a\"}]\n[]\n[{\"traceId\": }]\n";
-    match read(lines.as_bytes(), u64::MAX) {
-        Err(Error::Json { line, column, .. }) => assert_eq!((line, column), (3, 14)),
-        other => panic!("{other:?}"),
-    }
+    let (line, column, _) = json_error(lines);
+    assert_eq!((line, column), (3, 14));
     // The same in OTLP/JSON Lines: the first line is cut into resources, the others are lines.
     let lines = "{\"resourceSpans\": []}\n{\"resourceSpans\": []}\n{\"resourceSpans\": [}]}\n";
-    match read(lines.as_bytes(), u64::MAX) {
-        Err(Error::Json { line, column, .. }) => assert_eq!((line, column), (3, 20)),
-        other => panic!("{other:?}"),
-    }
+    let (line, column, _) = json_error(lines);
+    assert_eq!((line, column), (3, 20));
     // Empty, and not a trace export.
     assert!(read(b"", u64::MAX).is_err());
     assert!(read(b"  \n", u64::MAX).is_err());

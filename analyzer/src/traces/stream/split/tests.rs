@@ -331,18 +331,7 @@ fn by_stream(text: &[u8]) -> String {
 
 #[test]
 fn the_fixture_and_its_variants_read_as_the_stream_reads_them() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/traces/otlp/trace.json"
-    );
-    let text = std::fs::read_to_string(path).expect("the OTLP fixture");
-    let compact = serde_json::from_str::<serde_json::Value>(&text)
-        .expect("json")
-        .to_string();
-    let resource = compact
-        .strip_prefix(r#"{"resourceSpans":["#)
-        .and_then(|t| t.strip_suffix("]}"))
-        .expect("one resource");
+    let (text, compact, resource) = crate::traces::tests::otlp_fixture();
     let variants = [
         text.clone(),
         compact.clone(),
