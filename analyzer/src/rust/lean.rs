@@ -46,28 +46,29 @@ fn item(input: ParseStream<'_>) -> syn::Result<Item> {
     let attrs = ahead.call(Attribute::parse_outer)?;
     let _: Visibility = ahead.parse()?;
     let test = is_test(&attrs);
-    if ahead.peek(Token![mod]) || (ahead.peek(Token![unsafe]) && ahead.peek2(Token![mod])) {
-        if let Some(m) = inline_module(input, test)? {
-            return Ok(Item::Mod(m));
-        }
-    } else if test && ahead.parse::<Signature>().is_ok() && ahead.peek(token::Brace) {
+    if is_inline_module(&ahead.fork()) {
+        return inline_module(input, test).map(Item::Mod);
+    }
+    if test && ahead.parse::<Signature>().is_ok() && ahead.peek(token::Brace) {
         return test_fn(input).map(Item::Fn);
     }
     input.parse()
 }
 
+/// Whether `ahead` (a fork past an item's attributes and visibility, which this moves) starts
+/// `unsafe? mod name {`: a module declared with `;` is left to syn.
+fn is_inline_module(ahead: ParseStream<'_>) -> bool {
+    let _: Option<Token![unsafe]> = ahead.parse().unwrap_or_default();
+    ahead.parse::<Token![mod]>().is_ok()
+        && ahead
+            .call(<syn::Ident as syn::ext::IdentExt>::parse_any)
+            .is_ok()
+        && ahead.peek(token::Brace)
+}
+
 /// An inline module (`mod name { … }`), its items read by [`items`], or none at all when a test
-/// module's. `None` (nothing consumed) for a module declared with `;`.
-fn inline_module(input: ParseStream<'_>, test: bool) -> syn::Result<Option<ItemMod>> {
-    let ahead = input.fork();
-    let _ = ahead.call(Attribute::parse_outer)?;
-    let _: Visibility = ahead.parse()?;
-    let _: Option<Token![unsafe]> = ahead.parse()?;
-    let _: Token![mod] = ahead.parse()?;
-    let _: syn::Ident = ahead.call(syn::ext::IdentExt::parse_any)?;
-    if !ahead.peek(token::Brace) {
-        return Ok(None);
-    }
+/// module's.
+fn inline_module(input: ParseStream<'_>, test: bool) -> syn::Result<ItemMod> {
     let mut attrs = input.call(Attribute::parse_outer)?;
     let vis = input.parse()?;
     let unsafety = input.parse()?;
@@ -81,7 +82,7 @@ fn inline_module(input: ParseStream<'_>, test: bool) -> syn::Result<Option<ItemM
         attrs.extend(content.call(Attribute::parse_inner)?);
         (brace_token, items(&content)?)
     };
-    Ok(Some(ItemMod {
+    Ok(ItemMod {
         attrs,
         vis,
         unsafety,
@@ -89,7 +90,7 @@ fn inline_module(input: ParseStream<'_>, test: bool) -> syn::Result<Option<ItemM
         ident,
         content: Some((brace_token, items)),
         semi: None,
-    }))
+    })
 }
 
 /// A test function with its attributes and signature, and an empty body.
