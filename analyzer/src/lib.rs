@@ -8,6 +8,7 @@ mod hint;
 mod json;
 mod rust;
 mod scip;
+pub mod steps;
 mod traces;
 mod trigger;
 

@@ -177,8 +177,11 @@ fn analyze_in_pool(
     root: &Path,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<RustAnalysis, Error> {
+    let mut steps = crate::steps::Steps::start();
     let ws = workspace::discover(root)?;
+    steps.mark(|| format!("rust: discover {} crates", ws.crates.len()));
     let parsed = modules::parse_all(root, &ws.crates, progress);
+    steps.mark(|| format!("rust: parse and extract {} files", parsed.files.len()));
     let mut stats = RustStats {
         crates: ws.packages,
         files: parsed.files.len(),
@@ -194,7 +197,8 @@ fn analyze_in_pool(
         diagnostics.extend(p.out.diags.iter().cloned());
     }
     let index = index::build_index(&ws.crates, parsed.files);
-    let graph = build::build_graph(&index, &mut stats);
+    steps.mark(|| String::from("rust: index"));
+    let graph = build::build_graph(&index, &mut stats, &mut steps);
     diagnostics.sort();
     diagnostics.dedup();
     Ok(RustAnalysis {

@@ -21,7 +21,7 @@ mod naming;
 mod plan;
 mod planning;
 pub mod render;
-mod steps;
+use analyzer::steps;
 
 pub use cluster::{Clustering, cluster};
 pub use compare::{

@@ -33,12 +33,18 @@ struct FnOut {
 /// # Complexity
 /// O(functions + call sites) resolutions, each a few hash lookups (bounded by the resolver's
 /// budget), plus O((V + E) log(V + E)) for the final sort.
-pub(crate) fn build_graph(ix: &Index, stats: &mut RustStats) -> CallGraph {
+pub(crate) fn build_graph(
+    ix: &Index,
+    stats: &mut RustStats,
+    steps: &mut crate::steps::Steps,
+) -> CallGraph {
     let t = Targets::new(ix);
+    steps.mark(|| String::from("rust: call targets"));
     let outs: Vec<FnOut> = (0..ix.fns.len())
         .into_par_iter()
         .map(|f| resolve_fn(ix, &t, f))
         .collect();
+    steps.mark(|| String::from("rust: resolve calls"));
 
     let mut nodes: Vec<Node> = t
         .node_ids
@@ -110,7 +116,10 @@ pub(crate) fn build_graph(ix: &Index, stats: &mut RustStats) -> CallGraph {
     for kind in nodes.iter().filter_map(|n| n.entry.as_ref()) {
         *stats.entry_points.entry(kind.clone()).or_default() += 1;
     }
-    CallGraph::from_parts(nodes, edges)
+    steps.mark(|| String::from("rust: nodes and edges"));
+    let graph = CallGraph::from_parts(nodes, edges);
+    steps.mark(|| String::from("rust: graph"));
+    graph
 }
 
 /// Resolves the call sites of function `f` in order, each seeing the result types of the

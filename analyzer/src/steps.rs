@@ -1,5 +1,5 @@
-//! Step timings for profiling the planner at scale: with the environment variable
-//! `CLEAVE_STEP_TIMES` set, each marked step prints its wall time to standard error
+//! Step timings for profiling the analysis and the planner at scale: with the environment
+//! variable `CLEAVE_STEP_TIMES` set, each marked step prints its wall time to standard error
 //! (docs/benchmarks.md). Without it, marking costs one branch; nothing else changes.
 
 use std::sync::OnceLock;
@@ -12,32 +12,32 @@ fn enabled() -> bool {
 }
 
 /// Prints `what()` as a step's detail, when step timings are on.
-pub(crate) fn note(what: impl FnOnce() -> String) {
+pub fn note(what: impl FnOnce() -> String) {
     if enabled() {
         eprintln!("step:   {}", what());
     }
 }
 
 /// A stopwatch over consecutive steps.
-pub(crate) struct Steps {
+pub struct Steps {
     last: Option<Instant>,
 }
 
 impl Steps {
     /// Starts timing (a no-op stopwatch unless `CLEAVE_STEP_TIMES` is set).
-    pub(crate) fn start() -> Steps {
+    pub fn start() -> Steps {
         Steps {
             last: enabled().then(Instant::now),
         }
     }
 
     /// Whether timings are printed.
-    pub(crate) fn on(&self) -> bool {
+    pub fn on(&self) -> bool {
         self.last.is_some()
     }
 
     /// Prints the time since the previous mark (or the start) under the name `what()`.
-    pub(crate) fn mark(&mut self, what: impl FnOnce() -> String) {
+    pub fn mark(&mut self, what: impl FnOnce() -> String) {
         if let Some(last) = self.last {
             let now = Instant::now();
             eprintln!(
