@@ -37,6 +37,9 @@ const DEFAULT_RUNS: usize = 3;
 const MB: f64 = 1_000_000.0;
 
 fn main() {
+    // As the `cleave` binary does (src/main.rs), so that both measures run as the product runs.
+    #[cfg(target_os = "linux")]
+    let _refused = rustix::thread::disable_transparent_huge_pages(true);
     // `cargo bench` passes `--bench` (and any filter); this binary has nothing to filter.
     let Some(dir) = bench_dir() else {
         eprintln!(

@@ -69,145 +69,83 @@ impl Level {
 /// A level is a delimiter (`(`, `[`, `{`), or, within one statement at one delimiter level, an
 /// open `<`, a closure's `|…|` (two `|`), or a prefix operator in a run (`!`, `-`, `*`, `&`).
 /// Comments, string, character and raw string literals are skipped as the lexer skips them.
-/// No recursion and no allocation besides the stack of open delimiters.
+/// No recursion and no allocation besides the stack of open delimiters. The walk classifies
+/// bytes by a table, steps over white space and words in runs and over literals and comments with
+/// `memchr`, and does not count lines: the line and column are counted only once the cap is passed.
 ///
 /// # Complexity
 /// O(n) for a text of n bytes.
 fn deepest(text: &str, cap: usize) -> Option<(usize, usize, usize)> {
     let b = text.as_bytes();
     let n = b.len();
-    let (mut i, mut line, mut line_start) = (0usize, 1usize, 0usize);
-    let column = |at: usize, line_start: usize| text[line_start..at].chars().count() + 1;
+    let mut i = 0usize;
+    // Where the cap was passed, as a line and column: counted only then, so that the walk
+    // itself does not track lines.
+    let at = |i: usize, depth: usize| {
+        let before = &b[..i];
+        let line = 1 + memchr::memchr_iter(b'\n', before).count();
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
+        Some((line, text[line_start..i].chars().count() + 1, depth))
+    };
     let mut stack = vec![Level {
         depth: 0,
         angles: 0,
         pipes: 0,
         prefix: 0,
     }];
-    // Skips to the end of a quoted literal opened before `from` (escapes honoured unless raw,
+    // Skips to the end of a quoted literal opened before `j` (escapes honoured unless raw,
     // `hashes` closing `#`s for a raw string); returns the index after it.
-    let skip_quoted = |mut j: usize, raw: bool, hashes: usize, line: &mut usize, ls: &mut usize| {
-        while j < n {
-            match b[j] {
-                b'\\' if !raw => j += 1,
-                b'\n' => {
-                    *line += 1;
-                    *ls = j + 1;
+    let skip_quoted = |mut j: usize, raw: bool, hashes: usize| {
+        loop {
+            let Some(off) = (if raw {
+                memchr::memchr(b'"', &b[j..])
+            } else {
+                memchr::memchr2(b'"', b'\\', &b[j..])
+            }) else {
+                return n;
+            };
+            j += off;
+            if b[j] == b'\\' {
+                j += 2;
+                if j >= n {
+                    return n;
                 }
-                b'"' if b[j + 1..]
-                    .iter()
-                    .take(hashes)
-                    .filter(|&&c| c == b'#')
-                    .count()
-                    == hashes
-                    && j + hashes < n =>
-                {
-                    return j + 1 + hashes;
-                }
-                _ => {}
+                continue;
+            }
+            if j + hashes < n && b[j + 1..=j + hashes].iter().all(|&c| c == b'#') {
+                return j + 1 + hashes;
             }
             j += 1;
         }
-        n
     };
     while i < n {
         let c = b[i];
-        let top = stack.last_mut().expect("the file level stays");
-        match c {
-            b'\n' => {
-                line += 1;
-                line_start = i + 1;
+        match CLASS[c as usize] {
+            SPACE => {
                 i += 1;
-            }
-            b' ' | b'\t' | b'\r' => i += 1,
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                // Line and doc comments are much of real source: skip to the newline at once.
-                i = memchr::memchr(b'\n', &b[i..]).map_or(n, |at| i + at);
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut open = 1usize;
-                i += 2;
-                while i < n && open > 0 {
-                    match (b[i], b.get(i + 1)) {
-                        (b'/', Some(b'*')) => (open, i) = (open + 1, i + 2),
-                        (b'*', Some(b'/')) => (open, i) = (open - 1, i + 2),
-                        (b'\n', _) => {
-                            line += 1;
-                            line_start = i + 1;
-                            i += 1;
-                        }
-                        _ => i += 1,
-                    }
-                }
-            }
-            b'"' => {
-                top.prefix = 0;
-                i = skip_quoted(i + 1, false, 0, &mut line, &mut line_start);
-            }
-            b'\'' => {
-                top.prefix = 0;
-                // A character literal ('x', '\n', '\u{…}') or a lifetime / label ('a).
-                if b.get(i + 1) == Some(&b'\\') {
-                    i += 2;
-                    while i < n && b[i] != b'\'' && b[i] != b'\n' {
-                        i += 1;
-                    }
+                while i < n && CLASS[b[i] as usize] == SPACE {
                     i += 1;
-                } else {
-                    let width = text[i + 1..].chars().next().map_or(1, char::len_utf8);
-                    if b.get(i + 1 + width) == Some(&b'\'') {
-                        i += 2 + width;
-                    } else {
-                        i += 1;
-                    }
                 }
             }
-            b'(' | b'[' | b'{' => {
-                let depth = top.now() + 1;
-                top.prefix = 0;
-                if depth > cap {
-                    return Some((line, column(i, line_start), depth));
-                }
-                stack.push(Level {
-                    depth,
-                    angles: 0,
-                    pipes: 0,
-                    prefix: 0,
-                });
-                i += 1;
-            }
-            b')' | b']' | b'}' => {
-                if stack.len() > 1 {
-                    stack.pop();
-                }
-                if let Some(outer) = stack.last_mut() {
-                    outer.prefix = 0;
-                }
-                i += 1;
-            }
-            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
+            WORD => {
+                let top = stack.last_mut().expect("the file level stays");
                 top.prefix = 0;
                 let start = i;
-                while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
+                i += 1;
+                while i < n && CLASS[b[i] as usize] == WORD {
                     i += 1;
                 }
                 // String and character literals with a prefix: b"…", c"…", r"…", r#"…"#, br…, cr…
                 let word = &b[start..i];
-                let next = b.get(i).copied();
-                match (word, next) {
-                    (b"b" | b"c", Some(b'"')) => {
-                        i = skip_quoted(i + 1, false, 0, &mut line, &mut line_start);
-                    }
+                if word.len() > 2 {
+                    continue;
+                }
+                match (word, b.get(i).copied()) {
+                    (b"b" | b"c", Some(b'"')) => i = skip_quoted(i + 1, false, 0),
                     (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => {
                         let hashes = b[i..].iter().take_while(|&&h| h == b'#').count();
                         if b.get(i + hashes) == Some(&b'"') {
-                            i = skip_quoted(
-                                i + hashes + 1,
-                                true,
-                                hashes,
-                                &mut line,
-                                &mut line_start,
-                            );
+                            i = skip_quoted(i + hashes + 1, true, hashes);
                         }
                     }
                     (b"b", Some(b'\'')) => {
@@ -225,24 +163,110 @@ fn deepest(text: &str, cap: usize) -> Option<(usize, usize, usize)> {
                 }
             }
             _ => {
+                let top = stack.last_mut().expect("the file level stays");
                 match c {
-                    b';' => (top.angles, top.pipes, top.prefix) = (0, 0, 0),
-                    b'<' => top.angles += 1,
-                    b'>' => top.angles = top.angles.saturating_sub(1),
-                    b'|' => top.pipes += 1,
-                    b'!' | b'-' | b'*' | b'&' => top.prefix += 1,
-                    _ => top.prefix = 0,
+                    b'/' if b.get(i + 1) == Some(&b'/') => {
+                        // Line and doc comments are much of real source: skip to the newline.
+                        i = memchr::memchr(b'\n', &b[i..]).map_or(n, |at| i + at);
+                    }
+                    b'/' if b.get(i + 1) == Some(&b'*') => {
+                        let mut open = 1usize;
+                        i += 2;
+                        while i < n && open > 0 {
+                            match (b[i], b.get(i + 1)) {
+                                (b'/', Some(b'*')) => (open, i) = (open + 1, i + 2),
+                                (b'*', Some(b'/')) => (open, i) = (open - 1, i + 2),
+                                _ => i += 1,
+                            }
+                        }
+                    }
+                    b'"' => {
+                        top.prefix = 0;
+                        i = skip_quoted(i + 1, false, 0);
+                    }
+                    b'\'' => {
+                        top.prefix = 0;
+                        // A character literal ('x', '\n', '\u{…}') or a lifetime / label ('a).
+                        if b.get(i + 1) == Some(&b'\\') {
+                            i += 2;
+                            while i < n && b[i] != b'\'' && b[i] != b'\n' {
+                                i += 1;
+                            }
+                            i += 1;
+                        } else {
+                            let width = text[i + 1..].chars().next().map_or(1, char::len_utf8);
+                            if b.get(i + 1 + width) == Some(&b'\'') {
+                                i += 2 + width;
+                            } else {
+                                i += 1;
+                            }
+                        }
+                    }
+                    b'(' | b'[' | b'{' => {
+                        let depth = top.now() + 1;
+                        top.prefix = 0;
+                        if depth > cap {
+                            return at(i, depth);
+                        }
+                        stack.push(Level {
+                            depth,
+                            angles: 0,
+                            pipes: 0,
+                            prefix: 0,
+                        });
+                        i += 1;
+                    }
+                    b')' | b']' | b'}' => {
+                        if stack.len() > 1 {
+                            stack.pop();
+                        }
+                        if let Some(outer) = stack.last_mut() {
+                            outer.prefix = 0;
+                        }
+                        i += 1;
+                    }
+                    _ => {
+                        match c {
+                            b';' => (top.angles, top.pipes, top.prefix) = (0, 0, 0),
+                            b'<' => top.angles += 1,
+                            b'>' => top.angles = top.angles.saturating_sub(1),
+                            b'|' => top.pipes += 1,
+                            b'!' | b'-' | b'*' | b'&' => top.prefix += 1,
+                            _ => top.prefix = 0,
+                        }
+                        let now = top.now();
+                        if now > cap {
+                            return at(i, now);
+                        }
+                        i += 1;
+                    }
                 }
-                let now = top.now();
-                if now > cap {
-                    return Some((line, column(i, line_start), now));
-                }
-                i += 1;
             }
         }
     }
     None
 }
+
+/// Byte classes of [`deepest`]'s walk: white space, identifier and number characters (any byte
+/// of a multi-byte character counts as one), and everything else.
+const SPACE: u8 = 1;
+const WORD: u8 = 2;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            SPACE
+        } else if b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 {
+            WORD
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
