@@ -46,21 +46,27 @@ pub(crate) fn build_graph(
         .collect();
     steps.mark(|| String::from("rust: resolve calls"));
 
+    // A node is where its first function is.
     let mut nodes: Vec<Node> = t
         .node_ids
-        .iter()
+        .par_iter()
         .zip(&t.node_module)
-        .map(|(id, module)| Node {
-            id: id.clone(),
-            module: Some(module.clone()),
-            ..Node::default()
+        .enumerate()
+        .map(|(n, (id, module))| {
+            let first = &ix.fns[t.first_fn(n) as usize];
+            Node {
+                id: id.clone(),
+                module: Some(module.clone()),
+                location: Some(format!(
+                    "{}:{}",
+                    ix.files[first.file as usize], first.f.line
+                )),
+                ..Node::default()
+            }
         })
         .collect();
     for (f, info) in ix.fns.iter().enumerate() {
         let n = &mut nodes[t.node_of_fn[f] as usize];
-        if n.location.is_none() {
-            n.location = Some(format!("{}:{}", ix.files[info.file as usize], info.f.line));
-        }
         if n.entry.is_none() {
             n.entry.clone_from(&info.f.entry);
         }
@@ -224,38 +230,52 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
 }
 
 /// The node id and module of every function, in function order (an enclosing function first).
+///
+/// # Complexity
+/// O(functions) formatted ids, in parallel; a nested function's id waits for its parent's, in a
+/// second, sequential pass over the nested ones alone.
 pub(crate) fn fn_ids(ix: &Index, impl_self: &[RTy]) -> Vec<(String, String)> {
-    let mut ids: Vec<(String, String)> = Vec::with_capacity(ix.fns.len());
-    for info in &ix.fns {
-        let f = &info.f;
-        let (prefix, module) = match f.owner {
-            Owner::Free(s) => {
-                let p = ix.scopes[s as usize].path.clone();
-                (p.clone(), p)
-            }
-            Owner::Nested(p) => ids.get(p as usize).cloned().unwrap_or_default(),
-            Owner::Impl(i) => match &impl_self[i as usize] {
-                RTy::Type(ty) => {
-                    let module = ix.scopes[ix.types[*ty as usize].scope as usize]
+    let mut ids: Vec<(String, String)> = ix
+        .fns
+        .par_iter()
+        .map(|info| {
+            let f = &info.f;
+            let (prefix, module) = match f.owner {
+                Owner::Free(s) => {
+                    let p = &ix.scopes[s as usize].path;
+                    (p.clone(), p.clone())
+                }
+                // Filled in below, once the parent's id is known.
+                Owner::Nested(_) => return (String::new(), String::new()),
+                Owner::Impl(i) => match &impl_self[i as usize] {
+                    RTy::Type(ty) => {
+                        let module = ix.scopes[ix.types[*ty as usize].scope as usize]
+                            .path
+                            .clone();
+                        (ix.type_path(*ty), module)
+                    }
+                    _ => {
+                        let im = &ix.impls[i as usize];
+                        let module = ix.scopes[im.scope as usize].path.clone();
+                        (format!("{module}::{}", im.self_name), module)
+                    }
+                },
+                Owner::Trait(tr) => {
+                    let module = ix.scopes[ix.traits[tr as usize].scope as usize]
                         .path
                         .clone();
-                    (ix.type_path(*ty), module)
+                    (ix.trait_path(tr), module)
                 }
-                _ => {
-                    let im = &ix.impls[i as usize];
-                    let module = ix.scopes[im.scope as usize].path.clone();
-                    (format!("{module}::{}", im.self_name), module)
-                }
-            },
-            Owner::Trait(tr) => {
-                let module = ix.scopes[ix.traits[tr as usize].scope as usize]
-                    .path
-                    .clone();
-                (ix.trait_path(tr), module)
-            }
-        };
-        let id = format!("{prefix}::{}", f.name);
-        ids.push((id, module));
+            };
+            (format!("{prefix}::{}", f.name), module)
+        })
+        .collect();
+    // A parent comes before its nested functions, so one pass in order sees every parent done.
+    for (i, info) in ix.fns.iter().enumerate() {
+        if let Owner::Nested(p) = info.f.owner {
+            let (prefix, module) = ids.get(p as usize).cloned().unwrap_or_default();
+            ids[i] = (format!("{prefix}::{}", info.f.name), module);
+        }
     }
     ids
 }

@@ -4,7 +4,7 @@
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::ir::{Def, LFn, LImpl, Ns, Owner, Segs, Sym};
+use super::ir::{Def, FileOut, LFn, LImpl, Ns, Owner, Segs, Sym};
 use super::modules::Parsed;
 use super::workspace::CrateRoot;
 
@@ -106,6 +106,15 @@ pub(crate) struct Index {
 /// O(definitions + imports + call sites), with hash-map inserts.
 pub(crate) fn build_index(crates: &[CrateRoot], files: Vec<Parsed>) -> Index {
     let mut ix = Index::default();
+    // Every file's pieces are appended: sized once, so that the large per-function records are
+    // not copied again and again as the vectors grow.
+    let total = |of: fn(&FileOut) -> usize| files.iter().map(|p| of(&p.out)).sum::<usize>();
+    ix.scopes.reserve(total(|o| o.scopes.len()));
+    ix.fns.reserve(total(|o| o.fns.len()));
+    ix.types.reserve(total(|o| o.types.len()));
+    ix.traits.reserve(total(|o| o.traits.len()));
+    ix.impls.reserve(total(|o| o.impls.len()));
+    ix.files.reserve(files.len());
     let mut by_path: HashMap<(u32, String), u32> = HashMap::new();
     let mut roots: Vec<Option<u32>> = vec![None; crates.len()];
     for p in files {

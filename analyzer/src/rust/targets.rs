@@ -205,6 +205,11 @@ impl<'a> Targets<'a> {
         }
     }
 
+    /// The first function (in function order) of node `n`.
+    pub(crate) fn first_fn(&self, n: usize) -> u32 {
+        self.node_fn[n]
+    }
+
     /// Whether function `f` is a method of a type that holds in-memory state.
     pub(crate) fn on_stateful_type(&self, f: usize) -> bool {
         self.owner_type(f)

@@ -1,7 +1,7 @@
 //! The vocabulary the body walk recognises: crate, type, method and macro names of the
 //! frameworks and clients it knows, and predicates on path segments and string literals.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::sync::LazyLock;
 
 /// Crates (first path segments) that talk to Redis.
