@@ -195,6 +195,9 @@ fn bare_parse(files: &[PathBuf]) -> Bare {
                 let parsed = String::from_utf8(raw)
                     .ok()
                     .and_then(|text| syn::parse_file(&text).ok());
+                // As the analysis does after each file: the lexer's per-thread source map
+                // (a copy of each file lexed) does not grow with the tree.
+                proc_macro2::extra::invalidate_current_thread_spans();
                 Bare {
                     files: 1,
                     bytes,

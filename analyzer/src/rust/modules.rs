@@ -262,6 +262,12 @@ fn run<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: Job) {
             }
         }
     }
+    // The file's spans are not used past this point: the lexer's per-thread source map (a copy of
+    // every file lexed on this thread, with its line table) starts afresh, so that it does not
+    // grow with the tree, nor its 32-bit positions wrap past 4 GB of source on one thread.
+    // Nothing of this file's syntax outlives `run`, and `run` calls nothing that could steal
+    // another file's job onto this thread midway.
+    proc_macro2::extra::invalidate_current_thread_spans();
     let done = sh.done.fetch_add(1, Ordering::Relaxed) + 1;
     (sh.progress)(done, sh.queued.load(Ordering::Relaxed).max(done));
 }

@@ -20,9 +20,15 @@ pub(crate) enum Unparsed {
 }
 
 /// Parses a file as `syn::parse_file` does (a byte-order mark and a `#!` line are skipped), less
-/// the bodies of test code (`lean`),
-/// refusing it when it nests deeper than [`MAX_NESTING`] (measured on the text before lexing, so
-/// the tokens are not walked or copied twice).
+/// the bodies of test code (`lean`) and less its doc comments, refusing it when it nests deeper
+/// than [`MAX_NESTING`] (measured on the text before lexing, so the tokens are not walked or
+/// copied twice).
+///
+/// Doc comments (`///`, `//!`, `/** */`, `/*! */`) are lexed as plain comments: the analysis
+/// never reads them, and as doc comments each would become a `#[doc = "…"]` attribute of four
+/// tokens that syn then parses. The walk that measures the nesting finds them (it knows where
+/// strings and comments are); their marker byte (the third `/`, the `!`, the second `*`) becomes
+/// a space in a copy of the text, so every line and column stays where it was.
 pub(crate) fn parse_file(text: &str) -> Result<syn::File, Unparsed> {
     let mut body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut shebang = None;
@@ -33,8 +39,19 @@ pub(crate) fn parse_file(text: &str) -> Result<syn::File, Unparsed> {
         body = &body[end..];
         first_line = 0;
     }
-    if let Some((line, column, depth)) = deepest(body, MAX_NESTING) {
+    let mut docs = Vec::new();
+    if let Some((line, column, depth)) = walk(body, MAX_NESTING, &mut docs) {
         return Err(Unparsed::TooDeep(line + 1 - first_line, column, depth));
+    }
+    let plain;
+    if !docs.is_empty() {
+        let mut bytes = body.as_bytes().to_vec();
+        for at in docs {
+            bytes[at] = b' ';
+        }
+        // An ASCII byte became another: still UTF-8, and the fallback never fails.
+        plain = String::from_utf8(bytes).unwrap_or_else(|_| body.to_string());
+        body = &plain;
     }
     let tokens: TokenStream = body
         .parse()
@@ -69,13 +86,15 @@ impl Level {
 /// A level is a delimiter (`(`, `[`, `{`), or, within one statement at one delimiter level, an
 /// open `<`, a closure's `|…|` (two `|`), or a prefix operator in a run (`!`, `-`, `*`, `&`).
 /// Comments, string, character and raw string literals are skipped as the lexer skips them.
-/// No recursion and no allocation besides the stack of open delimiters. The walk classifies
+/// Records in `docs` where each doc comment's marker byte is (the byte that makes `//`, `/*` a
+/// doc comment: `///`'s third `/`, `//!`'s and `/*!`'s `!`, `/**`'s second `*`).
+/// No recursion and no allocation besides the stack of open delimiters and `docs`. The walk classifies
 /// bytes by a table, steps over white space and words in runs and over literals and comments with
 /// `memchr`, and does not count lines: the line and column are counted only once the cap is passed.
 ///
 /// # Complexity
 /// O(n) for a text of n bytes.
-fn deepest(text: &str, cap: usize) -> Option<(usize, usize, usize)> {
+fn walk(text: &str, cap: usize, docs: &mut Vec<usize>) -> Option<(usize, usize, usize)> {
     let b = text.as_bytes();
     let n = b.len();
     let mut i = 0usize;
@@ -166,10 +185,24 @@ fn deepest(text: &str, cap: usize) -> Option<(usize, usize, usize)> {
                 let top = stack.last_mut().expect("the file level stays");
                 match c {
                     b'/' if b.get(i + 1) == Some(&b'/') => {
+                        // `///` (not `////`) and `//!` are doc comments, as the lexer reads them.
+                        match (b.get(i + 2), b.get(i + 3)) {
+                            (Some(b'/'), next) if next != Some(&b'/') => docs.push(i + 2),
+                            (Some(b'!'), _) => docs.push(i + 2),
+                            _ => {}
+                        }
                         // Line and doc comments are much of real source: skip to the newline.
                         i = memchr::memchr(b'\n', &b[i..]).map_or(n, |at| i + at);
                     }
                     b'/' if b.get(i + 1) == Some(&b'*') => {
+                        // `/**` (not `/***` nor `/**/`) and `/*!` open doc comments.
+                        match (b.get(i + 2), b.get(i + 3)) {
+                            (Some(b'*'), next) if !matches!(next, Some(b'*' | b'/')) => {
+                                docs.push(i + 2);
+                            }
+                            (Some(b'!'), _) => docs.push(i + 2),
+                            _ => {}
+                        }
                         let mut open = 1usize;
                         i += 2;
                         while i < n && open > 0 {
@@ -247,7 +280,7 @@ fn deepest(text: &str, cap: usize) -> Option<(usize, usize, usize)> {
     None
 }
 
-/// Byte classes of [`deepest`]'s walk: white space, identifier and number characters (any byte
+/// Byte classes of [`walk`]: white space, identifier and number characters (any byte
 /// of a multi-byte character counts as one), and everything else.
 const SPACE: u8 = 1;
 const WORD: u8 = 2;
@@ -273,7 +306,7 @@ mod tests {
     use super::*;
 
     fn too_deep(text: &str, cap: usize) -> Option<(usize, usize, usize)> {
-        deepest(text, cap)
+        walk(text, cap, &mut Vec::new())
     }
 
     #[test]
@@ -331,5 +364,44 @@ mod tests {
         // What follows a literal still counts, on the right line and column.
         let text = format!("const S: &str = \"a\nb\";\nfn f() {{ {opens} }}");
         assert_eq!(too_deep(&text, 100), Some((3, 109, 101)));
+    }
+
+    #[test]
+    fn doc_comments_are_lexed_as_plain_comments_and_nothing_moves() {
+        let text = "//! crate docs\n/*! inner block */\n/// outer\n/** block */\n#[inline]\nfn f() {\n    /// on a statement\n    let s = \"/// not a doc\";\n}\n/**/ //// plain\n/*** plain */ fn g() {}\n";
+        let mut docs = Vec::new();
+        assert_eq!(walk(text, 100, &mut docs), None);
+        let marks: Vec<&str> = docs.iter().map(|&at| &text[at - 2..at + 1]).collect();
+        assert_eq!(marks, ["//!", "/*!", "///", "/**", "///"]);
+        let Ok(file) = parse_file(text) else {
+            panic!("the file parses");
+        };
+        assert!(file.attrs.is_empty(), "no inner doc attributes");
+        let [syn::Item::Fn(f), syn::Item::Fn(g)] = file.items.as_slice() else {
+            panic!("two functions");
+        };
+        // The one attribute that is not a doc comment stays; lines and columns do not move.
+        assert_eq!(f.attrs.len(), 1);
+        assert!(f.attrs[0].path().is_ident("inline"));
+        let at = f.sig.ident.span().start();
+        assert_eq!((at.line, at.column), (6, 3));
+        let at = g.sig.ident.span().start();
+        assert_eq!((at.line, at.column), (11, 17));
+        // A string that looks like a doc comment is a string.
+        let Some(syn::Stmt::Local(local)) = f.block.stmts.first() else {
+            panic!("a let statement");
+        };
+        assert!(local.attrs.is_empty());
+        let Some(init) = &local.init else {
+            panic!("an initializer");
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) = &*init.expr
+        else {
+            panic!("a string literal");
+        };
+        assert_eq!(s.value(), "/// not a doc");
     }
 }
