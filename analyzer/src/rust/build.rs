@@ -281,20 +281,25 @@ pub(crate) fn fn_ids(ix: &Index, impl_self: &[RTy]) -> Vec<(String, String)> {
 }
 
 /// Groups function indices by their id: functions sharing an id become one node.
-pub(crate) fn dedup_nodes(ids: Vec<(String, String)>) -> (Vec<u32>, Vec<String>, Vec<String>) {
-    let mut by_id: HashMap<String, u32> = HashMap::with_capacity(ids.len());
+///
+/// # Complexity
+/// O(functions) hash lookups of borrowed ids; each id and module moves into its node, uncopied.
+pub(crate) fn dedup_nodes(mut ids: Vec<(String, String)>) -> (Vec<u32>, Vec<String>, Vec<String>) {
     let mut node_of_fn = Vec::with_capacity(ids.len());
-    let mut node_ids = Vec::new();
-    let mut node_module = Vec::new();
-    for (id, module) in ids {
-        let next = node_ids.len() as u32;
-        let n = *by_id.entry(id.clone()).or_insert(next);
-        if n == next {
-            node_ids.push(id);
-            node_module.push(module);
+    // The first function of each node.
+    let mut first: Vec<usize> = Vec::new();
+    {
+        let mut by_id: HashMap<&str, u32> = HashMap::with_capacity(ids.len());
+        for (f, (id, _)) in ids.iter().enumerate() {
+            let next = first.len() as u32;
+            let n = *by_id.entry(id.as_str()).or_insert(next);
+            if n == next {
+                first.push(f);
+            }
+            node_of_fn.push(n);
         }
-        node_of_fn.push(n);
     }
+    let (node_ids, node_module) = first.iter().map(|&f| std::mem::take(&mut ids[f])).unzip();
     (node_of_fn, node_ids, node_module)
 }
 

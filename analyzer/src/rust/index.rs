@@ -3,6 +3,7 @@
 //! that define them.
 
 use foldhash::{HashMap, HashMapExt};
+use rayon::prelude::*;
 
 use super::ir::{Def, FileOut, LFn, LImpl, Ns, Owner, Segs, Sym};
 use super::modules::Parsed;
@@ -316,6 +317,17 @@ impl Index {
     pub(crate) fn type_path(&self, t: u32) -> String {
         let ty = &self.types[t as usize];
         format!("{}::{}", self.scopes[ty.scope as usize].path, ty.name)
+    }
+
+    /// Frees the index on the analysis threads: each function's and scope's records were
+    /// allocated on the thread that parsed its file, and one thread freeing them all took 0.12 s
+    /// of a 4.4 s analysis of 128 MB.
+    pub(crate) fn drop_in_parallel(self) {
+        let Index { fns, scopes, .. } = self;
+        rayon::join(
+            || fns.into_par_iter().for_each(drop),
+            || scopes.into_par_iter().for_each(drop),
+        );
     }
 
     /// Full path of a trait.

@@ -96,7 +96,7 @@ impl<'a> Targets<'a> {
         let (node_of_fn, node_ids, node_module) = dedup_nodes(fn_ids(ix, &impl_self));
         let fn_self: Vec<RTy> = ix
             .fns
-            .iter()
+            .par_iter()
             .map(|info| match info.f.owner {
                 // In an impl of a workspace trait for an outside type (`impl Signable for
                 // String`), `Self` is known by that trait alone.

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::{Diagnostic, Error};
 
 /// One crate root: a library or binary target.
@@ -85,8 +87,11 @@ pub(crate) fn discover(root: &Path) -> Result<Workspace, Error> {
     let mut crates = Vec::new();
     let mut packages = 0;
     let mut diags = Vec::new();
-    for manifest in &manifests {
-        match package_targets(manifest) {
+    // Read and parsed in parallel, folded in path order.
+    let read: Vec<Result<Vec<CrateRoot>, String>> =
+        manifests.par_iter().map(|m| package_targets(m)).collect();
+    for (manifest, targets) in manifests.iter().zip(read) {
+        match targets {
             Ok(targets) => {
                 packages += usize::from(!targets.is_empty());
                 crates.extend(targets);
