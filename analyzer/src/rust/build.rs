@@ -125,6 +125,8 @@ pub(crate) fn build_graph(
     steps.mark(|| String::from("rust: nodes and edges"));
     let graph = CallGraph::from_parts(nodes, edges);
     steps.mark(|| String::from("rust: graph"));
+    rayon::join(|| drop(t), || outs.into_par_iter().for_each(drop));
+    steps.mark(|| String::from("rust: free the call targets"));
     graph
 }
 
