@@ -282,27 +282,47 @@ pub(crate) fn fn_ids(ix: &Index, impl_self: &[RTy]) -> Vec<(String, String)> {
     ids
 }
 
-/// Groups function indices by their id: functions sharing an id become one node.
+/// Groups function indices by their id: functions sharing an id become one node. Returns the
+/// node of each function, and of each node its first function (in function order), id and module.
 ///
 /// # Complexity
 /// O(functions) hash lookups of borrowed ids; each id and module moves into its node, uncopied.
-pub(crate) fn dedup_nodes(mut ids: Vec<(String, String)>) -> (Vec<u32>, Vec<String>, Vec<String>) {
+pub(crate) fn dedup_nodes(mut ids: Vec<(String, String)>) -> DedupedNodes {
     let mut node_of_fn = Vec::with_capacity(ids.len());
-    // The first function of each node.
-    let mut first: Vec<usize> = Vec::new();
+    let mut first_fn: Vec<u32> = Vec::new();
     {
         let mut by_id: HashMap<&str, u32> = HashMap::with_capacity(ids.len());
         for (f, (id, _)) in ids.iter().enumerate() {
-            let next = first.len() as u32;
+            let next = first_fn.len() as u32;
             let n = *by_id.entry(id.as_str()).or_insert(next);
             if n == next {
-                first.push(f);
+                first_fn.push(f as u32);
             }
             node_of_fn.push(n);
         }
     }
-    let (node_ids, node_module) = first.iter().map(|&f| std::mem::take(&mut ids[f])).unzip();
-    (node_of_fn, node_ids, node_module)
+    let (node_ids, node_module) = first_fn
+        .iter()
+        .map(|&f| std::mem::take(&mut ids[f as usize]))
+        .unzip();
+    DedupedNodes {
+        node_of_fn,
+        first_fn,
+        node_ids,
+        node_module,
+    }
+}
+
+/// What [`dedup_nodes`] gives.
+pub(crate) struct DedupedNodes {
+    /// Node of each function.
+    pub node_of_fn: Vec<u32>,
+    /// First function of each node.
+    pub first_fn: Vec<u32>,
+    /// Id of each node.
+    pub node_ids: Vec<String>,
+    /// Module of each node.
+    pub node_module: Vec<String>,
 }
 
 /// A background worker (an endless loop around awaits) that pops from a queue, itself or through a

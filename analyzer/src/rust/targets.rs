@@ -6,7 +6,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use rayon::prelude::*;
 
-use super::build::{dedup_nodes, fn_ids};
+use super::build::{DedupedNodes, dedup_nodes, fn_ids};
 use super::index::Index;
 use super::ir::{Def, Ns, Owner};
 use super::resolve::{RTy, Res};
@@ -93,7 +93,12 @@ impl<'a> Targets<'a> {
                 }
             })
             .collect();
-        let (node_of_fn, node_ids, node_module) = dedup_nodes(fn_ids(ix, &impl_self));
+        let DedupedNodes {
+            node_of_fn,
+            first_fn: node_fn,
+            node_ids,
+            node_module,
+        } = dedup_nodes(fn_ids(ix, &impl_self));
         let fn_self: Vec<RTy> = ix
             .fns
             .par_iter()
@@ -114,7 +119,6 @@ impl<'a> Targets<'a> {
             .zip(&fn_self)
             .map(|(info, s)| ix.eval(&info.f.ret, info.f.scope, s, &[]))
             .collect();
-        let mut node_fn = vec![u32::MAX; node_ids.len()];
         let mut type_methods: Vec<HashMap<String, Vec<u32>>> =
             vec![HashMap::default(); ix.types.len()];
         let mut type_traits: Vec<Vec<u32>> = vec![Vec::new(); ix.types.len()];
@@ -126,9 +130,6 @@ impl<'a> Targets<'a> {
         let mut from_impls: HashMap<u32, Vec<u32>> = HashMap::new();
         for (f, info) in ix.fns.iter().enumerate() {
             let node = node_of_fn[f];
-            if node_fn[node as usize] == u32::MAX {
-                node_fn[node as usize] = f as u32;
-            }
             let name = &info.f.name;
             match info.f.owner {
                 Owner::Impl(i) => {
