@@ -42,14 +42,15 @@ pub(super) struct Csr {
 impl Csr {
     /// Builds the graph from `(u, v, w)` triples (u ≠ v), summing duplicates in either direction.
     ///
-    /// Two stable counting sorts (arcs by target, then by source) leave every row sorted by
-    /// target with its duplicates adjacent, in the order of `edges`; they are then summed. Each
-    /// sort runs in parallel pieces: every piece counts its arcs per bucket, the counts give each
-    /// piece its own slots in every bucket (pieces in order), and the pieces fill their slots.
-    /// The slots do not depend on the number of pieces, so neither does the graph.
+    /// A stable counting sort puts each node's arcs in its row, in the order of `edges`; each row
+    /// is then sorted by target with a stable sort, which leaves its duplicates adjacent and in
+    /// the order of `edges`, and they are summed. The counting sort runs in parallel pieces:
+    /// every piece counts its arcs per node, the counts give each piece its own slots in every
+    /// row (pieces in order), and the pieces fill their slots. The slots do not depend on the
+    /// number of pieces, so neither does the graph.
     ///
     /// # Complexity
-    /// O(V · P + E) work for P pieces; memory O(V · P + E).
+    /// O(V · P + E log d) work for P pieces and rows of up to d arcs; memory O(V · P + E).
     pub fn from_edges(n: usize, edges: &[(u32, u32, f64)], self_w: Vec<f64>) -> Csr {
         Csr::from_edges_in(n, edges, self_w, PIECE_EDGES)
     }
@@ -67,8 +68,8 @@ impl Csr {
         } else {
             vec![0.0; n]
         };
-        let by_source = arcs_by_source(n, arcs_by_target(n, edges, piece_edges), piece_edges);
-        Csr::concat(summed_rows(n, by_source, piece_edges), self_w)
+        let by_node = arcs_by_node(n, edges, piece_edges);
+        Csr::concat(summed_rows(n, by_node, piece_edges), self_w)
     }
 
     /// A graph from consecutive pieces of rows (each piece's `self_w` left empty) and `self_w`.
@@ -169,12 +170,12 @@ struct Arcs {
     weight: Vec<u64>,
 }
 
-/// The first counting sort of [`Csr::from_edges`]: every edge as two arcs, u → v into bucket v
-/// and v → u into bucket u, in the order of `edges`, filled by parallel pieces.
+/// The counting sort of [`Csr::from_edges`]: every edge as two arcs, v into node u's bucket and
+/// u into node v's, in the order of `edges`, filled by parallel pieces.
 ///
 /// # Complexity
 /// O(V · P + E) for P pieces.
-fn arcs_by_target(n: usize, edges: &[(u32, u32, f64)], piece_edges: usize) -> Arcs {
+fn arcs_by_node(n: usize, edges: &[(u32, u32, f64)], piece_edges: usize) -> Arcs {
     let pieces = edge_pieces(edges.len(), piece_edges);
     let starts = bucket_starts(n, &pieces, |range, count| {
         for &(u, v, _) in &edges[range] {
@@ -206,68 +207,39 @@ fn arcs_by_target(n: usize, edges: &[(u32, u32, f64)], piece_edges: usize) -> Ar
     }
 }
 
-/// The second counting sort: the arcs `by_target` regrouped by source, each row in order of
-/// target with its duplicates adjacent; pieces are ranges of targets (their buckets). The
-/// offsets are the same: every node has as many arcs out as in.
+/// The rows of the graph from each node's arcs (`by_node`, in the order of the edges): each row
+/// sorted by target with a stable sort, so that duplicates stay in the order of the edges, and
+/// its duplicates (now adjacent) summed, row by row in parallel pieces. The sort is local to a
+/// row: a second counting sort of every arc would scatter them over the whole graph.
 ///
 /// # Complexity
-/// O(V · P + E) for P pieces.
-fn arcs_by_source(n: usize, by_target: Arcs, piece_edges: usize) -> Arcs {
+/// O(V + Σ d log d) for rows of d arcs.
+fn summed_rows(n: usize, by_node: Arcs, piece_edges: usize) -> Vec<Rows> {
     let Arcs {
         offsets,
-        other: source,
+        other,
         weight,
-    } = by_target;
-    let arcs = offsets[n];
-    let pieces = node_pieces(&offsets, n, piece_edges);
-    let starts = bucket_starts(n, &pieces, |range, count| {
-        for &a in &source[offsets[range.start]..offsets[range.end]] {
-            count[a as usize] += 1;
-        }
-    });
-    let targets = atomic_u32s(arcs);
-    let weights = atomic_u64s(arcs);
-    pieces
-        .into_par_iter()
-        .zip(starts.slots)
-        .for_each(|(range, mut slot)| {
-            for t in range {
-                for i in offsets[t]..offsets[t + 1] {
-                    let at = &mut slot[source[i] as usize];
-                    targets[*at].store(t as u32, Relaxed);
-                    weights[*at].store(weight[i], Relaxed);
-                    *at += 1;
-                }
-            }
-        });
-    drop((source, weight));
-    Arcs {
-        offsets,
-        other: plain_u32s(targets),
-        weight: plain_u64s(weights),
-    }
-}
-
-/// The rows of the graph from the arcs `by_source`: duplicates (adjacent) summed, row by row in
-/// parallel pieces.
-///
-/// # Complexity
-/// O(V + E).
-fn summed_rows(n: usize, by_source: Arcs, piece_edges: usize) -> Vec<Rows> {
-    let Arcs {
-        offsets,
-        other: targets,
-        weight: weights,
-    } = by_source;
+    } = by_node;
     node_pieces(&offsets, n, piece_edges)
         .into_par_iter()
         .map(|range| {
             let mut rows = Rows::default();
+            let mut row: Vec<(u32, u64)> = Vec::new();
             for v in range {
-                for i in offsets[v]..offsets[v + 1] {
-                    let (t, w) = (targets[i], f64::from_bits(weights[i]));
+                let arcs = offsets[v]..offsets[v + 1];
+                row.clear();
+                row.extend(
+                    other[arcs.clone()]
+                        .iter()
+                        .copied()
+                        .zip(weight[arcs].iter().copied()),
+                );
+                row.sort_by_key(|&(t, _)| t);
+                let start = rows.targets.len();
+                for &(t, w) in &row {
+                    let w = f64::from_bits(w);
                     match rows.targets.last() {
-                        Some(&last) if last == t && rows.targets.len() > rows.start() => {
+                        Some(&last) if last == t && rows.targets.len() > start => {
                             *rows.weights.last_mut().expect("a weight per target") += w;
                         }
                         _ => {
@@ -292,13 +264,6 @@ pub(super) struct Rows {
     pub weights: Vec<f64>,
     /// Inner weight of each row's node, where the builder has it.
     pub self_w: Vec<f64>,
-}
-
-impl Rows {
-    /// Where the row being built starts in `targets`.
-    fn start(&self) -> usize {
-        self.ends.last().copied().unwrap_or(0)
-    }
 }
 
 /// Edges per piece of parallel work over a graph's edges or rows (few enough pieces to keep a
