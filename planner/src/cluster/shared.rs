@@ -31,6 +31,14 @@ pub(crate) fn declared_module(node: &Node) -> Option<&str> {
 /// O(V + E log E) time, O(V + E) memory.
 pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
     let n = graph.node_count();
+    // A caller with a bare id declares no module: it is no evidence of spread (a graph of bare
+    // ids has no shared code by this test; the plan's services flag it afterwards), and where no
+    // node declares one, the passes over the calls are skipped.
+    let (module, _) = crate::modules::number(graph.nodes().map(declared_module));
+    let none = crate::modules::Modules::NONE;
+    if min_modules > 0 && module.iter().all(|&m| m == none) {
+        return vec![false; n];
+    }
     let mut fan_in = vec![0usize; n];
     let mut last: Option<(usize, usize)> = None;
     for (f, t, _) in graph.edges() {
@@ -49,10 +57,6 @@ pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
         .map(|i| fan_in[i] >= threshold && graph.node(i).entry.is_none())
         .collect();
     // (callee, caller's module) pairs packed in a u64, so that the distinct ones sort as numbers.
-    // A caller with a bare id declares no module: it is no evidence of spread (a graph of bare
-    // ids has no shared code by this test; the plan's services flag it afterwards).
-    let (module, _) = crate::modules::number(graph.nodes().map(declared_module));
-    let none = crate::modules::Modules::NONE;
     let mut callers: Vec<u64> = graph
         .edges()
         .filter(|&(f, t, _)| f != t && candidate[t] && module[f] != none && module[f] != module[t])
@@ -79,6 +83,14 @@ pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
 /// O(V + E log E) time, O(V + E) memory.
 pub(super) fn composition_roots(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
     let n = graph.node_count();
+    // Without a `cli` entry point there is no candidate, and without a declared module no
+    // evidence: the passes over the calls are skipped.
+    let cli = graph
+        .nodes()
+        .any(|node| node.entry.as_deref() == Some("cli"));
+    if !cli || (min_modules > 0 && graph.nodes().all(|node| declared_module(node).is_none())) {
+        return vec![false; n];
+    }
     let mut fan_out = vec![0usize; n];
     let mut last: Option<(usize, usize)> = None;
     for (f, t, _) in graph.edges() {
@@ -137,8 +149,8 @@ mod tests {
         assert_eq!(module_key(&node("a.b", Some("m"))), "m");
     }
 
-    #[test]
-    fn main_wiring_every_module_is_a_composition_root() {
+    /// `app.main` (a `cli` entry) calling into 6 modules of 3 functions each.
+    fn main_wiring_parts() -> (Vec<Node>, Vec<(usize, usize, Call)>) {
         let mut nodes = vec![Node {
             entry: Some("cli".into()),
             ..node("app.main", Some("app"))
@@ -155,6 +167,12 @@ mod tests {
                 }
             }
         }
+        (nodes, edges)
+    }
+
+    #[test]
+    fn main_wiring_every_module_is_a_composition_root() {
+        let (nodes, edges) = main_wiring_parts();
         let graph = CallGraph::from_parts(nodes, edges);
         let roots = composition_roots(&graph, 4);
         let main = graph.position("app.main");
@@ -178,6 +196,30 @@ mod tests {
         // The same calls between bare ids: a high fan-in alone is not spread over modules.
         let graph = logger_graph(false);
         assert!(detect(&graph, 4).iter().all(|&s| !s));
+        // Unless no module is asked for: the fan-in rule alone flags the logger.
+        let log = graph.position("utillog");
+        let shared = detect(&graph, 0);
+        for (i, &flag) in shared.iter().enumerate() {
+            assert_eq!(flag, Some(i) == log, "{}", graph.node(i).id);
+        }
+    }
+
+    #[test]
+    fn wiring_bare_ids_or_without_a_cli_entry_is_no_composition_root() {
+        let (mut nodes, edges) = main_wiring_parts();
+        let bare: Vec<Node> = nodes
+            .iter()
+            .map(|n| Node {
+                id: n.id.replace('.', ""),
+                module: None,
+                ..n.clone()
+            })
+            .collect();
+        let graph = CallGraph::from_parts(bare, edges.clone());
+        assert!(composition_roots(&graph, 4).iter().all(|&r| !r));
+        nodes[0].entry = Some("http".into());
+        let graph = CallGraph::from_parts(nodes, edges);
+        assert!(composition_roots(&graph, 4).iter().all(|&r| !r));
     }
 
     /// A logger called by 18 functions of 6 modules (bare ids `logger`, `m0f1`… without them).

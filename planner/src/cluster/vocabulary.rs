@@ -234,9 +234,9 @@ fn stem(word: &str) -> &str {
 pub(super) fn terms(id: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for piece in id.split(|c: char| !c.is_alphanumeric()) {
-        for word in camel_words(piece) {
+        camel_words(piece, |word| {
             if word.len() < 3 || word.chars().any(|c| c.is_ascii_digit()) {
-                continue;
+                return;
             }
             let lower = word.to_lowercase();
             let term = if lower.len() > 4 && lower.ends_with("ies") {
@@ -247,34 +247,35 @@ pub(super) fn terms(id: &str) -> Vec<String> {
             if term.len() >= 3 && !is_stop(&term) && !is_stop(&lower) {
                 out.push(term);
             }
-        }
+        });
     }
     out.sort_unstable();
     out.dedup();
     out
 }
 
-/// Splits a camelCase / PascalCase / ACRONYMWord piece into its words (digits end a word).
-fn camel_words(piece: &str) -> Vec<&str> {
-    let chars: Vec<(usize, char)> = piece.char_indices().collect();
-    let mut words = Vec::new();
+/// Splits a camelCase / PascalCase / ACRONYMWord piece into its words (digits end a word), handing
+/// each to `word` in order (no allocation: this runs on every id of the graph).
+fn camel_words<'a>(piece: &'a str, mut word: impl FnMut(&'a str)) {
+    let mut chars = piece.char_indices().peekable();
+    let Some((_, mut prev)) = chars.next() else {
+        return;
+    };
     let mut start = 0;
-    for i in 1..chars.len() {
-        let (at, c) = chars[i];
-        let prev = chars[i - 1].1;
-        let next_lower = chars.get(i + 1).is_some_and(|&(_, n)| n.is_lowercase());
+    while let Some((at, c)) = chars.next() {
+        let next_lower = chars.peek().is_some_and(|&(_, n)| n.is_lowercase());
         let boundary = (c.is_uppercase() && (prev.is_lowercase() || prev.is_ascii_digit()))
             || (c.is_uppercase() && prev.is_uppercase() && next_lower)
             || (c.is_ascii_digit() != prev.is_ascii_digit());
         if boundary {
-            words.push(&piece[start..at]);
+            word(&piece[start..at]);
             start = at;
         }
+        prev = c;
     }
     if start < piece.len() {
-        words.push(&piece[start..]);
+        word(&piece[start..]);
     }
-    words
 }
 
 #[cfg(test)]
