@@ -112,7 +112,7 @@ fn main() {
         bare = bare_parse(&files);
         let t = start.elapsed();
         bare_times.push(t);
-        eprintln!("run {run}: bare parse {:.2} s", t.as_secs_f64());
+        eprintln!("run {run}: bare parse {:.3} s", t.as_secs_f64());
 
         if whole.is_ok() || run == 1 {
             let start = Instant::now();
@@ -120,7 +120,7 @@ fn main() {
             let t = start.elapsed();
             match result {
                 Ok(analysis) => {
-                    eprintln!("run {run}: whole analysis {:.2} s", t.as_secs_f64());
+                    eprintln!("run {run}: whole analysis {:.3} s", t.as_secs_f64());
                     whole_times.push(t);
                     whole = Ok(analysis.stats);
                 }
