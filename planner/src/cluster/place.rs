@@ -22,20 +22,27 @@ pub(super) fn place(
 }
 
 /// Like [`place`], but the movers' current clusters move whole, to the cluster best placed for
-/// any of their members — unless their cannot-link tags (per cluster) clash, then they stay.
+/// any of their members — unless their cannot-link tags (per cluster) clash, or no member is
+/// kin to any cluster (shares no package below the application's root, [`namespace::kin`]):
+/// then they stay. Returns how many clusters stayed for want of kin.
 pub(super) fn place_groups(
     nodes: &[&analyzer::Node],
     assignment: &mut [usize],
     anchors: &[usize],
     movers: &[usize],
     tags: &mut [Tags],
-) {
+) -> usize {
     let Some(index) = prefix_index(nodes, assignment, anchors, movers) else {
-        return;
+        return 0;
     };
+    let root = namespace::root_depth(nodes);
     let mut best: std::collections::BTreeMap<usize, (usize, usize, usize)> = Default::default();
     for &i in movers {
-        if let Some((len, c)) = index.place(&namespace::path(nodes[i])) {
+        let path = namespace::path(nodes[i]);
+        if let Some((len, c)) = index
+            .place(&path)
+            .filter(|&(len, _)| namespace::kin(nodes[i], len, root))
+        {
             let cand = (len, index.size(c), usize::MAX - c);
             let slot = best.entry(assignment[i]).or_insert(cand);
             *slot = (*slot).max(cand);
@@ -52,11 +59,16 @@ pub(super) fn place_groups(
             moves.insert(from, to);
         }
     }
+    let mut strangers = std::collections::BTreeSet::new();
     for &i in movers {
+        if !best.contains_key(&assignment[i]) {
+            strangers.insert(assignment[i]);
+        }
         if let Some(&c) = moves.get(&assignment[i]) {
             assignment[i] = c;
         }
     }
+    strangers.len()
 }
 
 /// Prefix index of the anchors' clusters, for placing `movers`; `None` when there are no
