@@ -1,10 +1,13 @@
 //! Placement by namespace proximity: nodes (or whole clusters) that have no place of their own
 //! join the cluster sharing the longest namespace prefix with them.
 
-use super::{Tags, constrain, namespace};
+use super::{Tags, constrain, namespace, vocabulary};
 
 /// Moves each node of `movers` to the cluster of `anchors` sharing the longest namespace
-/// prefix with it (ties: larger cluster, then lower index).
+/// prefix with it (ties: larger cluster, then lower index). A mover kin to no cluster (sharing
+/// no package below the application's root, [`namespace::kin`]) joins, with the other movers
+/// of its module, the cluster whose words are closest to theirs ([`vocabulary::closest`]), if
+/// any shares a word with them.
 pub(super) fn place(
     nodes: &[&analyzer::Node],
     assignment: &mut [usize],
@@ -14,9 +17,33 @@ pub(super) fn place(
     let Some(index) = prefix_index(nodes, assignment, anchors, movers) else {
         return;
     };
+    let root = namespace::root_depth(nodes);
+    let mut strangers = Vec::new();
     for &i in movers {
-        if let Some((_, c)) = index.place(&namespace::path(nodes[i])) {
+        if let Some((len, c)) = index.place(&namespace::path(nodes[i])) {
             assignment[i] = c;
+            if !namespace::kin(nodes[i], len, root) {
+                strangers.push(i);
+            }
+        }
+    }
+    if !strangers.is_empty() {
+        // A class binds as a unit: its members are placed together, by all their words.
+        let mut classes: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for &i in &strangers {
+            classes
+                .entry(super::module_key(nodes[i]))
+                .or_default()
+                .push(i);
+        }
+        let classes: Vec<Vec<usize>> = classes.into_values().collect();
+        let closest = vocabulary::closest(nodes, assignment, anchors, &classes);
+        for (class, c) in classes.iter().zip(closest) {
+            if let Some(c) = c {
+                for &i in class {
+                    assignment[i] = c;
+                }
+            }
         }
     }
 }
