@@ -57,10 +57,12 @@ pub struct Clustering {
 /// Shared utility code is detected and its calls shrunk; calls (dampened, async scaled down)
 /// and module/resource affinities form an undirected coupling graph; Leiden maximises its
 /// modularity at resolution `cfg.resolution`. With `cfg.services = Some(N)` clusters are then
-/// merged (best modularity gain) or split (sub-Leiden) to exactly N, capped at the node count;
-/// otherwise clusters below `cfg.min_service_size` fold into their best neighbour, except small
-/// event-triggered clusters tied to the rest only asynchronously (candidate functions).
-/// Isolated nodes join the cluster sharing the longest namespace prefix. Deterministic for a
+/// merged (best modularity gain, a tied cluster only along its ties) or split (sub-Leiden) to
+/// exactly N, capped at the node count; otherwise clusters below `cfg.min_service_size` fold
+/// into their best neighbour, except small event-triggered clusters tied to the rest only
+/// asynchronously (candidate functions). Isolated nodes join the cluster sharing the longest
+/// namespace prefix, or, sharing only the application's root, the one closest in words (class
+/// by class). Deterministic for a
 /// given seed, whatever the thread count. Never panics.
 ///
 /// # Complexity
@@ -410,10 +412,12 @@ fn partition(run: &mut Run<'_>, coupled: &Coupled, connected: &Connected) -> Vec
 }
 
 /// Phase 4: the isolated nodes placed, as [`fit_count`] decided: into the cluster sharing the
-/// longest namespace prefix, or into clusters of their own by namespace.
+/// longest namespace prefix (or, sharing only the application's root, the one closest in
+/// words), or into clusters of their own by namespace.
 ///
 /// # Complexity
-/// O((V + I) · d) for I isolated nodes and namespace depth d.
+/// O((V + I) · d) for I isolated nodes and namespace depth d; when some share only the root,
+/// plus O(Σ |id| log |id|) over the nodes to read their words.
 fn place_isolated(
     run: &mut Run<'_>,
     connected: &Connected,

@@ -185,9 +185,15 @@ pub(super) fn fold_small(
     (out, lonely_out)
 }
 
-/// Merges clusters pairwise by best modularity gain (pairs without a tie included) until at
-/// most `target` remain, never two whose cannot-link `tags` (per node, or empty) clash: then
-/// more than `target` may remain. Returns renumbered labels.
+/// Merges clusters pairwise by best modularity gain until at most `target` remain, never two
+/// whose cannot-link `tags` (per node, or empty) clash: then more than `target` may remain.
+/// Returns renumbered labels.
+///
+/// A cluster tied to another it may join merges only along its ties, as in Clauset, Newman &
+/// Moore's greedy agglomeration (2004): the gain's chance term `tot_a·tot_b/2m` would otherwise
+/// prefer an unrelated light cluster to a heavier one it is tied to, and glue two capabilities
+/// that share nothing. A cluster tied to nothing it may join merges with the lightest it may
+/// join, competing by gain with the tied pairs.
 ///
 /// # Complexity
 /// O(M · (K + E_q)) for M merges, K clusters and E_q quotient edges (O(M · K²) at worst when
@@ -215,16 +221,18 @@ pub(super) fn merge_to(
                 }
             }
         }
+        // A cluster tied to nothing it may join merges with the lightest it may join; a tied
+        // cluster only along its ties.
         let mut light: Vec<usize> = q.alive().collect();
         light.sort_by(|&x, &y| q.tot[x].total_cmp(&q.tot[y]).then(x.cmp(&y)));
-        let lightest = light.iter().enumerate().find_map(|(i, &x)| {
-            light[i + 1..]
-                .iter()
-                .find(|&&y| q.may_merge(x, y))
-                .map(|&y| (x, y))
-        });
-        if let Some((x, y)) = lightest {
-            consider(q.gain(x, y, 0.0, gamma), x.min(y), x.max(y));
+        for &x in &light {
+            let tied = q.adj[x].iter().any(|(&y, &w)| w > 0.0 && q.may_merge(x, y));
+            if tied {
+                continue;
+            }
+            if let Some(&y) = light.iter().find(|&&y| y != x && q.may_merge(x, y)) {
+                consider(q.gain(x, y, 0.0, gamma), x.min(y), x.max(y));
+            }
         }
         let Some((_, a, b)) = best else { break };
         q.merge(b, a);
@@ -378,6 +386,32 @@ mod tests {
             fold_small(&g, &labels, 3, &[false, false, false, true], 1.0, &[], &[]);
         assert_eq!(kept, out);
         assert_eq!(lonely, vec![false; 3]);
+    }
+
+    #[test]
+    fn a_tied_cluster_merges_along_its_tie_not_into_a_lighter_stranger() {
+        // A heavy clique (0..5), and a pair (5, 6) and a pendant pair (7, 8) each tied by one
+        // light edge to the clique and not to each other: the gain prefers merging the two
+        // light strangers, the tie wins.
+        let mut edges = Vec::new();
+        for a in 0..5u32 {
+            for b in a + 1..5 {
+                edges.push((a, b, 1.0));
+            }
+        }
+        edges.extend([(5, 6, 3.0), (6, 1, 0.1), (7, 8, 1.0), (8, 0, 0.2)]);
+        let g = Csr::from_edges(9, &edges, vec![]);
+        let labels = [0, 0, 0, 0, 0, 1, 1, 2, 2];
+        assert_eq!(
+            merge_to(&g, &labels, 2, 1.0, &[]),
+            vec![0, 0, 0, 0, 0, 1, 1, 0, 0]
+        );
+        // Without its tie, the pendant pair is a stranger to both and joins the lightest.
+        let g = Csr::from_edges(9, &edges[..edges.len() - 1], vec![]);
+        assert_eq!(
+            merge_to(&g, &labels, 2, 1.0, &[]),
+            vec![0, 0, 0, 0, 0, 1, 1, 1, 1]
+        );
     }
 
     #[test]

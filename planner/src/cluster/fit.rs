@@ -168,7 +168,8 @@ fn exact_count(
 
 /// The automatic count: small clusters fold into their best neighbour, except candidate
 /// functions ([`candidate_functions`]); clusters left without a neighbour move whole to the
-/// cluster of the nearest namespace; then the clusters of one cohesive feature package merge
+/// cluster of the nearest namespace, unless they share no package below the application's root
+/// with any (then nothing says where they belong, and they stay services of their own); then the clusters of one cohesive feature package merge
 /// ([`merge_features`]). Sets `assignment` of the connected nodes.
 ///
 /// # Complexity
@@ -221,7 +222,12 @@ fn automatic_count(
             assignment,
             lonely.len(),
         );
-        place_groups(&run.nodes, assignment, &anchored, &loose, &mut cluster_tags);
+        let apart = place_groups(&run.nodes, assignment, &anchored, &loose, &mut cluster_tags);
+        if apart > 0 {
+            run.notes.push(format!(
+                "kept {apart} small clusters apart that no call ties to another and that share no package with one (below the application's root)"
+            ));
+        }
     }
     run.steps.mark(|| "cluster: place lonely clusters".into());
     if cfg.feature_merge {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use analyzer::Node;
 
-use super::shared::module_key;
+use super::shared::{declared_module, module_key};
 
 /// Separator of path segments inside prefix keys (never in a segment).
 const SEP: char = '\u{1f}';
@@ -30,6 +30,38 @@ pub(super) fn path(node: &Node) -> Vec<&str> {
         }
         None => id,
     }
+}
+
+/// Depth (in segments) of the namespace prefix every declared module shares: the application's
+/// root (`org.springframework.samples.petclinic`), below which its top-level packages lie.
+///
+/// # Complexity
+/// O(Σ |module path|) over the nodes.
+pub(super) fn root_depth(nodes: &[&Node]) -> usize {
+    let mut root: Option<Vec<&str>> = None;
+    for node in nodes {
+        let Some(module) = declared_module(node) else {
+            continue;
+        };
+        match &mut root {
+            None => root = Some(segments(module).collect()),
+            Some(prefix) => {
+                let common = prefix
+                    .iter()
+                    .zip(segments(module))
+                    .take_while(|(a, b)| **a == *b)
+                    .count();
+                prefix.truncate(common);
+            }
+        }
+    }
+    root.map_or(0, |r| r.len())
+}
+
+/// Whether sharing the first `len` segments of `node`'s namespace path with a cluster makes
+/// them kin: more than the application's `root` is shared, or the node's whole module.
+pub(super) fn kin(node: &Node, len: usize, root: usize) -> bool {
+    len > root || declared_module(node).is_some_and(|m| len >= segments(m).count())
 }
 
 /// For every path prefix, the best cluster holding a member under it: largest, then lowest index.
@@ -221,6 +253,26 @@ mod tests {
         assert_eq!(index.place(&["a", "d"]), Some((1, 1)));
         assert_eq!(index.place(&["zz"]), Some((0, 1)));
         assert_eq!(index.size(2), 1);
+    }
+
+    #[test]
+    fn kin_shares_more_than_the_root_or_the_whole_module() {
+        let owned = [
+            node("org.app.owner.Owner.name", Some("org.app.owner.Owner")),
+            node("org.app.vet.Vet.name", Some("org.app.vet.Vet")),
+            node("org.app.App.main", Some("org.app.App")),
+        ];
+        let nodes: Vec<&Node> = owned.iter().collect();
+        let root = root_depth(&nodes);
+        assert_eq!(root, 2);
+        assert!(kin(nodes[0], 3, root));
+        assert!(!kin(nodes[0], 2, root));
+        assert!(!kin(nodes[2], 2, root));
+        // One module throughout: its members are kin.
+        let one = node("Calc.add", Some("Calc"));
+        assert_eq!(root_depth(&[&one]), 1);
+        assert!(kin(&one, 1, 1));
+        assert_eq!(root_depth(&[&node("main", None)]), 0);
     }
 
     #[test]

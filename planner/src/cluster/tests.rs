@@ -160,6 +160,58 @@ fn isolated_node_joins_its_namespace_neighbour() {
 }
 
 #[test]
+fn a_tiny_cluster_tied_to_nothing_joins_only_its_package_kin() {
+    // Two capabilities (orders, users) of three methods each, and a two-method class tied to
+    // nothing: in a package of its own (`system`) it stays a service of its own, as nothing but
+    // the application's root says where it belongs; inside `orders` it joins orders.
+    let nodes = |pkg: &str| {
+        let mut out: Vec<(String, Option<String>)> = Vec::new();
+        for (cls, methods) in [
+            ("orders.Order", ["place", "pay", "ship"].as_slice()),
+            ("users.User", ["login", "logout", "profile"].as_slice()),
+            (pkg, ["cache", "configure"].as_slice()),
+        ] {
+            for m in methods {
+                out.push((format!("app.{cls}.{m}"), Some(format!("app.{cls}"))));
+            }
+        }
+        out
+    };
+    let calls = [
+        ("app.orders.Order.place", "app.orders.Order.pay"),
+        ("app.orders.Order.pay", "app.orders.Order.ship"),
+        ("app.orders.Order.place", "app.orders.Order.ship"),
+        ("app.users.User.login", "app.users.User.logout"),
+        ("app.users.User.login", "app.users.User.profile"),
+        ("app.users.User.logout", "app.users.User.profile"),
+        ("app.users.User.profile", "app.orders.Order.place"),
+    ];
+    for (pkg, apart) in [("system.Cache", true), ("orders.Cache", false)] {
+        let owned = nodes(pkg);
+        let list: Vec<(&str, Option<&str>)> = owned
+            .iter()
+            .map(|(id, m)| (id.as_str(), m.as_deref()))
+            .collect();
+        let cache = format!("app.{pkg}.cache");
+        let mut all: Vec<(&str, &str, f64)> = calls.iter().map(|&(f, t)| (f, t, 1.0)).collect();
+        let configure = format!("app.{pkg}.configure");
+        all.push((cache.as_str(), configure.as_str(), 1.0));
+        let g = graph(&list, &all);
+        let c = cluster(&g, &services(None));
+        let own = of(&g, &c, &cache);
+        let orders = of(&g, &c, "app.orders.Order.pay");
+        assert_ne!(orders, of(&g, &c, "app.users.User.login"), "{pkg}");
+        if apart {
+            assert_eq!(c.count, 3, "{pkg}: {:?}", c.assignment);
+            assert_ne!(own, orders);
+        } else {
+            assert_eq!(c.count, 2, "{pkg}: {:?}", c.assignment);
+            assert_eq!(own, orders);
+        }
+    }
+}
+
+#[test]
 fn layered_packages_cluster_by_capability_not_by_layer() {
     let caps = ["account", "order", "catalog", "cart"];
     let mut names = Vec::new();
