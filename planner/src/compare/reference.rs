@@ -31,6 +31,9 @@ pub enum ReferenceFormat {
     Services,
     /// A cleave plan.json: `{"clusters": [{"name": …, "members": […]}, …]}`.
     Plan,
+    /// A flat mapping, `{"Class.method": "service", …}`: every value a service name, or a
+    /// whole number naming one (a planted community, as `cleave-gen --truth` writes).
+    Mapping,
 }
 
 impl ReferenceFormat {
@@ -40,14 +43,19 @@ impl ReferenceFormat {
             ReferenceFormat::Assignment => "entity → service assignment",
             ReferenceFormat::Services => "service → entities lists",
             ReferenceFormat::Plan => "cleave plan",
+            ReferenceFormat::Mapping => "flat entity → service mapping",
         }
     }
 }
 
-/// The three shapes, as said in error messages.
+/// The four shapes, as said in error messages.
 const FORMATS: &str = "give {\"assignment\": {\"Class.method\": \"service\", …}}, \
-    {\"services\": {\"service\": [\"node id\", …], …}} or a plan.json written by `cleave plan` \
-    (docs/review.md)";
+    {\"services\": {\"service\": [\"node id\", …], …}}, a flat {\"Class.method\": \"service\", …} \
+    or a plan.json written by `cleave plan` (docs/review.md)";
+/// Keys of an unrecognised object named in its error message (its size is untrusted).
+const KEYS_SHOWN: usize = 5;
+/// Characters of each key shown.
+const KEY_CHARS: usize = 60;
 
 /// Why a text is not a usable reference decomposition. Each message says what would fix it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -112,9 +120,11 @@ pub enum ReferenceError {
 /// 1. an object with `assignment` (entity → service name) is an expert assignment; an optional
 ///    `services` array lists the service names (also those holding no entity);
 /// 2. otherwise an object whose `services` is an object (service name → entity list) is a fixture;
-/// 3. otherwise an object with a `clusters` array of `{name, members}` is a cleave plan.
+/// 3. otherwise an object with a `clusters` array of `{name, members}` is a cleave plan;
+/// 4. otherwise an object whose every value is a string or a whole number is a flat mapping of
+///    entity to service (a number names the service by its digits).
 ///
-/// Other keys are ignored. An entity assigned to two services, a JSON key given twice with
+/// Other keys are ignored (in the first three). An entity assigned to two services, a JSON key given twice with
 /// different services, empty names and a reference that assigns nothing are errors.
 ///
 /// # Complexity
@@ -196,14 +206,23 @@ pub fn parse_reference(text: &str) -> Result<Reference, ReferenceError> {
             }
         }
         ReferenceFormat::Plan
+    } else if !top.is_empty() && top.values().all(service_name_value) {
+        // Read again key by key: a map would silently keep the last of two equal keys.
+        let entries = serde_json::from_str::<Entries>(text)
+            .map_err(|e| malformed_entries("the mapping", &e))?;
+        for (entity, service) in entries.0 {
+            let path = format!("[{}]", quoted(&entity));
+            let name = match service {
+                Value::String(name) => name,
+                other => other.to_string(),
+            };
+            builder.assign(entity, &name, &path)?;
+        }
+        ReferenceFormat::Mapping
     } else {
-        let keys: Vec<String> = top.keys().map(|k| quoted(k)).collect();
-        let found = if keys.is_empty() {
-            "an empty object".to_string()
-        } else {
-            format!("an object with keys {}", keys.join(", "))
-        };
-        return Err(ReferenceError::UnknownFormat { found });
+        return Err(ReferenceError::UnknownFormat {
+            found: describe_object(top),
+        });
     };
     if builder.assignment.is_empty() {
         return Err(ReferenceError::NoEntity {
@@ -213,6 +232,7 @@ pub fn parse_reference(text: &str) -> Result<Reference, ReferenceError> {
                 }
                 ReferenceFormat::Services => "list node ids under at least one service",
                 ReferenceFormat::Plan => "give a plan whose clusters have members",
+                ReferenceFormat::Mapping => "map at least one entity to a service",
             },
         });
     }
@@ -344,16 +364,68 @@ fn pairs(text: &str, field: Field) -> Result<Vec<(String, Value)>, ReferenceErro
         Field::Services => serde_json::from_str::<ServicesField>(text).map(|f| f.services),
     };
     read.map(|entries| entries.0)
-        .map_err(|e| ReferenceError::Malformed {
-            path: field.name().to_string(),
-            found: format!(
-                "unreadable key by key ({} at line {}, column {})",
-                reason(&e),
-                e.line(),
-                e.column()
-            ),
-            expected: format!("give `{}` once, as one object", field.name()),
+        .map_err(|e| malformed_entries(&format!("`{}`", field.name()), &e))
+}
+
+/// An object that could not be read again key by key (`what`: how to name it).
+fn malformed_entries(what: &str, e: &serde_json::Error) -> ReferenceError {
+    ReferenceError::Malformed {
+        path: what.trim_matches('`').to_string(),
+        found: format!(
+            "unreadable key by key ({} at line {}, column {})",
+            reason(e),
+            e.line(),
+            e.column()
+        ),
+        expected: format!("give {what} once, as one object"),
+    }
+}
+
+/// Whether a flat mapping's value names a service: a string, or a whole number.
+fn service_name_value(value: &Value) -> bool {
+    match value {
+        Value::String(_) => true,
+        Value::Number(n) => n.is_u64() || n.is_i64(),
+        _ => false,
+    }
+}
+
+/// An unrecognised object for its error message: its first few keys, each cut short, and how
+/// many more there are (a reference is untrusted: its keys can be many and long).
+fn describe_object(top: &serde_json::Map<String, Value>) -> String {
+    if top.is_empty() {
+        return "an empty object".to_string();
+    }
+    let shown: Vec<String> = top
+        .keys()
+        .take(KEYS_SHOWN)
+        .map(|k| {
+            if k.chars().count() > KEY_CHARS {
+                let cut: String = k.chars().take(KEY_CHARS).collect();
+                format!("{}…", quoted(&cut))
+            } else {
+                quoted(k)
+            }
         })
+        .collect();
+    let more = top.len().saturating_sub(KEYS_SHOWN);
+    let mut found = format!("an object with keys {}", shown.join(", "));
+    if more > 0 {
+        found.push_str(&format!(" and {more} more"));
+    }
+    // Say why a mapping-like object is none: a value that names no service.
+    if let Some((key, value)) = top.iter().find(|(_, v)| !service_name_value(v)) {
+        let key: String = key.chars().take(KEY_CHARS).collect();
+        let what = match value {
+            Value::Number(_) => "a number that is not whole",
+            other => kind(other),
+        };
+        found.push_str(&format!(
+            " (not a flat mapping: {} is {what})",
+            quoted(&key)
+        ));
+    }
+    found
 }
 
 /// The top-level objects read key by key.

@@ -99,6 +99,40 @@ fn reads_a_plan() {
 }
 
 #[test]
+fn reads_a_flat_mapping() {
+    // As an expert's table or `cleave-gen --truth` writes it: names, or numbered communities.
+    let r = parse_reference(r#"{"shop.Cart.add": "cart", "shop.Order.pay": 3, "shop.Pay.x": 3}"#)
+        .expect("valid");
+    assert_eq!(r.format, ReferenceFormat::Mapping);
+    assert_eq!(r.services, ["3", "cart"]);
+    assert_eq!(
+        assignment(&r),
+        [
+            ("shop.Cart.add", "cart"),
+            ("shop.Order.pay", "3"),
+            ("shop.Pay.x", "3")
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_object_is_described_in_a_bounded_message() {
+    // Every key listed would make a message the size of the file: five, cut short, and a count.
+    let long = "k".repeat(10_000);
+    let mut text = format!(r#"{{"{long}": [1]"#);
+    for i in 0..50_000 {
+        text.push_str(&format!(r#", "n{i}": {{}}"#));
+    }
+    text.push('}');
+    let e = parse_reference(&text)
+        .expect_err("not a reference")
+        .to_string();
+    assert!(e.len() < 1_000, "{} bytes: {e}", e.len());
+    assert!(e.contains("and 49996 more"), "{e}");
+    assert!(e.contains("is an array"), "{e}");
+}
+
+#[test]
 fn bad_references_say_what_is_wrong() {
     let cases = [
         ("blank", "  \n"),
@@ -147,6 +181,10 @@ fn bad_references_say_what_is_wrong() {
             "top-level key twice",
             r#"{"assignment": {"A.b": "x"}, "assignment": {"A.c": "y"}}"#,
         ),
+        ("mapping key twice", r#"{"A.b": "x", "A.b": "y"}"#),
+        ("mapping with an empty name", r#"{"A.b": ""}"#),
+        ("mapping with a fraction", r#"{"A.b": 1.5}"#),
+        ("mapping with a boolean", r#"{"A.b": "x", "A.c": true}"#),
     ];
     let mut out = String::new();
     for (name, text) in cases {
