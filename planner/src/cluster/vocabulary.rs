@@ -262,18 +262,21 @@ pub(super) fn terms(id: &str) -> Vec<String> {
 /// of nodes and a cluster.
 ///
 /// # Complexity
-/// O(Σ |id| log |id|) over the anchors and movers, plus O(T·K) for T terms of the movers and K
-/// clusters.
+/// O(Σ |id| log |id|) over the anchors and movers, plus, for each group, O(p log K) for the p
+/// postings (cluster, count) of its terms among K clusters: clusters sharing no term with a
+/// group are never looked at.
 pub(super) fn closest(
     nodes: &[&analyzer::Node],
     assignment: &[usize],
     anchors: &[usize],
     movers: &[Vec<usize>],
 ) -> Vec<Option<usize>> {
+    use rayon::prelude::*;
     use std::collections::{BTreeMap, HashMap};
-    let anchor_terms: Vec<Vec<String>> = anchors.iter().map(|&i| terms(&nodes[i].id)).collect();
+    // Each id's terms in parallel, collected in order.
+    let anchor_terms: Vec<Vec<String>> = anchors.par_iter().map(|&i| terms(&nodes[i].id)).collect();
     let mover_terms: Vec<Vec<Vec<String>>> = movers
-        .iter()
+        .par_iter()
         .map(|group| group.iter().map(|&i| terms(&nodes[i].id)).collect())
         .collect();
     let mut df: HashMap<&str, usize> = HashMap::new();
@@ -312,6 +315,17 @@ pub(super) fn closest(
             (c, sq.sqrt())
         })
         .collect();
+    // Which clusters hold each term, with its count there, clusters in increasing order: a
+    // group is compared only with the clusters sharing one of its terms (strangers can be many,
+    // and clusters too).
+    let mut postings: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    for (&c, terms) in &count {
+        if norm[&c] > 0.0 {
+            for (&t, &k) in terms {
+                postings.entry(t).or_default().push((c, k));
+            }
+        }
+    }
     mover_terms
         .iter()
         .map(|group| {
@@ -319,15 +333,20 @@ pub(super) fn closest(
             for t in group.iter().flatten() {
                 *mine.entry(t.as_str()).or_default() += 1;
             }
-            let mut best: Option<(f64, usize, usize)> = None;
-            for (&c, terms) in &count {
-                if norm[&c] <= 0.0 {
+            // Each cluster's dot product with the group, summed in term order.
+            let mut dot: BTreeMap<usize, f64> = BTreeMap::new();
+            for (t, &m) in &mine {
+                let w = info(t).powi(2);
+                if w <= 0.0 {
+                    // A term every node holds (the application's name) weighs nothing.
                     continue;
                 }
-                let dot: f64 = mine
-                    .iter()
-                    .filter_map(|(t, &m)| terms.get(t).map(|&k| (m * k) as f64 * info(t).powi(2)))
-                    .sum();
+                for &(c, k) in postings.get(t).map_or(&[][..], Vec::as_slice) {
+                    *dot.entry(c).or_insert(0.0) += (m * k) as f64 * w;
+                }
+            }
+            let mut best: Option<(f64, usize, usize)> = None;
+            for (c, dot) in dot {
                 let score = dot / norm[&c];
                 if score <= 0.0 {
                     continue;
