@@ -1,10 +1,10 @@
 //! Clustering: groups the call graph's nodes into candidate services. One run is a list of
 //! phases ([`cluster_once`]): weak code (shared code, composition roots, isolated nodes) →
-//! couple (coupling graph: calls + module, resource, vocabulary and co-change affinities) →
-//! partition (Leiden under the decisions' constraints) → fit the count (`fit`: exact merge/split,
-//! or folding and the feature-package merge) → place isolated nodes by namespace proximity
-//! (`place`). A re-plan chooses between a cold run, a warm run and the earlier partition
-//! ([`cluster_with`]).
+//! couple (coupling graph: calls + module, resource, vocabulary, use-case and co-change
+//! affinities) → partition (Leiden under the decisions' constraints) → fit the count (`fit`:
+//! exact merge/split, or folding and the feature-package merge) → place isolated nodes by
+//! namespace proximity (`place`). A re-plan chooses between a cold run, a warm run and the
+//! earlier partition ([`cluster_with`]).
 
 mod constrain;
 mod count;

@@ -67,6 +67,9 @@ pub struct ClusterConfig {
     /// Strength of the tie between nodes whose ids share a rare domain term (vocabulary), relative
     /// to a node's mean call strength (docs/quality.md).
     pub vocabulary_affinity: f64,
+    /// Strength of the tie between nodes reached from the same entry points (use cases: the
+    /// connected nodes nobody calls), relative to a node's mean call strength (docs/quality.md).
+    pub use_case_affinity: f64,
     /// Strength of the tie between nodes of files that change together in the repository's
     /// history (`--history`), relative to a node's mean call strength (docs/quality.md).
     pub history_affinity: f64,
@@ -90,6 +93,7 @@ impl Default for ClusterConfig {
             module_affinity: 1.0,
             resource_affinity: 1.0,
             vocabulary_affinity: 1.0,
+            use_case_affinity: 0.6,
             history_affinity: 1.0,
             async_factor: 0.3,
             min_service_size: 3,
@@ -267,6 +271,7 @@ impl Config {
             ("clustering.module_affinity", c.module_affinity),
             ("clustering.resource_affinity", c.resource_affinity),
             ("clustering.vocabulary_affinity", c.vocabulary_affinity),
+            ("clustering.use_case_affinity", c.use_case_affinity),
             ("clustering.history_affinity", c.history_affinity),
             ("clustering.async_factor", c.async_factor),
             (

@@ -16,6 +16,9 @@ use crate::history::FileTie;
 pub(super) const SHARED_COUPLING: f64 = 0.1;
 /// Groups up to this size are tied as a clique; larger ones by random cycles.
 const CLIQUE_MAX: usize = 16;
+/// The walks from the entry points scan at most this many times the graph's nodes and calls
+/// (otherwise the use cases tie nothing).
+const USE_CASE_BUDGET: usize = 2;
 /// Random Hamiltonian cycles tying a large group: their union is an expander with high
 /// probability, so cutting the group anywhere costs a share of its ties close to a clique's,
 /// with 2 × this many arcs a member instead of m − 1.
@@ -439,6 +442,22 @@ pub(super) fn base(
             );
         }
     }
+    // Use cases: nodes reached from the same entry points belong together (Mono2Micro, CARGO).
+    // Graphs at scale (Leiden's batched size) have none: the walks would cost more than the ties
+    // are worth there, and their entry points reach too much to tell use cases apart.
+    if cfg.use_case_affinity > 0.0 && k < super::leiden::LARGE {
+        steps.mark(|| "  coupling: vocabulary ties".into());
+        let cases = use_case_groups(graph, index, k, shared);
+        let count = cases.len();
+        for (members, info) in cases {
+            add_group(
+                &members,
+                cfg.use_case_affinity * mean_strength * info,
+                &mut edges,
+            );
+        }
+        steps.mark(|| format!("  coupling: {count} use cases"));
+    }
     // Evolutionary coupling: nodes of files that change together in the repository's history.
     if cfg.history_affinity > 0.0 {
         let unit = cfg.history_affinity * mean_strength;
@@ -746,6 +765,77 @@ fn vocabulary_groups(
     groups
 }
 
+/// The use cases (Mono2Micro, Kalia et al. 2021; CARGO, Nitin et al. 2022): for each entry
+/// point, a connected node nobody else calls, the nodes it reaches through calls, shared code
+/// neither entered nor tied, each with its [`information`], normalised so that a node's use
+/// cases weigh 1 on average. Declared `entry` kinds are not used: a handler called by another
+/// node is not where a use case starts. Left out altogether (no group) when the walks would
+/// scan more than [`USE_CASE_BUDGET`] times the graph's size: entry points that together reach
+/// every node many times over do not tell use cases apart.
+///
+/// # Complexity
+/// O(V + E) (the budget), plus O(R log R) to sort the R reached nodes.
+fn use_case_groups(
+    graph: &CallGraph,
+    index: &[Option<u32>],
+    k: usize,
+    shared: &[bool],
+) -> Vec<(Vec<u32>, f64)> {
+    let n = graph.node_count();
+    let usable = |p: usize| index[p].is_some() && !shared[p];
+    let entries: Vec<usize> = (0..n)
+        .filter(|&p| {
+            usable(p)
+                && graph.callers(p).all(|(c, _)| c == p)
+                && graph.callees(p).any(|(c, _)| c != p)
+        })
+        .collect();
+    let budget = USE_CASE_BUDGET * (n + graph.edge_count());
+    let mut spent = 0usize;
+    let mut seen = vec![u32::MAX; n];
+    let mut stack = Vec::new();
+    let mut groups: Vec<(Vec<u32>, f64)> = Vec::new();
+    for (e, &root) in entries.iter().enumerate() {
+        let mark = e as u32;
+        let mut members = Vec::new();
+        seen[root] = mark;
+        stack.push(root);
+        while let Some(v) = stack.pop() {
+            members.push(index[v].expect("usable"));
+            for (c, _) in graph.callees(v) {
+                spent += 1;
+                if seen[c] != mark && usable(c) {
+                    seen[c] = mark;
+                    stack.push(c);
+                }
+            }
+            if spent > budget {
+                return Vec::new();
+            }
+        }
+        members.sort_unstable();
+        if members.len() >= 2 {
+            let info = information(members.len(), k);
+            if info >= RESOURCE_MIN_INFO {
+                groups.push((members, info));
+            }
+        }
+    }
+    let mut carriers = FxHashSet::default();
+    let mut weight = 0.0;
+    for (m, info) in &groups {
+        carriers.extend(m.iter().copied());
+        weight += m.len() as f64 * info;
+    }
+    if weight > 0.0 {
+        let scale = carriers.len() as f64 / weight;
+        for g in &mut groups {
+            g.1 *= scale;
+        }
+    }
+    groups
+}
+
 /// Members (compact indices) grouped by a string key, in insertion order within a group.
 #[derive(Default)]
 struct Groups<'a> {
@@ -866,6 +956,63 @@ fn add_group(members: &[u32], total: f64, edges: &mut Vec<(u32, u32, f64)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A graph of bare nodes `0..n` and calls of weight 1 between them.
+    fn calls(n: usize, calls: &[(usize, usize)]) -> CallGraph {
+        let nodes = (0..n)
+            .map(|i| analyzer::Node {
+                id: format!("n{i}"),
+                ..analyzer::Node::default()
+            })
+            .collect();
+        let edges = calls
+            .iter()
+            .map(|&(f, t)| (f, t, analyzer::Call::new(1.0, false)))
+            .collect();
+        CallGraph::from_parts(nodes, edges)
+    }
+
+    #[test]
+    fn use_cases_are_what_each_uncalled_node_reaches_without_shared_code() {
+        // Entry points 0 and 4 reach their own chains; both call 8, shared code (not entered,
+        // not tied); 9 is reached by both through 3 and 7.
+        let g = calls(
+            10,
+            &[
+                (0, 1),
+                (1, 2),
+                (2, 3),
+                (4, 5),
+                (5, 6),
+                (6, 7),
+                (3, 9),
+                (7, 9),
+                (0, 8),
+                (4, 8),
+            ],
+        );
+        let index: Vec<Option<u32>> = (0..10).map(|i| Some(i as u32)).collect();
+        let mut shared = vec![false; 10];
+        shared[8] = true;
+        let cases = use_case_groups(&g, &index, 10, &shared);
+        let members: Vec<&[u32]> = cases.iter().map(|(m, _)| m.as_slice()).collect();
+        assert_eq!(members, [&[0, 1, 2, 3, 9][..], &[4, 5, 6, 7, 9][..]]);
+        // A node's use cases weigh 1 on average.
+        let weight: f64 = cases.iter().map(|(m, w)| m.len() as f64 * w).sum();
+        assert!((weight - 9.0).abs() < 1e-9);
+        // Entry points that together reach far more than the graph's size tie nothing.
+        let mut fan: Vec<(usize, usize)> = Vec::new();
+        for a in 0..40 {
+            for b in 20..40 {
+                if a != b {
+                    fan.push((a, b));
+                }
+            }
+        }
+        let g = calls(40, &fan);
+        let index: Vec<Option<u32>> = (0..40).map(|i| Some(i as u32)).collect();
+        assert!(use_case_groups(&g, &index, 40, &[false; 40]).is_empty());
+    }
 
     #[test]
     fn merging_two_graphs_adds_their_weights_edge_by_edge() {
