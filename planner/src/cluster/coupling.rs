@@ -442,11 +442,11 @@ pub(super) fn base(
             );
         }
     }
+    steps.mark(|| "  coupling: vocabulary ties".into());
     // Use cases: nodes reached from the same entry points belong together (Mono2Micro, CARGO).
     // Graphs at scale (Leiden's batched size) have none: the walks would cost more than the ties
     // are worth there, and their entry points reach too much to tell use cases apart.
     if cfg.use_case_affinity > 0.0 && k < super::leiden::LARGE {
-        steps.mark(|| "  coupling: vocabulary ties".into());
         let cases = use_case_groups(graph, index, k, shared);
         let count = cases.len();
         for (members, info) in cases {
@@ -467,7 +467,7 @@ pub(super) fn base(
                 .map(|(a, b, w)| (a, b, unit * w)),
         );
     }
-    steps.mark(|| "  coupling: vocabulary and history ties".into());
+    steps.mark(|| "  coupling: history ties".into());
     let csr = Csr::from_edges(k, &edges, vec![0.0; k]);
     steps.mark(|| format!("  coupling: CSR of {} edges", edges.len()));
     let facts = CallFacts {
