@@ -754,15 +754,21 @@ fn vocabulary_groups(
         .filter(|&(_, info)| info >= RESOURCE_MIN_INFO)
         .collect();
     // A node's informative terms weigh 1 together on average.
+    weigh_one_per_carrier(&mut groups, carriers);
+    groups
+}
+
+/// Scales the weights of `groups` (members, information) so that the `carriers` (the nodes
+/// holding any group) carry a weight of 1 each on average: a signal's ties then weigh what one
+/// mean call strength does, whatever the number and size of its groups.
+fn weigh_one_per_carrier(groups: &mut [(Vec<u32>, f64)], carriers: usize) {
     let weight: f64 = groups.iter().map(|(m, info)| m.len() as f64 * info).sum();
-    let carriers = carriers.max(1) as f64;
     if weight > 0.0 {
-        let scale = carriers / weight;
-        for g in &mut groups {
+        let scale = carriers.max(1) as f64 / weight;
+        for g in groups.iter_mut() {
             g.1 *= scale;
         }
     }
-    groups
 }
 
 /// The use cases (Mono2Micro, Kalia et al. 2021; CARGO, Nitin et al. 2022): for each entry
@@ -821,18 +827,8 @@ fn use_case_groups(
             }
         }
     }
-    let mut carriers = FxHashSet::default();
-    let mut weight = 0.0;
-    for (m, info) in &groups {
-        carriers.extend(m.iter().copied());
-        weight += m.len() as f64 * info;
-    }
-    if weight > 0.0 {
-        let scale = carriers.len() as f64 / weight;
-        for g in &mut groups {
-            g.1 *= scale;
-        }
-    }
+    let carriers: FxHashSet<u32> = groups.iter().flat_map(|(m, _)| m.iter().copied()).collect();
+    weigh_one_per_carrier(&mut groups, carriers.len());
     groups
 }
 

@@ -209,7 +209,7 @@ pub fn parse_reference(text: &str) -> Result<Reference, ReferenceError> {
     } else if !top.is_empty() && top.values().all(service_name_value) {
         // Read again key by key: a map would silently keep the last of two equal keys.
         let entries = serde_json::from_str::<Entries>(text)
-            .map_err(|e| malformed_entries("the mapping", &e))?;
+            .map_err(|e| malformed_entries("the mapping", "the mapping", &e))?;
         for (entity, service) in entries.0 {
             let path = format!("[{}]", quoted(&entity));
             let name = match service {
@@ -364,13 +364,13 @@ fn pairs(text: &str, field: Field) -> Result<Vec<(String, Value)>, ReferenceErro
         Field::Services => serde_json::from_str::<ServicesField>(text).map(|f| f.services),
     };
     read.map(|entries| entries.0)
-        .map_err(|e| malformed_entries(&format!("`{}`", field.name()), &e))
+        .map_err(|e| malformed_entries(field.name(), &format!("`{}`", field.name()), &e))
 }
 
-/// An object that could not be read again key by key (`what`: how to name it).
-fn malformed_entries(what: &str, e: &serde_json::Error) -> ReferenceError {
+/// An object that could not be read again key by key, at `path`, named `what` in the fix.
+fn malformed_entries(path: &str, what: &str, e: &serde_json::Error) -> ReferenceError {
     ReferenceError::Malformed {
-        path: what.trim_matches('`').to_string(),
+        path: path.to_string(),
         found: format!(
             "unreadable key by key ({} at line {}, column {})",
             reason(e),
