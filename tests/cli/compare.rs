@@ -1,5 +1,6 @@
 //! `cleave compare` on the real binary: a plan of Spring PetClinic against the experts'
-//! decomposition, a plan against itself, the fixture format, and bad or missing references.
+//! decomposition, a plan against itself, the fixture format, a flat mapping, and bad or missing
+//! references (a many-keyed one named by a few keys).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -115,6 +116,34 @@ fn service_lists_as_the_reference() {
 }
 
 #[test]
+fn a_flat_mapping_as_the_reference() {
+    // `cleave-gen --truth` writes node → planted community (a number): compared as services.
+    let (dir, _) = plan_ok(&fixture("tiny-shop.json"), &[]);
+    let plan = dir.path().join("out/plan.json");
+    let planned: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).expect("plan")).expect("JSON");
+    let mut mapping = serde_json::Map::new();
+    for (c, cluster) in planned["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .enumerate()
+    {
+        for member in cluster["members"].as_array().expect("members") {
+            mapping.insert(member.as_str().expect("id").to_string(), c.into());
+        }
+    }
+    let truth = write(
+        dir.path(),
+        "truth.json",
+        &serde_json::Value::Object(mapping).to_string(),
+    );
+    let json = compare_json(&plan, &truth);
+    assert_eq!(json["reference_format"], "mapping");
+    assert_eq!(json["mojofm"], 100.0);
+}
+
+#[test]
 fn bad_references_exit_2_naming_the_file() {
     let (dir, _) = plan_ok(&fixture("tiny-shop.json"), &[]);
     let plan = dir.path().join("out/plan.json");
@@ -140,6 +169,18 @@ fn bad_references_exit_2_naming_the_file() {
         stderr.contains("twice.json") && stderr.contains("entity `x`"),
         "{stderr}"
     );
+
+    // An object of no known shape with many keys: named by a few of them, not all.
+    let keys: Vec<String> = (0..20_000).map(|i| format!(r#""node{i}": [1]"#)).collect();
+    let many = write(dir.path(), "many.json", &format!("{{{}}}", keys.join(", ")));
+    let out = cleave(&["compare", s(&plan), s(&many)]);
+    let stderr = text(&out).1;
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("many.json") && stderr.contains("and 19995 more"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 2_000, "{} bytes of error", stderr.len());
 
     let foreign = write(
         dir.path(),
