@@ -510,9 +510,14 @@ fn isolated_nodes(graph: &CallGraph) -> Vec<bool> {
         .map(|_| AtomicBool::new(false))
         .collect();
     graph.par_edges().for_each(|(f, t, _)| {
+        // Read before writing: a node with many calls is marked once, not written (and its
+        // cache line taken from the other threads) at every call.
         if f != t {
-            linked[f].store(true, Relaxed);
-            linked[t].store(true, Relaxed);
+            for end in [f, t] {
+                if !linked[end].load(Relaxed) {
+                    linked[end].store(true, Relaxed);
+                }
+            }
         }
     });
     linked.into_iter().map(|l| !l.into_inner()).collect()

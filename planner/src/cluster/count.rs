@@ -138,6 +138,19 @@ pub(super) fn fold_small(
     tags: &[Tags],
     sizes: &[usize],
 ) -> (Vec<usize>, Vec<bool>) {
+    // Without a small cluster to fold, nothing merges: the quotient graph (a pass over every
+    // arc) is not built.
+    let k = labels.iter().max().map_or(0, |&c| c + 1);
+    let mut size = vec![0usize; k];
+    for (v, &a) in labels.iter().enumerate() {
+        size[a] += sizes.get(v).copied().unwrap_or(1);
+    }
+    let small = (0..k).any(|c| size[c] > 0 && size[c] < min_size && keep.get(c) != Some(&true));
+    if !small {
+        let mut out = labels.to_vec();
+        let k = renumber(&mut out);
+        return (out, vec![false; k]);
+    }
     let mut q = Quotient::new(g, labels, tags, sizes);
     let mut heap: BinaryHeap<Reverse<(usize, usize)>> =
         q.alive().map(|c| Reverse((q.size[c], c))).collect();
@@ -385,6 +398,10 @@ mod tests {
         let (kept, lonely) =
             fold_small(&g, &labels, 3, &[false, false, false, true], 1.0, &[], &[]);
         assert_eq!(kept, out);
+        assert_eq!(lonely, vec![false; 3]);
+        // No cluster under the minimum: nothing folds, the labels are only renumbered.
+        let (same, lonely) = fold_small(&g, &[5, 5, 5, 2, 2, 2, 7, 7], 2, &[], 1.0, &[], &[]);
+        assert_eq!(same, vec![0, 0, 0, 1, 1, 1, 2, 2]);
         assert_eq!(lonely, vec![false; 3]);
     }
 

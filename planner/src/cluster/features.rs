@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use analyzer::{CallGraph, Node};
+use rayon::prelude::*;
 
 use super::namespace::segments;
 use super::shared::declared_module;
@@ -66,26 +67,42 @@ pub(super) fn cohesive(
     count: usize,
     weak: &[bool],
 ) -> Vec<bool> {
+    // At most CHUNKS chunks of calls (their size set by the number of calls alone) summed in
+    // parallel, the chunks' sums added in order: the same figures whatever the thread count,
+    // in O(CHUNKS · count) memory.
+    let chunk = graph.edge_count().div_ceil(CHUNKS).max(1);
+    let sums: Vec<(Vec<f64>, Vec<f64>)> = graph
+        .par_edges()
+        .fold_chunks(
+            chunk,
+            || (vec![0.0; count], vec![0.0; count]),
+            |(mut inner, mut strength), (f, t, call)| {
+                if f == t || weak[f] || weak[t] {
+                    return (inner, strength);
+                }
+                let w = super::coupling::dampen(call.weight) * call.confidence;
+                if !(w.is_finite() && w > 0.0) {
+                    return (inner, strength);
+                }
+                for end in [f, t] {
+                    if let Some(g) = feature[end] {
+                        strength[g] += w;
+                    }
+                }
+                if let (Some(a), Some(b)) = (feature[f], feature[t])
+                    && a == b
+                {
+                    inner[a] += 2.0 * w;
+                }
+                (inner, strength)
+            },
+        )
+        .collect();
     let mut inner = vec![0.0; count];
     let mut strength = vec![0.0; count];
-    for (f, t, call) in graph.edges() {
-        if f == t || weak[f] || weak[t] {
-            continue;
-        }
-        let w = super::coupling::dampen(call.weight) * call.confidence;
-        if !(w.is_finite() && w > 0.0) {
-            continue;
-        }
-        for end in [f, t] {
-            if let Some(g) = feature[end] {
-                strength[g] += w;
-            }
-        }
-        if let (Some(a), Some(b)) = (feature[f], feature[t])
-            && a == b
-        {
-            inner[a] += 2.0 * w;
-        }
+    for (i, s) in &sums {
+        inner.iter_mut().zip(i).for_each(|(a, b)| *a += b);
+        strength.iter_mut().zip(s).for_each(|(a, b)| *a += b);
     }
     inner
         .iter()
@@ -94,24 +111,43 @@ pub(super) fn cohesive(
         .collect()
 }
 
+/// Chunks of the parallel pass over the calls.
+const CHUNKS: usize = 8;
+
 /// The cohesive feature holding most (over half) of each cluster's `members`, if any.
+///
+/// # Complexity
+/// O(Σ members + features).
 pub(super) fn dominant(
     members: &[Vec<usize>],
     feature: &[Option<usize>],
     cohesive: &[bool],
 ) -> Vec<Option<usize>> {
+    // Votes per feature, reset after each cluster through the list of features it touched.
+    let mut votes = vec![0usize; cohesive.len()];
+    let mut touched: Vec<usize> = Vec::new();
     members
         .iter()
         .map(|list| {
-            let mut votes: BTreeMap<usize, usize> = BTreeMap::new();
             for &v in list {
                 if let Some(f) = feature[v] {
-                    *votes.entry(f).or_default() += 1;
+                    if votes[f] == 0 {
+                        touched.push(f);
+                    }
+                    votes[f] += 1;
                 }
             }
-            let (f, n) = votes
-                .into_iter()
-                .max_by_key(|&(f, n)| (n, std::cmp::Reverse(f)))?;
+            // Most votes, the lowest feature among equals (the key is unique per feature).
+            let best = touched
+                .iter()
+                .map(|&f| (votes[f], std::cmp::Reverse(f)))
+                .max()
+                .map(|(n, std::cmp::Reverse(f))| (f, n));
+            for &f in &touched {
+                votes[f] = 0;
+            }
+            touched.clear();
+            let (f, n) = best?;
             (cohesive[f] && 2 * n > list.len()).then_some(f)
         })
         .collect()

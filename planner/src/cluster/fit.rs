@@ -273,6 +273,10 @@ fn candidate_functions(
             event[c] |= analyzer::Trigger::parse(trigger).is_event();
         }
     }
+    // Only a small event-triggered cluster can be one: without any, the calls are not read.
+    if !(0..k).any(|c| size[c] < min && event[c]) {
+        return vec![false; k];
+    }
     let blocking = graph
         .par_edges()
         .fold(

@@ -1,7 +1,11 @@
 //! Shared utility code: nodes called from many distinct modules with a fan-in well above the
 //! typical one (logging, configuration, helpers). They must not glue services together.
 
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::Relaxed;
+
 use analyzer::{CallGraph, Node};
+use rayon::prelude::*;
 
 /// A shared node's fan-in is at least this multiple of the mean fan-in (over called nodes).
 pub(super) const SHARED_FANIN_RATIO: f64 = 3.0;
@@ -39,14 +43,18 @@ pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
     if min_modules > 0 && module.iter().all(|&m| m == none) {
         return vec![false; n];
     }
-    let mut fan_in = vec![0usize; n];
-    let mut last: Option<(usize, usize)> = None;
-    for (f, t, _) in graph.edges() {
-        if f != t && last != Some((f, t)) {
-            fan_in[t] += 1;
+    // Distinct callers: a call repeating the one before (same caller and callee, the other
+    // mode) is not counted again. Counted in parallel; sums of whole numbers in any order.
+    let edges = graph.petgraph().raw_edges();
+    let counts: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
+    edges.par_iter().enumerate().for_each(|(e, edge)| {
+        let (f, t) = (edge.source(), edge.target());
+        let repeat = e > 0 && edges[e - 1].source() == f && edges[e - 1].target() == t;
+        if f != t && !repeat {
+            counts[t.index()].fetch_add(1, Relaxed);
         }
-        last = Some((f, t));
-    }
+    });
+    let fan_in: Vec<usize> = counts.into_iter().map(AtomicUsize::into_inner).collect();
     let called = fan_in.iter().filter(|&&d| d > 0).count();
     if called == 0 {
         return vec![false; n];
@@ -58,11 +66,11 @@ pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
         .collect();
     // (callee, caller's module) pairs packed in a u64, so that the distinct ones sort as numbers.
     let mut callers: Vec<u64> = graph
-        .edges()
+        .par_edges()
         .filter(|&(f, t, _)| f != t && candidate[t] && module[f] != none && module[f] != module[t])
         .map(|(f, t, _)| ((t as u64) << 32) | u64::from(module[f]))
         .collect();
-    callers.sort_unstable();
+    callers.par_sort_unstable();
     callers.dedup();
     let mut modules = vec![0usize; n];
     for pair in callers {
