@@ -415,16 +415,29 @@ pub(super) fn base(
     cochange: &[FileTie],
 ) -> (Csr, CallFacts) {
     let mut steps = crate::steps::Steps::start();
-    let (mut edges, strength, total) = call_edges(graph, index, k, shared, cfg);
+    // The terms of the ids need nothing of the calls: read alongside them (both have serial
+    // passes that leave a thread idle otherwise).
+    let ((mut edges, strength, total, groups), terms) = rayon::join(
+        || {
+            let (edges, strength, total) = call_edges(graph, index, k, shared, cfg);
+            let groups = groups(graph, index, k, cfg, &edges);
+            (edges, strength, total, groups)
+        },
+        || {
+            if cfg.vocabulary_affinity > 0.0 {
+                vocabulary_groups(graph, index, k, shared)
+            } else {
+                Vec::new()
+            }
+        },
+    );
     let active = strength.iter().filter(|&&s| s > 0.0).count();
     let mean_strength = if active > 0 {
         2.0 * total / active as f64
     } else {
         1.0
     };
-    steps.mark(|| "  coupling: calls".into());
-    let groups = groups(graph, index, k, cfg, &edges);
-    steps.mark(|| "  coupling: module and resource groups".into());
+    steps.mark(|| "  coupling: calls, module and resource groups, vocabulary".into());
     resource_ties(
         &groups.resources,
         k,
@@ -433,14 +446,12 @@ pub(super) fn base(
     );
     steps.mark(|| "  coupling: resource ties".into());
     // Vocabulary affinity: nodes whose ids share a rare domain term, weighted like resources.
-    if cfg.vocabulary_affinity > 0.0 {
-        for (members, info) in vocabulary_groups(graph, index, k, shared) {
-            add_group(
-                &members,
-                cfg.vocabulary_affinity * mean_strength * info,
-                &mut edges,
-            );
-        }
+    for (members, info) in terms {
+        add_group(
+            &members,
+            cfg.vocabulary_affinity * mean_strength * info,
+            &mut edges,
+        );
     }
     steps.mark(|| "  coupling: vocabulary ties".into());
     // Use cases: nodes reached from the same entry points belong together (Mono2Micro, CARGO).
