@@ -204,4 +204,23 @@ mod tests {
         assert!(!by_name["web"]);
         assert!(!by_name["svc"]);
     }
+
+    #[test]
+    fn a_cluster_belongs_to_the_cohesive_feature_of_over_half_its_members() {
+        // Nodes 0..7: features 0, 0, 1, 1, none, 2, 2; feature 2 is a layer (not cohesive).
+        let feature = [Some(0), Some(0), Some(1), Some(1), None, Some(2), Some(2)];
+        let cohesive = [true, true, false];
+        let members = vec![
+            vec![0, 1, 2],    // two of three in feature 0
+            vec![0, 1, 2, 3], // two each: no majority
+            vec![2, 3],       // feature 1, cohesive
+            vec![5, 6, 0],    // the layer holds most: a layer merges nothing
+            vec![4],          // no feature at all
+            vec![],
+        ];
+        assert_eq!(
+            dominant(&members, &feature, &cohesive),
+            vec![Some(0), None, Some(1), None, None, None]
+        );
+    }
 }
