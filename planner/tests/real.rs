@@ -58,12 +58,12 @@ fn mojofm_on_real_monoliths() {
     // Floors a little under today's figures (docs/quality.md), so a change that costs quality
     // on real code fails CI.
     assert!(
-        auto_sum / n >= 80.0,
+        auto_sum / n >= 83.0,
         "automatic MoJoFM fell to {:.1}",
         auto_sum / n
     );
     assert!(
-        exact_sum / n >= 80.0,
+        exact_sum / n >= 83.0,
         "exact-count MoJoFM fell to {:.1}",
         exact_sum / n
     );

@@ -2,6 +2,8 @@
 //! or automatically: small clusters folded, candidate functions kept apart, the clusters of one
 //! feature package merged.
 
+use std::collections::BTreeSet;
+
 use analyzer::CallGraph;
 use rayon::prelude::*;
 
@@ -136,14 +138,18 @@ fn exact_count(
     if found > t && cfg.feature_merge && units.tags.is_empty() {
         let mut trial = vec![0usize; run.graph.node_count()];
         assign(&mut trial, connected, units, &labels);
-        merge_features(
+        // Tags are empty here; a must-link unit goes where its first member goes.
+        let feature_merge = merge_features(
             run.graph,
             &run.nodes,
             &mut trial,
             &connected.nodes,
-            &[],
             &weak.weak,
-            &[],
+            Held {
+                frozen: &[],
+                cluster_tags: &[],
+                free: true,
+            },
         );
         let mut merged = vec![usize::MAX; units.count];
         for (&i, &u) in connected.nodes.iter().zip(&units.of) {
@@ -156,6 +162,7 @@ fn exact_count(
             reason.merged_by_feature = found - count;
             labels = merged;
             found = count;
+            note_returned(&mut run.notes, feature_merge.returned);
         }
     }
     let (coupling, resolution) = (&coupled.coupling, cfg.resolution);
@@ -233,16 +240,21 @@ fn automatic_count(
     if cfg.feature_merge {
         let n = run.graph.node_count();
         let cluster_tags = tags_by_cluster(&units.tags, &units.of, &connected.nodes, assignment, n);
-        let merged = merge_features(
+        let free = units.identity() && units.tags.is_empty();
+        let FeatureMerge { merged, returned } = merge_features(
             run.graph,
             &run.nodes,
             assignment,
             &connected.nodes,
-            &frozen,
             &weak.weak,
-            &cluster_tags,
+            Held {
+                frozen: &frozen,
+                cluster_tags: &cluster_tags,
+                free,
+            },
         );
         reason.merged_by_feature = merged;
+        note_returned(&mut run.notes, returned);
         if merged > 0 {
             run.notes.push(format!(
                 "merged {merged} clusters into the feature package (a cohesive top-level namespace) most of their members share: parts of one capability"
@@ -250,6 +262,15 @@ fn automatic_count(
         }
     }
     run.steps.mark(|| "cluster: feature merge".into());
+}
+
+/// The plan's note on the nodes [`merge_features`] returned to their own feature, if any.
+fn note_returned(notes: &mut Vec<String>, returned: usize) {
+    if returned > 0 {
+        notes.push(format!(
+            "returned {returned} nodes of a cohesive top-level package to its service from clusters lying mostly in another package"
+        ));
+    }
 }
 
 /// Leiden clusters smaller than `min` that hold an event/queue/schedule entry point and have no
@@ -306,25 +327,56 @@ fn candidate_functions(
         .collect()
 }
 
+/// What [`merge_features`] did.
+#[derive(Default)]
+struct FeatureMerge {
+    /// Clusters merged away into the feature most of their members share.
+    merged: usize,
+    /// Nodes of one cohesive feature returned to it from a cluster lying mostly in another.
+    returned: usize,
+}
+
+/// What holds clusters and nodes in place during [`merge_features`].
+struct Held<'a> {
+    /// Connected node (by connected order) in a candidate function's cluster (empty: none).
+    frozen: &'a [bool],
+    /// Cannot-link tags of each cluster (empty: none).
+    cluster_tags: &'a [Tags],
+    /// No must-link unit and no cannot-link tag: nodes may move one by one.
+    free: bool,
+}
+
 /// Merges the clusters (of the `connected` nodes' `assignment`) that lie mostly inside one
 /// cohesive feature package ([`features`]) into one, unless they hold a candidate function
-/// (`frozen`, by connected order; empty: none) or their cannot-link tags (`cluster_tags`, per
-/// cluster; empty: none) clash. Returns the number of clusters merged away.
+/// (`held.frozen`) or their cannot-link tags (`held.cluster_tags`) clash.
+///
+/// A capability takes its own parts, not another's: the members of a cluster lying mostly in
+/// feature f that belong to another cohesive feature g (which has a cluster of its own) join
+/// g's cluster instead of following the cluster into f, unless the rest of f's cluster calls
+/// them. Leiden's clusters straddle two capabilities where a rare shared word or a few calls
+/// out tie them, and the package, a capability by its cohesion, is the better evidence for
+/// its members; but code that f's code calls is on f's use cases (Mono2Micro's partitioning
+/// by the use cases reaching a class), and returning it would put a synchronous call from f
+/// into g on them. Only when `held.free`.
 ///
 /// # Complexity
-/// O(V + E + K log K) for K clusters.
+/// O(V + E + K log K) for K clusters (the returning members' callers read once more).
 fn merge_features(
     graph: &CallGraph,
     nodes: &[&analyzer::Node],
     assignment: &mut [usize],
     connected: &[usize],
-    frozen: &[bool],
     weak: &[bool],
-    cluster_tags: &[Tags],
-) -> usize {
+    held_by: Held<'_>,
+) -> FeatureMerge {
+    let Held {
+        frozen,
+        cluster_tags,
+        free,
+    } = held_by;
     let (feature, count) = features::features(nodes);
     if count < 2 {
-        return 0;
+        return FeatureMerge::default();
     }
     let cohesive = features::cohesive(graph, &feature, count, weak);
     let k = connected
@@ -357,10 +409,46 @@ fn merge_features(
             None => first[f] = Some(c),
         }
     }
-    for &i in connected {
-        assignment[i] = into[assignment[i]];
+    // The members of another cohesive feature (with a cluster of its own) in a cluster lying
+    // mostly in one: where they would return to, by node position.
+    let mut home: Vec<Option<usize>> = vec![None; assignment.len()];
+    if free {
+        for &i in connected {
+            let c = assignment[i];
+            if let (Some(f), Some(g)) = (dominant[c], feature[i])
+                && !held[c]
+                && g != f
+                && cohesive[g]
+            {
+                home[i] = first[g];
+            }
+        }
     }
-    merged
+    // A piece (cluster, feature) that the rest of its merged cluster calls is on that
+    // cluster's use cases, and stays. Calls from weak code do not count.
+    let mut called: BTreeSet<(usize, Option<usize>)> = BTreeSet::new();
+    for &t in connected.iter().filter(|&&t| home[t].is_some()) {
+        let ct = assignment[t];
+        for (f, _) in graph.callers(t) {
+            let cf = assignment[f];
+            if f != t && !weak[f] && into[cf] == into[ct] && (cf != ct || feature[f] != feature[t])
+            {
+                called.insert((ct, feature[t]));
+            }
+        }
+    }
+    let mut returned = 0;
+    for &i in connected {
+        let c = assignment[i];
+        assignment[i] = match home[i] {
+            Some(d) if !called.contains(&(c, feature[i])) => {
+                returned += 1;
+                d
+            }
+            _ => into[c],
+        };
+    }
+    FeatureMerge { merged, returned }
 }
 
 /// The cannot-link tags of each of `k` clusters of `assignment`, from the tags of the units
@@ -379,4 +467,110 @@ fn tags_by_cluster(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nodes `p.{package}.C{class}.m{i}` with calls inside each package (both cohesive), and
+    /// the `extra` calls.
+    fn sample(extra: &[(usize, usize)]) -> CallGraph {
+        let ids = [
+            ("a", 1, 0),
+            ("a", 1, 1),
+            ("a", 2, 0),
+            ("a", 2, 1),
+            ("a", 3, 0),
+            ("b", 1, 0),
+            ("b", 1, 1),
+            ("b", 2, 0),
+        ];
+        let nodes = ids
+            .iter()
+            .map(|&(p, c, m)| analyzer::Node {
+                id: format!("p.{p}.C{c}.m{m}"),
+                module: Some(format!("p.{p}.C{c}")),
+                ..analyzer::Node::default()
+            })
+            .collect();
+        let call = |f, t| (f, t, analyzer::Call::new(1.0, false));
+        let mut edges = vec![
+            call(0, 1),
+            call(1, 2),
+            call(2, 3),
+            call(3, 4),
+            call(5, 6),
+            call(6, 7),
+            call(7, 5),
+        ];
+        edges.extend(extra.iter().map(|&(f, t)| call(f, t)));
+        CallGraph::from_parts(nodes, edges)
+    }
+
+    #[test]
+    fn a_feature_takes_its_own_parts_and_returns_another_features_members() {
+        let g = sample(&[]);
+        let nodes: Vec<&analyzer::Node> = g.nodes().collect();
+        let connected: Vec<usize> = (0..8).collect();
+        // Cluster 0: three of a and b's C2; cluster 1: the rest of b; cluster 2: the rest of a.
+        let start = vec![0, 0, 0, 2, 2, 1, 1, 0];
+        let held = |free| Held {
+            frozen: &[],
+            cluster_tags: &[],
+            free,
+        };
+        let mut assignment = start.clone();
+        let done = merge_features(
+            &g,
+            &nodes,
+            &mut assignment,
+            &connected,
+            &[false; 8],
+            held(true),
+        );
+        assert_eq!((done.merged, done.returned), (1, 1));
+        assert_eq!(assignment, vec![0, 0, 0, 0, 0, 1, 1, 1]);
+        // Not free (must-link units or cannot-link tags): b's C2 follows its cluster.
+        let mut assignment = start;
+        let done = merge_features(
+            &g,
+            &nodes,
+            &mut assignment,
+            &connected,
+            &[false; 8],
+            held(false),
+        );
+        assert_eq!((done.merged, done.returned), (1, 0));
+        assert_eq!(assignment, vec![0, 0, 0, 0, 0, 1, 1, 0]);
+    }
+
+    #[test]
+    fn members_that_their_cluster_calls_stay_on_its_use_cases() {
+        // a's C1 calls b's C2 (node 7) in their cluster: C2 is on a's use cases.
+        let g = sample(&[(1, 7)]);
+        let nodes: Vec<&analyzer::Node> = g.nodes().collect();
+        let connected: Vec<usize> = (0..8).collect();
+        let mut assignment = vec![0, 0, 0, 2, 2, 1, 1, 0];
+        let held = Held {
+            frozen: &[],
+            cluster_tags: &[],
+            free: true,
+        };
+        let done = merge_features(&g, &nodes, &mut assignment, &connected, &[false; 8], held);
+        assert_eq!((done.merged, done.returned), (1, 0));
+        assert_eq!(assignment, vec![0, 0, 0, 0, 0, 1, 1, 0]);
+        // A call from weak code (shared, a composition root) does not hold it.
+        let mut weak = [false; 8];
+        weak[1] = true;
+        let mut assignment = vec![0, 0, 0, 2, 2, 1, 1, 0];
+        let held = Held {
+            frozen: &[],
+            cluster_tags: &[],
+            free: true,
+        };
+        let done = merge_features(&g, &nodes, &mut assignment, &connected, &weak, held);
+        assert_eq!(done.returned, 1);
+        assert_eq!(assignment[7], 1);
+    }
 }
