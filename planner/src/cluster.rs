@@ -370,14 +370,17 @@ fn couple(run: &mut Run<'_>, weak: &WeakCode, connected: &Connected) -> Coupled 
 }
 
 /// Phase 2: Leiden's communities of the units, then clusters holding units whose cannot-link
-/// tags clash split apart. On a large graph the run starts from the probe's communities (a warm
-/// start that refinement can still undo): local moving from singletons over a million nodes
-/// costs a third of the plan, and on planted partitions the result is as good
+/// tags clash split apart. On a graph under [`leiden::CONSENSUS_MAX_NODES`] units the final run
+/// partitions the consensus of [`leiden::CONSENSUS_RUNS`] runs ([`leiden::consensus`]), so that
+/// the plan does not hinge on one seed. On a large graph the run starts from the probe's
+/// communities (a warm start that refinement can still undo): local moving from singletons over
+/// a million nodes costs a third of the plan, and on planted partitions the result is as good
 /// (docs/benchmarks.md). Small graphs start from singletons, which matches expert
 /// decompositions better. An earlier plan's membership, when given, is the start instead.
 ///
 /// # Complexity
-/// O((V + E) log V) expected for Leiden; O(V + E log E) for the splits.
+/// O((V + E) log V) expected for Leiden (times [`leiden::CONSENSUS_RUNS`] + 1 on a graph under
+/// [`leiden::CONSENSUS_MAX_NODES`] units); O(V + E log E) for the splits.
 fn partition(run: &mut Run<'_>, coupled: &Coupled, connected: &Connected) -> Vec<usize> {
     let units = &coupled.units;
     let start = constrain::initial(run.cons, &connected.nodes, units);
@@ -388,7 +391,16 @@ fn partition(run: &mut Run<'_>, coupled: &Coupled, connected: &Connected) -> Vec
             .filter(|_| units.identity() && connected.nodes.len() >= leiden::LARGE)
     });
     let resolution = run.cfg.resolution;
-    let mut labels = leiden::leiden_from(&coupled.coupling, resolution, &mut run.rng, start);
+    // Small graphs: the final run reads the consensus of several seeds' partitions, so that the
+    // plan does not hinge on one seed's node order.
+    let consensus = (coupled.coupling.n() < leiden::CONSENSUS_MAX_NODES).then(|| {
+        let c = leiden::consensus(&coupled.coupling, resolution, run.cfg.seed);
+        run.steps
+            .mark(|| "cluster: consensus of Leiden runs".into());
+        c
+    });
+    let graph = consensus.as_ref().unwrap_or(&coupled.coupling);
+    let mut labels = leiden::leiden_from(graph, resolution, &mut run.rng, start);
     run.steps.mark(|| "cluster: final Leiden".into());
     if run.steps.on() {
         let n = run.graph.node_count();

@@ -14,6 +14,11 @@ const APPS: [(&str, f64); 2] = [("spring-petclinic", 69.44), ("7ep-demo", 66.78)
 /// MoJoFM, service count and expert service count of one app's plan, automatic (`None`) or
 /// told `k`.
 fn score(app: &str, services: Option<usize>) -> (f64, usize, usize) {
+    score_with_seed(app, services, None)
+}
+
+/// [`score`] with the clustering's seed set (`None`: the default).
+fn score_with_seed(app: &str, services: Option<usize>, seed: Option<u64>) -> (f64, usize, usize) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/real")
         .join(app);
@@ -22,6 +27,9 @@ fn score(app: &str, services: Option<usize>) -> (f64, usize, usize) {
     let reference = parse_reference(&read("expert.json")).expect("expert loads");
     let mut config = Config::default();
     config.clustering.services = services;
+    if let Some(seed) = seed {
+        config.clustering.seed = seed;
+    }
     let p = plan(&graph, &config).expect("plans");
     let c = compare(&p, &reference);
     (c.mojofm, c.plan_services, c.reference_services)
@@ -67,4 +75,26 @@ fn mojofm_on_real_monoliths() {
         "exact-count MoJoFM fell to {:.1}",
         exact_sum / n
     );
+}
+
+/// The plans do not hinge on the seed: before the consensus of Leiden runs, 7ep-demo scored 81.8
+/// to 87.6 told the expert's count depending on it (docs/quality.md).
+#[test]
+fn real_plans_do_not_depend_on_the_seed() {
+    for (app, _) in APPS {
+        let (auto, _, k) = score(app, None);
+        let (exact, _, _) = score(app, Some(k));
+        for seed in 1..=4 {
+            assert_eq!(
+                score_with_seed(app, None, Some(seed)).0,
+                auto,
+                "{app} seed {seed}"
+            );
+            assert_eq!(
+                score_with_seed(app, Some(k), Some(seed)).0,
+                exact,
+                "{app} seed {seed}, told {k}"
+            );
+        }
+    }
 }

@@ -37,6 +37,42 @@ pub(super) fn leiden(g: &Csr, gamma: f64, rng: &mut fastrand::Rng) -> Vec<usize>
     leiden_from(g, gamma, rng, None)
 }
 
+/// Leiden runs whose agreement weighs the final run's graph ([`consensus`]).
+pub(super) const CONSENSUS_RUNS: usize = 8;
+/// Graphs with fewer units than this get the final run on the [`consensus`] graph; larger ones
+/// (whose runs cost seconds each, and whose communities a seed moves little) do not.
+pub(super) const CONSENSUS_MAX_NODES: usize = 20_000;
+
+/// The consensus graph of [`CONSENSUS_RUNS`] Leiden runs of `g` (Lancichinetti & Fortunato,
+/// "Consensus clustering in complex networks", 2012): every edge keeps its weight times the
+/// share of the runs that put its two ends in one community. A run's partition depends on its
+/// seed's node order, and on a small graph two seeds can split a capability differently; the
+/// edges that every run keeps inside a community keep their full weight, the ones the runs
+/// disagree on weaken, and the final run on this graph follows what most runs agree on. The
+/// runs' seeds follow from `seed`; each run is deterministic whatever the thread count, and so
+/// is the graph.
+///
+/// # Complexity
+/// O(R · Leiden) for R = [`CONSENSUS_RUNS`] runs (in parallel), plus O(R · E) to weigh the edges.
+pub(super) fn consensus(g: &Csr, gamma: f64, seed: u64) -> Csr {
+    let runs: Vec<Vec<usize>> = (0..CONSENSUS_RUNS as u64)
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = fastrand::Rng::with_seed(seed.wrapping_add(1 + i));
+            leiden(g, gamma, &mut rng)
+        })
+        .collect();
+    let mut out = g.clone();
+    for v in 0..out.n() {
+        for arc in out.offsets[v]..out.offsets[v + 1] {
+            let u = out.targets[arc] as usize;
+            let together = runs.iter().filter(|run| run[u] == run[v]).count();
+            out.weights[arc] *= together as f64 / CONSENSUS_RUNS as f64;
+        }
+    }
+    out
+}
+
 /// A first reading of `g`, for the clustering's probe: [`leiden`], except that a [`LARGE`] graph
 /// gets only its first local moving from singletons (small, dense communities). The probe only
 /// weighs module ties and, on a large graph, starts the final run, whose own passes refine and
@@ -636,6 +672,25 @@ mod tests {
         let shifted: Vec<usize> = cold.iter().map(|&c| c + 100).collect();
         let warm = leiden_from(&g, 1.0, &mut fastrand::Rng::with_seed(99), Some(&shifted));
         assert_eq!(warm, cold);
+    }
+
+    #[test]
+    fn consensus_keeps_agreed_edges_and_weakens_the_rest_whatever_the_thread_count() {
+        let g = cliques(8, 6, 1.0);
+        let one = in_pool(1, || consensus(&g, 1.0, 42));
+        assert_eq!(one, in_pool(2, || consensus(&g, 1.0, 42)));
+        assert_eq!(
+            (one.offsets.clone(), one.targets.clone()),
+            (g.offsets.clone(), g.targets.clone())
+        );
+        // Every run finds the cliques: their edges keep their weight, the bridges between them
+        // (never inside one community) weigh nothing.
+        for v in 0..g.n() {
+            for ((u, w), (_, w0)) in one.neighbors(v).zip(g.neighbors(v)) {
+                let expected = if u / 6 == v / 6 { w0 } else { 0.0 };
+                assert_eq!(w, expected, "{v}-{u}");
+            }
+        }
     }
 
     fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
