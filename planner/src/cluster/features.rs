@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use analyzer::{CallGraph, Node};
 use rayon::prelude::*;
 
-use super::namespace::segments;
+use super::namespace::{segments, shared_depth};
 use super::shared::declared_module;
 
 /// The feature (top-level package index) of every node, `None` where a node's module is the
@@ -24,17 +24,7 @@ pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize) {
     // their module, so each distinct module's path is split once.
     let (module, names) = crate::modules::number(nodes.iter().map(|n| declared_module(n)));
     let paths: Vec<Vec<&str>> = names.iter().map(|m| segments(m).collect()).collect();
-    let mut prefix: Option<&[&str]> = None;
-    for path in &paths {
-        prefix = Some(match prefix {
-            None => path,
-            Some(p) => {
-                let common = p.iter().zip(path).take_while(|(a, b)| a == b).count();
-                &p[..common]
-            }
-        });
-    }
-    let depth = prefix.map_or(0, <[&str]>::len);
+    let depth = shared_depth(names.iter().copied());
     let mut features: BTreeMap<&str, usize> = BTreeMap::new();
     for path in &paths {
         if let Some(seg) = path.get(depth) {

@@ -36,13 +36,24 @@ pub(super) fn path(node: &Node) -> Vec<&str> {
 /// root (`org.springframework.samples.petclinic`), below which its top-level packages lie.
 ///
 /// # Complexity
-/// O(Σ |module path|) over the nodes.
+/// O(Σ |module path|) over the nodes whose module differs from the node's before.
 pub(super) fn root_depth(nodes: &[&Node]) -> usize {
+    shared_depth(nodes.iter().filter_map(|node| declared_module(node)))
+}
+
+/// Depth (in segments) of the prefix all `modules` share (0 for none). A module equal to the
+/// one before it is not split again (nodes sorted by id mostly repeat their module).
+///
+/// # Complexity
+/// O(Σ |module path|) over the modules.
+pub(super) fn shared_depth<'a>(modules: impl IntoIterator<Item = &'a str>) -> usize {
     let mut root: Option<Vec<&str>> = None;
-    for node in nodes {
-        let Some(module) = declared_module(node) else {
+    let mut last: Option<&str> = None;
+    for module in modules {
+        if last == Some(module) {
             continue;
-        };
+        }
+        last = Some(module);
         match &mut root {
             None => root = Some(segments(module).collect()),
             Some(prefix) => {
