@@ -62,8 +62,7 @@ pub struct Clustering {
 /// into their best neighbour, except small event-triggered clusters tied to the rest only
 /// asynchronously (candidate functions). Isolated nodes join the cluster sharing the longest
 /// namespace prefix, or, sharing only the application's root, the one closest in words (class
-/// by class). Deterministic for a
-/// given seed, whatever the thread count. Never panics.
+/// by class). Deterministic for a given seed, whatever the thread count. Never panics.
 ///
 /// # Complexity
 /// O((V + E) log V) expected for the coupling graph and Leiden; exact counts add

@@ -18,6 +18,18 @@ fn text_score(stdout: &str) -> &str {
         .unwrap_or_else(|| panic!("no MoJoFM line in:\n{stdout}"))
 }
 
+/// Each member of a plan.json's clusters with its cluster's position.
+fn members(planned: &serde_json::Value) -> Vec<(usize, &str)> {
+    let clusters = planned["clusters"].as_array().expect("clusters");
+    let mut out = Vec::new();
+    for (c, cluster) in clusters.iter().enumerate() {
+        for member in cluster["members"].as_array().expect("members") {
+            out.push((c, member.as_str().expect("id")));
+        }
+    }
+    out
+}
+
 /// `cleave compare PLAN REFERENCE --json`, parsed.
 fn compare_json(plan: &Path, reference: &Path) -> serde_json::Value {
     let out = cleave(&["compare", s(plan), s(reference), "--json"]);
@@ -66,20 +78,12 @@ fn petclinic_against_the_experts() {
     let services: BTreeMap<&str, usize> =
         services.keys().enumerate().map(|(i, k)| (*k, i)).collect();
     let (mut actual, mut truth) = (Vec::new(), Vec::new());
-    for (c, cluster) in planned["clusters"]
-        .as_array()
-        .expect("clusters")
-        .iter()
-        .enumerate()
-    {
-        for member in cluster["members"].as_array().expect("members") {
-            let id = member.as_str().expect("id");
-            let parts: Vec<&str> = id.rsplitn(3, '.').collect();
-            let key = format!("{}.{}", parts[1], parts[0]);
-            if let Some(service) = assignment.get(&key).and_then(|v| v.as_str()) {
-                actual.push(c);
-                truth.push(services[service]);
-            }
+    for (c, id) in members(&planned) {
+        let parts: Vec<&str> = id.rsplitn(3, '.').collect();
+        let key = format!("{}.{}", parts[1], parts[0]);
+        if let Some(service) = assignment.get(&key).and_then(|v| v.as_str()) {
+            actual.push(c);
+            truth.push(services[service]);
         }
     }
     let by_hand = planner::mojofm(&actual, &truth);
@@ -122,17 +126,10 @@ fn a_flat_mapping_as_the_reference() {
     let plan = dir.path().join("out/plan.json");
     let planned: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&plan).expect("plan")).expect("JSON");
-    let mut mapping = serde_json::Map::new();
-    for (c, cluster) in planned["clusters"]
-        .as_array()
-        .expect("clusters")
-        .iter()
-        .enumerate()
-    {
-        for member in cluster["members"].as_array().expect("members") {
-            mapping.insert(member.as_str().expect("id").to_string(), c.into());
-        }
-    }
+    let mapping: serde_json::Map<String, serde_json::Value> = members(&planned)
+        .into_iter()
+        .map(|(c, id)| (id.to_string(), c.into()))
+        .collect();
     let truth = write(
         dir.path(),
         "truth.json",

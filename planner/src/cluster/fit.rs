@@ -176,8 +176,9 @@ fn exact_count(
 /// The automatic count: small clusters fold into their best neighbour, except candidate
 /// functions ([`candidate_functions`]); clusters left without a neighbour move whole to the
 /// cluster of the nearest namespace, unless they share no package below the application's root
-/// with any (then nothing says where they belong, and they stay services of their own); then the clusters of one cohesive feature package merge
-/// ([`merge_features`]). Sets `assignment` of the connected nodes.
+/// with any (then nothing says where they belong, and they stay services of their own); then
+/// the clusters of one cohesive feature package merge ([`merge_features`]). Sets `assignment`
+/// of the connected nodes.
 ///
 /// # Complexity
 /// O(V + E + K log K) besides the folds ([`count::fold_small`]).
@@ -508,69 +509,56 @@ mod tests {
         CallGraph::from_parts(nodes, edges)
     }
 
-    #[test]
-    fn a_feature_takes_its_own_parts_and_returns_another_features_members() {
-        let g = sample(&[]);
+    /// [`merge_features`] of the 8 nodes of [`sample`] from `start`, all connected, with `weak`
+    /// code and nodes free to move or not: (clusters merged, nodes returned, assignment).
+    fn merged(
+        g: &CallGraph,
+        start: &[usize],
+        weak: &[bool],
+        free: bool,
+    ) -> (usize, usize, Vec<usize>) {
         let nodes: Vec<&analyzer::Node> = g.nodes().collect();
         let connected: Vec<usize> = (0..8).collect();
-        // Cluster 0: three of a and b's C2; cluster 1: the rest of b; cluster 2: the rest of a.
-        let start = vec![0, 0, 0, 2, 2, 1, 1, 0];
-        let held = |free| Held {
+        let mut assignment = start.to_vec();
+        let held = Held {
             frozen: &[],
             cluster_tags: &[],
             free,
         };
-        let mut assignment = start.clone();
-        let done = merge_features(
-            &g,
-            &nodes,
-            &mut assignment,
-            &connected,
-            &[false; 8],
-            held(true),
+        let done = merge_features(g, &nodes, &mut assignment, &connected, weak, held);
+        (done.merged, done.returned, assignment)
+    }
+
+    #[test]
+    fn a_feature_takes_its_own_parts_and_returns_another_features_members() {
+        let g = sample(&[]);
+        // Cluster 0: three of a and b's C2; cluster 1: the rest of b; cluster 2: the rest of a.
+        let start = [0, 0, 0, 2, 2, 1, 1, 0];
+        assert_eq!(
+            merged(&g, &start, &[false; 8], true),
+            (1, 1, vec![0, 0, 0, 0, 0, 1, 1, 1])
         );
-        assert_eq!((done.merged, done.returned), (1, 1));
-        assert_eq!(assignment, vec![0, 0, 0, 0, 0, 1, 1, 1]);
         // Not free (must-link units or cannot-link tags): b's C2 follows its cluster.
-        let mut assignment = start;
-        let done = merge_features(
-            &g,
-            &nodes,
-            &mut assignment,
-            &connected,
-            &[false; 8],
-            held(false),
+        assert_eq!(
+            merged(&g, &start, &[false; 8], false),
+            (1, 0, vec![0, 0, 0, 0, 0, 1, 1, 0])
         );
-        assert_eq!((done.merged, done.returned), (1, 0));
-        assert_eq!(assignment, vec![0, 0, 0, 0, 0, 1, 1, 0]);
     }
 
     #[test]
     fn members_that_their_cluster_calls_stay_on_its_use_cases() {
         // a's C1 calls b's C2 (node 7) in their cluster: C2 is on a's use cases.
         let g = sample(&[(1, 7)]);
-        let nodes: Vec<&analyzer::Node> = g.nodes().collect();
-        let connected: Vec<usize> = (0..8).collect();
-        let mut assignment = vec![0, 0, 0, 2, 2, 1, 1, 0];
-        let held = Held {
-            frozen: &[],
-            cluster_tags: &[],
-            free: true,
-        };
-        let done = merge_features(&g, &nodes, &mut assignment, &connected, &[false; 8], held);
-        assert_eq!((done.merged, done.returned), (1, 0));
-        assert_eq!(assignment, vec![0, 0, 0, 0, 0, 1, 1, 0]);
+        let start = [0, 0, 0, 2, 2, 1, 1, 0];
+        assert_eq!(
+            merged(&g, &start, &[false; 8], true),
+            (1, 0, vec![0, 0, 0, 0, 0, 1, 1, 0])
+        );
         // A call from weak code (shared, a composition root) does not hold it.
         let mut weak = [false; 8];
         weak[1] = true;
-        let mut assignment = vec![0, 0, 0, 2, 2, 1, 1, 0];
-        let held = Held {
-            frozen: &[],
-            cluster_tags: &[],
-            free: true,
-        };
-        let done = merge_features(&g, &nodes, &mut assignment, &connected, &weak, held);
-        assert_eq!(done.returned, 1);
+        let (_, returned, assignment) = merged(&g, &start, &weak, true);
+        assert_eq!(returned, 1);
         assert_eq!(assignment[7], 1);
     }
 }

@@ -124,8 +124,9 @@ pub enum ReferenceError {
 /// 4. otherwise an object whose every value is a string or a whole number is a flat mapping of
 ///    entity to service (a number names the service by its digits).
 ///
-/// Other keys are ignored (in the first three). An entity assigned to two services, a JSON key given twice with
-/// different services, empty names and a reference that assigns nothing are errors.
+/// Other keys are ignored (in the first three). An entity assigned to two services, a JSON key
+/// given twice with different services, empty names and a reference that assigns nothing are
+/// errors.
 ///
 /// # Complexity
 /// O(t + e log e) for a text of t bytes and e entities.
