@@ -15,8 +15,18 @@ use rayon::prelude::*;
 
 use super::{Csr, EPS};
 
-/// Nodes decided together.
-const BATCH: usize = 1024;
+/// A batch holds this share of a level's nodes (1 / `BATCH_SHARE`), so that the share of
+/// decisions that go stale does not grow with the level; each batch costs a round trip through
+/// the thread pool (waking the threads, then the serial application), which batches of a fixed
+/// small size paid thousands of times a level: at a million nodes, batches of 1,024 made the
+/// decisions a fifth slower than batches of 15,625, for the same visits and modularity
+/// (docs/benchmarks.md).
+const BATCH_SHARE: usize = 64;
+/// The smallest batch (levels under 64 × this many nodes).
+const MIN_BATCH: usize = 1024;
+/// Visits a thread decides in a row, each fetching the next one's neighbours' labels while it
+/// decides its own.
+const RUN: usize = 64;
 /// Levels with fewer nodes are moved one node at a time (batches would be a large share of them).
 pub(super) const MIN_NODES: usize = 50_000;
 /// Local moving of a level stops after this many visits a node on average, queue or not (like
@@ -47,6 +57,28 @@ struct Frozen<'a> {
 }
 
 impl Frozen<'_> {
+    /// The decisions of the nodes of `run`, in order. A decision waits mostly on its
+    /// neighbours' labels, scattered loads from memory; before deciding a node, the labels of the
+    /// next node's neighbours are read (and the start of the row after it), so that their loads
+    /// overlap this decision's work instead of stalling the next one.
+    fn decide_run(&self, run: &[usize], scratch: &mut Vec<(usize, f64)>) -> Vec<Decision> {
+        let g = self.g;
+        let mut out = Vec::with_capacity(run.len());
+        for (i, &v) in run.iter().enumerate() {
+            if let Some(&after) = run.get(i + 2) {
+                std::hint::black_box(g.targets.get(g.offsets[after]));
+            }
+            if let Some(&next) = run.get(i + 1) {
+                let labels = g.targets[g.offsets[next]..g.offsets[next + 1]]
+                    .iter()
+                    .fold(0, |x, &u| x ^ self.part[u as usize]);
+                std::hint::black_box(labels);
+            }
+            out.push(self.decide(v, scratch));
+        }
+        out
+    }
+
     /// The best move of `v`: the community of best modularity gain, ties to the lowest label.
     /// `scratch` holds (community, weight) pairs between calls.
     fn decide(&self, v: usize, scratch: &mut Vec<(usize, f64)>) -> Decision {
@@ -126,6 +158,11 @@ fn still_gains(
     go > stay + EPS * kv
 }
 
+/// The batch size of a level of `n` nodes: a [`BATCH_SHARE`]th of them, at least [`MIN_BATCH`].
+fn batch_size(n: usize) -> usize {
+    (n / BATCH_SHARE).max(MIN_BATCH)
+}
+
 /// Fast local moving of a large level in batches (see the module documentation): visits nodes
 /// from a queue in `order`, moving each to the community of best modularity gain; neighbours
 /// left outside a node's new community are queued again.
@@ -153,12 +190,13 @@ pub(super) fn move_nodes(
         queue: order.into(),
         queued: vec![true; n],
     };
-    let mut batch: Vec<usize> = Vec::with_capacity(BATCH);
+    let size = batch_size(n);
+    let mut batch: Vec<usize> = Vec::with_capacity(size);
     let mut visits = 0usize;
     let (mut t_decide, mut t_apply, mut moved) = (0.0f64, 0.0f64, 0usize);
     while !state.queue.is_empty() && visits < MAX_VISITS_PER_NODE * n {
         batch.clear();
-        batch.extend(state.queue.drain(..BATCH.min(state.queue.len())));
+        batch.extend(state.queue.drain(..size.min(state.queue.len())));
         visits += batch.len();
         // In id order: neighbouring rows sit together in memory.
         batch.sort_unstable();
@@ -172,8 +210,9 @@ pub(super) fn move_nodes(
         };
         let t0 = std::time::Instant::now();
         let decisions: Vec<Decision> = batch
-            .par_iter()
-            .map_init(Vec::new, |scratch, &v| frozen.decide(v, scratch))
+            .par_chunks(RUN)
+            .map_init(Vec::new, |scratch, run| frozen.decide_run(run, scratch))
+            .flatten_iter()
             .collect();
         let t1 = std::time::Instant::now();
         t_decide += (t1 - t0).as_secs_f64();
@@ -319,9 +358,21 @@ mod tests {
             "{visits} visits: the path should need more than a sweep"
         );
         assert!(
-            visits < MAX_VISITS_PER_NODE * n + BATCH,
+            visits < MAX_VISITS_PER_NODE * n + batch_size(n),
             "{visits} visits for {n} nodes"
         );
+    }
+
+    #[test]
+    fn batches_grow_with_the_level_and_keep_the_result_thread_independent() {
+        assert_eq!(batch_size(10_000), MIN_BATCH);
+        let g = ring(20_000, 5);
+        let size = batch_size(g.n());
+        assert!(size > MIN_BATCH && size * BATCH_SHARE <= g.n(), "{size}");
+        let one = run(&g, 1);
+        assert_eq!(one, run(&g, 2));
+        let q = super::super::modularity(&g, &one, 1.0);
+        assert!(q > 0.8, "modularity {q}");
     }
 
     #[test]
