@@ -5,7 +5,9 @@
 #
 #   benches/shapes.sh [WORKDIR]
 #
-# Environment: SHAPES (default: all six), NODES (1000000), THREADS (2), CLEAVE and CLEAVE_GEN
+# Environment: SHAPES (default: all six, then hubs with its ids shuffled: a shape name followed
+# by `:shuffled` passes `--shuffle-ids`, so that ids no longer follow the communities),
+# NODES (1000000), THREADS (2), CLEAVE and CLEAVE_GEN
 # (default: target/release/cleave and target/release/cleave-gen, built first).
 #
 # For each shape:
@@ -21,7 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"
-shapes=${SHAPES:-lfr hubs noisy-modules layers uneven dense-core}
+shapes=${SHAPES:-lfr hubs noisy-modules layers uneven dense-core hubs:shuffled}
 nodes=${NODES:-1000000}
 threads=${THREADS:-2}
 if [[ -z "${CLEAVE:-}" || -z "${CLEAVE_GEN:-}" ]]; then
@@ -36,9 +38,15 @@ field() { grep -m1 -- "$2" "$1" | sed -E "s/.*$3 +([0-9.]+).*/\1/"; }
 
 echo "| shape | PLM s | PLM Q | PLM NMI | cleave default s | Q | NMI | calls only s | Q | NMI | plan at 5 calls a node s | peak MB | load MB/s | 1 = $threads threads |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-for shape in $shapes; do
+for spec in $shapes; do
+    shape=${spec%%:*}
+    shuffle=()
+    if [[ $spec == *:shuffled ]]; then
+        shuffle=(--shuffle-ids)
+        shape=$shape-shuffled
+    fi
     g10=$work/$shape-10.json g5=$work/$shape-5.json
-    "$gen" --shape "$shape" --nodes "$nodes" --edges-per-node 10 --seed 1 -o "$g10" \
+    "$gen" --shape "${spec%%:*}" "${shuffle[@]}" --nodes "$nodes" --edges-per-node 10 --seed 1 -o "$g10" \
         --truth "$work/$shape-10.truth.json" 2>"$work/$shape-gen.log"
     "$cleave" plan "$g10" --out "$work/$shape-10-default" --timings --quiet --fresh \
         2>"$work/$shape-10-default.log"
@@ -48,7 +56,7 @@ for shape in $shapes; do
         --truth "$work/$shape-10.truth.json" --plan "$work/$shape-10-default/plan.json" \
         --plan "$work/$shape-10-calls/plan.json" >"$work/$shape-plm.log" 2>&1
     rm -f "$g10"
-    "$gen" --shape "$shape" --nodes "$nodes" --edges-per-node 5 --seed 1 -o "$g5" \
+    "$gen" --shape "${spec%%:*}" "${shuffle[@]}" --nodes "$nodes" --edges-per-node 5 --seed 1 -o "$g5" \
         2>>"$work/$shape-gen.log"
     mb=$(awk "BEGIN { printf \"%.1f\", $(stat -c %s "$g5") / 1e6 }")
     /usr/bin/time -f "wall %e s, peak %M KB" "$cleave" plan "$g5" --out "$work/$shape-5" \

@@ -25,6 +25,8 @@ const ASYNC_SHARE: f64 = 0.02;
 const RESOURCE_SHARE: f64 = 0.1;
 /// Calls each node of a dense core makes to other core nodes (at most the core's size − 1).
 const CORE_DEGREE: usize = 100;
+/// Mixed into the seed for the permutation of `--shuffle-ids`.
+const SHUFFLE_SEED: u64 = 0x5eed_1d5;
 
 /// A graph shape: a preset of the flags below, so that benchmarks cannot be tuned to one shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -147,6 +149,11 @@ struct Args {
     /// Every call has weight 1.
     #[arg(long)]
     unweighted: bool,
+    /// Number the nodes' ids in a random order (a permutation drawn from the seed) instead of
+    /// community by community: the same graph, relabelled, so that neighbouring ids are no
+    /// longer neighbours in the graph (as in a real code base, whose ids sort by name).
+    #[arg(long)]
+    shuffle_ids: bool,
     /// The call graph to write.
     #[arg(short, long)]
     out: PathBuf,
@@ -171,6 +178,9 @@ struct Params {
     core: usize,
     core_share: f64,
     weighted: bool,
+    shuffle_ids: bool,
+    /// The generator's seed (the id permutation's comes from it).
+    seed: u64,
 }
 
 impl Params {
@@ -199,6 +209,8 @@ impl Params {
             core: 0,
             core_share: 0.0,
             weighted: true,
+            shuffle_ids: a.shuffle_ids,
+            seed: a.seed,
         };
         match a.shape {
             Shape::Lfr => {}
@@ -275,6 +287,8 @@ struct Planted {
     cumulative: Vec<f64>,
     /// Node → expected out-degree.
     weight: Vec<f64>,
+    /// Node → the number in its id.
+    number: Vec<u32>,
 }
 
 /// Draws community sizes, degree weights and declared modules.
@@ -328,12 +342,18 @@ fn plant(p: &Params, rng: &mut fastrand::Rng) -> Planted {
             Modules::Layers(k) => ((v - start[community[v] as usize]) % k) as u32,
         })
         .collect();
+    // Drawn from a generator of its own, so that shuffling changes the ids and nothing else.
+    let mut number: Vec<u32> = (0..n as u32).collect();
+    if p.shuffle_ids {
+        fastrand::Rng::with_seed(p.seed ^ SHUFFLE_SEED).shuffle(&mut number);
+    }
     Planted {
         start,
         community,
         module,
         cumulative,
         weight,
+        number,
     }
 }
 
@@ -368,10 +388,13 @@ impl Planted {
 
 /// Writes node `v`'s id.
 fn write_id(w: &mut impl Write, planted: &Planted, p: &Params, v: usize) -> std::io::Result<()> {
+    let number = planted.number[v];
     match p.modules {
-        Modules::None => write!(w, "f{v:07}"),
-        Modules::Layers(_) => write!(w, "layer{}::fn{v:05}", planted.module[v]),
-        Modules::Planted | Modules::Noisy(_) => write!(w, "pkg{:03}::fn{v:05}", planted.module[v]),
+        Modules::None => write!(w, "f{number:07}"),
+        Modules::Layers(_) => write!(w, "layer{}::fn{number:05}", planted.module[v]),
+        Modules::Planted | Modules::Noisy(_) => {
+            write!(w, "pkg{:03}::fn{number:05}", planted.module[v])
+        }
     }
 }
 

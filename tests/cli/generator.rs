@@ -111,6 +111,51 @@ fn bad_arguments_are_refused_and_write_nothing() {
     }
 }
 
+#[test]
+fn shuffled_ids_relabel_the_same_graph_out_of_community_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args = ["--nodes", "3000", "--shape", "hubs", "--seed", "4"];
+    for (name, extra) in [
+        ("plain.json", None),
+        ("shuffled.json", Some("--shuffle-ids")),
+    ] {
+        let run = generate(dir.path(), name, &[&args[..], extra.as_slice()].concat());
+        assert!(run.status.success(), "{}", text(&run).1);
+    }
+    let (plain_nodes, plain_edges, plain_truth) = read_generated(dir.path(), "plain.json");
+    let (nodes, edges, truth) = read_generated(dir.path(), "shuffled.json");
+    // Nodes are written in the same order, so the n-th ids name the same node.
+    let rename: BTreeMap<&str, &str> = plain_nodes
+        .iter()
+        .zip(&nodes)
+        .map(|((a, _), (b, _))| (a.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(
+        rename
+            .values()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        3000
+    );
+    assert_eq!(plain_edges.len(), edges.len());
+    for ((f, t, w), (f2, t2, w2)) in plain_edges.iter().zip(&edges) {
+        assert_eq!(
+            (rename[f.as_str()], rename[t.as_str()], w),
+            (f2.as_str(), t2.as_str(), w2)
+        );
+    }
+    for (id, c) in &plain_truth {
+        assert_eq!(truth[rename[id.as_str()]], *c);
+    }
+    // In id order the plain graph's communities come in runs; the shuffled one's do not.
+    let runs = |truth: &BTreeMap<String, usize>| {
+        let by_id: Vec<usize> = truth.values().copied().collect();
+        by_id.windows(2).filter(|w| w[0] != w[1]).count()
+    };
+    assert!(runs(&plain_truth) < 100, "{}", runs(&plain_truth));
+    assert!(runs(&truth) > 1000, "{}", runs(&truth));
+}
+
 /// Reads a generated graph and its truth: (node ids with their module, calls, truth).
 type Generated = (
     Vec<(String, Option<String>)>,
