@@ -19,6 +19,11 @@
 //! instead (the set used before 2026-12-04, when the analysis did not name its files), and
 //! `CLEAVE_BENCH_BARE=all` every `.rs` file of the tree. Each throughput is computed from its own
 //! files and bytes. The result is a Markdown table on stdout.
+//!
+//! On Linux each run's process CPU time (all threads, user and system) is measured too, and the
+//! medians are reported with their ratio: on a machine other work shares, wall times swing with
+//! the load while CPU times barely move, so before/after comparisons there read the CPU ratio.
+//! The wall-time ratio is the target's measure.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -105,23 +110,28 @@ fn main() {
 
     let mut bare_times = Vec::with_capacity(runs);
     let mut whole_times = Vec::with_capacity(runs);
+    let mut bare_cpu = Vec::with_capacity(runs);
+    let mut whole_cpu = Vec::with_capacity(runs);
     let mut bare = warm;
     let mut whole: Result<analyzer::RustStats, String> = Err(String::from("not run"));
     for run in 1..=runs {
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), cpu_time());
         bare = bare_parse(&files);
         let t = start.elapsed();
+        bare_cpu.extend(cpu.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a)));
         bare_times.push(t);
         eprintln!("run {run}: bare parse {:.3} s", t.as_secs_f64());
 
         if whole.is_ok() || run == 1 {
-            let start = Instant::now();
+            let (start, cpu) = (Instant::now(), cpu_time());
             let result = analyzer::analyze_rust(&root, &|_, _| {});
             let t = start.elapsed();
+            let cpu = cpu.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
             match result {
                 Ok(analysis) => {
                     eprintln!("run {run}: whole analysis {:.3} s", t.as_secs_f64());
                     whole_times.push(t);
+                    whole_cpu.extend(cpu);
                     whole = Ok(analysis.stats);
                 }
                 Err(e) => {
@@ -146,6 +156,30 @@ fn main() {
         &whole,
         &mut whole_times,
     );
+    if !bare_cpu.is_empty() && whole.is_ok() && !whole_cpu.is_empty() {
+        let (bare_cpu, whole_cpu) = (median(&mut bare_cpu), median(&mut whole_cpu));
+        println!(
+            "\nCPU time (all threads, median): bare parse {:.3} s, whole analysis {:.3} s; \
+             bare parse / whole analysis: {:.1} %.",
+            bare_cpu.as_secs_f64(),
+            whole_cpu.as_secs_f64(),
+            100.0 * bare_cpu.as_secs_f64() / whole_cpu.as_secs_f64(),
+        );
+    }
+}
+
+/// The CPU time this process has used so far, all threads, user and system (Linux only).
+fn cpu_time() -> Option<Duration> {
+    #[cfg(target_os = "linux")]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+        Some(Duration::new(
+            u64::try_from(t.tv_sec).ok()?,
+            u32::try_from(t.tv_nsec).ok()?,
+        ))
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 /// Which files the bare parse reads (`CLEAVE_BENCH_BARE`).

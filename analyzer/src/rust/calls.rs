@@ -2,13 +2,13 @@
 //! of its receiver (locals, parameters, fields, constructor and call results), the paths it uses as
 //! values, and the items declared inside it.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 
 use syn::{Expr, Pat, Stmt};
 
 use super::ir::{CallKind, CallSite, Segs, Sym};
 use super::macros::macro_exprs;
-use super::syntax::{Gen, WRAPPERS, path_segs, ty_sym, unraw};
+use super::syntax::{Gen, WRAPPERS, path_segs, ty_sym, unraw, unraw_into};
 
 /// Deepest expression nesting analyzed; deeper parts are skipped with a diagnostic.
 pub(crate) const MAX_DEPTH: u32 = 400;
@@ -46,6 +46,54 @@ fn is_camel(name: &str) -> bool {
     name.starts_with(|c: char| c.is_uppercase()) && name.chars().any(|c| c.is_lowercase())
 }
 
+/// The local names in scope while a body is visited, each with the types of its bindings
+/// (innermost last). Handed from one body to the next (see [`BodyVisitor::new`]): a name gets
+/// its slot once per file, and binding or looking it up allocates nothing after that.
+#[derive(Debug, Default)]
+pub(crate) struct Locals {
+    /// The slot of each name bound so far.
+    slots: HashMap<String, u32>,
+    /// Per slot, the types of the name's bindings in scope, innermost last.
+    types: Vec<Vec<Sym>>,
+    /// The slots bound, in binding order, for [`Locals::reset`].
+    undo: Vec<u32>,
+    /// Scratch space for a name's text.
+    buf: String,
+}
+
+impl Locals {
+    /// Binds the name of `id` to `sym`, hiding its earlier bindings until [`Locals::reset`].
+    fn bind(&mut self, id: &proc_macro2::Ident, sym: Sym) {
+        let name = unraw_into(&mut self.buf, id);
+        let slot = match self.slots.get(name) {
+            Some(&slot) => slot,
+            None => {
+                let slot = self.types.len() as u32;
+                self.slots.insert(name.to_owned(), slot);
+                self.types.push(Vec::new());
+                slot
+            }
+        };
+        self.types[slot as usize].push(sym);
+        self.undo.push(slot);
+    }
+
+    /// The type of the innermost binding of the name of `id`, if it is bound.
+    fn get(&mut self, id: &proc_macro2::Ident) -> Option<&Sym> {
+        let slot = *self.slots.get(unraw_into(&mut self.buf, id))?;
+        self.types[slot as usize].last()
+    }
+
+    /// Undoes the bindings made since `mark` (the number of bindings then).
+    fn reset(&mut self, mark: usize) {
+        while self.undo.len() > mark {
+            if let Some(slot) = self.undo.pop() {
+                self.types[slot as usize].pop();
+            }
+        }
+    }
+}
+
 /// Visits one function body.
 pub(crate) struct BodyVisitor<'g> {
     /// Call sites in source order.
@@ -55,25 +103,30 @@ pub(crate) struct BodyVisitor<'g> {
     /// Set when nesting deeper than [`MAX_DEPTH`] was skipped.
     pub overflow: bool,
     gens: &'g Gen,
-    locals: HashMap<String, Vec<Sym>>,
-    undo: Vec<String>,
+    locals: Locals,
     is_async: bool,
     depth: u32,
 }
 
 impl<'g> BodyVisitor<'g> {
-    /// A visitor with the generic parameters in scope.
-    pub(crate) fn new(gens: &'g Gen) -> Self {
+    /// A visitor with the generic parameters in scope and no local bound; `locals` is the table
+    /// an earlier visitor handed back ([`BodyVisitor::into_locals`]), or a new one.
+    pub(crate) fn new(gens: &'g Gen, mut locals: Locals) -> Self {
+        locals.reset(0);
         BodyVisitor {
             calls: Vec::new(),
             items: Vec::new(),
             overflow: false,
             gens,
-            locals: HashMap::new(),
-            undo: Vec::new(),
+            locals,
             is_async: false,
             depth: 0,
         }
+    }
+
+    /// Ends the visit, handing back the table of locals for the next body.
+    pub(crate) fn into_locals(self) -> Locals {
+        self.locals
     }
 
     /// Binds the names of a pattern to a type (a parameter, a `let`, a match arm).
@@ -88,9 +141,7 @@ impl<'g> BodyVisitor<'g> {
                 if let Some((_, sub)) = &p.subpat {
                     self.bind(sub, sym.clone());
                 }
-                let name = unraw(&p.ident);
-                self.locals.entry(name.clone()).or_default().push(sym);
-                self.undo.push(name);
+                self.locals.bind(&p.ident, sym);
             }
             Pat::Type(t) => {
                 let s = ty_sym(&t.ty, self.gens, 0);
@@ -104,7 +155,12 @@ impl<'g> BodyVisitor<'g> {
                     .segments
                     .last()
                     .is_some_and(|s| s.ident == "Some" || s.ident == "Ok");
-                let segs = path_segs(&t.path);
+                // `Some(x)`, `Ok(x)` bind no variant field: their path is not needed.
+                let segs = if see_through {
+                    Segs::default()
+                } else {
+                    path_segs(&t.path)
+                };
                 for (i, e) in t.elems.iter().enumerate() {
                     let s = if see_through {
                         if t.elems.len() == 1 {
@@ -137,17 +193,11 @@ impl<'g> BodyVisitor<'g> {
     }
 
     fn mark(&self) -> usize {
-        self.undo.len()
+        self.locals.undo.len()
     }
 
     fn reset(&mut self, mark: usize) {
-        while self.undo.len() > mark {
-            if let Some(name) = self.undo.pop()
-                && let Some(v) = self.locals.get_mut(&name)
-            {
-                v.pop();
-            }
-        }
+        self.locals.reset(mark);
     }
 
     fn push(&mut self, kind: CallKind) -> Sym {
@@ -367,13 +417,13 @@ impl<'g> BodyVisitor<'g> {
         u
     }
 
-    fn local(&self, p: &syn::ExprPath) -> Option<Option<&Sym>> {
+    fn local(&mut self, p: &syn::ExprPath) -> Option<Option<&Sym>> {
         if p.qself.is_some() || p.path.leading_colon.is_some() || p.path.segments.len() != 1 {
             return None;
         }
         let id = &p.path.segments[0].ident;
         // `Some(None)`: a single identifier that is not a local; `Some(Some(_))`: a local.
-        Some(self.locals.get(&unraw(id)).and_then(|v| v.last()))
+        Some(self.locals.get(id))
     }
 
     fn path_expr(&mut self, p: &syn::ExprPath) -> Sym {
@@ -385,17 +435,16 @@ impl<'g> BodyVisitor<'g> {
             Some(None) if p.path.segments[0].ident == "self" => return Sym::SelfTy,
             _ => {}
         }
-        let Some(last) = p.path.segments.last() else {
+        if p.path.segments.is_empty() {
             return Sym::Unknown;
-        };
-        if !ref_worthy(&unraw(&last.ident)) {
-            // A unit struct (its type) or an enum variant (resolves to no type).
-            return Sym::Path(path_segs(&p.path));
         }
         let segs = path_segs(&p.path);
-        let upper = segs
-            .last()
-            .is_some_and(|l| l.starts_with(|c: char| c.is_uppercase()));
+        let last = segs.last().map(String::as_str).unwrap_or_default();
+        if !ref_worthy(last) {
+            // A unit struct (its type) or an enum variant (resolves to no type).
+            return Sym::Path(segs);
+        }
+        let upper = last.starts_with(|c: char| c.is_uppercase());
         // `S` may be a unit struct as well as a static: keep its type for method calls.
         let sym = if upper {
             Sym::Path(segs.clone())

@@ -3,12 +3,13 @@
 //! with field types, traits, impl blocks and `use` imports. Test code (`#[cfg(test)]`, `#[test]`)
 //! is left out: it is not part of the monolith.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use syn::{Attribute, Item};
 
 use super::Diagnostic;
-use super::calls::{BodyVisitor, MAX_DEPTH};
+use super::calls::{BodyVisitor, Locals, MAX_DEPTH};
 use super::ir::{ChildMod, Def, FileOut, LFn, LImpl, LScope, LTrait, LType, Owner, Segs, Sym, Use};
 use super::signals;
 use super::syntax::{
@@ -37,6 +38,7 @@ pub(crate) fn extract(file: &syn::File, ctx: &FileCtx<'_>) -> FileOut {
         out: FileOut::default(),
         ctx,
         depth: 0,
+        locals: Locals::default(),
     };
     c.out.scopes.push(LScope {
         path: ctx.mod_path.clone(),
@@ -54,6 +56,8 @@ struct Collector<'a> {
     out: FileOut,
     ctx: &'a FileCtx<'a>,
     depth: u32,
+    /// The body visitors' table of locals, handed from one function to the next.
+    locals: Locals,
 }
 
 impl Collector<'_> {
@@ -394,15 +398,22 @@ impl Collector<'_> {
         gens: &Gen,
         dir: &Path,
     ) -> u32 {
-        let mut g = gens.clone();
-        add_generics(&mut g, &sig.generics);
+        // Most functions declare no type parameter: they see their scope's as they are.
+        let g =
+            if sig.generics.type_params().next().is_none() && sig.generics.where_clause.is_none() {
+                Cow::Borrowed(gens)
+            } else {
+                let mut g = gens.clone();
+                add_generics(&mut g, &sig.generics);
+                Cow::Owned(g)
+            };
         let sig_info = signals::scan_fn(name, attrs, sig, body);
         let ret = match &sig.output {
             syn::ReturnType::Type(_, ty) => ty_sym(ty, &g, 0),
             syn::ReturnType::Default => Sym::Unknown,
         };
         let idx = self.out.fns.len() as u32;
-        let mut v = BodyVisitor::new(&g);
+        let mut v = BodyVisitor::new(&g, std::mem::take(&mut self.locals));
         let mut has_self = false;
         for input in &sig.inputs {
             match input {
@@ -446,7 +457,7 @@ impl Collector<'_> {
             uses_state: sig_info.uses_state,
         });
         let nested = std::mem::take(&mut v.items);
-        drop(v);
+        self.locals = v.into_locals();
         if !nested.is_empty() {
             let fscope = self.out.scopes.len() as u32;
             let path = self.out.scopes[scope as usize].path.clone();

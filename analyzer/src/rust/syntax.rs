@@ -14,6 +14,22 @@ pub(crate) fn unraw(id: &proc_macro2::Ident) -> String {
     name
 }
 
+/// The text of an identifier as written (`r#type` for a raw one), in `buf` (no allocation once
+/// `buf` is large enough).
+pub(crate) fn ident_text<'b>(buf: &'b mut String, id: &proc_macro2::Ident) -> &'b str {
+    use std::fmt::Write as _;
+    buf.clear();
+    // Writing into a String cannot fail.
+    let _ = write!(buf, "{id}");
+    buf
+}
+
+/// [`unraw`] written into `buf` (no allocation once `buf` is large enough).
+pub(crate) fn unraw_into<'b>(buf: &'b mut String, id: &proc_macro2::Ident) -> &'b str {
+    let text = ident_text(buf, id);
+    text.strip_prefix("r#").unwrap_or(text)
+}
+
 /// Generic parameters in scope with the trait paths that bound them.
 pub(crate) type Gen = Vec<(String, Vec<Segs>)>;
 

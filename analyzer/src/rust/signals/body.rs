@@ -161,12 +161,14 @@ impl Scanner {
             Expr::Lit(_) => literal_text(expr),
             // Re-reading a `format!` template costs a token copy: only for SQL-like names.
             Expr::Macro(_) => {
-                let lower = name.to_string().to_ascii_lowercase();
-                ["sql", "query", "stmt", "statement"]
+                let mut lower = std::mem::take(&mut self.buf);
+                ident_text(&mut lower, name);
+                lower.make_ascii_lowercase();
+                let sql_name = ["sql", "query", "stmt", "statement"]
                     .iter()
-                    .any(|w| lower.contains(w))
-                    .then(|| literal_text(expr))
-                    .flatten()
+                    .any(|w| lower.contains(w));
+                self.buf = lower;
+                sql_name.then(|| literal_text(expr)).flatten()
             }
             _ => None,
         };
@@ -459,14 +461,13 @@ impl<'ast> Visit<'ast> for Scanner {
             self.depth -= 1;
             return;
         }
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let mut buf = std::mem::take(&mut self.buf);
+        let name = match mac.path.segments.last() {
+            Some(s) => ident_text(&mut buf, &s.ident),
+            None => "",
+        };
         let mut parse = true;
-        match name.as_str() {
+        match name {
             n if SQL_FUNCTIONS.contains(&n) => {
                 for token in mac.tokens.clone() {
                     if let Some(text) = token_str(&token) {
@@ -501,7 +502,6 @@ impl<'ast> Visit<'ast> for Scanner {
             | "macro_rules" => parse = false,
             _ => {}
         }
-        let mut buf = std::mem::take(&mut self.buf);
         let worth = scan_macro_tokens(&mac.tokens, 0, &mut buf)
             .is_some_and(|t| t.interesting || self.unsafe_depth > 0);
         self.buf = buf;

@@ -1,11 +1,10 @@
 //! Small, bounded helpers over expressions and tokens: literal text, receiver names, handler
 //! paths of router chains, and whether macro tokens are safe to re-parse.
 
-use std::fmt::Write as _;
-
-use proc_macro2::{Ident, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
 use syn::{Expr, Lit, Path};
 
+pub(super) use super::super::syntax::ident_text;
 use super::vocab::{ROUTER_METHODS, is_macro_word};
 
 /// Deepest token nesting of a macro whose tokens are re-parsed as expressions.
@@ -358,12 +357,4 @@ pub(super) fn scan_macro_tokens(
         chain: longest.max(run + inner),
         interesting,
     })
-}
-
-/// The text of an identifier, written into `buf` (no allocation once `buf` is large enough).
-pub(super) fn ident_text<'b>(buf: &'b mut String, ident: &Ident) -> &'b str {
-    buf.clear();
-    // Writing into a String cannot fail.
-    let _ = write!(buf, "{ident}");
-    buf
 }
