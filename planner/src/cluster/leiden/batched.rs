@@ -17,10 +17,10 @@ use super::{Csr, EPS};
 
 /// A batch holds this share of a level's nodes (1 / `BATCH_SHARE`), so that the share of
 /// decisions that go stale does not grow with the level; each batch costs a round trip through
-/// the thread pool (waking the threads, then the serial application), which batches of a fixed
-/// small size paid thousands of times a level: at a million nodes, batches of 1,024 made the
-/// decisions a fifth slower than batches of 15,625, for the same visits and modularity
-/// (docs/benchmarks.md).
+/// the thread pool (the workers woken for the decisions, then idle while the moves are applied),
+/// which batches of a fixed 1,024 nodes paid about 2,500 times a level at a million nodes: the
+/// decisions took 5-10 % longer on a quiet machine and about twice as long on a loaded one, for
+/// the same visits and modularity (docs/benchmarks.md).
 const BATCH_SHARE: usize = 64;
 /// The smallest batch (levels under 64 × this many nodes).
 const MIN_BATCH: usize = 1024;
