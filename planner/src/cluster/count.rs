@@ -25,15 +25,26 @@ struct Quotient {
     tags: Vec<Tags>,
 }
 
+/// The size of each cluster of `labels` (0.. up to the largest label): the call-graph nodes its
+/// members stand for, `sizes[v]` for member `v` (empty: one each).
+fn cluster_sizes(labels: &[usize], sizes: &[usize]) -> Vec<usize> {
+    let k = labels.iter().max().map_or(0, |&c| c + 1);
+    let mut size = vec![0usize; k];
+    for (v, &a) in labels.iter().enumerate() {
+        size[a] += sizes.get(v).copied().unwrap_or(1);
+    }
+    size
+}
+
 impl Quotient {
     /// The quotient of `g` by `labels`; `tags` holds each node's cannot-link tags (or is empty),
-    /// `sizes` how many call-graph nodes each node of `g` stands for (empty: one each).
-    fn new(g: &Csr, labels: &[usize], tags: &[Tags], sizes: &[usize]) -> Quotient {
-        let k = labels.iter().max().map_or(0, |&c| c + 1);
+    /// `size` the size of each cluster ([`cluster_sizes`]).
+    fn new(g: &Csr, labels: &[usize], tags: &[Tags], size: Vec<usize>) -> Quotient {
+        let k = size.len();
         let mut q = Quotient {
             adj: vec![BTreeMap::new(); k],
             tot: vec![0.0; k],
-            size: vec![0; k],
+            size,
             labels: labels.to_vec(),
             parent: (0..k).collect(),
             two_m: 0.0,
@@ -50,7 +61,6 @@ impl Quotient {
             let s = g.strength(v);
             q.tot[a] += s;
             q.two_m += s;
-            q.size[a] += sizes.get(v).copied().unwrap_or(1);
         }
         // Cross-cluster weights, each pair's summed in arc order, from the aggregate graph.
         let quotient = aggregate(g, labels, k);
@@ -140,18 +150,15 @@ pub(super) fn fold_small(
 ) -> (Vec<usize>, Vec<bool>) {
     // Without a small cluster to fold, nothing merges: the quotient graph (a pass over every
     // arc) is not built.
-    let k = labels.iter().max().map_or(0, |&c| c + 1);
-    let mut size = vec![0usize; k];
-    for (v, &a) in labels.iter().enumerate() {
-        size[a] += sizes.get(v).copied().unwrap_or(1);
-    }
-    let small = (0..k).any(|c| size[c] > 0 && size[c] < min_size && keep.get(c) != Some(&true));
+    let size = cluster_sizes(labels, sizes);
+    let small =
+        (0..size.len()).any(|c| size[c] > 0 && size[c] < min_size && keep.get(c) != Some(&true));
     if !small {
         let mut out = labels.to_vec();
         let k = renumber(&mut out);
         return (out, vec![false; k]);
     }
-    let mut q = Quotient::new(g, labels, tags, sizes);
+    let mut q = Quotient::new(g, labels, tags, size);
     let mut heap: BinaryHeap<Reverse<(usize, usize)>> =
         q.alive().map(|c| Reverse((q.size[c], c))).collect();
     let mut lonely = vec![false; q.size.len()];
@@ -218,7 +225,7 @@ pub(super) fn merge_to(
     gamma: f64,
     tags: &[Tags],
 ) -> Vec<usize> {
-    let mut q = Quotient::new(g, labels, tags, &[]);
+    let mut q = Quotient::new(g, labels, tags, cluster_sizes(labels, &[]));
     let mut count = q.alive().count();
     while count > target.max(1) {
         let mut best: Option<(f64, usize, usize)> = None;

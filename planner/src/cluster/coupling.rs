@@ -79,16 +79,12 @@ impl Csr {
     /// The pieces are copied into place in parallel (a serial copy of every arc was a tenth of
     /// building a graph).
     pub(super) fn concat(rows: Vec<Rows>, self_w: Vec<f64>) -> Csr {
-        let mut bases = Vec::with_capacity(rows.len());
-        let mut arcs = 0;
-        for piece in &rows {
-            bases.push(arcs);
-            arcs += piece.targets.len();
-        }
         let mut offsets = Vec::with_capacity(self_w.len() + 1);
         offsets.push(0);
-        for (piece, &base) in rows.iter().zip(&bases) {
-            offsets.extend(piece.ends.iter().map(|&e| base + e));
+        let mut arcs = 0;
+        for piece in &rows {
+            offsets.extend(piece.ends.iter().map(|&e| arcs + e));
+            arcs += piece.targets.len();
         }
         let mut targets = vec![0u32; arcs];
         let mut weights = vec![0.0f64; arcs];

@@ -59,13 +59,14 @@ struct Frozen<'a> {
 impl Frozen<'_> {
     /// The decisions of the nodes of `run`, in order. A decision waits mostly on its
     /// neighbours' labels, scattered loads from memory; before deciding a node, the labels of the
-    /// next node's neighbours are read (and the start of the row after it), so that their loads
+    /// next node's neighbours are read (and where the row after it starts), so that their loads
     /// overlap this decision's work instead of stalling the next one.
     fn decide_run(&self, run: &[usize], scratch: &mut Vec<(usize, f64)>) -> Vec<Decision> {
         let g = self.g;
         let mut out = Vec::with_capacity(run.len());
         for (i, &v) in run.iter().enumerate() {
             if let Some(&after) = run.get(i + 2) {
+                // The row's bounds only (a reference, not the row's first target).
                 std::hint::black_box(g.targets.get(g.offsets[after]));
             }
             if let Some(&next) = run.get(i + 1) {
