@@ -1,8 +1,12 @@
 //! The call graph: plain data shared by every input format and read by the planner.
 
+use fixedbitset::FixedBitSet;
 use petgraph::Direction;
-use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
-use petgraph::visit::EdgeRef;
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::{
+    GraphBase, IntoNeighbors, IntoNeighborsDirected, IntoNodeIdentifiers, NodeCompactIndexable,
+    NodeCount, NodeIndexable, Visitable,
+};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -113,13 +117,29 @@ pub(crate) struct Link {
 /// The graph owns its nodes and calls and keeps the invariants by being read-only once built:
 /// nodes are addressed by their position in id order (`0..node_count()`), edges by their
 /// position in edge order (`0..edge_count()`). To change a graph, build a new one with
-/// [`CallGraph::from_parts`]. Where a petgraph algorithm is wanted, [`CallGraph::petgraph`] lends
-/// the graph read-only, with node and edge indices equal to these positions.
+/// [`CallGraph::from_parts`].
+///
+/// It is stored as compressed rows: the calls in edge order (so a caller's calls are one
+/// stretch of them) and, for the callers of each node, the positions of its calls. `&CallGraph`
+/// is a petgraph graph: it implements petgraph's traversal traits (`IntoNeighborsDirected`,
+/// `IntoNodeIdentifiers`, `Visitable`, `NodeIndexable`, …), so petgraph's algorithms
+/// (`kosaraju_scc`, `toposort`, `Dfs`, …) run on it directly, with `NodeIndex::new(i)` for
+/// position `i` and neighbours in the order of [`CallGraph::callees`] and
+/// [`CallGraph::callers`] (that of a petgraph `DiGraph` built by adding the edges in edge
+/// order).
 #[derive(Debug, Clone, Default)]
 pub struct CallGraph {
-    /// Node weights are [`Node`]s, edge weights are [`Call`]s; node `i` and edge `e` are at
-    /// petgraph index `i` and `e`.
-    graph: DiGraph<Node, Call>,
+    /// The nodes, in id order.
+    nodes: Vec<Node>,
+    /// The calls, in edge order: by (from, to, async).
+    links: Vec<Link>,
+    /// The calls of caller `i` are `links[out_start[i]..out_start[i + 1]]` (`node_count() + 1`
+    /// entries; empty for an empty graph).
+    out_start: Vec<u32>,
+    /// Positions in `links` of the calls each node receives, node by node, in edge order.
+    in_links: Vec<u32>,
+    /// The calls node `i` receives are at `in_links[in_start[i]..in_start[i + 1]]`.
+    in_start: Vec<u32>,
 }
 
 impl CallGraph {
@@ -129,7 +149,7 @@ impl CallGraph {
     /// Callers guarantee ids are unique and positions are in range.
     ///
     /// # Panics
-    /// With more than `u32::MAX` nodes, as petgraph does.
+    /// With more than `u32::MAX` nodes or merged calls.
     ///
     /// # Complexity
     /// O(V log V + E log d), d the largest out-degree; the sort and the rows run in parallel.
@@ -151,7 +171,12 @@ impl CallGraph {
             })
             .collect();
         let node = |i: usize| std::mem::take(&mut nodes[order[i] as usize]);
-        CallGraph::from_sorted_parts(order.len(), node, vec![links])
+        CallGraph::from_sorted_parts(
+            order.len(),
+            node,
+            vec![links],
+            &mut crate::steps::Steps::start(),
+        )
     }
 
     /// Number of nodes.
@@ -159,7 +184,7 @@ impl CallGraph {
     /// # Complexity
     /// O(1).
     pub fn node_count(&self) -> usize {
-        self.graph.node_count()
+        self.nodes.len()
     }
 
     /// Number of (merged) edges.
@@ -167,7 +192,7 @@ impl CallGraph {
     /// # Complexity
     /// O(1).
     pub fn edge_count(&self) -> usize {
-        self.graph.edge_count()
+        self.links.len()
     }
 
     /// The node at position `i` (0-based, in id order).
@@ -178,12 +203,12 @@ impl CallGraph {
     /// # Complexity
     /// O(1).
     pub fn node(&self, i: usize) -> &Node {
-        &self.graph[NodeIndex::new(i)]
+        &self.nodes[i]
     }
 
     /// All nodes in id order (the `i`-th is [`CallGraph::node`]`(i)`).
     pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Node> + '_ {
-        self.graph.raw_nodes().iter().map(|n| &n.weight)
+        self.nodes.iter()
     }
 
     /// Position of the node with this id, by binary search over the sorted ids.
@@ -191,27 +216,34 @@ impl CallGraph {
     /// # Complexity
     /// O(log V) string comparisons.
     pub fn position(&self, id: &str) -> Option<usize> {
-        let nodes = self.graph.raw_nodes();
-        nodes
-            .binary_search_by(|n| n.weight.id.as_str().cmp(id))
-            .ok()
+        self.nodes.binary_search_by(|n| n.id.as_str().cmp(id)).ok()
     }
 
     /// All edges as `(from, to, call)` with node positions, in (from, to, async) order: the
     /// `e`-th is edge `e`.
     pub fn edges(&self) -> impl ExactSizeIterator<Item = (usize, usize, Call)> + '_ {
-        self.graph
-            .raw_edges()
+        self.links
             .iter()
-            .map(|e| (e.source().index(), e.target().index(), e.weight))
+            .map(|l| (l.from as usize, l.to as usize, l.call))
     }
 
     /// [`CallGraph::edges`] as a parallel iterator (in the same order where it is collected).
     pub fn par_edges(&self) -> impl IndexedParallelIterator<Item = (usize, usize, Call)> + '_ {
-        self.graph
-            .raw_edges()
+        self.links
             .par_iter()
-            .map(|e| (e.source().index(), e.target().index(), e.weight))
+            .map(|l| (l.from as usize, l.to as usize, l.call))
+    }
+
+    /// Edge `e` as `(from, to, call)` (the `e`-th of [`CallGraph::edges`]).
+    ///
+    /// # Panics
+    /// When `e` is not below [`CallGraph::edge_count`].
+    ///
+    /// # Complexity
+    /// O(1).
+    pub fn edge(&self, e: usize) -> (usize, usize, Call) {
+        let l = &self.links[e];
+        (l.from as usize, l.to as usize, l.call)
     }
 
     /// The call of edge `e` (its position in [`CallGraph::edges`]).
@@ -222,11 +254,11 @@ impl CallGraph {
     /// # Complexity
     /// O(1).
     pub fn call(&self, e: usize) -> &Call {
-        &self.graph[EdgeIndex::new(e)]
+        &self.links[e].call
     }
 
     /// The calls node `i` makes, as `(callee, call)`, self-calls included. Newest edge first
-    /// (petgraph's adjacency order): by decreasing (callee, async).
+    /// (as in a petgraph `DiGraph` built in edge order): by decreasing (callee, async).
     ///
     /// For repeated walks over every node's calls, the planner indexes them once in compact
     /// rows instead (`planner::calls`).
@@ -234,33 +266,134 @@ impl CallGraph {
     /// # Complexity
     /// O(1) to start, O(1) a call.
     pub fn callees(&self, i: usize) -> impl Iterator<Item = (usize, &Call)> + '_ {
-        self.graph
-            .edges_directed(NodeIndex::new(i), Direction::Outgoing)
-            .map(|e| (e.target().index(), e.weight()))
+        self.out_row(i)
+            .iter()
+            .rev()
+            .map(|l| (l.to as usize, &l.call))
     }
 
     /// The calls node `i` receives, as `(caller, call)`, self-calls included. Newest edge first
-    /// (petgraph's adjacency order): by decreasing (caller, async).
+    /// (as in a petgraph `DiGraph` built in edge order): by decreasing (caller, async).
     ///
     /// # Complexity
     /// O(1) to start, O(1) a call.
     pub fn callers(&self, i: usize) -> impl Iterator<Item = (usize, &Call)> + '_ {
-        self.graph
-            .edges_directed(NodeIndex::new(i), Direction::Incoming)
-            .map(|e| (e.source().index(), e.weight()))
+        self.in_row(i).iter().rev().map(|&e| {
+            let link = &self.links[e as usize];
+            (link.from as usize, &link.call)
+        })
     }
 
-    /// The graph as petgraph's `DiGraph`, read-only, for its algorithms (`kosaraju_scc`, …):
-    /// node index `i` is position `i`, edge index `e` is edge `e`, and each node's adjacency
-    /// lists hold its newest edge first.
-    pub fn petgraph(&self) -> &DiGraph<Node, Call> {
-        &self.graph
+    /// The calls of caller `i`, in edge order.
+    fn out_row(&self, i: usize) -> &[Link] {
+        &self.links[self.out_start[i] as usize..self.out_start[i + 1] as usize]
     }
 
-    /// A graph holding exactly `graph`, for tests that build one another way and compare.
-    #[cfg(test)]
-    pub(crate) fn from_petgraph(graph: DiGraph<Node, Call>) -> CallGraph {
-        CallGraph { graph }
+    /// The positions of the calls node `i` receives, in edge order.
+    fn in_row(&self, i: usize) -> &[u32] {
+        &self.in_links[self.in_start[i] as usize..self.in_start[i + 1] as usize]
+    }
+}
+
+/// petgraph's view of a [`CallGraph`]: node `NodeIndex::new(i)` is position `i`, edge
+/// `EdgeIndex::new(e)` is edge `e`.
+impl GraphBase for CallGraph {
+    type NodeId = NodeIndex;
+    type EdgeId = EdgeIndex;
+}
+
+impl NodeCount for CallGraph {
+    fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+}
+
+impl NodeIndexable for CallGraph {
+    fn node_bound(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn to_index(&self, a: NodeIndex) -> usize {
+        a.index()
+    }
+
+    fn from_index(&self, i: usize) -> NodeIndex {
+        NodeIndex::new(i)
+    }
+}
+
+impl NodeCompactIndexable for CallGraph {}
+
+impl Visitable for CallGraph {
+    type Map = FixedBitSet;
+
+    fn visit_map(&self) -> FixedBitSet {
+        FixedBitSet::with_capacity(self.nodes.len())
+    }
+
+    fn reset_map(&self, map: &mut FixedBitSet) {
+        map.clear();
+        map.grow(self.nodes.len());
+    }
+}
+
+impl IntoNodeIdentifiers for &CallGraph {
+    type NodeIdentifiers = std::iter::Map<std::ops::Range<usize>, fn(usize) -> NodeIndex>;
+
+    fn node_identifiers(self) -> Self::NodeIdentifiers {
+        (0..self.nodes.len()).map(NodeIndex::new as fn(usize) -> NodeIndex)
+    }
+}
+
+impl<'a> IntoNeighbors for &'a CallGraph {
+    type Neighbors = Neighbors<'a>;
+
+    /// The callees, as [`CallGraph::callees`] gives them.
+    fn neighbors(self, a: NodeIndex) -> Neighbors<'a> {
+        self.neighbors_directed(a, Direction::Outgoing)
+    }
+}
+
+impl<'a> IntoNeighborsDirected for &'a CallGraph {
+    type NeighborsDirected = Neighbors<'a>;
+
+    /// The callees (outgoing) or the callers (incoming), as [`CallGraph::callees`] and
+    /// [`CallGraph::callers`] give them.
+    fn neighbors_directed(self, a: NodeIndex, d: Direction) -> Neighbors<'a> {
+        let (calls, received): (&[Link], &[u32]) = match d {
+            Direction::Outgoing => (self.out_row(a.index()), &[]),
+            Direction::Incoming => (&[], self.in_row(a.index())),
+        };
+        Neighbors {
+            links: &self.links,
+            calls: calls.iter().rev(),
+            received: received.iter().rev(),
+        }
+    }
+}
+
+/// The neighbours of a node in one direction, for petgraph's traversals.
+#[derive(Debug, Clone)]
+pub struct Neighbors<'a> {
+    /// All calls.
+    links: &'a [Link],
+    /// The calls made, newest first (empty for incoming).
+    calls: std::iter::Rev<std::slice::Iter<'a, Link>>,
+    /// The positions of the calls received, newest first (empty for outgoing).
+    received: std::iter::Rev<std::slice::Iter<'a, u32>>,
+}
+
+impl Iterator for Neighbors<'_> {
+    type Item = NodeIndex;
+
+    fn next(&mut self) -> Option<NodeIndex> {
+        match self.calls.next() {
+            Some(link) => Some(NodeIndex::new(link.to as usize)),
+            None => self
+                .received
+                .next()
+                .map(|&e| NodeIndex::new(self.links[e as usize].from as usize)),
+        }
     }
 }
 
@@ -311,8 +444,6 @@ mod tests {
             ]
         );
         assert!((0..g.edge_count()).all(|e| *g.call(e) == g.edges().nth(e).expect("edge").2));
-        let view = g.petgraph();
-        assert_eq!((view.node_count(), view.edge_count()), (3, 5));
     }
 
     #[test]
@@ -323,5 +454,63 @@ mod tests {
         let callers: Vec<(usize, f64)> = g.callers(1).map(|(f, c)| (f, c.weight)).collect();
         assert_eq!(callers, [(2, 5.0), (1, 4.0), (0, 1.0)]);
         assert_eq!(g.callers(0).count(), 0);
+    }
+
+    /// petgraph's algorithms run on the graph itself, and see what they would see on a petgraph
+    /// `DiGraph` holding the same edges added in edge order: the same neighbours in the same
+    /// order both ways, hence the same components in the same order.
+    #[test]
+    fn petgraph_sees_what_a_digraph_in_edge_order_holds() {
+        use petgraph::Direction::{Incoming, Outgoing};
+        use petgraph::algo::kosaraju_scc;
+        use petgraph::graph::{DiGraph, NodeIndex};
+        use petgraph::visit::{IntoNeighbors, IntoNeighborsDirected, NodeIndexable};
+
+        let node = |id: String| Node {
+            id,
+            ..Node::default()
+        };
+        // Two cycles joined one way, a self-call, repeated calls and an isolated node.
+        let calls = [
+            (0, 1),
+            (1, 2),
+            (2, 0),
+            (2, 3),
+            (3, 4),
+            (4, 3),
+            (4, 4),
+            (1, 2),
+            (5, 0),
+        ];
+        let g = CallGraph::from_parts(
+            (0..7).map(|i| node(format!("n{i}"))).collect(),
+            calls
+                .iter()
+                .enumerate()
+                .map(|(k, &(f, t))| (f, t, Call::new(1.0, k % 2 == 0)))
+                .collect(),
+        );
+        let mut reference: DiGraph<(), Call> = DiGraph::new();
+        for _ in 0..g.node_count() {
+            reference.add_node(());
+        }
+        for (f, t, call) in g.edges() {
+            reference.add_edge(NodeIndex::new(f), NodeIndex::new(t), call);
+        }
+        for i in 0..g.node_count() {
+            let a = NodeIndex::new(i);
+            for d in [Outgoing, Incoming] {
+                let ours: Vec<NodeIndex> = (&g).neighbors_directed(a, d).collect();
+                let theirs: Vec<NodeIndex> = reference.neighbors_directed(a, d).collect();
+                assert_eq!(ours, theirs, "node {i}, {d:?}");
+            }
+            assert!(
+                (&g).neighbors(a)
+                    .eq(g.callees(i).map(|(t, _)| NodeIndex::new(t)))
+            );
+            assert_eq!(g.to_index(g.from_index(i)), i);
+        }
+        assert_eq!(kosaraju_scc(&g), kosaraju_scc(&reference));
+        assert_eq!(kosaraju_scc(&g).len(), 4);
     }
 }

@@ -83,7 +83,7 @@ struct RawEdge<'a> {
 /// the text.
 pub fn load_json(text: &str) -> Result<CallGraph, Error> {
     match fast::parse(text) {
-        Some(parts) => Ok(parts.into_graph()),
+        Some(parts) => Ok(parts.into_graph(&mut crate::steps::Steps::start())),
         None => load_checked(text),
     }
 }
@@ -94,10 +94,13 @@ pub fn load_json(text: &str) -> Result<CallGraph, Error> {
 /// # Complexity
 /// As [`load_json`].
 pub fn load_json_owned(text: String) -> Result<CallGraph, Error> {
+    let mut steps = crate::steps::Steps::start();
     match fast::parse(&text) {
         Some(parts) => {
+            steps.mark(|| "load: JSON parsed".into());
             drop(text);
-            Ok(parts.into_graph())
+            let graph = parts.into_graph(&mut steps);
+            Ok(graph)
         }
         None => load_checked(&text),
     }

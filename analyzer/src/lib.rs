@@ -13,7 +13,7 @@ mod traces;
 mod trigger;
 
 pub use error::{Error, plural, readable_number};
-pub use graph::{Call, CallGraph, Durations, Node};
+pub use graph::{Call, CallGraph, Durations, Neighbors, Node};
 pub use hint::Hint;
 pub use json::{
     MAX_FIGURE, MAX_SIMILAR_LEN, analysis_to_json, load_json, load_json_owned,

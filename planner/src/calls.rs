@@ -274,7 +274,7 @@ mod tests {
                 .iter()
                 .map(|c| c.iter().map(|&v| v as usize).collect())
                 .collect();
-            let theirs: Vec<Vec<usize>> = kosaraju_scc(g.petgraph())
+            let theirs: Vec<Vec<usize>> = kosaraju_scc(&g)
                 .into_iter()
                 .map(|c| c.into_iter().map(|v| v.index()).collect())
                 .collect();

@@ -1,8 +1,7 @@
 //! Building a [`CallGraph`] from parts whose calls are resolved to positions in id order: rows
-//! (the calls of one caller) sorted and merged in parallel, then threaded into petgraph's
-//! adjacency lists on a graph whose nodes fit in cache.
+//! (the calls of one caller) sorted and merged in parallel, then laid end to end in caller
+//! order, and the calls each node receives indexed by a counting sort.
 
-use petgraph::graph::{DiGraph, NodeIndex};
 use rayon::prelude::*;
 
 use super::{Call, CallGraph, Link, Node};
@@ -18,10 +17,12 @@ impl CallGraph {
     ///
     /// Producers write a caller's calls together (in any order of callers): each such segment
     /// is then sorted and merged where it is, in parallel, and the segments ordered by caller.
-    /// Calls of a caller written apart are first put together by a stable counting sort. Edges
-    /// are threaded into petgraph's adjacency lists on a graph without node weights, whose
-    /// nodes fit in cache, and the node weights put in place afterwards, rather than by adding
-    /// each edge to a graph whose nodes already carry their (large) weights.
+    /// Calls of a caller written apart are first put together by a stable counting sort. The
+    /// merged rows are then copied end to end in caller order, in parallel, and the calls each
+    /// node receives indexed by a counting sort over the callees.
+    ///
+    /// # Panics
+    /// With `u32::MAX` merged calls or more (a file of hundreds of gigabytes).
     ///
     /// # Complexity
     /// O(V log V + E log d) time, d the largest out-degree; segments are sorted and merged in
@@ -30,14 +31,16 @@ impl CallGraph {
         nodes: usize,
         node: impl FnMut(usize) -> Node,
         links: Vec<Vec<Link>>,
+        steps: &mut crate::steps::Steps,
     ) -> CallGraph {
         let rows = match Rows::by_caller(links) {
             Ok(rows) => rows,
             Err(links) => Rows::scatter(nodes, links),
         };
-        CallGraph {
-            graph: rows.assemble(nodes, node),
-        }
+        steps.mark(|| "graph: calls merged by caller".into());
+        let graph = rows.assemble(nodes, node);
+        steps.mark(|| "graph: rows laid out and callers indexed".into());
+        graph
     }
 }
 
@@ -162,47 +165,113 @@ impl Rows {
         }
     }
 
-    /// The petgraph graph: `n` nodes in id order (`node(i)` the `i`-th, its resources then
-    /// sorted and made unique), the rows' calls as edges, by caller.
-    ///
-    /// The skeleton carries the calls, so that the rows are freed before the graph's arrays
-    /// are allocated, which can then take their place.
+    /// The graph: `n` nodes in id order (`node(i)` the `i`-th, its resources then sorted and
+    /// made unique), the rows' calls end to end by caller, and the calls each node receives.
     ///
     /// # Complexity
-    /// O(V + E), plus what `node` takes.
-    fn assemble(self, n: usize, mut node: impl FnMut(usize) -> Node) -> DiGraph<Node, Call> {
-        let edges = self
-            .rows
-            .iter()
-            .flatten()
-            .map(|&(_, len)| len as usize)
-            .sum();
-        let mut skeleton: DiGraph<(), Call> = DiGraph::with_capacity(n, edges);
-        for _ in 0..n {
-            skeleton.add_node(());
+    /// O(V + E), plus what `node` takes; the rows are copied in parallel.
+    fn assemble(self, n: usize, mut node: impl FnMut(usize) -> Node) -> CallGraph {
+        let Rows { runs, rows, order } = self;
+        let row = |&(run, i): &(u32, u32)| {
+            let (start, len) = rows[run as usize][i as usize];
+            &runs[run as usize][start as usize..(start + len) as usize]
+        };
+        // Where each caller's calls start; rows are not empty.
+        let mut out_start = vec![0u32; n + 1];
+        let mut total: u32 = 0;
+        for key in &order {
+            let calls = row(key);
+            let len = u32::try_from(calls.len()).ok();
+            total = len
+                .and_then(|len| total.checked_add(len))
+                .filter(|&total| total < u32::MAX)
+                .expect("fewer than u32::MAX calls");
+            out_start[calls[0].from as usize + 1] = total;
         }
-        for &(run, i) in &self.order {
-            let (start, len) = self.rows[run as usize][i as usize];
-            let row = &self.runs[run as usize][start as usize..(start + len) as usize];
-            for link in row {
-                skeleton.add_edge(
-                    NodeIndex::new(link.from as usize),
-                    NodeIndex::new(link.to as usize),
-                    link.call,
-                );
-            }
+        for i in 0..n {
+            out_start[i + 1] = out_start[i + 1].max(out_start[i]);
         }
-        drop(self);
-        skeleton.map_owned(
-            |i, ()| {
-                let mut node = node(i.index());
+        let links = lay_out(&order, row, total as usize);
+        drop((runs, rows, order));
+        let (in_start, in_links) = by_callee(n, &links);
+        let nodes = (0..n)
+            .map(|i| {
+                let mut node = node(i);
                 node.resources.sort();
                 node.resources.dedup();
                 node
-            },
-            |_, call| call,
-        )
+            })
+            .collect();
+        CallGraph {
+            nodes,
+            links,
+            out_start,
+            in_links,
+            in_start,
+        }
     }
+}
+
+/// The rows of `order` (`row(key)` the calls of one) end to end, `total` calls in all: copied
+/// in parallel, in groups of consecutive rows of about [`ROWS_TASK`] calls.
+fn lay_out<'a>(
+    order: &[(u32, u32)],
+    row: impl Fn(&(u32, u32)) -> &'a [Link] + Sync,
+    total: usize,
+) -> Vec<Link> {
+    let empty = Link {
+        from: 0,
+        to: 0,
+        call: Call::new(0.0, false),
+    };
+    let mut links = vec![empty; total];
+    let mut tasks = Vec::new();
+    let (mut left, mut first) = (links.as_mut_slice(), 0);
+    while first < order.len() {
+        let (mut end, mut len) = (first, 0);
+        while end < order.len() && len < ROWS_TASK {
+            len += row(&order[end]).len();
+            end += 1;
+        }
+        let (group, rest) = std::mem::take(&mut left).split_at_mut(len);
+        left = rest;
+        tasks.push((&order[first..end], group));
+        first = end;
+    }
+    tasks.into_par_iter().for_each(|(keys, mut group)| {
+        for key in keys {
+            let calls = row(key);
+            let (into, rest) = std::mem::take(&mut group).split_at_mut(calls.len());
+            into.copy_from_slice(calls);
+            group = rest;
+        }
+    });
+    links
+}
+
+/// The calls each node receives: `(start, positions)`, the positions in `links` of the calls
+/// node `i` receives at `positions[start[i]..start[i + 1]]`, in increasing order (a stable
+/// counting sort by callee).
+///
+/// # Complexity
+/// O(V + E).
+fn by_callee(n: usize, links: &[Link]) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0u32; n + 1];
+    for link in links {
+        start[link.to as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut positions = vec![0u32; links.len()];
+    // Fewer than u32::MAX calls (checked when they were laid out).
+    for (e, link) in (0u32..).zip(links) {
+        let slot = &mut fill[link.to as usize];
+        positions[*slot as usize] = e;
+        *slot += 1;
+    }
+    (start, positions)
 }
 
 /// Sorts and merges each row of `links` (row `f` is `links[start[f]..start[f + 1]]`), as

@@ -59,7 +59,7 @@ impl Parts {
     ///
     /// # Complexity
     /// O(V log r + E log d), r the runs of nodes, d the largest out-degree.
-    pub(super) fn into_graph(self) -> CallGraph {
+    pub(super) fn into_graph(self, steps: &mut crate::steps::Steps) -> CallGraph {
         let Parts {
             ids,
             nodes: runs,
@@ -78,7 +78,7 @@ impl Parts {
             let index = starts.partition_point(|&start| start <= at) - 1;
             runs[index].node(at - starts[index], ids.id(pos))
         };
-        CallGraph::from_sorted_parts(ids.len(), node, links)
+        CallGraph::from_sorted_parts(ids.len(), node, links, steps)
     }
 }
 

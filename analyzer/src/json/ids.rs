@@ -144,8 +144,8 @@ impl IdIndex {
     /// they take more than `u32::MAX` bytes.
     ///
     /// # Complexity
-    /// O(V log V) comparisons for the sort (in parallel; O(V) when the ids come in order),
-    /// O(V) expected for the rest.
+    /// O(V log V) key comparisons for the sort (in parallel; see [`sort_by_id`]), O(V)
+    /// expected for the rest.
     pub(super) fn new(runs: Vec<IdRun>) -> Option<IdIndex> {
         let count: usize = runs.iter().map(|r| r.ends.len()).sum();
         let count32 = u32::try_from(count)
@@ -167,17 +167,20 @@ impl IdIndex {
             hashes.extend_from_slice(&run.hashes);
         }
 
-        let mut order: Vec<u32> = (0..count32).collect();
-        // A merge sort, which takes runs already in order in one go: files list their nodes by
-        // id, or nearly. Ids are unique (checked below), so any sort gives the one order there
-        // is, whatever the number of threads.
-        order.par_sort_by(|&a, &b| file.bytes(a).cmp(file.bytes(b)));
-        if order
+        let mut keyed: Vec<(u64, u32)> = (0..count32)
+            .into_par_iter()
+            .map(|i| (key(file.bytes(i), 0), i))
+            .collect();
+        sort_by_id(&file, &mut keyed, 0);
+        // Equal ids have equal keys at every depth, so they end up side by side with the same
+        // key; only neighbours with the same key are compared whole.
+        if keyed
             .par_windows(2)
-            .any(|w| file.bytes(w[0]) == file.bytes(w[1]))
+            .any(|w| w[0].0 == w[1].0 && file.bytes(w[0].1) == file.bytes(w[1].1))
         {
             return None;
         }
+        let order: Vec<u32> = keyed.into_par_iter().map(|(_, i)| i).collect();
         // The sorted ids and the table are filled at the same time, in memory allocated by this
         // thread, like everything that outlives the parse.
         let mut ids = Arena {
@@ -329,6 +332,54 @@ impl IdIndex {
     }
 }
 
+/// Bytes of the ids compared as keys before they are compared whole: past this depth, ids that
+/// share their first bytes are sorted by comparing them whole (long shared prefixes are rare,
+/// and this bounds the recursion).
+const KEYED_BYTES: usize = 64;
+
+/// Sorts `keyed`, pairs of a key and a position in `file` whose key is [`key`]`(id, at)`, by id:
+/// by key, then each run of equal keys by the next eight bytes, and so on, comparing ids whole
+/// only where they share [`KEYED_BYTES`] bytes or where the key reached their end. An id is then
+/// read once per eight bytes it shares with another, rather than at every comparison of a
+/// comparison sort, each time somewhere else in the arena. Equal ids end up side by side, with
+/// equal keys.
+///
+/// Ties between keys are broken by the next bytes, so the order is the ids' order whatever
+/// the number of threads.
+///
+/// # Complexity
+/// O(V log V) key comparisons, plus O(Σ shared bytes / 8) key reads.
+fn sort_by_id(file: &Arena, keyed: &mut [(u64, u32)], at: usize) {
+    keyed.par_sort_unstable_by_key(|&(key, _)| key);
+    let next = at + 8;
+    keyed
+        .par_chunk_by_mut(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+        .for_each(|run| {
+            if next >= KEYED_BYTES || run.iter().all(|&(_, i)| file.bytes(i).len() <= next) {
+                run.sort_unstable_by(|a, b| file.bytes(a.1).cmp(file.bytes(b.1)));
+            } else {
+                for (key_of, i) in run.iter_mut() {
+                    *key_of = key(file.bytes(*i), next);
+                }
+                sort_by_id(file, run, next);
+            }
+        });
+}
+
+/// Eight bytes of `id` from `at`, big-endian, zeros past its end. Keys of two ids at the same
+/// depth, their earlier bytes equal, compare as the ids do or are equal: where one id ends and
+/// the other goes on with zero bytes, equal keys hide a difference that comparing the ids
+/// whole shows.
+fn key(id: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    if let Some(rest) = id.get(at..) {
+        let len = rest.len().min(8);
+        word[..len].copy_from_slice(&rest[..len]);
+    }
+    u64::from_be_bytes(word)
+}
+
 /// The slot of position `pos`: `pos + 1` under the [`tag`] of `hash`.
 fn slot(hash: u64, pos_bits: u32, pos: u32) -> u32 {
     tag(hash, pos_bits) | (pos + 1)
@@ -368,4 +419,92 @@ fn hash_id(id: &[u8]) -> u64 {
 fn fold(a: u64, b: u64) -> u64 {
     let p = u128::from(a) * u128::from(b);
     (p as u64) ^ ((p >> 64) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{IdIndex, IdRun, Lookups};
+
+    /// Indexes `ids` given in runs of `per_run`.
+    fn index(ids: &[String], per_run: usize) -> Option<IdIndex> {
+        let runs = ids
+            .chunks(per_run)
+            .map(|chunk| {
+                let mut run = IdRun::with_capacity(0);
+                for id in chunk {
+                    run.push(id);
+                }
+                run
+            })
+            .collect();
+        IdIndex::new(runs)
+    }
+
+    /// Ids that the keyed sort finds hard: prefixes of one another, zero bytes where another id
+    /// ends, long shared prefixes (past the keyed depth), in a scrambled order.
+    fn hard_ids() -> Vec<String> {
+        let long = "x".repeat(70);
+        let mut ids = vec![
+            String::new(),
+            "a".into(),
+            "a\0".into(),
+            "a\0\0\0\0\0\0\0".into(),
+            "a\0\0\0\0\0\0\0\0".into(),
+            "a\0\0\0\0\0\0\0b".into(),
+            "ab".into(),
+            "abcdefgh".into(),
+            "abcdefghi".into(),
+            "abcdefgh\0".into(),
+            "é".into(),
+            long.clone(),
+            format!("{long}a"),
+            format!("{long}b"),
+            format!("{long}\0"),
+            format!("{long}{long}"),
+            format!("{}y", "x".repeat(63)),
+            format!("{}y", "x".repeat(64)),
+            format!("{}y", "x".repeat(8)),
+        ];
+        for i in 0..200 {
+            ids.push(format!(
+                "com.example.pkg{}.Service.method{}",
+                i % 7,
+                i * 7919 % 200
+            ));
+        }
+        // A fixed scramble.
+        let n = ids.len();
+        (0..n).map(|i| ids[i * 37 % n].clone()).collect()
+    }
+
+    #[test]
+    fn ids_sort_as_strings_whatever_they_share() {
+        let ids = hard_ids();
+        let mut expected = ids.clone();
+        expected.sort();
+        for per_run in [1, 3, ids.len()] {
+            let index = index(&ids, per_run).expect("unique ids");
+            let mut lookups = Lookups::default();
+            let mut found = Vec::new();
+            let queries: Vec<&str> = expected.iter().map(String::as_str).collect();
+            index.positions(&queries, &mut lookups, &mut found);
+            let sorted = index.into_sorted();
+            let got: Vec<&str> = (0..sorted.len()).map(|pos| sorted.id(pos)).collect();
+            assert_eq!(got, expected);
+            assert!(found.iter().enumerate().all(|(i, &p)| p == Some(i as u32)));
+            for (pos, id) in expected.iter().enumerate() {
+                assert_eq!(&ids[sorted.file_position(pos)], id);
+            }
+        }
+    }
+
+    #[test]
+    fn a_repeated_id_is_found_however_much_it_shares() {
+        let ids = hard_ids();
+        for repeated in [0, 2, 4, 13, 15, 100] {
+            let mut with = ids.clone();
+            with.push(ids[repeated].clone());
+            assert!(index(&with, 5).is_none(), "{:?} twice", ids[repeated]);
+        }
+    }
 }

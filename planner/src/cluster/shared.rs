@@ -45,13 +45,14 @@ pub(super) fn detect(graph: &CallGraph, min_modules: usize) -> Vec<bool> {
     }
     // Distinct callers: a call repeating the one before (same caller and callee, the other
     // mode) is not counted again. Counted in parallel; sums of whole numbers in any order.
-    let edges = graph.petgraph().raw_edges();
     let counts: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
-    edges.par_iter().enumerate().for_each(|(e, edge)| {
-        let (f, t) = (edge.source(), edge.target());
-        let repeat = e > 0 && edges[e - 1].source() == f && edges[e - 1].target() == t;
+    graph.par_edges().enumerate().for_each(|(e, (f, t, _))| {
+        let repeat = e > 0 && {
+            let (pf, pt, _) = graph.edge(e - 1);
+            (pf, pt) == (f, t)
+        };
         if f != t && !repeat {
-            counts[t.index()].fetch_add(1, Relaxed);
+            counts[t].fetch_add(1, Relaxed);
         }
     });
     let fan_in: Vec<usize> = counts.into_iter().map(AtomicUsize::into_inner).collect();

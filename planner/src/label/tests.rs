@@ -320,7 +320,7 @@ fn rates_are_those_of_the_condensation_to_the_last_bit() {
                 fixed[i] = true;
             }
         }
-        let mut components = kosaraju_scc(graph.petgraph());
+        let mut components = kosaraju_scc(&graph);
         components.reverse();
         let mut component_of = vec![0usize; n];
         for (c, members) in components.iter().enumerate() {

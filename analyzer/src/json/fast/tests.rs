@@ -13,7 +13,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 use super::parse_in_pieces;
-use crate::json::{checked_parts, load_json, load_json_owned, to_json};
+use crate::json::{checked_parts, load_json, load_json_owned};
 use crate::{Call, CallGraph, Node};
 
 /// Piece sizes: a guess at every `},{` (1), small pieces, and the whole array as one piece.
@@ -270,7 +270,10 @@ fn broken_file(rng: &mut Rng) -> String {
 
 /// The graph as the builder made it before: nodes sorted by id, a stable counting sort of the
 /// edges by source, each row sorted stably by (target, async) and merged, edges added one by one.
-fn reference_from_parts(mut nodes: Vec<Node>, edges: Vec<(usize, usize, Call)>) -> CallGraph {
+fn reference_from_parts(
+    mut nodes: Vec<Node>,
+    edges: Vec<(usize, usize, Call)>,
+) -> DiGraph<Node, Call> {
     let mut order: Vec<usize> = (0..nodes.len()).collect();
     order.sort_unstable_by(|&a, &b| nodes[a].id.cmp(&nodes[b].id));
     let mut new_pos = vec![0usize; nodes.len()];
@@ -322,28 +325,43 @@ fn reference_from_parts(mut nodes: Vec<Node>, edges: Vec<(usize, usize, Call)>) 
             graph.add_edge(NodeIndex::new(f), NodeIndex::new(lt), lc);
         }
     }
-    CallGraph::from_petgraph(graph)
+    graph
 }
 
 /// Everything about a graph that anyone can see: its nodes (all fields), its edges in order,
 /// and the order of every adjacency list.
 fn describe(graph: &CallGraph) -> String {
-    let mut out = format!(
-        "{:?}\n{}",
-        graph.nodes().collect::<Vec<_>>(),
-        to_json(graph)
-    );
-    let view = graph.petgraph();
-    for i in view.node_indices() {
-        let outgoing: Vec<(usize, usize)> = view
+    let nodes: Vec<&Node> = graph.nodes().collect();
+    let edges: Vec<(usize, usize, Call)> = graph.edges().collect();
+    let mut out = format!("{nodes:?}\n{edges:?}\n");
+    for i in 0..graph.node_count() {
+        let outgoing: Vec<(usize, Call)> = graph.callees(i).map(|(t, c)| (t, *c)).collect();
+        let incoming: Vec<(usize, Call)> = graph.callers(i).map(|(f, c)| (f, *c)).collect();
+        out.push_str(&format!("{i} out {outgoing:?} in {incoming:?}\n"));
+    }
+    out
+}
+
+/// [`describe`] of the petgraph graph the builder made before: its adjacency lists are the
+/// order [`CallGraph::callees`] and [`CallGraph::callers`] promise.
+fn describe_reference(graph: &DiGraph<Node, Call>) -> String {
+    let nodes: Vec<&Node> = graph.raw_nodes().iter().map(|n| &n.weight).collect();
+    let edges: Vec<(usize, usize, Call)> = graph
+        .raw_edges()
+        .iter()
+        .map(|e| (e.source().index(), e.target().index(), e.weight))
+        .collect();
+    let mut out = format!("{nodes:?}\n{edges:?}\n");
+    for i in graph.node_indices() {
+        let outgoing: Vec<(usize, Call)> = graph
             .edges(i)
-            .map(|e| (e.id().index(), e.target().index()))
+            .map(|e| (e.target().index(), *e.weight()))
             .collect();
-        let incoming: Vec<(usize, usize)> = view
+        let incoming: Vec<(usize, Call)> = graph
             .edges_directed(i, Direction::Incoming)
-            .map(|e| (e.id().index(), e.source().index()))
+            .map(|e| (e.source().index(), *e.weight()))
             .collect();
-        out.push_str(&format!("{i:?} out {outgoing:?} in {incoming:?}\n"));
+        out.push_str(&format!("{} out {outgoing:?} in {incoming:?}\n", i.index()));
     }
     out
 }
@@ -351,7 +369,7 @@ fn describe(graph: &CallGraph) -> String {
 /// What the checked path makes of a file, built the old way: the graph described, or the error.
 fn expected(text: &str) -> Result<String, String> {
     match checked_parts(text) {
-        Ok((nodes, edges)) => Ok(describe(&reference_from_parts(nodes, edges))),
+        Ok((nodes, edges)) => Ok(describe_reference(&reference_from_parts(nodes, edges))),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -360,7 +378,8 @@ fn expected(text: &str) -> Result<String, String> {
 fn check(text: &str) {
     let expected = expected(text);
     for &piece in PIECES {
-        let fast = parse_in_pieces(text, piece).map(|parts| describe(&parts.into_graph()));
+        let fast = parse_in_pieces(text, piece)
+            .map(|parts| describe(&parts.into_graph(&mut crate::steps::Steps::start())));
         match &expected {
             Ok(graph) => assert_eq!(
                 fast.as_ref(),
