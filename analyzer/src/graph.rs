@@ -284,6 +284,24 @@ impl CallGraph {
         })
     }
 
+    /// The positions in [`CallGraph::edges`] of the calls node `i` makes: one stretch, in
+    /// edge order (by callee).
+    ///
+    /// # Complexity
+    /// O(1).
+    pub fn out_edges(&self, i: usize) -> std::ops::Range<usize> {
+        self.out_start[i] as usize..self.out_start[i + 1] as usize
+    }
+
+    /// The positions in [`CallGraph::edges`] of the calls node `i` receives, in edge order
+    /// (by caller).
+    ///
+    /// # Complexity
+    /// O(1).
+    pub fn in_edges(&self, i: usize) -> &[u32] {
+        self.in_row(i)
+    }
+
     /// The calls of caller `i`, in edge order.
     fn out_row(&self, i: usize) -> &[Link] {
         &self.links[self.out_start[i] as usize..self.out_start[i + 1] as usize]
@@ -454,6 +472,10 @@ mod tests {
         let callers: Vec<(usize, f64)> = g.callers(1).map(|(f, c)| (f, c.weight)).collect();
         assert_eq!(callers, [(2, 5.0), (1, 4.0), (0, 1.0)]);
         assert_eq!(g.callers(0).count(), 0);
+        assert_eq!(g.out_edges(0), 0..3);
+        assert_eq!(g.in_edges(1), [0, 3, 4]);
+        assert_eq!(g.in_edges(2), [1, 2]);
+        assert!(g.in_edges(0).is_empty() && g.out_edges(1) == (3..4));
     }
 
     /// petgraph's algorithms run on the graph itself, and see what they would see on a petgraph

@@ -75,6 +75,95 @@ impl Csr {
         Csr::concat(summed_rows(n, by_node, piece_edges), self_w)
     }
 
+    /// The coupling graph of `graph`'s calls, each coupling `calls[e]` (edge order; 0 for none)
+    /// between the compact indices of its ends (`index`, increasing with the position, over
+    /// `k` nodes), plus the `ties` (u ≠ v): the graph [`Csr::from_edges`] makes of the calls'
+    /// `(a, b, c)` in edge order followed by the ties, to the last bit.
+    ///
+    /// The calls need no sort: a node's calls made come by callee and its calls received by
+    /// caller, so each row is the merge of the two, weights summed in edge order; the ties (few,
+    /// or none) are sorted into rows as [`Csr::from_edges`] sorts edges, and each tie's weight
+    /// is added after the calls' of its pair, as it comes after them in that order.
+    ///
+    /// # Complexity
+    /// O(V + E + A log A) for A tie arcs; the rows in parallel.
+    pub(super) fn from_calls(
+        graph: &CallGraph,
+        index: &[Option<u32>],
+        k: usize,
+        calls: &[f64],
+        recv: &Received,
+        ties: &[(u32, u32, f64)],
+    ) -> Csr {
+        let n = graph.node_count();
+        let tied = (!ties.is_empty()).then(|| arcs_by_node(k, ties, PIECE_EDGES));
+        // Pieces of positions with about the same number of calls and ties.
+        let mut bound = Vec::with_capacity(n + 1);
+        bound.push(0);
+        let mut arcs = 0;
+        for (i, &a) in index.iter().enumerate() {
+            arcs += graph.out_edges(i).len() + graph.in_edges(i).len();
+            if let (Some(tied), Some(a)) = (&tied, a) {
+                arcs += tied.offsets[a as usize + 1] - tied.offsets[a as usize];
+            }
+            bound.push(arcs);
+        }
+        let rows: Vec<Rows> = node_pieces(&bound, n, PIECE_EDGES)
+            .into_par_iter()
+            .map(|range| {
+                let arcs = bound[range.end] - bound[range.start];
+                let mut rows = Rows {
+                    ends: Vec::with_capacity(range.len()),
+                    targets: Vec::with_capacity(arcs),
+                    weights: Vec::with_capacity(arcs),
+                    self_w: Vec::new(),
+                };
+                // The couplings of the calls made and received: (other end, coupling).
+                let mut made: Vec<(u32, f64)> = Vec::new();
+                let mut got: Vec<(u32, f64)> = Vec::new();
+                let mut row_ties: Vec<(u32, f64)> = Vec::new();
+                for i in range {
+                    let Some(a) = index[i] else { continue };
+                    let start = rows.targets.len();
+                    made.clear();
+                    made.extend(graph.out_edges(i).filter_map(|e| {
+                        let (_, t, _) = graph.edge(e);
+                        (calls[e] > 0.0).then(|| (index[t].unwrap_or(u32::MAX), calls[e]))
+                    }));
+                    got.clear();
+                    let arcs = recv.start[i]..recv.start[i + 1];
+                    got.extend(
+                        recv.from[arcs.clone()]
+                            .iter()
+                            .zip(&recv.coupling[arcs])
+                            .filter(|&(_, &c)| c > 0.0)
+                            .map(|(&a, &c)| (a, c)),
+                    );
+                    // Both by partner; for one partner, the calls of the node that comes first
+                    // in edge order (the lower position, hence the lower index) come first.
+                    merge_sorted(&mut rows, start, &made, &got, |s, t| {
+                        t < s || (t == s && t < a)
+                    });
+                    if let Some(tied) = &tied {
+                        let arcs = tied.offsets[a as usize]..tied.offsets[a as usize + 1];
+                        row_ties.clear();
+                        row_ties.extend(
+                            tied.other[arcs.clone()]
+                                .iter()
+                                .zip(&tied.weight[arcs])
+                                .map(|(&t, &w)| (t, f64::from_bits(w))),
+                        );
+                        row_ties.sort_by_key(|&(t, _)| t);
+                        add_in_order(&mut rows, start, &row_ties);
+                    }
+                    rows.ends.push(rows.targets.len());
+                }
+                rows
+            })
+            .collect();
+        Csr::concat(rows, vec![0.0; k])
+    }
+
     /// A graph from consecutive pieces of rows (each piece's `self_w` left empty) and `self_w`.
     /// The pieces are copied into place in parallel (a serial copy of every arc was a tenth of
     /// building a graph).
@@ -275,6 +364,125 @@ fn summed_rows(n: usize, by_node: Arcs, piece_edges: usize) -> Vec<Rows> {
         .collect()
 }
 
+/// The couplings of the calls each node receives, node by node, in edge order (the order of
+/// [`CallGraph::in_edges`]), laid out by one pass over the calls, so that the rows read them in
+/// order rather than each call's coupling where it sits among the calls.
+pub(super) struct Received {
+    /// The calls node `i` receives are at `start[i]..start[i + 1]`.
+    start: Vec<usize>,
+    /// Each call's caller (compact index; `u32::MAX` for an isolated one).
+    from: Vec<u32>,
+    /// Each call's coupling (0 for none).
+    coupling: Vec<f64>,
+}
+
+impl Received {
+    /// The calls of `graph` by callee, with their couplings `calls` (edge order) and callers'
+    /// compact indices (`index`). A stable counting sort whose slots come from the graph's
+    /// index of received calls; in parallel, each thread filling the rows of a range of callees
+    /// from one pass over all the calls, so the result does not depend on the threads.
+    ///
+    /// # Complexity
+    /// O(V + T · E) work for T threads (at most [`MAX_PIECES`]), O(V + E) per thread.
+    fn of(graph: &CallGraph, index: &[Option<u32>], calls: &[f64]) -> Received {
+        let n = graph.node_count();
+        let mut start = Vec::with_capacity(n + 1);
+        start.push(0);
+        for i in 0..n {
+            start.push(start[i] + graph.in_edges(i).len());
+        }
+        let total = start[n];
+        let mut from = vec![u32::MAX; total];
+        let mut coupling = vec![0.0; total];
+        // Ranges of callees with about the same number of calls, one per thread.
+        let parts = rayon::current_num_threads().clamp(1, MAX_PIECES);
+        let mut bounds: Vec<usize> = (0..parts)
+            .map(|p| start.partition_point(|&s| s < total * p / parts).min(n))
+            .collect();
+        bounds.push(n);
+        let mut pieces = Vec::with_capacity(parts);
+        let (mut from_left, mut coupling_left) = (from.as_mut_slice(), coupling.as_mut_slice());
+        for w in bounds.windows(2) {
+            let len = start[w[1]] - start[w[0]];
+            let (f, f_rest) = std::mem::take(&mut from_left).split_at_mut(len);
+            let (c, c_rest) = std::mem::take(&mut coupling_left).split_at_mut(len);
+            (from_left, coupling_left) = (f_rest, c_rest);
+            pieces.push((w[0]..w[1], f, c));
+        }
+        pieces
+            .into_par_iter()
+            .for_each(|(callees, from, coupling)| {
+                let base = start[callees.start];
+                let mut fill: Vec<usize> =
+                    start[callees.clone()].iter().map(|&s| s - base).collect();
+                for ((f, t, _), &c) in graph.edges().zip(calls) {
+                    if !callees.contains(&t) {
+                        continue;
+                    }
+                    let slot = &mut fill[t - callees.start];
+                    if c > 0.0 {
+                        from[*slot] = index[f].unwrap_or(u32::MAX);
+                        coupling[*slot] = c;
+                    }
+                    *slot += 1;
+                }
+            });
+        Received {
+            start,
+            from,
+            coupling,
+        }
+    }
+}
+
+/// Adds `arcs` (sorted by target) to the row of `rows` that starts at `start` (sorted by
+/// target, each target once): an arc to a target in the row adds its weight to the row's, after
+/// it; the others are inserted in their place, summed in order with the arcs to the same target.
+fn add_in_order(rows: &mut Rows, start: usize, arcs: &[(u32, f64)]) {
+    if arcs.is_empty() {
+        return;
+    }
+    let row: Vec<(u32, f64)> = rows.targets[start..]
+        .iter()
+        .copied()
+        .zip(rows.weights[start..].iter().copied())
+        .collect();
+    rows.targets.truncate(start);
+    rows.weights.truncate(start);
+    merge_sorted(rows, start, &row, arcs, |s, t| t < s);
+}
+
+/// Appends to the row of `rows` that starts at `start` the arcs of `x` and `y` (each sorted by
+/// target) merged by target, `y`'s next arc first where `y_first(x's target, y's target)`, arcs
+/// to one target summed in that order.
+fn merge_sorted(
+    rows: &mut Rows,
+    start: usize,
+    x: &[(u32, f64)],
+    y: &[(u32, f64)],
+    y_first: impl Fn(u32, u32) -> bool,
+) {
+    let (mut x, mut y) = (x.iter().peekable(), y.iter().peekable());
+    loop {
+        let next = match (x.peek(), y.peek()) {
+            (Some(&&(s, _)), Some(&&(t, _))) if y_first(s, t) => y.next(),
+            (Some(_), _) => x.next(),
+            (None, Some(_)) => y.next(),
+            (None, None) => None,
+        };
+        let Some(&(t, w)) = next else { break };
+        match rows.targets.last() {
+            Some(&last) if last == t && rows.targets.len() > start => {
+                *rows.weights.last_mut().expect("a weight per target") += w;
+            }
+            _ => {
+                rows.targets.push(t);
+                rows.weights.push(w);
+            }
+        }
+    }
+}
+
 /// Consecutive rows of a graph, built by one piece of work.
 #[derive(Default)]
 pub(super) struct Rows {
@@ -434,11 +642,13 @@ pub(super) fn base(
     let mut steps = crate::steps::Steps::start();
     // The terms of the ids need nothing of the calls: read alongside them (both have serial
     // passes that leave a thread idle otherwise).
-    let ((mut edges, strength, total, groups), terms) = rayon::join(
+    let ((calls, received, strength, total, groups), terms) = rayon::join(
         || {
-            let (edges, strength, total) = call_edges(graph, index, k, shared, cfg);
-            let groups = groups(graph, index, k, cfg, &edges);
-            (edges, strength, total, groups)
+            let calls = call_couplings(graph, index, shared, cfg);
+            let received = Received::of(graph, index, &calls);
+            let (strength, total) = call_strengths(graph, index, k, &calls, &received);
+            let groups = groups(graph, index, k, cfg, &calls);
+            (calls, received, strength, total, groups)
         },
         || {
             if cfg.vocabulary_affinity > 0.0 {
@@ -455,6 +665,8 @@ pub(super) fn base(
         1.0
     };
     steps.mark(|| "  coupling: calls, module and resource groups, vocabulary".into());
+    // The ties besides the calls, in the order they are summed after the calls.
+    let mut edges: Vec<(u32, u32, f64)> = Vec::new();
     resource_ties(
         &groups.resources,
         k,
@@ -496,8 +708,8 @@ pub(super) fn base(
         );
     }
     steps.mark(|| "  coupling: history ties".into());
-    let csr = Csr::from_edges(k, &edges, vec![0.0; k]);
-    steps.mark(|| format!("  coupling: CSR of {} edges", edges.len()));
+    let csr = Csr::from_calls(graph, index, k, &calls, &received, &edges);
+    steps.mark(|| format!("  coupling: CSR of the calls and {} ties", edges.len()));
     let facts = CallFacts {
         strength,
         total,
@@ -508,28 +720,25 @@ pub(super) fn base(
     (csr, facts)
 }
 
-/// The coupling of every call between two connected nodes (compact indices), in edge order:
-/// dampened, times its confidence, scaled down when async or when it touches shared code;
-/// self-calls and calls of no weight left out. With each node's call strength and their total.
+/// The coupling of every call, in edge order: dampened, times its confidence, scaled down when
+/// async or when it touches shared code; 0 for a self-call, a call of no weight, or a call of an
+/// isolated node (not in `index`), which couple nothing.
 ///
 /// # Complexity
-/// O(V + E), the calls in parallel.
-fn call_edges(
+/// O(E), in parallel.
+fn call_couplings(
     graph: &CallGraph,
     index: &[Option<u32>],
-    k: usize,
     shared: &[bool],
     cfg: &ClusterConfig,
-) -> (Vec<(u32, u32, f64)>, Vec<f64>, f64) {
-    // In parallel, in edge order: each call's coupling, or a weight of 0 for a call left out
-    // (a few), dropped after in place. An indexed collect writes every call in its place at
-    // once; a filtered one gathers pieces and copies them together (a third slower).
-    let mut edges: Vec<(u32, u32, f64)> = Vec::new();
+) -> Vec<f64> {
+    // An indexed collect writes every call in its place at once.
+    let mut calls = Vec::new();
     graph
         .par_edges()
         .map(|(f, t, call)| {
             let (Some(a), Some(b)) = (index[f], index[t]) else {
-                return (0, 0, 0.0);
+                return 0.0;
             };
             // A guessed call (a static analyzer's name match) couples in proportion to its
             // confidence.
@@ -541,21 +750,57 @@ fn call_edges(
                 c *= SHARED_COUPLING;
             }
             if a != b && c > 0.0 && c.is_finite() {
-                (a, b, c)
+                c
             } else {
-                (0, 0, 0.0)
+                0.0
             }
         })
-        .collect_into_vec(&mut edges);
-    edges.retain(|&(_, _, c)| c > 0.0);
+        .collect_into_vec(&mut calls);
+    calls
+}
+
+/// Each connected node's call strength (the couplings `calls` of the calls it makes and
+/// receives, the latter also laid out in `received`; compact indices) and their total, each
+/// summed in edge order.
+///
+/// # Complexity
+/// O(V + E), the strengths in parallel.
+fn call_strengths(
+    graph: &CallGraph,
+    index: &[Option<u32>],
+    k: usize,
+    calls: &[f64],
+    received: &Received,
+) -> (Vec<f64>, f64) {
     let mut strength = vec![0.0; k];
-    let mut total = 0.0;
-    for &(a, b, w) in &edges {
-        strength[a as usize] += w;
-        strength[b as usize] += w;
-        total += w;
+    let nodes = (0..graph.node_count()).into_par_iter();
+    let of: Vec<(usize, f64)> = nodes
+        .filter_map(|i| {
+            let a = index[i]? as usize;
+            let out = graph.out_edges(i);
+            // The calls received from callers before the node, its own, then the rest.
+            let split = graph
+                .in_edges(i)
+                .partition_point(|&e| (e as usize) < out.start);
+            let got = &received.coupling[received.start[i]..received.start[i + 1]];
+            let (before, after) = got.split_at(split);
+            let sum = before
+                .iter()
+                .chain(&calls[out])
+                .chain(after)
+                .filter(|&&c| c > 0.0)
+                .fold(0.0, |sum, &c| sum + c);
+            Some((a, sum))
+        })
+        .collect();
+    for (a, sum) in of {
+        strength[a] = sum;
     }
-    (edges, strength, total)
+    let total = calls
+        .iter()
+        .filter(|&&c| c > 0.0)
+        .fold(0.0, |sum, &c| sum + c);
+    (strength, total)
 }
 
 /// The groups that tie their members: declared modules (with module affinity on) and resources.
@@ -569,7 +814,7 @@ struct NodeGroups {
 }
 
 /// The declared modules and the resources of the connected nodes, and the call weight inside
-/// each module (from the calls' `edges`).
+/// each module (from the couplings `calls` of the graph's calls).
 ///
 /// # Complexity
 /// O(V log V + E + R) for R (node, resource) pairs.
@@ -578,7 +823,7 @@ fn groups(
     index: &[Option<u32>],
     k: usize,
     cfg: &ClusterConfig,
-    edges: &[(u32, u32, f64)],
+    calls: &[f64],
 ) -> NodeGroups {
     let mut modules: Groups = Groups::default();
     let mut resources: Groups = Groups::default();
@@ -602,10 +847,15 @@ fn groups(
         }
     }
     let mut inner = vec![0.0; modules.len()];
-    for &(a, b, w) in edges {
-        let g = module_of[a as usize];
-        if g != u32::MAX && g == module_of[b as usize] {
-            inner[g as usize] += w;
+    if !modules.is_empty() {
+        for ((f, t, _), &w) in graph.edges().zip(calls) {
+            let (Some(a), Some(b)) = (index[f], index[t]) else {
+                continue;
+            };
+            let g = module_of[a as usize];
+            if w > 0.0 && g != u32::MAX && g == module_of[b as usize] {
+                inner[g as usize] += w;
+            }
         }
     }
     NodeGroups {
@@ -1063,6 +1313,86 @@ mod tests {
             vec![(1, 5.0), (2, 0.5)]
         );
         assert_eq!(merged.neighbors(4).count(), 0);
+    }
+
+    /// The rows read off the calls are, to the last bit, those of the edge list they stand for:
+    /// the calls' couplings in edge order, then the ties; with repeated calls both ways, sync
+    /// and async, self-calls, calls of no coupling and isolated nodes.
+    #[test]
+    fn csr_from_the_calls_is_the_csr_of_their_edges() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let n = 60usize;
+        let nodes = (0..n)
+            .map(|i| analyzer::Node {
+                id: format!("n{i:03}"),
+                ..analyzer::Node::default()
+            })
+            .collect();
+        let edges = (0..3000)
+            .map(|_| {
+                let f = rng.usize(0..n);
+                let t = if rng.u8(..) < 10 { f } else { rng.usize(0..n) };
+                let weight = f64::from(rng.u32(0..50)) / 3.0;
+                (f, t, analyzer::Call::new(weight, rng.bool()))
+            })
+            .collect();
+        let graph = CallGraph::from_parts(nodes, edges);
+        // Every seventh node isolated; the others numbered in order.
+        let mut k = 0;
+        let index: Vec<Option<u32>> = (0..n)
+            .map(|i| {
+                (i % 7 != 3).then(|| {
+                    k += 1;
+                    k as u32 - 1
+                })
+            })
+            .collect();
+        let calls: Vec<f64> = graph
+            .edges()
+            .map(|(f, t, call)| match (index[f], index[t]) {
+                // Magnitudes far apart, so that the order of the sums shows in their bits.
+                (Some(a), Some(b)) if a != b && call.weight > 0.0 => {
+                    dampen(call.weight) * 10f64.powi(rng.i32(-9..9)) / (1.0 + f64::from(a % 3))
+                }
+                _ => 0.0,
+            })
+            .collect();
+        let call_edges: Vec<(u32, u32, f64)> = graph
+            .edges()
+            .zip(&calls)
+            .filter(|&(_, &c)| c > 0.0)
+            .map(|((f, t, _), &c)| (index[f].unwrap_or(0), index[t].unwrap_or(0), c))
+            .collect();
+        for tie_count in [0, 3000] {
+            let ties: Vec<(u32, u32, f64)> = (0..tie_count)
+                .map(|_| {
+                    let u = rng.u32(0..k as u32);
+                    let v = (u + rng.u32(1..k as u32)) % k as u32;
+                    (u, v, rng.f64() * 10f64.powi(rng.i32(-9..9)))
+                })
+                .collect();
+            let expected = Csr::from_edges(k, &[call_edges.clone(), ties.clone()].concat(), vec![]);
+            for threads in [1, 3] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("pool");
+                let got = pool.install(|| {
+                    let received = Received::of(&graph, &index, &calls);
+                    Csr::from_calls(&graph, &index, k, &calls, &received, &ties)
+                });
+                assert!(got == expected, "{tie_count} ties, {threads} threads");
+            }
+        }
+        let received = Received::of(&graph, &index, &calls);
+        let (strength, total) = call_strengths(&graph, &index, k, &calls, &received);
+        let (mut by_edges, mut sum) = (vec![0.0; k], 0.0);
+        for &(a, b, w) in &call_edges {
+            by_edges[a as usize] += w;
+            by_edges[b as usize] += w;
+            sum += w;
+        }
+        assert!(strength == by_edges && total == sum);
     }
 
     #[test]
