@@ -127,27 +127,36 @@ impl Frozen<'_> {
 }
 
 /// Whether moving `v` (strength `kv`) from its community to `to` (`None`: an empty community)
-/// still gains modularity in the current state; `scale` is γ / 2m.
+/// still gains modularity in the current state; `scale` is γ / 2m. The same scan lists in
+/// `outside` (emptied first) the neighbours that are not `queued` and not in `to`: those to
+/// queue if the move is made.
 ///
 /// # Complexity
 /// O(d) for d neighbours.
+#[allow(clippy::too_many_arguments)]
 fn still_gains(
     g: &Csr,
     part: &[usize],
     tot: &[f64],
+    queued: &[bool],
     v: usize,
     kv: f64,
     to: Option<usize>,
     scale: f64,
+    outside: &mut Vec<usize>,
 ) -> bool {
     let cur = part[v];
     let (mut w_cur, mut w_to) = (0.0, 0.0);
+    outside.clear();
     for (u, w) in g.neighbors(v) {
         let c = part[u];
         if c == cur {
             w_cur += w;
         } else if Some(c) == to {
             w_to += w;
+        }
+        if Some(c) != to && !queued[u] {
+            outside.push(u);
         }
     }
     let stay = w_cur - scale * kv * (tot[cur] - kv);
@@ -190,6 +199,7 @@ pub(super) fn move_nodes(
         empty,
         queue: order.into(),
         queued: vec![true; n],
+        outside: Vec::new(),
     };
     let size = batch_size(n);
     let mut batch: Vec<usize> = Vec::with_capacity(size);
@@ -245,6 +255,8 @@ struct Moving<'p> {
     queue: VecDeque<usize>,
     /// Whether a node is in the queue.
     queued: Vec<bool>,
+    /// The neighbours of the node being moved to queue if it moves.
+    outside: Vec<usize>,
 }
 
 impl Moving<'_> {
@@ -264,16 +276,18 @@ impl Moving<'_> {
     ) -> bool {
         let cur = self.part[v];
         let kv = strength[v];
+        let (part, tot, queued) = (&*self.part, &self.tot, &self.queued);
+        let outside = &mut self.outside;
         let to = match decision {
             Decision::Stay => return false,
             Decision::Join(c) => {
-                if !still_gains(g, self.part, &self.tot, v, kv, Some(c), scale) {
+                if !still_gains(g, part, tot, queued, v, kv, Some(c), scale, outside) {
                     return false;
                 }
                 c
             }
             Decision::Alone if self.size[cur] > 1 => {
-                if !still_gains(g, self.part, &self.tot, v, kv, None, scale) {
+                if !still_gains(g, part, tot, queued, v, kv, None, scale, outside) {
                     return false;
                 }
                 loop {
@@ -297,12 +311,11 @@ impl Moving<'_> {
         self.tot[to] += kv;
         self.size[to] += 1;
         self.part[v] = to;
-        // Neighbours left outside the node's new community are looked at again.
-        for (u, _) in g.neighbors(v) {
-            if !self.queued[u] && self.part[u] != to {
-                self.queued[u] = true;
-                self.queue.push_back(u);
-            }
+        // Neighbours left outside the node's new community are looked at again (an empty
+        // community has none of them).
+        for &u in &self.outside {
+            self.queued[u] = true;
+            self.queue.push_back(u);
         }
         true
     }
