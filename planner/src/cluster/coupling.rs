@@ -576,7 +576,10 @@ fn plain_u64s(v: Vec<AtomicU64>) -> Vec<u64> {
 
 /// Coupling of one call: `1 + ln(w)` for w ≥ 1 (dampens measured counts), `w` below.
 pub(super) fn dampen(weight: f64) -> f64 {
-    if weight >= 1.0 {
+    if weight == 1.0 {
+        // Most calls: 1 + ln 1, without the logarithm.
+        1.0
+    } else if weight >= 1.0 {
         1.0 + weight.ln()
     } else if weight > 0.0 {
         weight
@@ -846,18 +849,28 @@ fn groups(
             module_of[i as usize] = g as u32;
         }
     }
-    let mut inner = vec![0.0; modules.len()];
-    if !modules.is_empty() {
-        for ((f, t, _), &w) in graph.edges().zip(calls) {
-            let (Some(a), Some(b)) = (index[f], index[t]) else {
-                continue;
-            };
-            let g = module_of[a as usize];
-            if w > 0.0 && g != u32::MAX && g == module_of[b as usize] {
-                inner[g as usize] += w;
-            }
+    // Module by module, in parallel: a module's members come in position order and the calls
+    // by caller, so each sum runs over the module's inner calls in edge order.
+    let mut position = vec![0usize; k];
+    for (pos, &i) in index.iter().enumerate() {
+        if let Some(i) = i {
+            position[i as usize] = pos;
         }
     }
+    let inner: Vec<f64> = modules
+        .par_iter()
+        .enumerate()
+        .map(|(g, members)| {
+            members
+                .iter()
+                .flat_map(|&a| graph.out_edges(position[a as usize]))
+                .filter(|&e| {
+                    let (_, t, _) = graph.edge(e);
+                    calls[e] > 0.0 && index[t].is_some_and(|b| module_of[b as usize] == g as u32)
+                })
+                .fold(0.0, |sum, e| sum + calls[e])
+        })
+        .collect();
     NodeGroups {
         modules,
         inner,
