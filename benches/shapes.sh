@@ -7,7 +7,9 @@
 #
 # Environment: SHAPES (default: all six, then hubs with its ids shuffled: a shape name followed
 # by `:shuffled` passes `--shuffle-ids`, so that ids no longer follow the communities),
-# NODES (1000000), THREADS (2), CLEAVE and CLEAVE_GEN
+# NODES (1000000), THREADS (2), ROUNDS (3: the default config's cluster phase and PLM are each
+# timed this many times and their medians compared; both vary by 20 % and more between runs of
+# the same graph on this machine), CLEAVE and CLEAVE_GEN
 # (default: target/release/cleave and target/release/cleave-gen, built first).
 #
 # For each shape:
@@ -26,6 +28,7 @@ mkdir -p "$work"
 shapes=${SHAPES:-lfr hubs noisy-modules layers uneven dense-core hubs:shuffled}
 nodes=${NODES:-1000000}
 threads=${THREADS:-2}
+rounds=${ROUNDS:-3}
 if [[ -z "${CLEAVE:-}" || -z "${CLEAVE_GEN:-}" ]]; then
     (cd "$here" && cargo build --release --quiet --bin cleave --bin cleave-gen)
 fi
@@ -36,7 +39,7 @@ export RAYON_NUM_THREADS=$threads
 # The value after `key` on the line of `file` matching `pattern` (first match).
 field() { grep -m1 -- "$2" "$1" | sed -E "s/.*$3 +([0-9.]+).*/\1/"; }
 
-echo "| shape | PLM s | PLM Q | PLM NMI | cleave default s | Q | NMI | calls only s | Q | NMI | plan at 5 calls a node s | peak MB | load MB/s | 1 = $threads threads |"
+echo "| shape | PLM s (median) | PLM Q | PLM NMI | cleave default s (median) | Q | NMI | calls only s | Q | NMI | plan at 5 calls a node s | peak MB | load MB/s | 1 = $threads threads |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 for spec in $shapes; do
     shape=${spec%%:*}
@@ -48,11 +51,14 @@ for spec in $shapes; do
     g10=$work/$shape-10.json g5=$work/$shape-5.json
     "$gen" --shape "${spec%%:*}" "${shuffle[@]}" --nodes "$nodes" --edges-per-node 10 --seed 1 -o "$g10" \
         --truth "$work/$shape-10.truth.json" 2>"$work/$shape-gen.log"
-    "$cleave" plan "$g10" --out "$work/$shape-10-default" --timings --quiet --fresh \
-        2>"$work/$shape-10-default.log"
+    : >"$work/$shape-10-default.log"
+    for _ in $(seq "$rounds"); do
+        "$cleave" plan "$g10" --out "$work/$shape-10-default" --timings --quiet --fresh \
+            2>>"$work/$shape-10-default.log"
+    done
     "$cleave" plan "$g10" --out "$work/$shape-10-calls" --timings --quiet --fresh \
         -c "$here/benches/calls-only.toml" 2>"$work/$shape-10-calls.log"
-    python3 "$here/benches/networkit_plm.py" "$g10" --threads "$threads" \
+    python3 "$here/benches/networkit_plm.py" "$g10" --threads "$threads" --runs "$rounds" \
         --truth "$work/$shape-10.truth.json" --plan "$work/$shape-10-default/plan.json" \
         --plan "$work/$shape-10-calls/plan.json" >"$work/$shape-plm.log" 2>&1
     rm -f "$g10"
@@ -72,7 +78,8 @@ for spec in $shapes; do
     plm_s=$(field "$plm" "^PLM:" "PLM:")
     plm_q=$(field "$plm" "^PLM:" "modularity")
     plm_nmi=$(field "$plm" "^PLM NMI" "modules:")
-    d_s=$(field "$work/$shape-10-default.log" "timing: cluster" "cluster")
+    d_s=$(grep -- "timing: cluster" "$work/$shape-10-default.log" | sed -E "s/.*cluster +([0-9.]+).*/\1/" |
+        sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     d_q=$(field "$plm" "$shape-10-default/plan.json:" "modularity")
     d_nmi=$(field "$plm" "$shape-10-default/plan.json NMI" "modules:")
     c_s=$(field "$work/$shape-10-calls.log" "timing: cluster" "cluster")
