@@ -278,7 +278,7 @@ impl CallGraph {
     /// # Complexity
     /// O(1) to start, O(1) a call.
     pub fn callers(&self, i: usize) -> impl Iterator<Item = (usize, &Call)> + '_ {
-        self.in_row(i).iter().rev().map(|&e| {
+        self.in_edges(i).iter().rev().map(|&e| {
             let link = &self.links[e as usize];
             (link.from as usize, &link.call)
         })
@@ -299,17 +299,12 @@ impl CallGraph {
     /// # Complexity
     /// O(1).
     pub fn in_edges(&self, i: usize) -> &[u32] {
-        self.in_row(i)
+        &self.in_links[self.in_start[i] as usize..self.in_start[i + 1] as usize]
     }
 
     /// The calls of caller `i`, in edge order.
     fn out_row(&self, i: usize) -> &[Link] {
         &self.links[self.out_start[i] as usize..self.out_start[i + 1] as usize]
-    }
-
-    /// The positions of the calls node `i` receives, in edge order.
-    fn in_row(&self, i: usize) -> &[u32] {
-        &self.in_links[self.in_start[i] as usize..self.in_start[i + 1] as usize]
     }
 }
 
@@ -380,7 +375,7 @@ impl<'a> IntoNeighborsDirected for &'a CallGraph {
     fn neighbors_directed(self, a: NodeIndex, d: Direction) -> Neighbors<'a> {
         let (calls, received): (&[Link], &[u32]) = match d {
             Direction::Outgoing => (self.out_row(a.index()), &[]),
-            Direction::Incoming => (&[], self.in_row(a.index())),
+            Direction::Incoming => (&[], self.in_edges(a.index())),
         };
         Neighbors {
             links: &self.links,

@@ -99,8 +99,7 @@ pub fn load_json_owned(text: String) -> Result<CallGraph, Error> {
         Some(parts) => {
             steps.mark(|| "load: JSON parsed".into());
             drop(text);
-            let graph = parts.into_graph(&mut steps);
-            Ok(graph)
+            Ok(parts.into_graph(&mut steps))
         }
         None => load_checked(&text),
     }

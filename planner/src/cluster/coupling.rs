@@ -154,7 +154,8 @@ impl Csr {
                                 .map(|(&t, &w)| (t, f64::from_bits(w))),
                         );
                         row_ties.sort_by_key(|&(t, _)| t);
-                        add_in_order(&mut rows, start, &row_ties);
+                        // The calls made are merged already: their buffer serves as scratch.
+                        add_in_order(&mut rows, start, &row_ties, &mut made);
                     }
                     rows.ends.push(rows.targets.len());
                 }
@@ -347,15 +348,7 @@ fn summed_rows(n: usize, by_node: Arcs, piece_edges: usize) -> Vec<Rows> {
                 let start = rows.targets.len();
                 for &(t, w) in &row {
                     let w = f64::from_bits(w);
-                    match rows.targets.last() {
-                        Some(&last) if last == t && rows.targets.len() > start => {
-                            *rows.weights.last_mut().expect("a weight per target") += w;
-                        }
-                        _ => {
-                            rows.targets.push(t);
-                            rows.weights.push(w);
-                        }
-                    }
+                    rows.push_summed(start, t, w);
                 }
                 rows.ends.push(rows.targets.len());
             }
@@ -438,18 +431,21 @@ impl Received {
 /// Adds `arcs` (sorted by target) to the row of `rows` that starts at `start` (sorted by
 /// target, each target once): an arc to a target in the row adds its weight to the row's, after
 /// it; the others are inserted in their place, summed in order with the arcs to the same target.
-fn add_in_order(rows: &mut Rows, start: usize, arcs: &[(u32, f64)]) {
+/// `row` is scratch space.
+fn add_in_order(rows: &mut Rows, start: usize, arcs: &[(u32, f64)], row: &mut Vec<(u32, f64)>) {
     if arcs.is_empty() {
         return;
     }
-    let row: Vec<(u32, f64)> = rows.targets[start..]
-        .iter()
-        .copied()
-        .zip(rows.weights[start..].iter().copied())
-        .collect();
+    row.clear();
+    row.extend(
+        rows.targets[start..]
+            .iter()
+            .copied()
+            .zip(rows.weights[start..].iter().copied()),
+    );
     rows.targets.truncate(start);
     rows.weights.truncate(start);
-    merge_sorted(rows, start, &row, arcs, |s, t| t < s);
+    merge_sorted(rows, start, row, arcs, |s, t| t < s);
 }
 
 /// Appends to the row of `rows` that starts at `start` the arcs of `x` and `y` (each sorted by
@@ -471,15 +467,7 @@ fn merge_sorted(
             (None, None) => None,
         };
         let Some(&(t, w)) = next else { break };
-        match rows.targets.last() {
-            Some(&last) if last == t && rows.targets.len() > start => {
-                *rows.weights.last_mut().expect("a weight per target") += w;
-            }
-            _ => {
-                rows.targets.push(t);
-                rows.weights.push(w);
-            }
-        }
+        rows.push_summed(start, t, w);
     }
 }
 
@@ -492,6 +480,22 @@ pub(super) struct Rows {
     pub weights: Vec<f64>,
     /// Inner weight of each row's node, where the builder has it.
     pub self_w: Vec<f64>,
+}
+
+impl Rows {
+    /// Appends an arc to `t` to the row that starts at `start`, whose arcs come by target: its
+    /// weight added to the row's last arc when that goes to `t` too.
+    fn push_summed(&mut self, start: usize, t: u32, w: f64) {
+        match self.targets.last() {
+            Some(&last) if last == t && self.targets.len() > start => {
+                *self.weights.last_mut().expect("a weight per target") += w;
+            }
+            _ => {
+                self.targets.push(t);
+                self.weights.push(w);
+            }
+        }
+    }
 }
 
 /// Edges per piece of parallel work over a graph's edges or rows (few enough pieces to keep a
@@ -775,11 +779,11 @@ fn call_strengths(
     calls: &[f64],
     received: &Received,
 ) -> (Vec<f64>, f64) {
-    let mut strength = vec![0.0; k];
+    // Connected nodes are numbered in position order: the sums come by compact index.
     let nodes = (0..graph.node_count()).into_par_iter();
-    let of: Vec<(usize, f64)> = nodes
+    let strength: Vec<f64> = nodes
         .filter_map(|i| {
-            let a = index[i]? as usize;
+            index[i]?;
             let out = graph.out_edges(i);
             // The calls received from callers before the node, its own, then the rest.
             let split = graph
@@ -793,12 +797,10 @@ fn call_strengths(
                 .chain(after)
                 .filter(|&&c| c > 0.0)
                 .fold(0.0, |sum, &c| sum + c);
-            Some((a, sum))
+            Some(sum)
         })
         .collect();
-    for (a, sum) in of {
-        strength[a] = sum;
-    }
+    debug_assert_eq!(strength.len(), k);
     let total = calls
         .iter()
         .filter(|&&c| c > 0.0)
