@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 
 use rayon::prelude::*;
 
-use super::{Csr, EPS};
+use super::{Csr, EPS, Label};
 
 /// A batch holds this share of a level's nodes (1 / `BATCH_SHARE`), so that the share of
 /// decisions that go stale does not grow with the level; each batch costs a round trip through
@@ -50,7 +50,7 @@ enum Decision {
 struct Frozen<'a> {
     g: &'a Csr,
     strength: &'a [f64],
-    part: &'a [usize],
+    part: &'a [u32],
     tot: &'a [f64],
     gamma: f64,
     two_m: f64,
@@ -83,10 +83,10 @@ impl Frozen<'_> {
     /// The best move of `v`: the community of best modularity gain, ties to the lowest label.
     /// `scratch` holds (community, weight) pairs between calls.
     fn decide(&self, v: usize, scratch: &mut Vec<(usize, f64)>) -> Decision {
-        let cur = self.part[v];
+        let cur = self.part[v].at();
         let kv = self.strength[v];
         scratch.clear();
-        scratch.extend(self.g.neighbors(v).map(|(u, w)| (self.part[u], w)));
+        scratch.extend(self.g.neighbors(v).map(|(u, w)| (self.part[u].at(), w)));
         scratch.sort_unstable_by_key(|&(c, _)| c);
         let scale = self.gamma * kv / self.two_m;
         let tot = |c: usize| {
@@ -136,7 +136,7 @@ impl Frozen<'_> {
 #[allow(clippy::too_many_arguments)]
 fn still_gains(
     g: &Csr,
-    part: &[usize],
+    part: &[u32],
     tot: &[f64],
     queued: &[bool],
     v: usize,
@@ -145,11 +145,11 @@ fn still_gains(
     scale: f64,
     outside: &mut Vec<usize>,
 ) -> bool {
-    let cur = part[v];
+    let cur = part[v].at();
     let (mut w_cur, mut w_to) = (0.0, 0.0);
     outside.clear();
     for (u, w) in g.neighbors(v) {
-        let c = part[u];
+        let c = part[u].at();
         if c == cur {
             w_cur += w;
         } else if Some(c) == to {
@@ -184,7 +184,7 @@ fn batch_size(n: usize) -> usize {
 pub(super) fn move_nodes(
     g: &Csr,
     strength: &[f64],
-    part: &mut [usize],
+    part: &mut [u32],
     gamma: f64,
     two_m: f64,
     order: Vec<usize>,
@@ -244,7 +244,7 @@ pub(super) fn move_nodes(
 /// The partition being moved, between batches.
 struct Moving<'p> {
     /// Node → community.
-    part: &'p mut [usize],
+    part: &'p mut [u32],
     /// Total strength of each community.
     tot: Vec<f64>,
     /// Members of each community.
@@ -274,7 +274,7 @@ impl Moving<'_> {
         decision: Decision,
         scale: f64,
     ) -> bool {
-        let cur = self.part[v];
+        let cur = self.part[v].at();
         let kv = strength[v];
         let (part, tot, queued) = (&*self.part, &self.tot, &self.queued);
         let outside = &mut self.outside;
@@ -310,7 +310,7 @@ impl Moving<'_> {
         }
         self.tot[to] += kv;
         self.size[to] += 1;
-        self.part[v] = to;
+        self.part[v] = u32::of(to);
         // Neighbours left outside the node's new community are looked at again (an empty
         // community has none of them).
         for &u in &self.outside {
@@ -340,14 +340,14 @@ mod tests {
         Csr::from_edges(count * size, &edges, vec![])
     }
 
-    fn run(g: &Csr, threads: usize) -> Vec<usize> {
+    fn run(g: &Csr, threads: usize) -> Vec<u32> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .expect("pool");
         let strength = g.strengths();
         let two_m: f64 = strength.iter().sum();
-        let mut part: Vec<usize> = (0..g.n()).collect();
+        let mut part = super::super::identity(g.n());
         let order = super::super::visit_order(g.n(), &mut fastrand::Rng::with_seed(3));
         pool.install(|| move_nodes(g, &strength, &mut part, 1.0, two_m, order));
         part
@@ -364,7 +364,7 @@ mod tests {
         let g = Csr::from_edges(n, &edges, vec![]);
         let strength = g.strengths();
         let two_m: f64 = strength.iter().sum();
-        let mut part: Vec<usize> = (0..n).collect();
+        let mut part = super::super::identity(n);
         let order = super::super::visit_order(n, &mut fastrand::Rng::with_seed(1));
         let visits = move_nodes(&g, &strength, &mut part, 1.0, two_m, order);
         assert!(
