@@ -332,16 +332,8 @@ fn pass(
 
 /// Renumbers labels to 0..k in order of first appearance; returns k.
 pub(super) fn renumber<L: Label>(labels: &mut [L]) -> usize {
-    let mut map = vec![usize::MAX; labels.len()];
-    let mut k = 0;
-    for l in labels.iter_mut() {
-        if map[l.at()] == usize::MAX {
-            map[l.at()] = k;
-            k += 1;
-        }
-        *l = L::of(map[l.at()]);
-    }
-    k
+    let n = labels.len();
+    renumber_in(labels, 0..n)
 }
 
 /// Renumbers `refined`, a refinement of `part` (labels below `k`), to 0..r community by
@@ -353,19 +345,28 @@ pub(super) fn renumber<L: Label>(labels: &mut [L]) -> usize {
 /// O(V + k).
 fn renumber_by_community(refined: &mut [u32], part: &[u32], k: usize) -> usize {
     let (_, members) = group_by_label(part, k, 0..part.len());
-    let mut map = vec![u32::MAX; refined.len()];
-    let mut r = 0;
-    for &v in &members {
-        let l = refined[v.at()].at();
-        if map[l] == u32::MAX {
-            map[l] = u32::of(r);
-            r += 1;
+    renumber_in(refined, members.iter().map(|&v| v.at()))
+}
+
+/// Renumbers `labels` (each below `labels.len()`) to 0..k in the order they first appear as the
+/// nodes come in `order` (every node once); returns k.
+///
+/// # Complexity
+/// O(V).
+fn renumber_in<L: Label>(labels: &mut [L], order: impl IntoIterator<Item = usize>) -> usize {
+    let mut map = vec![usize::MAX; labels.len()];
+    let mut k = 0;
+    for v in order {
+        let l = labels[v].at();
+        if map[l] == usize::MAX {
+            map[l] = k;
+            k += 1;
         }
     }
-    for l in refined.iter_mut() {
-        *l = map[l.at()];
+    for l in labels.iter_mut() {
+        *l = L::of(map[l.at()]);
     }
-    r
+    k
 }
 
 /// What local moving tracks of the communities of a partition.
