@@ -410,8 +410,8 @@ fn visit_order(n: usize, rng: &mut fastrand::Rng) -> Vec<usize> {
 }
 
 /// Fast local moving: visits nodes from a queue (in [`visit_order`]), moving each to the community
-/// of best modularity gain; neighbours outside the new community are queued again. Levels of
-/// [`batched::MIN_NODES`] nodes or more are moved in parallel batches.
+/// of best modularity gain; neighbours outside the new community are queued again. Large or dense
+/// levels ([`batched::worth_batching`]) are moved in parallel batches.
 fn move_nodes(
     g: &Csr,
     strength: &[f64],
@@ -422,7 +422,7 @@ fn move_nodes(
 ) {
     let n = g.n();
     let order = visit_order(n, rng);
-    if n >= batched::MIN_NODES {
+    if batched::worth_batching(n, g.arcs()) {
         batched::move_nodes(g, strength, part, gamma, two_m, order);
         return;
     }
