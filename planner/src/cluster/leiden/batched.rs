@@ -190,7 +190,8 @@ fn batch_size(n: usize) -> usize {
 /// from a queue in `order`, moving each to the community of best modularity gain; neighbours
 /// left outside a node's new community are queued again.
 ///
-/// Stops after [`MAX_VISITS_PER_NODE`] visits a node (in whole batches); returns the visits.
+/// Stops after [`MAX_VISITS_PER_NODE`] visits a node (in whole batches), or once the queue is
+/// empty.
 ///
 /// # Complexity
 /// O(Σ visits · d log d) work, spread over the rayon threads except the moves themselves.
@@ -201,7 +202,7 @@ pub(super) fn move_nodes(
     gamma: f64,
     two_m: f64,
     order: Vec<usize>,
-) -> usize {
+) -> Moved {
     let n = g.n();
     // Empty communities may be listed twice or refilled later: checked when taken.
     let super::Communities { tot, size, empty } = super::Communities::of(strength, part);
@@ -251,7 +252,20 @@ pub(super) fn move_nodes(
             "  batched moving: {visits} visits, {moved} moves, decisions {t_decide:.3} s, applying {t_apply:.3} s"
         )
     });
-    visits
+    Moved {
+        visits,
+        settled: state.queue.is_empty(),
+    }
+}
+
+/// What a batched local moving did.
+pub(super) struct Moved {
+    /// Nodes visited (a node once per time it was taken from the queue).
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests"))]
+    pub(super) visits: usize,
+    /// Whether the queue ran dry: no node left that might still gain by moving (otherwise the
+    /// moving stopped at its cap of visits).
+    pub(super) settled: bool,
 }
 
 /// The partition being moved, between batches.
@@ -362,7 +376,8 @@ mod tests {
         let two_m: f64 = strength.iter().sum();
         let mut part = super::super::identity(g.n());
         let order = super::super::visit_order(g.n(), &mut fastrand::Rng::with_seed(3));
-        pool.install(|| move_nodes(g, &strength, &mut part, 1.0, two_m, order));
+        let moved = pool.install(|| move_nodes(g, &strength, &mut part, 1.0, two_m, order));
+        assert!(moved.settled, "cliques settle before the cap of visits");
         part
     }
 
@@ -379,7 +394,9 @@ mod tests {
         let two_m: f64 = strength.iter().sum();
         let mut part = super::super::identity(n);
         let order = super::super::visit_order(n, &mut fastrand::Rng::with_seed(1));
-        let visits = move_nodes(&g, &strength, &mut part, 1.0, two_m, order);
+        let moved = move_nodes(&g, &strength, &mut part, 1.0, two_m, order);
+        assert!(!moved.settled, "stopped by the cap, not by an empty queue");
+        let visits = moved.visits;
         assert!(
             visits > n,
             "{visits} visits: the path should need more than a sweep"
