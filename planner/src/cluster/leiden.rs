@@ -137,7 +137,7 @@ pub(super) fn consensus(g: &Csr, gamma: f64, seed: u64) -> Csr {
 /// As [`leiden`]; one local moving on a large graph.
 pub(super) fn probe(g: &Csr, gamma: f64, rng: &mut fastrand::Rng) -> Vec<usize> {
     if g.n() < LARGE {
-        return iterate(g, gamma, rng, None, MAX_ITERATIONS);
+        return iterate(g, gamma, rng, None).0;
     }
     let strength = g.strengths();
     let two_m: f64 = strength.iter().sum();
@@ -160,29 +160,19 @@ pub(super) fn leiden_from(
     rng: &mut fastrand::Rng,
     initial: Option<&[usize]>,
 ) -> Vec<usize> {
-    iterate(g, gamma, rng, initial, MAX_ITERATIONS)
+    iterate(g, gamma, rng, initial).0
 }
 
-/// Leiden passes from `initial` (singletons when `None`), at most `passes` of them.
+/// Leiden passes from `initial` (singletons when `None`), at most [`MAX_ITERATIONS`] of them;
+/// returns the partition and the passes run.
 fn iterate(
     g: &Csr,
     gamma: f64,
     rng: &mut fastrand::Rng,
     initial: Option<&[usize]>,
-    passes: usize,
-) -> Vec<usize> {
-    iterate_counted(g, gamma, rng, initial, passes, &mut 0)
-}
-
-/// [`iterate`], counting in `run` the passes it ran.
-fn iterate_counted(
-    g: &Csr,
-    gamma: f64,
-    rng: &mut fastrand::Rng,
-    initial: Option<&[usize]>,
-    passes: usize,
-    run: &mut usize,
-) -> Vec<usize> {
+) -> (Vec<usize>, usize) {
+    let passes = MAX_ITERATIONS;
+    let mut run = 0;
     let n = g.n();
     let strength = g.strengths();
     let two_m: f64 = strength.iter().sum();
@@ -200,7 +190,7 @@ fn iterate_counted(
         _ => identity(n),
     };
     if n == 0 || two_m.is_nan() || two_m <= 0.0 {
-        return widen(&part);
+        return (widen(&part), run);
     }
     let mut q = if initial.is_some() {
         modularity(g, &part, gamma)
@@ -212,7 +202,7 @@ fn iterate_counted(
         // makes raises: a settled pass (a local moving of the whole graph) need not measure it.
         let last = done + 1 == passes;
         let (next, next_q, settled) = pass(g, &strength, gamma, two_m, &part, rng, last);
-        *run += 1;
+        run += 1;
         if next == part || next_q <= q {
             break;
         }
@@ -223,7 +213,7 @@ fn iterate_counted(
             break;
         }
     }
-    widen(&part)
+    (widen(&part), run)
 }
 
 /// Whether a graph of `n` nodes gets another pass after one whose first local moving `settled`
@@ -776,11 +766,7 @@ mod tests {
 
     #[test]
     fn a_large_graph_gets_a_second_pass_only_when_its_first_level_was_capped() {
-        let passes = |g: &Csr| {
-            let mut run = 0;
-            iterate_counted(g, 1.0, &mut fastrand::Rng::with_seed(5), None, 2, &mut run);
-            run
-        };
+        let passes = |g: &Csr| iterate(g, 1.0, &mut fastrand::Rng::with_seed(5), None).1;
         // Cliques settle in a few visits a node: the second pass is left out.
         let g = cliques(LARGE / 5 + 1, 5, 1.0);
         assert!(g.n() >= LARGE);
