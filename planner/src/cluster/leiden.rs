@@ -69,7 +69,8 @@ fn widen(labels: &[u32]) -> Vec<usize> {
 /// Partitions `g` into communities, numbered 0.. in order of their first member.
 ///
 /// Iterates Leiden passes from the previous result (at most [`MAX_ITERATIONS`]) until the
-/// partition is stable or a pass gains less than [`MIN_RELATIVE_GAIN`] of the modularity.
+/// partition is stable or a pass gains less than [`MIN_RELATIVE_GAIN`] of the modularity, or
+/// (on a large graph) the pass's first local moving settled before its cap ([`another_pass`]).
 /// Deterministic for a given `rng` state.
 ///
 /// # Complexity
