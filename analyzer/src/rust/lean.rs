@@ -3,13 +3,17 @@
 //! in inline `#[cfg(test)] mod tests { … }`) is work thrown away. A test-only function keeps its
 //! attributes and signature with an empty body; a test-only inline module keeps its attributes and
 //! name with no items. Their tokens are still lexed (and checked for nesting depth) but not parsed,
-//! so a syntax error inside them no longer costs the rest of the file. Everything else is exactly
-//! the `syn::File` that `syn::parse_file` gives, with inline modules parsed by the same rule.
+//! so a syntax error inside them no longer costs the rest of the file. The values of `const` and
+//! `static` items are kept as tokens, unparsed, for the same reason: the analysis reads their
+//! names, types and mutability only (a `const _: () = { … };` block, whose items it reads, is
+//! parsed). Everything else is exactly the `syn::File` that `syn::parse_file` gives, with inline
+//! modules parsed by the same rule.
 //!
 //! # Complexity
 //! O(tokens): a skipped body is stepped over as one token group.
 
 use proc_macro2::Delimiter;
+use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Block, File, Item, ItemFn, ItemMod, Signature, Token, Visibility, token};
 
@@ -40,19 +44,116 @@ fn items(input: ParseStream<'_>) -> syn::Result<Vec<Item>> {
 }
 
 /// One item: a test-only function or inline module without its body, an inline module by this
-/// same rule, anything else as syn parses it.
+/// same rule, a `const` or `static` without its value (see [`value_item`]), anything else as syn
+/// parses it.
 fn item(input: ParseStream<'_>) -> syn::Result<Item> {
     let ahead = input.fork();
     let attrs = ahead.call(Attribute::parse_outer)?;
-    let _: Visibility = ahead.parse()?;
+    let vis: Visibility = ahead.parse()?;
     let test = is_test(&attrs);
     if is_inline_module(&ahead.fork()) {
         return inline_module(input, test).map(Item::Mod);
     }
-    if test && ahead.parse::<Signature>().is_ok() && ahead.peek(token::Brace) {
+    let sig = ahead.fork();
+    if test && sig.parse::<Signature>().is_ok() && sig.peek(token::Brace) {
         return test_fn(input).map(Item::Fn);
     }
+    if let Some(item) = value_item(&ahead, attrs, vis)? {
+        input.advance_to(&ahead);
+        return Ok(item);
+    }
     input.parse()
+}
+
+/// A `const` or `static` item whose value is not a block, read from `ahead` (past the item's
+/// `attrs` and `vis`), its value kept as tokens: the analysis reads the name, type and mutability
+/// of such an item, never its value, and a generated table can be a large share of a crate
+/// (rust-analyzer's list of lints is 0.7 MB of its 13 MB). `None` for anything else, `const _: ()
+/// = { … };` included (the items of its block are read); `ahead` may have moved then.
+fn value_item(
+    ahead: ParseStream<'_>,
+    attrs: Vec<Attribute>,
+    vis: Visibility,
+) -> syn::Result<Option<Item>> {
+    let named = (ahead.peek2(syn::Ident) || ahead.peek2(Token![_])) && ahead.peek3(Token![:]);
+    let item = if ahead.peek(Token![static]) {
+        let static_token = ahead.parse()?;
+        let mutability = ahead.parse()?;
+        let ident = ahead.parse()?;
+        let colon_token = ahead.parse()?;
+        let ty = ahead.parse()?;
+        let Some((eq_token, expr, semi_token)) = value(ahead)? else {
+            return Ok(None);
+        };
+        Item::Static(syn::ItemStatic {
+            attrs,
+            vis,
+            static_token,
+            mutability,
+            ident,
+            colon_token,
+            ty,
+            eq_token,
+            expr,
+            semi_token,
+        })
+    } else if ahead.peek(Token![const]) && named {
+        let const_token = ahead.parse()?;
+        let ident = ahead.call(syn::ext::IdentExt::parse_any)?;
+        let colon_token = ahead.parse()?;
+        let ty = ahead.parse()?;
+        let Some((eq_token, expr, semi_token)) = value(ahead)? else {
+            return Ok(None);
+        };
+        Item::Const(syn::ItemConst {
+            attrs,
+            vis,
+            const_token,
+            ident,
+            generics: syn::Generics::default(),
+            colon_token,
+            ty,
+            eq_token,
+            expr,
+            semi_token,
+        })
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(item))
+}
+
+/// An item's `= value;`.
+type Value = (Token![=], Box<syn::Expr>, Token![;]);
+
+/// `= value;`, the value's tokens as an [`Expr::Verbatim`](syn::Expr::Verbatim); `None` when
+/// there is no `=` or the value starts with a block.
+fn value(input: ParseStream<'_>) -> syn::Result<Option<Value>> {
+    if !input.peek(Token![=]) || input.peek2(token::Brace) {
+        return Ok(None);
+    }
+    let eq_token = input.parse()?;
+    let tokens = input.step(|cursor| {
+        let mut tokens = Vec::new();
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            if matches!(&tree, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';') {
+                return Ok((
+                    tokens.into_iter().collect::<proc_macro2::TokenStream>(),
+                    rest,
+                ));
+            }
+            tokens.push(tree);
+            rest = next;
+        }
+        Err(cursor.error("expected `;`"))
+    })?;
+    let semi_token = input.parse()?;
+    Ok(Some((
+        eq_token,
+        Box::new(syn::Expr::Verbatim(tokens)),
+        semi_token,
+    )))
 }
 
 /// Whether `ahead` (a fork past an item's attributes and visibility, which this moves) starts

@@ -155,6 +155,7 @@ cases!(
     crate_visibility,
     signal_precision,
     test_code,
+    values,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.
