@@ -349,7 +349,7 @@ fn couple(run: &mut Run<'_>, weak: &WeakCode, connected: &Connected) -> Coupled 
         probe
     });
     let coupling = match &probe {
-        Some(probe) => coupling::with_module_ties(&base, &calls, cfg, probe),
+        Some(probe) => coupling::with_module_ties(base, &calls, cfg, probe),
         None => base,
     };
     drop(calls);

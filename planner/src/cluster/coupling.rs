@@ -34,12 +34,19 @@ const RESOURCE_MIN_INFO: f64 = 0.05;
 ///
 /// `self_w[v]` is the weight inside an aggregated node (each inner edge once); it counts twice
 /// in the node's strength, as a self-loop does in modularity.
+///
+/// `extra` lays a second graph of the same nodes over the rows (the module ties, see
+/// [`with_module_ties`]): a node's neighbours are its row's arcs, then its row's in `extra`, a
+/// target in both listed twice. Merging the two into one set of rows writes every arc again
+/// (25M at a million nodes), for rows that only the first level reads: every aggregated level
+/// is one graph.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct Csr {
     pub offsets: Vec<usize>,
     pub targets: Vec<u32>,
     pub weights: Vec<f64>,
     pub self_w: Vec<f64>,
+    pub extra: Option<Box<Csr>>,
 }
 
 impl Csr {
@@ -198,6 +205,7 @@ impl Csr {
             targets,
             weights,
             self_w,
+            extra: None,
         }
     }
 
@@ -244,17 +252,25 @@ impl Csr {
         Csr::concat(rows, self_w)
     }
 
-    /// Number of arcs (each edge counts in both its rows).
+    /// Number of arcs (each edge counts in both its rows), those of `extra` included.
     pub fn arcs(&self) -> usize {
-        self.targets.len()
+        self.targets.len() + self.extra.as_ref().map_or(0, |e| e.targets.len())
     }
 
-    /// Neighbours of `v` with the edge weights.
-    pub fn neighbors(&self, v: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+    /// The targets and weights of `v`'s own row (not `extra`'s).
+    fn row(&self, v: usize) -> (&[u32], &[f64]) {
         let range = self.offsets[v]..self.offsets[v + 1];
-        self.targets[range.clone()]
+        (&self.targets[range.clone()], &self.weights[range])
+    }
+
+    /// Neighbours of `v` with the edge weights: its row's, then its row's in `extra`.
+    pub fn neighbors(&self, v: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let (targets, weights) = self.row(v);
+        let (more, more_w) = self.extra.as_ref().map_or((&[][..], &[][..]), |e| e.row(v));
+        targets
             .iter()
-            .zip(&self.weights[range])
+            .zip(weights)
+            .chain(more.iter().zip(more_w))
             .map(|(&t, &w)| (t as usize, w))
     }
 
@@ -616,7 +632,7 @@ pub(super) fn build(
 ) -> Csr {
     let (base, calls) = base(graph, index, k, shared, cfg, cochange);
     match probe {
-        Some(probe) => with_module_ties(&base, &calls, cfg, probe),
+        Some(probe) => with_module_ties(base, &calls, cfg, probe),
         None => base,
     }
 }
@@ -900,12 +916,12 @@ fn resource_ties(resources: &[Vec<u32>], k: usize, unit: f64, edges: &mut Vec<(u
 
 /// `base` with module ties added, each module tied in proportion to its cohesion: how much
 /// more its members call each other, or fall in the same `probe` cluster, than chance. The
-/// ties are built as a graph of their own and merged into `base` row by row.
+/// ties are built as a graph of their own and laid over `base` (its `extra`).
 ///
 /// # Complexity
-/// O(V + E + A log A) for A tie arcs.
+/// O(V + A log A) for A tie arcs.
 pub(super) fn with_module_ties(
-    base: &Csr,
+    base: Csr,
     calls: &CallFacts,
     cfg: &ClusterConfig,
     probe: &[usize],
@@ -930,9 +946,16 @@ pub(super) fn with_module_ties(
     }
     let n = base.n();
     let ties = Csr::from_edges(n, &edges, vec![0.0; n]);
-    let merged = Csr::merge(base, &ties);
-    steps.mark(|| format!("  coupling: module ties ({} edges), merged", edges.len()));
-    merged
+    let extra = match &base.extra {
+        Some(laid) => Csr::merge(laid, &ties),
+        None => ties,
+    };
+    let laid = Csr {
+        extra: Some(Box::new(extra)),
+        ..base
+    };
+    steps.mark(|| format!("  coupling: module ties ({} edges), laid over", edges.len()));
+    laid
 }
 
 /// The ties between the nodes of co-changing files (compact indices; shared code left out): each
@@ -1328,6 +1351,48 @@ mod tests {
             vec![(1, 5.0), (2, 0.5)]
         );
         assert_eq!(merged.neighbors(4).count(), 0);
+    }
+
+    /// A graph laid over another reads as their merge: the same neighbours with the same summed
+    /// weights, strengths and arc count (a target in both rows listed twice), and laying more
+    /// ties over it merges them with the ones laid before.
+    #[test]
+    fn ties_laid_over_a_graph_read_as_the_merged_graph() {
+        let a = [(0, 1, 1.0), (2, 0, 0.5), (3, 2, 2.0)];
+        let b = [(1, 0, 4.0), (3, 1, 1.0), (2, 3, 0.25)];
+        let c = [(4, 0, 3.0)];
+        let laid = Csr {
+            extra: Some(Box::new(Csr::from_edges(5, &b, vec![]))),
+            ..Csr::from_edges(5, &a, vec![])
+        };
+        let whole = Csr::from_edges(5, &[a, b].concat(), vec![]);
+        let summed = |g: &Csr, v: usize| {
+            let mut by: std::collections::BTreeMap<usize, f64> = Default::default();
+            for (u, w) in g.neighbors(v) {
+                *by.entry(u).or_default() += w;
+            }
+            by.into_iter().collect::<Vec<_>>()
+        };
+        for v in 0..5 {
+            assert_eq!(summed(&laid, v), summed(&whole, v), "row {v}");
+        }
+        assert_eq!(
+            laid.neighbors(0).collect::<Vec<_>>(),
+            [(1, 1.0), (2, 0.5), (1, 4.0)]
+        );
+        assert_eq!(laid.strengths(), whole.strengths());
+        assert_eq!(laid.arcs(), 2 * (a.len() + b.len()));
+        let again = Csr {
+            extra: Some(Box::new(Csr::merge(
+                laid.extra.as_deref().expect("laid"),
+                &Csr::from_edges(5, &c, vec![]),
+            ))),
+            ..laid.clone()
+        };
+        let all = Csr::from_edges(5, &[&a[..], &b, &c].concat(), vec![]);
+        for v in 0..5 {
+            assert_eq!(summed(&again, v), summed(&all, v), "row {v}");
+        }
     }
 
     /// The rows read off the calls are, to the last bit, those of the edge list they stand for:

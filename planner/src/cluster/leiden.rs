@@ -111,6 +111,7 @@ pub(super) fn consensus(g: &Csr, gamma: f64, seed: u64) -> Csr {
         targets: Vec::with_capacity(g.arcs()),
         weights: Vec::with_capacity(g.arcs()),
         self_w: g.self_w.clone(),
+        extra: None,
     };
     out.offsets.push(0);
     for v in 0..g.n() {
