@@ -4,7 +4,7 @@
 Not run in CI. Needs `pip install networkit` (and numpy, which it pulls in).
 
     python3 benches/networkit_plm.py GRAPH.json [--threads N] [--plan DIR/plan.json ...]
-        [--truth TRUTH.json] [--refine] [--runs R]
+        [--truth TRUTH.json] [--refine] [--runs R] [--between COMMAND]
 
 The graph is read as cleave's modularity sees it (planner/src/metrics.rs): undirected, weighted by
 the raw call weight (`weight`, default 1), duplicate and reverse edges summed, `async` and
@@ -13,12 +13,16 @@ the raw call weight (`weight`, default 1), duplicate and reverse edges summed, `
 modularity of both partitions is computed by networkit on that same graph, so the two figures
 compare like with like; with `--plan`, the modularity of cleave's services is printed too. With
 `--truth` (the planted partition `cleave-gen --truth` writes), the NMI of each partition against it
-(arithmetic normalisation, as benches/plan.rs computes it).
+(arithmetic normalisation, as benches/plan.rs computes it). With `--between`, a shell command run
+after each PLM run (benches/shapes.sh runs `cleave plan` there), so that the two tools' runs
+alternate and drift in the machine's speed, which is large on a shared machine, falls on both
+alike; PLM's graph stays in memory meanwhile.
 """
 
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -70,6 +74,7 @@ def main():
     ap.add_argument("--refine", action="store_true", help="PLM with its refinement phase")
     ap.add_argument("--runs", type=int, default=1,
                     help="time this many PLM runs and print the median (run times vary a lot)")
+    ap.add_argument("--between", help="a shell command run after each PLM run")
     args = ap.parse_args()
 
     nk.setNumberOfThreads(args.threads)
@@ -88,6 +93,8 @@ def main():
         times.append(time.perf_counter() - t)
         # The first run's partition is the one measured (PLM on threads is not deterministic).
         part = part or plm.getPartition()
+        if args.between:
+            subprocess.run(args.between, shell=True, check=True)
     plm_s = sorted(times)[len(times) // 2]
     q = nk.community.Modularity().getQuality(part, g)
     name = "PLMR" if args.refine else "PLM"

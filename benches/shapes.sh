@@ -8,8 +8,9 @@
 # Environment: SHAPES (default: all six, then hubs with its ids shuffled: a shape name followed
 # by `:shuffled` passes `--shuffle-ids`, so that ids no longer follow the communities),
 # NODES (1000000), THREADS (2), ROUNDS (3: the default config's cluster phase and PLM are each
-# timed this many times and their medians compared; both vary by 20 % and more between runs of
-# the same graph on this machine), CLEAVE and CLEAVE_GEN
+# timed this many times, a cleave run after each PLM run, and their medians compared, as well as
+# the median of each cleave run over the PLM run before it; both vary by 20 % and more between
+# runs of the same graph on this machine), CLEAVE and CLEAVE_GEN
 # (default: target/release/cleave and target/release/cleave-gen, built first).
 #
 # For each shape:
@@ -39,8 +40,8 @@ export RAYON_NUM_THREADS=$threads
 # The value after `key` on the line of `file` matching `pattern` (first match).
 field() { grep -m1 -- "$2" "$1" | sed -E "s/.*$3 +([0-9.]+).*/\1/"; }
 
-echo "| shape | PLM s (median) | PLM Q | PLM NMI | cleave default s (median) | Q | NMI | calls only s | Q | NMI | plan at 5 calls a node s | peak MB | load MB/s | 1 = $threads threads |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| shape | PLM s (median) | PLM Q | PLM NMI | cleave default s (median) | cleave / PLM, paired runs (median) | Q | NMI | calls only s | Q | NMI | plan at 5 calls a node s | peak MB | load MB/s | 1 = $threads threads |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 for spec in $shapes; do
     shape=${spec%%:*}
     shuffle=()
@@ -51,14 +52,16 @@ for spec in $shapes; do
     g10=$work/$shape-10.json g5=$work/$shape-5.json
     "$gen" --shape "${spec%%:*}" "${shuffle[@]}" --nodes "$nodes" --edges-per-node 10 --seed 1 -o "$g10" \
         --truth "$work/$shape-10.truth.json" 2>"$work/$shape-gen.log"
-    : >"$work/$shape-10-default.log"
-    for _ in $(seq "$rounds"); do
-        "$cleave" plan "$g10" --out "$work/$shape-10-default" --timings --quiet --fresh \
-            2>>"$work/$shape-10-default.log"
-    done
     "$cleave" plan "$g10" --out "$work/$shape-10-calls" --timings --quiet --fresh \
         -c "$here/benches/calls-only.toml" 2>"$work/$shape-10-calls.log"
+    # The default config's runs alternate with PLM's (one after each), so that the machine's
+    # drift falls on both alike.
+    : >"$work/$shape-10-default.log"
+    between=$(printf '%q ' "$cleave" plan "$g10" --out "$work/$shape-10-default" --timings \
+        --quiet --fresh)
+    between="$between 2>>$(printf '%q' "$work/$shape-10-default.log")"
     python3 "$here/benches/networkit_plm.py" "$g10" --threads "$threads" --runs "$rounds" \
+        --between "$between" \
         --truth "$work/$shape-10.truth.json" --plan "$work/$shape-10-default/plan.json" \
         --plan "$work/$shape-10-calls/plan.json" >"$work/$shape-plm.log" 2>&1
     rm -f "$g10"
@@ -78,8 +81,13 @@ for spec in $shapes; do
     plm_s=$(field "$plm" "^PLM:" "PLM:")
     plm_q=$(field "$plm" "^PLM:" "modularity")
     plm_nmi=$(field "$plm" "^PLM NMI" "modules:")
-    d_s=$(grep -- "timing: cluster" "$work/$shape-10-default.log" | sed -E "s/.*cluster +([0-9.]+).*/\1/" |
-        sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    d_runs=$(grep -- "timing: cluster" "$work/$shape-10-default.log" |
+        sed -E "s/.*cluster +([0-9.]+).*/\1/")
+    d_s=$(sort -n <<<"$d_runs" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    # Each cleave run over the PLM run just before it; the median of those ratios.
+    plm_runs=$(grep -m1 "^PLM:" "$plm" | sed -E 's/.*runs: ([0-9. ]+) s\).*/\1/' | tr ' ' '\n')
+    paired=$(paste <(echo "$d_runs") <(echo "$plm_runs") | awk '$2 > 0 { print $1 / $2 }' |
+        sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }')
     d_q=$(field "$plm" "$shape-10-default/plan.json:" "modularity")
     d_nmi=$(field "$plm" "$shape-10-default/plan.json NMI" "modules:")
     c_s=$(field "$work/$shape-10-calls.log" "timing: cluster" "cluster")
@@ -89,6 +97,6 @@ for spec in $shapes; do
     peak=$(( $(field "$work/$shape-5.log" "^wall" "peak") / 1024 ))
     load=$(field "$work/$shape-5.log" "timing: load" "load")
     rate=$(awk "BEGIN { printf \"%.0f\", $mb / $load }")
-    echo "| $shape | $plm_s | $plm_q | $plm_nmi | $d_s | $d_q | $d_nmi | $c_s | $c_q | $c_nmi | $wall | $peak | $rate | $same |"
+    echo "| $shape | $plm_s | $plm_q | $plm_nmi | $d_s | $paired | $d_q | $d_nmi | $c_s | $c_q | $c_nmi | $wall | $peak | $rate | $same |"
 done
 echo "raw output in $work" >&2
