@@ -258,7 +258,7 @@ impl Csr {
     }
 
     /// The targets and weights of `v`'s own row (not `extra`'s).
-    fn row(&self, v: usize) -> (&[u32], &[f64]) {
+    pub(super) fn row(&self, v: usize) -> (&[u32], &[f64]) {
         let range = self.offsets[v]..self.offsets[v + 1];
         (&self.targets[range.clone()], &self.weights[range])
     }
