@@ -75,17 +75,28 @@ fn value_item(
     attrs: Vec<Attribute>,
     vis: Visibility,
 ) -> syn::Result<Option<Item>> {
-    let named = (ahead.peek2(syn::Ident) || ahead.peek2(Token![_])) && ahead.peek3(Token![:]);
-    let item = if ahead.peek(Token![static]) {
-        let static_token = ahead.parse()?;
-        let mutability = ahead.parse()?;
-        let ident = ahead.parse()?;
-        let colon_token = ahead.parse()?;
-        let ty = ahead.parse()?;
-        let Some((eq_token, expr, semi_token)) = value(ahead)? else {
-            return Ok(None);
-        };
-        Item::Static(syn::ItemStatic {
+    /// What comes before the name, and the name, as syn reads each kind.
+    enum Head {
+        Static(Token![static], syn::StaticMutability, syn::Ident),
+        Const(Token![const], syn::Ident),
+    }
+    let head = if ahead.peek(Token![static]) {
+        Head::Static(ahead.parse()?, ahead.parse()?, ahead.parse()?)
+    } else if ahead.peek(Token![const])
+        && (ahead.peek2(syn::Ident) || ahead.peek2(Token![_]))
+        && ahead.peek3(Token![:])
+    {
+        Head::Const(ahead.parse()?, ahead.call(syn::ext::IdentExt::parse_any)?)
+    } else {
+        return Ok(None);
+    };
+    let colon_token = ahead.parse()?;
+    let ty = ahead.parse()?;
+    let Some((eq_token, expr, semi_token)) = value(ahead)? else {
+        return Ok(None);
+    };
+    Ok(Some(match head {
+        Head::Static(static_token, mutability, ident) => Item::Static(syn::ItemStatic {
             attrs,
             vis,
             static_token,
@@ -96,16 +107,8 @@ fn value_item(
             eq_token,
             expr,
             semi_token,
-        })
-    } else if ahead.peek(Token![const]) && named {
-        let const_token = ahead.parse()?;
-        let ident = ahead.call(syn::ext::IdentExt::parse_any)?;
-        let colon_token = ahead.parse()?;
-        let ty = ahead.parse()?;
-        let Some((eq_token, expr, semi_token)) = value(ahead)? else {
-            return Ok(None);
-        };
-        Item::Const(syn::ItemConst {
+        }),
+        Head::Const(const_token, ident) => Item::Const(syn::ItemConst {
             attrs,
             vis,
             const_token,
@@ -116,11 +119,8 @@ fn value_item(
             eq_token,
             expr,
             semi_token,
-        })
-    } else {
-        return Ok(None);
-    };
-    Ok(Some(item))
+        }),
+    }))
 }
 
 /// An item's `= value;`.
