@@ -252,12 +252,16 @@ pub(super) fn move_nodes(
         // The moves are applied on this thread; meanwhile another starts reading the rows of
         // the next batch (the queue's front, which applying only appends to) until the moves
         // are applied, so that the next decisions find them in the cache the threads share.
+        // (Sorted by the warming thread, off the serial path; not at all on one thread.)
+        let warming = rayon::current_num_threads() > 1;
         next.clear();
-        next.extend(state.queue.iter().take(size));
-        next.sort_unstable();
+        if warming {
+            next.extend(state.queue.iter().take(size));
+        }
         let applied = AtomicBool::new(false);
         let warm = || {
-            if rayon::current_num_threads() > 1 {
+            if warming && !applied.load(Relaxed) {
+                next.sort_unstable();
                 warm_rows(g, &next, &applied);
             }
         };
