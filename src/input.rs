@@ -336,6 +336,12 @@ fn summary(s: &analyzer::RustStats) -> String {
         s.external_calls,
         s.unresolved_calls
     );
+    if s.callback_edges > 0 {
+        text.push_str(&format!(
+            "; {} to framework callbacks (lower confidence)",
+            s.callback_edges
+        ));
+    }
     let entries: Vec<String> = s
         .entry_points
         .iter()

@@ -94,6 +94,9 @@ pub struct RustStats {
     pub external_calls: usize,
     /// Call sites that could not be resolved at all.
     pub unresolved_calls: usize,
+    /// Edges from a function to the callbacks of the workspace types it uses: methods of their
+    /// impls of outside traits, which the outside code they are handed to calls (confidence 0.5).
+    pub callback_edges: usize,
     /// The most frequent unresolved callee names with their counts (at most 20, most frequent first,
     /// ties by name).
     pub top_unresolved: Vec<(String, usize)>,

@@ -15,6 +15,13 @@ use super::resolve::{RTy, Res};
 use super::targets::{Caller, Outcome, Targets};
 use crate::{Call, CallGraph, Node};
 
+/// Confidence of a callback edge ([`Targets::callbacks`]): the function hands the value to outside
+/// code that calls the method back, when and how often the analysis cannot see.
+const CALLBACK_CONFIDENCE: f64 = 0.5;
+
+/// Most nodes using a type whose callbacks are linked from them ([`link_callbacks`]).
+const MAX_CALLBACK_USERS: usize = 8;
+
 /// Most candidates a method matched by name alone may fan out to; beyond, it is unresolved.
 const MAX_NAME_CANDIDATES: usize = 8;
 
@@ -26,6 +33,9 @@ struct FnOut {
     unresolved: Vec<String>,
     stateful: bool,
     routes: Vec<(String, u32)>,
+    /// Workspace types with callbacks ([`Targets::callbacks`]) that the function uses, other
+    /// than its own impl's type.
+    used: Vec<u32>,
 }
 
 /// Builds the call graph; fills `stats` (all but the file counts) and returns the graph.
@@ -106,6 +116,7 @@ pub(crate) fn build_graph(
             }
         }
     }
+    stats.callback_edges = link_callbacks(&t, &outs, &mut edges);
     mark_queue_workers(&mut nodes, &edges);
     for n in &mut nodes {
         n.hints.sort();
@@ -130,6 +141,57 @@ pub(crate) fn build_graph(
     graph
 }
 
+/// Links the callbacks no workspace function calls ([`Targets::callbacks`]) from the functions
+/// that use their type (its associated functions, methods or variants), when at most
+/// [`MAX_CALLBACK_USERS`] nodes do: outside code calls them back with the values these functions
+/// hand it. A callback some workspace function calls is reached through that call already; a
+/// type used all over the workspace (a compiler's `Ty`) says nothing about who hands it over.
+/// Returns the number of edges added.
+///
+/// # Complexity
+/// O(E + Σ users · callbacks) after a sort of the (type, user) pairs.
+fn link_callbacks(t: &Targets, outs: &[FnOut], edges: &mut Vec<(usize, usize, Call)>) -> usize {
+    let mut called = vec![false; t.node_ids.len()];
+    for &(from, to, _) in edges.iter() {
+        if from != to {
+            called[to] = true;
+        }
+    }
+    let mut users: Vec<(u32, u32)> = outs
+        .iter()
+        .enumerate()
+        .flat_map(|(f, out)| out.used.iter().map(move |&ty| (ty, t.node_of_fn[f])))
+        .collect();
+    users.sort_unstable();
+    users.dedup();
+    let mut added = 0;
+    for group in users.chunk_by(|a, b| a.0 == b.0) {
+        let uncalled: Vec<u32> = t.callbacks[group[0].0 as usize]
+            .iter()
+            .copied()
+            .filter(|&m| !called[m as usize])
+            .collect();
+        if uncalled.is_empty() || group.len() > MAX_CALLBACK_USERS {
+            continue;
+        }
+        for &(_, user) in group {
+            for &m in uncalled.iter().filter(|&&m| m != user) {
+                added += 1;
+                edges.push((
+                    user as usize,
+                    m as usize,
+                    Call {
+                        weight: 1.0,
+                        is_async: false,
+                        confidence: CALLBACK_CONFIDENCE,
+                    },
+                ));
+            }
+        }
+    }
+    added
+}
+
 /// Resolves the call sites of function `f` in order, each seeing the result types of the
 /// earlier ones.
 fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
@@ -142,6 +204,8 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
         krate: ix.scopes[scope as usize].crate_idx,
         args: None,
     };
+    // Workspace types whose associated functions, methods or variants the function uses.
+    let mut used: Vec<u32> = Vec::new();
     for call in &info.calls {
         let (outcome, ret) = match &call.kind {
             CallKind::Path { segs, qself } => match qself {
@@ -156,7 +220,13 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
                         _ => t.path_outcome(ix.resolve(scope, segs, Ns::Value, self_ty), segs),
                     }
                 }
-                None => t.path_outcome(ix.resolve(scope, segs, Ns::Value, self_ty), segs),
+                None => {
+                    let res = ix.resolve(scope, segs, Ns::Value, self_ty);
+                    if let Res::Assoc(ty, _) = res {
+                        used.push(ty);
+                    }
+                    t.path_outcome(res, segs)
+                }
             },
             CallKind::Ref(segs) => match ix.resolve(scope, segs, Ns::Value, self_ty) {
                 Res::Def(Def::Fn(g)) => {
@@ -166,14 +236,20 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
                     out.stateful = true;
                     (Outcome::Ignore, RTy::Unknown)
                 }
-                Res::Assoc(ty, m) => match t.assoc(ty, m) {
-                    v if v.is_empty() => (Outcome::Ignore, RTy::Unknown),
-                    v => (Outcome::Exact(v), RTy::Unknown),
-                },
+                Res::Assoc(ty, m) => {
+                    used.push(ty);
+                    match t.assoc(ty, m) {
+                        v if v.is_empty() => (Outcome::Ignore, RTy::Unknown),
+                        v => (Outcome::Exact(v), RTy::Unknown),
+                    }
+                }
                 _ => (Outcome::Ignore, RTy::Unknown),
             },
             CallKind::Method { recv, name, args } => {
                 let rt = ix.eval(recv, scope, self_ty, &rets);
+                if let RTy::Type(ty) = &rt {
+                    used.push(*ty);
+                }
                 let caller = Caller {
                     args: Some(*args),
                     ..caller
@@ -219,6 +295,14 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
             Outcome::Ignore => {}
         }
     }
+    // Outside code calls back the values it is handed: the types the function uses, other than
+    // the one whose impl holds it (a type's own methods are not what hands it over), whose
+    // callbacks `link_callbacks` may link from it.
+    let own = t.owner_type(f).map(|ty| ty as u32);
+    used.retain(|&ty| Some(ty) != own && !t.callbacks[ty as usize].is_empty());
+    used.sort_unstable();
+    used.dedup();
+    out.used = used;
     for (kind, segs) in &info.routes {
         let targets = match ix.resolve(scope, segs, Ns::Value, self_ty) {
             Res::Def(Def::Fn(g)) => vec![t.node_of_fn[g as usize]],

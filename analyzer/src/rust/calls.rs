@@ -441,7 +441,12 @@ impl<'g> BodyVisitor<'g> {
         let segs = path_segs(&p.path);
         let last = segs.last().map(String::as_str).unwrap_or_default();
         if !ref_worthy(last) {
-            // A unit struct (its type) or an enum variant (resolves to no type).
+            // A unit struct (its type) or an enum variant (resolves to no type). A variant's path
+            // is kept as a reference too: it calls nothing, but it uses its enum, whose callbacks
+            // the outside code it is handed to may call (`Err(AppError::NotFound)`).
+            if segs.len() > 1 {
+                self.push(CallKind::Ref(segs.clone()));
+            }
             return Sym::Path(segs);
         }
         let upper = last.starts_with(|c: char| c.is_uppercase());

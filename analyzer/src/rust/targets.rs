@@ -46,6 +46,10 @@ pub(crate) struct Targets<'a> {
     by_name: HashMap<String, Vec<u32>>,
     /// Per workspace type X: the `from` of each `impl From<X> for Y` (what `x.into()` calls).
     from_impls: HashMap<u32, Vec<u32>>,
+    /// Per workspace type: the methods of its impls of outside traits that outside code calls
+    /// back ([`is_callback_trait`]): a web framework's error responses, a file system a server
+    /// is handed, a federation library's activity handlers.
+    pub callbacks: Vec<Vec<u32>>,
 }
 
 impl Targets<'_> {
@@ -128,6 +132,7 @@ impl<'a> Targets<'a> {
             vec![HashMap::default(); ix.traits.len()];
         let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
         let mut from_impls: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut callbacks: Vec<Vec<u32>> = vec![Vec::new(); ix.types.len()];
         for (f, info) in ix.fns.iter().enumerate() {
             let node = node_of_fn[f];
             let name = &info.f.name;
@@ -149,6 +154,14 @@ impl<'a> Targets<'a> {
                             .push(node);
                     }
                     let im = &ix.impls[i as usize];
+                    if let (RTy::Type(ty), None, Some(path)) = (
+                        &impl_self[i as usize],
+                        impl_trait[i as usize],
+                        &im.trait_path,
+                    ) && is_callback_trait(path)
+                    {
+                        callbacks[*ty as usize].push(node);
+                    }
                     if name == "from"
                         && im
                             .trait_path
@@ -188,6 +201,7 @@ impl<'a> Targets<'a> {
         type_traits.iter_mut().for_each(tidy);
         by_name.values_mut().for_each(tidy);
         from_impls.values_mut().for_each(tidy);
+        callbacks.iter_mut().for_each(tidy);
         Targets {
             ix,
             node_of_fn,
@@ -203,6 +217,7 @@ impl<'a> Targets<'a> {
             trait_defaults,
             by_name,
             from_impls,
+            callbacks,
         }
     }
 
@@ -223,7 +238,8 @@ impl<'a> Targets<'a> {
             .is_some_and(|t| self.ix.types[t].connections)
     }
 
-    fn owner_type(&self, f: usize) -> Option<usize> {
+    /// The workspace type whose impl holds function `f`, if any.
+    pub(crate) fn owner_type(&self, f: usize) -> Option<usize> {
         match self.ix.fns[f].f.owner {
             Owner::Impl(i) => match self.impl_self[i as usize] {
                 RTy::Type(t) => Some(t as usize),
@@ -273,4 +289,104 @@ impl<'a> Targets<'a> {
         v.dedup();
         v
     }
+}
+
+/// Whether an impl of the outside trait `path` (as written) is a callback: its methods are called
+/// by the outside code the value is handed to (`actix_web::ResponseError`, `dav_server::fs::
+/// DavFileSystem`, `activitypub_federation::traits::ActivityHandler`). The standard library's
+/// traits and serde's are not: their methods run where the program formats, compares, converts,
+/// iterates, drops or serializes a value, not as a framework's entry into it.
+fn is_callback_trait(path: &[String]) -> bool {
+    const NOT_CALLBACKS: &[&str] = &[
+        "Add",
+        "AddAssign",
+        "Any",
+        "AsMut",
+        "AsRef",
+        "BitAnd",
+        "BitAndAssign",
+        "BitOr",
+        "BitOrAssign",
+        "BitXor",
+        "BitXorAssign",
+        "Borrow",
+        "BorrowMut",
+        "BufRead",
+        "BuildHasher",
+        "Clone",
+        "Copy",
+        "Debug",
+        "Default",
+        "Deref",
+        "DerefMut",
+        "Deserialize",
+        "Deserializer",
+        "Display",
+        "Div",
+        "DivAssign",
+        "DoubleEndedIterator",
+        "Drop",
+        "Eq",
+        "Error",
+        "ExactSizeIterator",
+        "Extend",
+        "Fn",
+        "FnMut",
+        "FnOnce",
+        "From",
+        "FromIterator",
+        "FromStr",
+        "FusedIterator",
+        "Future",
+        "Hash",
+        "Hasher",
+        "Index",
+        "IndexMut",
+        "Into",
+        "IntoFuture",
+        "IntoIterator",
+        "Iterator",
+        "LowerHex",
+        "Mul",
+        "MulAssign",
+        "Neg",
+        "Not",
+        "Ord",
+        "PartialEq",
+        "PartialOrd",
+        "Product",
+        "Read",
+        "Rem",
+        "RemAssign",
+        "Seek",
+        "Send",
+        "Serialize",
+        "Serializer",
+        "Shl",
+        "ShlAssign",
+        "Shr",
+        "ShrAssign",
+        "Sized",
+        "Step",
+        "Sub",
+        "SubAssign",
+        "Sum",
+        "Sync",
+        "Termination",
+        "ToOwned",
+        "ToString",
+        "TryFrom",
+        "TryInto",
+        "Unpin",
+        "UpperHex",
+        "Visitor",
+        "Write",
+    ];
+    let std = matches!(
+        path.first().map(String::as_str),
+        Some("std" | "core" | "alloc" | "serde")
+    );
+    !std && path
+        .last()
+        .is_some_and(|name| !NOT_CALLBACKS.contains(&name.as_str()))
 }

@@ -90,6 +90,9 @@ fn render(a: &RustAnalysis) -> String {
         s.external_calls,
         s.unresolved_calls
     );
+    if s.callback_edges > 0 {
+        let _ = writeln!(out, "callbacks {}", s.callback_edges);
+    }
     if !s.top_unresolved.is_empty() {
         let top: Vec<String> = s
             .top_unresolved
@@ -156,6 +159,7 @@ cases!(
     signal_precision,
     test_code,
     values,
+    callbacks,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.
