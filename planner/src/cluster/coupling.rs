@@ -84,7 +84,8 @@ impl Csr {
 
     /// The coupling graph of `graph`'s calls, each coupling `calls[e]` (edge order; 0 for none)
     /// between the compact indices of its ends (`index`, increasing with the position, over
-    /// `k` nodes), plus the `ties` (u ≠ v): the graph [`Csr::from_edges`] makes of the calls'
+    /// `k` nodes; the callee's is `callees[e]`, read in order rather than looked up at a
+    /// scattered place), plus the `ties` (u ≠ v): the graph [`Csr::from_edges`] makes of the calls'
     /// `(a, b, c)` in edge order followed by the ties, to the last bit.
     ///
     /// The calls need no sort: a node's calls made come by callee and its calls received by
@@ -99,6 +100,7 @@ impl Csr {
         index: &[Option<u32>],
         k: usize,
         calls: &[f64],
+        callees: &[u32],
         recv: &Received,
         ties: &[(u32, u32, f64)],
     ) -> Csr {
@@ -133,12 +135,16 @@ impl Csr {
                     let Some(a) = index[i] else { continue };
                     let start = rows.targets.len();
                     made.clear();
-                    made.extend(graph.out_edges(i).filter_map(|e| {
-                        let (_, t, _) = graph.edge(e);
-                        (calls[e] > 0.0).then(|| (index[t].unwrap_or(u32::MAX), calls[e]))
-                    }));
+                    let out = graph.out_edges(i);
+                    made.extend(
+                        callees[out.clone()]
+                            .iter()
+                            .zip(&calls[out])
+                            .filter(|&(_, &c)| c > 0.0)
+                            .map(|(&b, &c)| (b, c)),
+                    );
                     got.clear();
-                    let arcs = recv.start[i]..recv.start[i + 1];
+                    let arcs = recv.start[a as usize]..recv.start[a as usize + 1];
                     got.extend(
                         recv.from[arcs.clone()]
                             .iter()
@@ -377,7 +383,7 @@ fn summed_rows(n: usize, by_node: Arcs, piece_edges: usize) -> Vec<Rows> {
 /// [`CallGraph::in_edges`]), laid out by one pass over the calls, so that the rows read them in
 /// order rather than each call's coupling where it sits among the calls.
 pub(super) struct Received {
-    /// The calls node `i` receives are at `start[i]..start[i + 1]`.
+    /// The calls connected node `a` (compact index) receives are at `start[a]..start[a + 1]`.
     start: Vec<usize>,
     /// Each call's caller (compact index; `u32::MAX` for an isolated one).
     from: Vec<u32>,
@@ -386,29 +392,38 @@ pub(super) struct Received {
 }
 
 impl Received {
-    /// The calls of `graph` by callee, with their couplings `calls` (edge order) and callers'
-    /// compact indices (`index`). A stable counting sort whose slots come from the graph's
-    /// index of received calls; in parallel, each thread filling the rows of a range of callees
-    /// from one pass over all the calls, so the result does not depend on the threads.
+    /// The calls of `graph` by callee, with their couplings `calls` (edge order), callees'
+    /// compact indices `callees` (edge order) and callers' compact indices (`index`, over `k`
+    /// nodes). A stable counting sort whose slots come from the graph's index of received calls;
+    /// in parallel, each thread filling the rows of a range of callees from one pass over all the
+    /// calls, so the result does not depend on the threads. The pass reads the calls by caller
+    /// (each caller's index once) and their callees and couplings in order: 12 bytes a call.
     ///
     /// # Complexity
     /// O(V + T · E) work for T threads (at most [`MAX_PIECES`]), O(V + E) per thread.
-    fn of(graph: &CallGraph, index: &[Option<u32>], calls: &[f64]) -> Received {
+    fn of(
+        graph: &CallGraph,
+        index: &[Option<u32>],
+        k: usize,
+        calls: &[f64],
+        callees: &[u32],
+    ) -> Received {
         let n = graph.node_count();
-        let mut start = Vec::with_capacity(n + 1);
+        let mut start = Vec::with_capacity(k + 1);
         start.push(0);
-        for i in 0..n {
-            start.push(start[i] + graph.in_edges(i).len());
+        for i in (0..n).filter(|&i| index[i].is_some()) {
+            start.push(start[start.len() - 1] + graph.in_edges(i).len());
         }
-        let total = start[n];
+        debug_assert_eq!(start.len(), k + 1);
+        let total = start[k];
         let mut from = vec![u32::MAX; total];
         let mut coupling = vec![0.0; total];
         // Ranges of callees with about the same number of calls, one per thread.
         let parts = rayon::current_num_threads().clamp(1, MAX_PIECES);
         let mut bounds: Vec<usize> = (0..parts)
-            .map(|p| start.partition_point(|&s| s < total * p / parts).min(n))
+            .map(|p| start.partition_point(|&s| s < total * p / parts).min(k))
             .collect();
-        bounds.push(n);
+        bounds.push(k);
         let mut pieces = Vec::with_capacity(parts);
         let (mut from_left, mut coupling_left) = (from.as_mut_slice(), coupling.as_mut_slice());
         for w in bounds.windows(2) {
@@ -416,26 +431,30 @@ impl Received {
             let (f, f_rest) = std::mem::take(&mut from_left).split_at_mut(len);
             let (c, c_rest) = std::mem::take(&mut coupling_left).split_at_mut(len);
             (from_left, coupling_left) = (f_rest, c_rest);
-            pieces.push((w[0]..w[1], f, c));
+            pieces.push((w[0] as u32..w[1] as u32, f, c));
         }
-        pieces
-            .into_par_iter()
-            .for_each(|(callees, from, coupling)| {
-                let base = start[callees.start];
-                let mut fill: Vec<usize> =
-                    start[callees.clone()].iter().map(|&s| s - base).collect();
-                for ((f, t, _), &c) in graph.edges().zip(calls) {
-                    if !callees.contains(&t) {
+        pieces.into_par_iter().for_each(|(range, from, coupling)| {
+            let base = start[range.start as usize];
+            let mut fill: Vec<usize> = start[range.start as usize..range.end as usize]
+                .iter()
+                .map(|&s| s - base)
+                .collect();
+            for (i, caller) in index.iter().enumerate() {
+                let caller = caller.unwrap_or(u32::MAX);
+                let out = graph.out_edges(i);
+                for (&b, &c) in callees[out.clone()].iter().zip(&calls[out]) {
+                    if !range.contains(&b) {
                         continue;
                     }
-                    let slot = &mut fill[t - callees.start];
+                    let slot = &mut fill[(b - range.start) as usize];
                     if c > 0.0 {
-                        from[*slot] = index[f].unwrap_or(u32::MAX);
+                        from[*slot] = caller;
                         coupling[*slot] = c;
                     }
                     *slot += 1;
                 }
-            });
+            }
+        });
         Received {
             start,
             from,
@@ -665,13 +684,13 @@ pub(super) fn base(
     let mut steps = crate::steps::Steps::start();
     // The terms of the ids need nothing of the calls: read alongside them (both have serial
     // passes that leave a thread idle otherwise).
-    let ((calls, received, strength, total, groups), terms) = rayon::join(
+    let ((calls, callees, received, strength, total, groups), terms) = rayon::join(
         || {
-            let calls = call_couplings(graph, index, shared, cfg);
-            let received = Received::of(graph, index, &calls);
+            let (calls, callees) = call_couplings(graph, index, shared, cfg);
+            let received = Received::of(graph, index, k, &calls, &callees);
             let (strength, total) = call_strengths(graph, index, k, &calls, &received);
             let groups = groups(graph, index, k, cfg, &calls);
-            (calls, received, strength, total, groups)
+            (calls, callees, received, strength, total, groups)
         },
         || {
             if cfg.vocabulary_affinity > 0.0 {
@@ -731,7 +750,8 @@ pub(super) fn base(
         );
     }
     steps.mark(|| "  coupling: history ties".into());
-    let csr = Csr::from_calls(graph, index, k, &calls, &received, &edges);
+    let csr = Csr::from_calls(graph, index, k, &calls, &callees, &received, &edges);
+    drop(callees);
     steps.mark(|| format!("  coupling: CSR of the calls and {} ties", edges.len()));
     let facts = CallFacts {
         strength,
@@ -745,7 +765,8 @@ pub(super) fn base(
 
 /// The coupling of every call, in edge order: dampened, times its confidence, scaled down when
 /// async or when it touches shared code; 0 for a self-call, a call of no weight, or a call of an
-/// isolated node (not in `index`), which couple nothing.
+/// isolated node (not in `index`), which couple nothing. And each call's callee as a compact
+/// index (`u32::MAX` for an isolated one), looked up here once.
 ///
 /// # Complexity
 /// O(E), in parallel.
@@ -754,14 +775,14 @@ fn call_couplings(
     index: &[Option<u32>],
     shared: &[bool],
     cfg: &ClusterConfig,
-) -> Vec<f64> {
-    // An indexed collect writes every call in its place at once.
-    let mut calls = Vec::new();
+) -> (Vec<f64>, Vec<u32>) {
+    // An indexed unzip writes every call in its place at once.
+    let (mut calls, mut callees) = (Vec::new(), Vec::new());
     graph
         .par_edges()
         .map(|(f, t, call)| {
             let (Some(a), Some(b)) = (index[f], index[t]) else {
-                return 0.0;
+                return (0.0, index[t].unwrap_or(u32::MAX));
             };
             // A guessed call (a static analyzer's name match) couples in proportion to its
             // confidence.
@@ -773,13 +794,13 @@ fn call_couplings(
                 c *= SHARED_COUPLING;
             }
             if a != b && c > 0.0 && c.is_finite() {
-                c
+                (c, b)
             } else {
-                0.0
+                (0.0, b)
             }
         })
-        .collect_into_vec(&mut calls);
-    calls
+        .unzip_into_vecs(&mut calls, &mut callees);
+    (calls, callees)
 }
 
 /// Each connected node's call strength (the couplings `calls` of the calls it makes and
@@ -799,13 +820,13 @@ fn call_strengths(
     let nodes = (0..graph.node_count()).into_par_iter();
     let strength: Vec<f64> = nodes
         .filter_map(|i| {
-            index[i]?;
+            let a = index[i]? as usize;
             let out = graph.out_edges(i);
             // The calls received from callers before the node, its own, then the rest.
             let split = graph
                 .in_edges(i)
                 .partition_point(|&e| (e as usize) < out.start);
-            let got = &received.coupling[received.start[i]..received.start[i + 1]];
+            let got = &received.coupling[received.start[a]..received.start[a + 1]];
             let (before, after) = got.split_at(split);
             let sum = before
                 .iter()
@@ -1443,6 +1464,10 @@ mod tests {
             .filter(|&(_, &c)| c > 0.0)
             .map(|((f, t, _), &c)| (index[f].unwrap_or(0), index[t].unwrap_or(0), c))
             .collect();
+        let callees: Vec<u32> = graph
+            .edges()
+            .map(|(_, t, _)| index[t].unwrap_or(u32::MAX))
+            .collect();
         for tie_count in [0, 3000] {
             let ties: Vec<(u32, u32, f64)> = (0..tie_count)
                 .map(|_| {
@@ -1458,13 +1483,13 @@ mod tests {
                     .build()
                     .expect("pool");
                 let got = pool.install(|| {
-                    let received = Received::of(&graph, &index, &calls);
-                    Csr::from_calls(&graph, &index, k, &calls, &received, &ties)
+                    let received = Received::of(&graph, &index, k, &calls, &callees);
+                    Csr::from_calls(&graph, &index, k, &calls, &callees, &received, &ties)
                 });
                 assert!(got == expected, "{tie_count} ties, {threads} threads");
             }
         }
-        let received = Received::of(&graph, &index, &calls);
+        let received = Received::of(&graph, &index, k, &calls, &callees);
         let (strength, total) = call_strengths(&graph, &index, k, &calls, &received);
         let (mut by_edges, mut sum) = (vec![0.0; k], 0.0);
         for &(a, b, w) in &call_edges {
