@@ -781,8 +781,9 @@ fn call_couplings(
     graph
         .par_edges()
         .map(|(f, t, call)| {
-            let (Some(a), Some(b)) = (index[f], index[t]) else {
-                return (0.0, index[t].unwrap_or(u32::MAX));
+            let (caller, callee) = (index[f], index[t]);
+            let (Some(a), Some(b)) = (caller, callee) else {
+                return (0.0, callee.unwrap_or(u32::MAX));
             };
             // A guessed call (a static analyzer's name match) couples in proportion to its
             // confidence.
