@@ -116,7 +116,7 @@ pub(crate) fn build_graph(
             }
         }
     }
-    stats.callback_edges = link_callbacks(&t, &outs, &mut edges);
+    stats.callback_edges = link_callbacks(ix, &t, &outs, &nodes, &mut edges);
     mark_queue_workers(&mut nodes, &edges);
     for n in &mut nodes {
         n.hints.sort();
@@ -146,11 +146,20 @@ pub(crate) fn build_graph(
 /// [`MAX_CALLBACK_USERS`] nodes do: outside code calls them back with the values these functions
 /// hand it. A callback some workspace function calls is reached through that call already; a
 /// type used all over the workspace (a compiler's `Ty`) says nothing about who hands it over.
+/// An entry point that takes a value of the type as a parameter links them whatever the number
+/// of users: the framework that calls it builds the value first, through the type's impls (an
+/// extractor: axum's `FromRequestParts`, actix's `FromRequest`, Rocket's request guards).
 /// Returns the number of edges added.
 ///
 /// # Complexity
 /// O(E + Σ users · callbacks) after a sort of the (type, user) pairs.
-fn link_callbacks(t: &Targets, outs: &[FnOut], edges: &mut Vec<(usize, usize, Call)>) -> usize {
+fn link_callbacks(
+    ix: &Index,
+    t: &Targets,
+    outs: &[FnOut],
+    nodes: &[Node],
+    edges: &mut Vec<(usize, usize, Call)>,
+) -> usize {
     let mut called = vec![false; t.node_ids.len()];
     for &(from, to, _) in edges.iter() {
         if from != to {
@@ -164,16 +173,38 @@ fn link_callbacks(t: &Targets, outs: &[FnOut], edges: &mut Vec<(usize, usize, Ca
         .collect();
     users.sort_unstable();
     users.dedup();
+    let mut links: Vec<(u32, u32)> = users
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|group| group.len() <= MAX_CALLBACK_USERS)
+        .flatten()
+        .copied()
+        .collect();
+    // The types entry points take by value, resolved here for the few functions that are
+    // entry points rather than for every function.
+    for (f, info) in ix.fns.iter().enumerate() {
+        let user = t.node_of_fn[f];
+        if info.f.takes.is_empty() || nodes[user as usize].entry.is_none() {
+            continue;
+        }
+        let own = t.owner_type(f).map(|ty| ty as u32);
+        for sym in &info.f.takes {
+            if let RTy::Type(ty) = ix.eval(sym, info.f.scope, &t.fn_self[f], &[])
+                && Some(ty) != own
+                && !t.callbacks[ty as usize].is_empty()
+            {
+                links.push((ty, user));
+            }
+        }
+    }
+    links.sort_unstable();
+    links.dedup();
     let mut added = 0;
-    for group in users.chunk_by(|a, b| a.0 == b.0) {
+    for group in links.chunk_by(|a, b| a.0 == b.0) {
         let uncalled: Vec<u32> = t.callbacks[group[0].0 as usize]
             .iter()
             .copied()
             .filter(|&m| !called[m as usize])
             .collect();
-        if uncalled.is_empty() || group.len() > MAX_CALLBACK_USERS {
-            continue;
-        }
         for &(_, user) in group {
             for &m in uncalled.iter().filter(|&&m| m != user) {
                 added += 1;

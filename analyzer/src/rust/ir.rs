@@ -181,6 +181,10 @@ pub(crate) struct LFn {
     pub routes: Vec<(String, Segs)>,
     /// Touches shared state directly.
     pub uses_state: bool,
+    /// The types of the parameters it takes by value, where they are written as plain paths
+    /// (`UserAuth`, `State<AppState>` through the wrapper): the framework builds those of an
+    /// entry point through the type's trait impls (an extractor).
+    pub takes: Vec<Sym>,
 }
 
 /// A struct, enum, union or type alias.

@@ -211,6 +211,18 @@ impl Collector<'_> {
                 let mut g = gens.clone();
                 add_generics(&mut g, &i.generics);
                 let self_name = match &*i.self_ty {
+                    // A blanket impl (`impl<T: Database> DynDatabase for T`) is named after its
+                    // trait: its methods are the trait's for every such type, and `T` tells a
+                    // reader nothing.
+                    syn::Type::Path(p)
+                        if p.qself.is_none()
+                            && i.generics.type_params().any(|t| p.path.is_ident(&t.ident)) =>
+                    {
+                        i.trait_
+                            .as_ref()
+                            .and_then(|(_, t, _)| t.segments.last())
+                            .map(|s| unraw(&s.ident))
+                    }
                     syn::Type::Path(p) => p.path.segments.last().map(|s| unraw(&s.ident)),
                     _ => None,
                 }
@@ -415,11 +427,15 @@ impl Collector<'_> {
         let idx = self.out.fns.len() as u32;
         let mut v = BodyVisitor::new(&g, std::mem::take(&mut self.locals));
         let mut has_self = false;
+        let mut takes = Vec::new();
         for input in &sig.inputs {
             match input {
                 syn::FnArg::Receiver(_) => has_self = true,
                 syn::FnArg::Typed(t) => {
                     let s = ty_sym(&t.ty, &g, 0);
+                    if matches!(s, Sym::Path(_)) && !matches!(*t.ty, syn::Type::Reference(_)) {
+                        takes.push(s.clone());
+                    }
                     v.bind(&t.pat, s);
                 }
             }
@@ -455,6 +471,7 @@ impl Collector<'_> {
             hints: sig_info.hints,
             routes,
             uses_state: sig_info.uses_state,
+            takes,
         });
         let nested = std::mem::take(&mut v.items);
         self.locals = v.into_locals();

@@ -160,6 +160,7 @@ cases!(
     test_code,
     values,
     callbacks,
+    extractors,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.
