@@ -263,7 +263,7 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
                 Res::Def(Def::Fn(g)) => {
                     (Outcome::Exact(vec![t.node_of_fn[g as usize]]), RTy::Unknown)
                 }
-                Res::Def(Def::Static(true)) => {
+                Res::Def(Def::Static(true, _)) => {
                     out.stateful = true;
                     (Outcome::Ignore, RTy::Unknown)
                 }

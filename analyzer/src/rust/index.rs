@@ -5,7 +5,7 @@
 use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 
-use super::ir::{Def, LFn, LImpl, Ns, Owner, Segs, Sym};
+use super::ir::{Def, LFn, LImpl, LStatic, Ns, Owner, Segs, Sym};
 use super::modules::Parsed;
 use super::workspace::CrateRoot;
 
@@ -94,6 +94,8 @@ pub(crate) struct Index {
     pub traits: Vec<TraitInfo>,
     /// Impl blocks.
     pub impls: Vec<LImpl>,
+    /// Statics' types (their scopes global).
+    pub statics: Vec<LStatic>,
     /// Relative file paths.
     pub files: Vec<String>,
     /// Per crate: the crates its code can reach (itself and its dependencies, transitively);
@@ -110,6 +112,7 @@ struct Offsets {
     types: u32,
     traits: u32,
     impls: u32,
+    statics: u32,
 }
 
 /// One file's part of the global tables, its ids already global.
@@ -123,6 +126,7 @@ struct FileTables {
     types: Vec<TypeInfo>,
     traits: Vec<TraitInfo>,
     impls: Vec<LImpl>,
+    statics: Vec<LStatic>,
     /// `(crate, module path)` of each module scope, in order.
     paths: Vec<((u32, String), u32)>,
     /// `mod x;` declarations: (scope, name, declared path), in order.
@@ -138,6 +142,7 @@ fn file_tables(p: Parsed, at: Offsets) -> FileTables {
         Def::Fn(f) => Def::Fn(f + at.fns),
         Def::Type(t) => Def::Type(t + at.types),
         Def::Trait(t) => Def::Trait(t + at.traits),
+        Def::Static(stateful, s) => Def::Static(stateful, s.map(|s| s + at.statics)),
         other => other,
     };
     let mut scopes: Vec<Scope> = Vec::with_capacity(p.out.scopes.len());
@@ -232,6 +237,15 @@ fn file_tables(p: Parsed, at: Offsets) -> FileTables {
             im
         })
         .collect();
+    let statics = p
+        .out
+        .statics
+        .into_iter()
+        .map(|mut st| {
+            st.scope += s0;
+            st
+        })
+        .collect();
     FileTables {
         crate_idx: p.crate_idx,
         mod_path: p.mod_path,
@@ -242,6 +256,7 @@ fn file_tables(p: Parsed, at: Offsets) -> FileTables {
         types,
         traits,
         impls,
+        statics,
         paths,
         ext_mods,
     }
@@ -264,6 +279,7 @@ pub(crate) fn build_index(crates: &[CrateRoot], files: Vec<Parsed>) -> Index {
             types: at.types + o.types.len() as u32,
             traits: at.traits + o.traits.len() as u32,
             impls: at.impls + o.impls.len() as u32,
+            statics: at.statics + o.statics.len() as u32,
         };
     }
     let tables: Vec<FileTables> = files
@@ -279,6 +295,7 @@ pub(crate) fn build_index(crates: &[CrateRoot], files: Vec<Parsed>) -> Index {
     ix.types.reserve(at.types as usize);
     ix.traits.reserve(at.traits as usize);
     ix.impls.reserve(at.impls as usize);
+    ix.statics.reserve(at.statics as usize);
     ix.files.reserve(at.file as usize);
     let mut by_path: HashMap<(u32, String), u32> = HashMap::new();
     let mut roots: Vec<Option<u32>> = vec![None; crates.len()];
@@ -297,6 +314,7 @@ pub(crate) fn build_index(crates: &[CrateRoot], files: Vec<Parsed>) -> Index {
         ix.types.extend(t.types);
         ix.traits.extend(t.traits);
         ix.impls.extend(t.impls);
+        ix.statics.extend(t.statics);
     }
     // Link `mod x;` declarations to the files that define them.
     for (s, name, path) in ext_mods {

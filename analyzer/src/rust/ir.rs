@@ -63,15 +63,16 @@ pub(crate) enum Def {
     Type(u32),
     /// A trait.
     Trait(u32),
-    /// A static; `true` when it holds shared mutable state.
-    Static(bool),
+    /// A static; `true` when it holds shared mutable state; its declared type
+    /// ([`FileOut::statics`]), where one is written (not for a `lazy_static!` one).
+    Static(bool, Option<u32>),
 }
 
 impl Def {
     /// The namespace the definition lives in.
     pub(crate) fn ns(&self) -> Ns {
         match self {
-            Def::Fn(_) | Def::Static(_) => Ns::Value,
+            Def::Fn(_) | Def::Static(..) => Ns::Value,
             _ => Ns::Type,
         }
     }
@@ -187,6 +188,15 @@ pub(crate) struct LFn {
     pub takes: Vec<Sym>,
 }
 
+/// A static's declared type, for method calls on it (`POOL.run(…)`).
+#[derive(Debug, Clone)]
+pub(crate) struct LStatic {
+    /// Scope it is declared in (where its type's path resolves).
+    pub scope: u32,
+    /// Its type.
+    pub ty: Sym,
+}
+
 /// A struct, enum, union or type alias.
 #[derive(Debug, Clone)]
 pub(crate) struct LType {
@@ -254,6 +264,8 @@ pub(crate) struct FileOut {
     pub traits: Vec<LTrait>,
     /// Impl blocks.
     pub impls: Vec<LImpl>,
+    /// Statics' types.
+    pub statics: Vec<LStatic>,
     /// Module files to analyze next.
     pub children: Vec<ChildMod>,
     /// Problems met in this file.

@@ -10,7 +10,9 @@ use syn::{Attribute, Item};
 
 use super::Diagnostic;
 use super::calls::{BodyVisitor, Locals, MAX_DEPTH};
-use super::ir::{ChildMod, Def, FileOut, LFn, LImpl, LScope, LTrait, LType, Owner, Segs, Sym, Use};
+use super::ir::{
+    ChildMod, Def, FileOut, LFn, LImpl, LScope, LStatic, LTrait, LType, Owner, Segs, Sym, Use,
+};
 use super::signals;
 use super::syntax::{
     Gen, add_generics, first_type_arg, is_test, path_attr, path_segs, transparent_alias, ty_sym,
@@ -295,7 +297,12 @@ impl Collector<'_> {
             }
             Item::Static(s) => {
                 let stateful = signals::is_stateful_static(s);
-                self.def(scope, unraw(&s.ident), Def::Static(stateful));
+                let idx = self.out.statics.len() as u32;
+                self.out.statics.push(LStatic {
+                    scope,
+                    ty: ty_sym(&s.ty, gens, 0),
+                });
+                self.def(scope, unraw(&s.ident), Def::Static(stateful, Some(idx)));
             }
             Item::Macro(m) if is_cfg_macro(&m.mac) => {
                 // `cfg_if!` / `cfg_select!`: every branch's items, as the analysis sees all cfgs.
@@ -321,7 +328,7 @@ impl Collector<'_> {
             }
             Item::Macro(m) if m.ident.is_none() => {
                 for name in signals::stateful_macro_statics(m) {
-                    self.def(scope, name, Def::Static(true));
+                    self.def(scope, name, Def::Static(true, None));
                 }
             }
             _ => {}

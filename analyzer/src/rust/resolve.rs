@@ -400,6 +400,16 @@ impl Index {
                 Res::Def(Def::Type(t)) => RTy::Type(self.canon(t)),
                 Res::Def(Def::Trait(t)) => RTy::Traits(vec![t]),
                 Res::External => RTy::External,
+                // A value named in capitals is a static (`POOL.run(…)`): its declared type.
+                _ if segs.last().is_some_and(|s| is_screaming(s)) => {
+                    match self.resolve(scope, segs, Ns::Value, self_ty) {
+                        Res::Def(Def::Static(_, Some(s))) => {
+                            let st = &self.statics[s as usize];
+                            self.eval_d(&st.ty, st.scope, &RTy::Unknown, &[], depth + 1)
+                        }
+                        _ => RTy::Unknown,
+                    }
+                }
                 _ => RTy::Unknown,
             },
             Sym::Field(base, name) => match self.eval_d(base, scope, self_ty, rets, depth + 1) {
@@ -475,4 +485,9 @@ impl Index {
             }
         }
     }
+}
+
+/// Whether `name` is written in capitals (`POOL`, `MAX_2`), as statics and consts are.
+fn is_screaming(name: &str) -> bool {
+    name.bytes().any(|b| b.is_ascii_uppercase()) && !name.bytes().any(|b| b.is_ascii_lowercase())
 }

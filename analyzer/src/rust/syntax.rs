@@ -68,6 +68,10 @@ pub(crate) const WRAPPERS: &[&str] = &[
     "RefMut",
     "Weak",
     "ManuallyDrop",
+    // Lazily built values (`static POOL: LazyLock<Pool>`) deref to what they build.
+    "LazyLock",
+    "LazyCell",
+    "Lazy",
 ];
 
 /// Collections whose first generic argument is the element type.

@@ -161,6 +161,7 @@ cases!(
     values,
     callbacks,
     extractors,
+    statics,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.
