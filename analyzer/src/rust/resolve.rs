@@ -384,6 +384,9 @@ impl Index {
         let ty = &self.types[t as usize];
         match ty.fields.iter().find(|(n, _)| n == name) {
             Some((_, fs)) => self.eval_d(fs, ty.scope, &RTy::Type(t), &[], depth + 1),
+            // `state.0` where `state: State<AppState>`: the wrapper was seen through, and a type
+            // without a field `0` only has one through it.
+            None if name == "0" => RTy::Type(t),
             None => RTy::Unknown,
         }
     }
