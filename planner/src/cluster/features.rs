@@ -13,31 +13,83 @@ use rayon::prelude::*;
 use super::namespace::{segments, shared_depth};
 use super::shared::declared_module;
 
+/// A package holding at least this share of the nodes below its level is the application
+/// itself, not one of its packages: its own packages are the features (see [`features`]).
+const WHOLE_SHARE: f64 = 0.9;
+
+/// Most levels [`features`] descends.
+const MAX_DESCENT: usize = 4;
+
 /// The feature (top-level package index) of every node, `None` where a node's module is the
 /// shared prefix itself; and the number of features.
 ///
+/// The top-level packages are those below the prefix every module shares, unless one of them
+/// holds nearly all the nodes ([`WHOLE_SHARE`]): a Rust library with its binary
+/// (`atuin_server::…` and `atuin_server_bin_…::main`) shares no prefix, and the library is then
+/// the whole application, not a capability of it. Its own packages are the features, as far
+/// down as that holds; the few nodes outside it keep their top-level package.
+///
 /// # Complexity
-/// O(V) expected to number the modules, plus O(Σ |module path|) over the distinct modules and a
-/// sort of the distinct features.
+/// O(V) expected to number the modules, plus O(Σ |module path|) over the distinct modules per
+/// level descended, and a sort of the distinct features.
 pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize) {
     // A bare id (no module, no namespace) names no package: it has no feature. Nodes repeat
     // their module, so each distinct module's path is split once.
     let (module, names) = crate::modules::number(nodes.iter().map(|n| declared_module(n)));
     let paths: Vec<Vec<&str>> = names.iter().map(|m| segments(m).collect()).collect();
-    let depth = shared_depth(names.iter().copied());
-    let mut features: BTreeMap<&str, usize> = BTreeMap::new();
-    for path in &paths {
-        if let Some(seg) = path.get(depth) {
-            features.entry(seg).or_insert(0);
+    let mut weight = vec![0usize; names.len()];
+    for &m in &module {
+        if let Some(w) = weight.get_mut(m as usize) {
+            *w += 1;
         }
+    }
+    // The prefix the features sit below: the shared one, then the package holding nearly all.
+    let mut levels = vec![shared_depth(names.iter().copied())];
+    let mut prefix: Vec<&str> = paths
+        .first()
+        .map_or(Vec::new(), |p| p[..levels[0]].to_vec());
+    for _ in 0..MAX_DESCENT {
+        let depth = prefix.len();
+        let mut below: BTreeMap<&str, usize> = BTreeMap::new();
+        for (path, &w) in paths.iter().zip(&weight) {
+            if path.len() > depth && path.starts_with(&prefix) {
+                *below.entry(path[depth]).or_insert(0) += w;
+            }
+        }
+        let total: usize = below.values().sum();
+        let Some((&seg, &most)) = below
+            .iter()
+            .max_by_key(|&(&seg, &w)| (w, std::cmp::Reverse(seg)))
+        else {
+            break;
+        };
+        if below.len() < 2 || (most as f64) < WHOLE_SHARE * total as f64 {
+            break;
+        }
+        prefix.push(seg);
+        levels.push(prefix.len());
+    }
+    // A module's package: one segment below the deepest level whose prefix it lies under.
+    let key = |path: &[&'_ str]| -> Option<usize> {
+        let depth = levels
+            .iter()
+            .rev()
+            .copied()
+            .find(|&d| path.len() >= d && path[..d] == prefix[..d])?;
+        (path.len() > depth).then_some(depth + 1)
+    };
+    let mut features: BTreeMap<&[&str], usize> = BTreeMap::new();
+    let keyed: Vec<Option<&[&str]>> = paths
+        .iter()
+        .map(|path| key(path).map(|len| &path[..len]))
+        .collect();
+    for k in keyed.iter().flatten() {
+        features.entry(k).or_insert(0);
     }
     for (i, slot) in features.values_mut().enumerate() {
         *slot = i;
     }
-    let of_module: Vec<Option<usize>> = paths
-        .iter()
-        .map(|path| path.get(depth).map(|seg| features[seg]))
-        .collect();
+    let of_module: Vec<Option<usize>> = keyed.iter().map(|k| k.map(|k| features[k])).collect();
     let of = module
         .iter()
         .map(|&m| of_module.get(m as usize).copied().flatten())
@@ -169,6 +221,37 @@ mod tests {
         let (of, count) = features(&refs);
         assert_eq!(count, 2);
         assert_eq!(of, vec![Some(0), Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn a_package_holding_nearly_all_the_nodes_is_the_application_not_a_feature() {
+        // A Rust library and its binary share no prefix: the library's own modules are the
+        // features, the binary keeps its own, and the library's root module has none.
+        let mut nodes: Vec<Node> = (0..10)
+            .flat_map(|i| {
+                [
+                    node(&format!("app::orders::place{i}"), "app::orders"),
+                    node(&format!("app::billing::charge{i}"), "app::billing"),
+                ]
+            })
+            .collect();
+        nodes.push(node("app::connect", "app"));
+        nodes.push(node("app_bin_app::main", "app_bin_app"));
+        let refs: Vec<&Node> = nodes.iter().collect();
+        let (of, count) = features(&refs);
+        assert_eq!(count, 3);
+        // Features in path order: app::billing, app::orders, app_bin_app.
+        assert_eq!(of[0], Some(1));
+        assert_eq!(of[1], Some(0));
+        assert_eq!(of[20], None);
+        assert_eq!(of[21], Some(2));
+        // With a second package of some size (three nodes in twenty-five), the library is a
+        // package of its own again.
+        nodes.extend((0..3).map(|i| node(&format!("tool::run{i}"), "tool")));
+        let refs: Vec<&Node> = nodes.iter().collect();
+        let (of, count) = features(&refs);
+        assert_eq!(count, 3);
+        assert_eq!(of[0], of[1]);
     }
 
     #[test]
