@@ -400,7 +400,19 @@ impl Index {
             Sym::SelfTy => self_ty.clone(),
             Sym::Ret(k) => rets.get(*k as usize).cloned().unwrap_or(RTy::Unknown),
             Sym::Path(segs) => match self.resolve(scope, segs, Ns::Type, self_ty) {
-                Res::Def(Def::Type(t)) => RTy::Type(self.canon(t)),
+                Res::Def(Def::Type(t)) => {
+                    let t = self.canon(t);
+                    let ty = &self.types[t as usize];
+                    match &ty.alias {
+                        // An alias of a trait object or a collection (`type ArcRepo = Arc<dyn
+                        // FullRepo>`): what it stands for, read where it is declared. An alias
+                        // of another type stays itself: the workspace's impls name it.
+                        Some(body @ (Sym::Bounds(_) | Sym::Coll(_))) => {
+                            self.eval_d(body, ty.scope, &RTy::Unknown, &[], depth + 1)
+                        }
+                        _ => RTy::Type(t),
+                    }
+                }
                 Res::Def(Def::Trait(t)) => RTy::Traits(vec![t]),
                 Res::External => RTy::External,
                 // A value named in capitals is a static (`POOL.run(…)`): its declared type.
