@@ -66,6 +66,8 @@ pub(crate) struct TraitInfo {
     pub name: String,
     /// Declaring scope.
     pub scope: u32,
+    /// Its supertraits as written, resolved in `scope`.
+    pub supers: Vec<Segs>,
 }
 
 /// A function with global indices and the file it is in.
@@ -226,6 +228,7 @@ fn file_tables(p: Parsed, at: Offsets) -> FileTables {
         .map(|t| TraitInfo {
             name: t.name,
             scope: t.scope + s0,
+            supers: t.supers,
         })
         .collect();
     let impls = p

@@ -221,6 +221,8 @@ pub(crate) struct LTrait {
     pub name: String,
     /// Scope it is declared in.
     pub scope: u32,
+    /// Its supertraits as written (`trait FullRepo: HashRepo + AliasRepo`).
+    pub supers: Vec<Segs>,
 }
 
 /// An impl block.

@@ -15,8 +15,8 @@ use super::ir::{
 };
 use super::signals;
 use super::syntax::{
-    Gen, add_generics, first_type_arg, is_test, path_attr, path_segs, transparent_alias, ty_sym,
-    unraw, use_tree,
+    Gen, add_generics, first_type_arg, is_test, path_attr, path_segs, trait_bounds,
+    transparent_alias, ty_sym, unraw, use_tree,
 };
 
 /// Where a file sits: what its root module is called and where its children live.
@@ -184,6 +184,7 @@ impl Collector<'_> {
                 self.out.traits.push(LTrait {
                     name: unraw(&t.ident),
                     scope,
+                    supers: trait_bounds(&t.supertraits),
                 });
                 self.def(scope, unraw(&t.ident), Def::Trait(idx));
                 let mut g = gens.clone();

@@ -43,6 +43,8 @@ pub(crate) struct Targets<'a> {
     type_traits: Vec<Vec<u32>>,
     trait_impls: Vec<HashMap<String, Vec<u32>>>,
     trait_defaults: Vec<HashMap<String, u32>>,
+    /// Each trait with its workspace supertraits, transitively (itself first).
+    trait_family: Vec<Vec<u32>>,
     by_name: HashMap<String, Vec<u32>>,
     /// Per workspace type X: the `from` of each `impl From<X> for Y` (what `x.into()` calls).
     from_impls: HashMap<u32, Vec<u32>>,
@@ -202,6 +204,7 @@ impl<'a> Targets<'a> {
         by_name.values_mut().for_each(tidy);
         from_impls.values_mut().for_each(tidy);
         callbacks.iter_mut().for_each(tidy);
+        let trait_family = trait_families(ix);
         Targets {
             ix,
             node_of_fn,
@@ -215,6 +218,7 @@ impl<'a> Targets<'a> {
             type_traits,
             trait_impls,
             trait_defaults,
+            trait_family,
             by_name,
             from_impls,
             callbacks,
@@ -275,7 +279,12 @@ impl<'a> Targets<'a> {
     /// Every implementation of trait method `name` (and the trait's default body).
     fn fan_out(&self, traits: &[u32], name: &str) -> Vec<u32> {
         let mut v = Vec::new();
-        for &tr in traits {
+        // A method of a supertrait is called on a value bounded by its subtrait
+        // (`repo.identifier(…)` with `repo: Arc<dyn FullRepo>`, `FullRepo: HashRepo`).
+        for &tr in traits
+            .iter()
+            .flat_map(|&tr| &self.trait_family[tr as usize])
+        {
             v.extend(
                 self.trait_impls[tr as usize]
                     .get(name)
@@ -289,6 +298,47 @@ impl<'a> Targets<'a> {
         v.dedup();
         v
     }
+}
+
+/// Most traits in one trait's family of supertraits.
+const MAX_FAMILY: usize = 64;
+
+/// Each workspace trait with its workspace supertraits, transitively, itself first (at most
+/// [`MAX_FAMILY`]; a cycle, which rustc rejects, ends where it repeats).
+///
+/// # Complexity
+/// O(T · F) resolutions for T traits and families of up to F.
+fn trait_families(ix: &Index) -> Vec<Vec<u32>> {
+    let direct: Vec<Vec<u32>> = ix
+        .traits
+        .par_iter()
+        .map(|tr| {
+            tr.supers
+                .iter()
+                .filter_map(
+                    |segs| match ix.resolve(tr.scope, segs, Ns::Type, &RTy::Unknown) {
+                        Res::Def(Def::Trait(s)) => Some(s),
+                        _ => None,
+                    },
+                )
+                .collect()
+        })
+        .collect();
+    (0..direct.len())
+        .map(|tr| {
+            let mut family = vec![tr as u32];
+            let mut at = 0;
+            while at < family.len() && family.len() < MAX_FAMILY {
+                for &s in &direct[family[at] as usize] {
+                    if !family.contains(&s) && family.len() < MAX_FAMILY {
+                        family.push(s);
+                    }
+                }
+                at += 1;
+            }
+            family
+        })
+        .collect()
 }
 
 /// Whether an impl of the outside trait `path` (as written) is a callback: its methods are called
