@@ -37,7 +37,8 @@ pub(crate) enum Sym {
     /// A field bound by a pattern of this path: `Event::Created(x)` binds field `0` of variant
     /// `Created`, `Wrapper(x)` field `0` of the tuple struct.
     Variant(Segs, String),
-    /// In an alias's body: the alias's first generic type argument.
+    /// In an alias's body: the alias's first generic type argument; as a struct field's type,
+    /// the struct's first type parameter when nothing bounds it (`store: S` in `State<S>`).
     AliasParam,
 }
 

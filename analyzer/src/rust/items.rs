@@ -128,13 +128,31 @@ impl Collector<'_> {
             Item::Struct(s) => {
                 let mut g = gens.clone();
                 add_generics(&mut g, &s.generics);
+                // The first type parameter, when unbounded: a field of that type has the type
+                // the struct is used with (`state.store` on `State<S>` with `S: Store`).
+                let param = s
+                    .generics
+                    .type_params()
+                    .next()
+                    .map(|p| unraw(&p.ident))
+                    .filter(|p| {
+                        g.iter()
+                            .rev()
+                            .find(|(n, _)| n == p)
+                            .is_some_and(|(_, b)| b.is_empty())
+                    });
                 let fields = s
                     .fields
                     .iter()
                     .enumerate()
                     .map(|(i, f)| {
                         let name = f.ident.as_ref().map_or_else(|| i.to_string(), unraw);
-                        (name, ty_sym(&f.ty, &g, 0))
+                        let sym = if param.as_deref().is_some_and(|p| names_param(&f.ty, p)) {
+                            Sym::AliasParam
+                        } else {
+                            ty_sym(&f.ty, &g, 0)
+                        };
+                        (name, sym)
                     })
                     .collect();
                 let state = (
@@ -220,6 +238,16 @@ impl Collector<'_> {
                     syn::Type::Path(p)
                         if p.qself.is_none()
                             && i.generics.type_params().any(|t| p.path.is_ident(&t.ident)) =>
+                    {
+                        i.trait_
+                            .as_ref()
+                            .and_then(|(_, t, _)| t.segments.last())
+                            .map(|s| unraw(&s.ident))
+                    }
+                    // So is one for references to any such type (`impl<T: Store> Store for &T`).
+                    syn::Type::Reference(r)
+                        if matches!(&*r.elem, syn::Type::Path(p) if p.qself.is_none()
+                            && i.generics.type_params().any(|t| p.path.is_ident(&t.ident))) =>
                     {
                         i.trait_
                             .as_ref()
@@ -533,6 +561,27 @@ fn cfg_branches(tokens: &proc_macro2::TokenStream) -> Vec<Vec<Item>> {
 
 /// Whether a type is a wrapper or collection of another (`Option<T>`, `Arc<T>`, `Vec<T>`, `&[T]`):
 /// an outside type whatever it holds.
+/// Whether `ty` is the type parameter `param`, through references and [`WRAPPERS`]
+/// (`S`, `&S`, `Arc<S>`).
+///
+/// [`WRAPPERS`]: super::syntax::WRAPPERS
+fn names_param(ty: &syn::Type, param: &str) -> bool {
+    match ty {
+        syn::Type::Reference(r) => names_param(&r.elem, param),
+        syn::Type::Paren(p) => names_param(&p.elem, param),
+        syn::Type::Path(p) if p.qself.is_none() => match p.path.segments.last() {
+            Some(last) if p.path.segments.len() == 1 && last.arguments.is_empty() => {
+                last.ident == param
+            }
+            Some(last) if super::syntax::WRAPPERS.iter().any(|w| last.ident == w) => {
+                first_type_arg(&last.arguments).is_some_and(|t| names_param(t, param))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 fn wraps(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Reference(r) => wraps(&r.elem),

@@ -427,6 +427,19 @@ impl Index {
                 }
                 _ => RTy::Unknown,
             },
+            // A field typed by the struct's parameter, on a struct used with an argument:
+            // the argument.
+            Sym::Field(base, name)
+                if let Sym::Applied(segs, arg) = &**base
+                    && let Res::Def(Def::Type(t)) =
+                        self.resolve(scope, segs, Ns::Type, self_ty)
+                    && self.types[self.canon(t) as usize]
+                        .fields
+                        .iter()
+                        .any(|(n, f)| n == name && *f == Sym::AliasParam) =>
+            {
+                self.eval_d(arg, scope, self_ty, rets, depth + 1)
+            }
             Sym::Field(base, name) => match self.eval_d(base, scope, self_ty, rets, depth + 1) {
                 RTy::Type(t) => self.field_of(t, name, depth),
                 RTy::External => RTy::External,
