@@ -289,12 +289,12 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
             }
         };
         rets.push(ret);
-        let conf_edges = |v: &[u32], confidence: f64, out: &mut FnOut| {
+        let conf_edges = |v: &[u32], weight: f64, confidence: f64, out: &mut FnOut| {
             for &to in v {
                 out.edges.push((
                     to,
                     Call {
-                        weight: 1.0,
+                        weight,
                         is_async: call.is_async,
                         confidence,
                     },
@@ -304,7 +304,9 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
         match outcome {
             Outcome::Exact(v) => {
                 out.stats.resolved_calls += 1;
-                conf_edges(&v, 1.0, &mut out);
+                // A call dispatched to one of several impls (a trait object, a generic bound)
+                // runs one of them each time: each gets its share of the call.
+                conf_edges(&v, 1.0 / v.len().max(1) as f64, 1.0, &mut out);
             }
             Outcome::Named(v) => {
                 if v.len() > MAX_NAME_CANDIDATES {
@@ -315,7 +317,7 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
                 } else {
                     out.stats.name_matched_calls += 1;
                     let confidence = (1.0 / v.len() as f64).min(0.5);
-                    conf_edges(&v, confidence, &mut out);
+                    conf_edges(&v, 1.0, confidence, &mut out);
                 }
             }
             Outcome::External => out.stats.external_calls += 1,
