@@ -147,7 +147,7 @@ impl Collector<'_> {
                     .enumerate()
                     .map(|(i, f)| {
                         let name = f.ident.as_ref().map_or_else(|| i.to_string(), unraw);
-                        let sym = if param.as_deref().is_some_and(|p| names_param(&f.ty, p)) {
+                        let sym = if param.as_deref().is_some_and(|p| names_param(&f.ty, p, 0)) {
                             Sym::AliasParam
                         } else {
                             ty_sym(&f.ty, &g, 0)
@@ -562,19 +562,22 @@ fn cfg_branches(tokens: &proc_macro2::TokenStream) -> Vec<Vec<Item>> {
 /// Whether a type is a wrapper or collection of another (`Option<T>`, `Arc<T>`, `Vec<T>`, `&[T]`):
 /// an outside type whatever it holds.
 /// Whether `ty` is the type parameter `param`, through references and [`WRAPPERS`]
-/// (`S`, `&S`, `Arc<S>`).
+/// (`S`, `&S`, `Arc<S>`), within `depth` levels (as [`ty_sym`] reads types).
 ///
 /// [`WRAPPERS`]: super::syntax::WRAPPERS
-fn names_param(ty: &syn::Type, param: &str) -> bool {
+fn names_param(ty: &syn::Type, param: &str, depth: u32) -> bool {
+    if depth > 32 {
+        return false;
+    }
     match ty {
-        syn::Type::Reference(r) => names_param(&r.elem, param),
-        syn::Type::Paren(p) => names_param(&p.elem, param),
+        syn::Type::Reference(r) => names_param(&r.elem, param, depth + 1),
+        syn::Type::Paren(p) => names_param(&p.elem, param, depth + 1),
         syn::Type::Path(p) if p.qself.is_none() => match p.path.segments.last() {
             Some(last) if p.path.segments.len() == 1 && last.arguments.is_empty() => {
                 last.ident == param
             }
             Some(last) if super::syntax::WRAPPERS.iter().any(|w| last.ident == w) => {
-                first_type_arg(&last.arguments).is_some_and(|t| names_param(t, param))
+                first_type_arg(&last.arguments).is_some_and(|t| names_param(t, param, depth + 1))
             }
             _ => false,
         },

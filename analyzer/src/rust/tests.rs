@@ -190,6 +190,12 @@ fn hostile_nesting() {
         "Box<".repeat(depth),
         ">".repeat(depth)
     );
+    // A field typed by the struct's parameter through thousands of wrappers.
+    let fields = format!(
+        "pub struct W<S> {{ pub f: {}S{} }}\npub fn read<S>(w: W<S>) {{ w.f.go(); }}\n",
+        "Box<".repeat(depth),
+        ">".repeat(depth)
+    );
     let files = vec![
         (
             "Cargo.toml".to_string(),
@@ -197,10 +203,11 @@ fn hostile_nesting() {
         ),
         (
             "src/lib.rs".to_string(),
-            "mod parens;\nmod blocks;\nmod calls;\nmod mods;\npub fn ok() { parens::deep(); }\n"
+            "mod parens;\nmod blocks;\nmod calls;\nmod mods;\nmod fields;\npub fn ok() { parens::deep(); }\n"
                 .to_string(),
         ),
         ("src/mods.rs".to_string(), mods),
+        ("src/fields.rs".to_string(), fields),
         ("src/parens.rs".to_string(), parens),
         ("src/blocks.rs".to_string(), blocks),
         ("src/calls.rs".to_string(), calls),
@@ -209,6 +216,7 @@ fn hostile_nesting() {
     let a = analyze_rust(dir.path(), &no_progress).expect("analysis");
     let ids: Vec<&str> = a.graph.nodes().map(|n| n.id.as_str()).collect();
     assert!(ids.contains(&"hostile::ok"), "{ids:?}");
+    assert!(ids.contains(&"hostile::fields::read"), "{ids:?}");
     assert!(a.graph.position("hostile::ok").is_some());
     let edge_to_deep = a.graph.edges().any(|(f, t, _)| {
         a.graph.node(f).id == "hostile::ok" && a.graph.node(t).id == "hostile::parens::deep"
