@@ -59,6 +59,17 @@ pub(crate) fn thousands(v: f64) -> String {
     fmt_num(v.round())
 }
 
+/// A static call weight: a count as [`thousands`] writes it, but a share of a call below 1 (a
+/// call dispatched to one of several impls weighs 1/n on each) with two decimals, so that a
+/// link made of such shares does not read `weight 0`.
+pub(crate) fn weight(v: f64) -> String {
+    if v > 0.0 && v < 0.995 {
+        format!("{v:.2}")
+    } else {
+        thousands(v)
+    }
+}
+
 /// `1 service`, `2 services`: the analyzer's, shared by every crate so all counts read alike.
 pub use analyzer::plural;
 

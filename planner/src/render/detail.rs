@@ -11,7 +11,7 @@ use graphviz_rust::dot_structures::{
 use graphviz_rust::printer::{DotPrinter, PrinterContext};
 
 use super::dot::{attr, lines_attr, node_id as quoted};
-use super::{clip, plural, thousands};
+use super::{clip, plural, weight as weight_label};
 use crate::plan::{Label, Plan, Service};
 
 /// Most members drawn one by one (by weighted degree); the rest share one node.
@@ -207,7 +207,7 @@ pub fn detail(plan: &Plan, graph: &CallGraph, service: &Service) -> String {
         let lines = vec![
             clip(&other.name, 40),
             format!("{} · {}", other.id, other.label.as_str()),
-            format!("weight {} exchanged", thousands(weight)),
+            format!("weight {} exchanged", weight_label(weight)),
         ];
         let (shape, fill) = match other.label {
             Label::Microservice => ("box", "#cfe2ff"),
@@ -243,7 +243,7 @@ pub fn detail(plan: &Plan, graph: &CallGraph, service: &Service) -> String {
         )));
     }
     for ((from, to, is_async), (weight, calls)) in &links {
-        let mut label = format!("weight {}", thousands(*weight));
+        let mut label = format!("weight {}", weight_label(*weight));
         if *calls > 1 {
             label.push_str(&format!(" ({calls} calls)"));
         }

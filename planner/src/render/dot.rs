@@ -14,7 +14,7 @@ use graphviz_rust::dot_structures::{
 };
 use graphviz_rust::printer::{DotPrinter, PrinterContext};
 
-use super::{clip, compact, plural, thousands};
+use super::{clip, compact, plural, thousands, weight};
 use crate::plan::{Label, Plan, Service};
 
 /// Most inter-service links drawn; lighter ones are counted in the title instead.
@@ -348,8 +348,8 @@ fn graph_view(
                 &format!(
                     "{from} → {to}: ≈{} calls/day, weight {} sync + {} async",
                     thousands(v.per_day),
-                    thousands(v.sync_weight),
-                    thousands(v.async_weight)
+                    weight(v.sync_weight),
+                    weight(v.async_weight)
                 ),
             ),
         ];
@@ -402,7 +402,7 @@ pub(crate) fn link_label(v: &Volume, measured: bool) -> String {
     let mut label = if measured {
         format!("{}/day", compact(traffic))
     } else {
-        format!("weight {}", thousands(traffic))
+        format!("weight {}", weight(traffic))
     };
     if v.sync_weight == 0.0 {
         label.push_str(" async");

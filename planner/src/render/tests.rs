@@ -152,3 +152,22 @@ fn markdown_tables_hold_their_shape_and_input_is_escaped() {
         }
     }
 }
+
+#[test]
+fn a_link_made_of_shares_of_calls_shows_its_weight() {
+    // A Rust call dispatched to one of four impls weighs 0.25 on each edge: a link made of such
+    // shares reads its weight, not `weight 0`.
+    let v = super::dot::Volume {
+        sync_weight: 0.25,
+        async_weight: 0.0,
+        per_day: 0.0,
+    };
+    assert_eq!(super::dot::link_label(&v, false), "weight 0.25");
+    let v = super::dot::Volume {
+        sync_weight: 1234.4,
+        ..v
+    };
+    assert_eq!(super::dot::link_label(&v, false), "weight 1,234");
+    assert_eq!(super::weight(0.0), "0");
+    assert_eq!(super::weight(0.999), "1");
+}
