@@ -186,11 +186,9 @@ fn link_callbacks(
         if info.f.takes.is_empty() || nodes[user as usize].entry.is_none() {
             continue;
         }
-        let own = t.owner_type(f).map(|ty| ty as u32);
         for sym in &info.f.takes {
             if let RTy::Type(ty) = ix.eval(sym, info.f.scope, &t.fn_self[f], &[])
-                && Some(ty) != own
-                && !t.callbacks[ty as usize].is_empty()
+                && t.hands_over(f, ty)
             {
                 links.push((ty, user));
             }
@@ -328,11 +326,9 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
             Outcome::Ignore => {}
         }
     }
-    // Outside code calls back the values it is handed: the types the function uses, other than
-    // the one whose impl holds it (a type's own methods are not what hands it over), whose
+    // Outside code calls back the values it is handed: the types the function uses whose
     // callbacks `link_callbacks` may link from it.
-    let own = t.owner_type(f).map(|ty| ty as u32);
-    used.retain(|&ty| Some(ty) != own && !t.callbacks[ty as usize].is_empty());
+    used.retain(|&ty| t.hands_over(f, ty));
     used.sort_unstable();
     used.dedup();
     out.used = used;

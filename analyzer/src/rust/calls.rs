@@ -8,7 +8,7 @@ use syn::{Expr, Pat, Stmt};
 
 use super::ir::{CallKind, CallSite, Segs, Sym};
 use super::macros::macro_exprs;
-use super::syntax::{Gen, WRAPPERS, path_segs, ty_sym, unraw, unraw_into};
+use super::syntax::{Gen, WRAPPERS, is_screaming, path_segs, ty_sym, unraw, unraw_into};
 
 /// Deepest expression nesting analyzed; deeper parts are skipped with a diagnostic.
 pub(crate) const MAX_DEPTH: u32 = 400;
@@ -22,7 +22,7 @@ fn is_spawn(name: &str) -> bool {
 /// (`UPPER_CASE`), rather than a unit struct or enum variant (`CamelCase`).
 fn ref_worthy(name: &str) -> bool {
     match name.chars().next() {
-        Some(c) if c.is_uppercase() => !name.chars().any(|c| c.is_lowercase()),
+        Some(c) if c.is_uppercase() => is_screaming(name),
         Some(_) => true,
         None => false,
     }

@@ -231,10 +231,14 @@ impl Collector<'_> {
                 }
                 let mut g = gens.clone();
                 add_generics(&mut g, &i.generics);
-                let self_name = match &*i.self_ty {
-                    // A blanket impl (`impl<T: Database> DynDatabase for T`) is named after its
-                    // trait: its methods are the trait's for every such type, and `T` tells a
-                    // reader nothing.
+                // A blanket impl (`impl<T: Database> DynDatabase for T`, or for references to
+                // any such type, `impl<T: Store> Store for &T`) is named after its trait: its
+                // methods are the trait's for every such type, and `T` tells a reader nothing.
+                let blanket = match &*i.self_ty {
+                    syn::Type::Reference(r) => &*r.elem,
+                    other => other,
+                };
+                let self_name = match blanket {
                     syn::Type::Path(p)
                         if p.qself.is_none()
                             && i.generics.type_params().any(|t| p.path.is_ident(&t.ident)) =>
@@ -244,18 +248,10 @@ impl Collector<'_> {
                             .and_then(|(_, t, _)| t.segments.last())
                             .map(|s| unraw(&s.ident))
                     }
-                    // So is one for references to any such type (`impl<T: Store> Store for &T`).
-                    syn::Type::Reference(r)
-                        if matches!(&*r.elem, syn::Type::Path(p) if p.qself.is_none()
-                            && i.generics.type_params().any(|t| p.path.is_ident(&t.ident))) =>
-                    {
-                        i.trait_
-                            .as_ref()
-                            .and_then(|(_, t, _)| t.segments.last())
-                            .map(|s| unraw(&s.ident))
-                    }
-                    syn::Type::Path(p) => p.path.segments.last().map(|s| unraw(&s.ident)),
-                    _ => None,
+                    _ => match &*i.self_ty {
+                        syn::Type::Path(p) => p.path.segments.last().map(|s| unraw(&s.ident)),
+                        _ => None,
+                    },
                 }
                 .unwrap_or_else(|| "impl".to_string());
                 let idx = self.out.impls.len() as u32;
@@ -559,8 +555,6 @@ fn cfg_branches(tokens: &proc_macro2::TokenStream) -> Vec<Vec<Item>> {
         .collect()
 }
 
-/// Whether a type is a wrapper or collection of another (`Option<T>`, `Arc<T>`, `Vec<T>`, `&[T]`):
-/// an outside type whatever it holds.
 /// Whether `ty` is the type parameter `param`, through references and [`WRAPPERS`]
 /// (`S`, `&S`, `Arc<S>`), within `depth` levels (as [`ty_sym`] reads types).
 ///
@@ -585,6 +579,8 @@ fn names_param(ty: &syn::Type, param: &str, depth: u32) -> bool {
     }
 }
 
+/// Whether a type is a wrapper or collection of another (`Option<T>`, `Arc<T>`, `Vec<T>`, `&[T]`):
+/// an outside type whatever it holds.
 fn wraps(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Reference(r) => wraps(&r.elem),

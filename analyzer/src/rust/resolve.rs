@@ -7,6 +7,7 @@
 
 use super::index::Index;
 use super::ir::{Def, Ns, Sym};
+use super::syntax::is_screaming;
 
 /// Most lookups one query may make.
 const BUDGET: u32 = 256;
@@ -513,9 +514,4 @@ impl Index {
             }
         }
     }
-}
-
-/// Whether `name` is written in capitals (`POOL`, `MAX_2`), as statics and consts are.
-fn is_screaming(name: &str) -> bool {
-    name.bytes().any(|b| b.is_ascii_uppercase()) && !name.bytes().any(|b| b.is_ascii_lowercase())
 }

@@ -47,6 +47,12 @@ pub(crate) const EXTRACTORS: &[&str] = &[
     "ReqData",
 ];
 
+/// Whether `name` is written in capitals (`POOL`, `MAX_2`), as statics and consts are, rather
+/// than in `CamelCase` (types, variants) or `snake_case` (functions, locals).
+pub(crate) fn is_screaming(name: &str) -> bool {
+    name.starts_with(char::is_uppercase) && !name.chars().any(char::is_lowercase)
+}
+
 /// Wrappers seen through when inferring a receiver type: a method called on `Arc<Mutex<Repo>>`
 /// (after `.lock()`, `.unwrap()`, …) is a method of `Repo`.
 pub(crate) const WRAPPERS: &[&str] = &[

@@ -242,8 +242,15 @@ impl<'a> Targets<'a> {
             .is_some_and(|t| self.ix.types[t].connections)
     }
 
+    /// Whether function `f`, using workspace type `ty`, may hand a value of it to outside code
+    /// that calls its callbacks back: `ty` has callbacks and is not the type whose impl holds
+    /// `f` (a type's own methods are not what hands it over).
+    pub(crate) fn hands_over(&self, f: usize, ty: u32) -> bool {
+        !self.callbacks[ty as usize].is_empty() && self.owner_type(f) != Some(ty as usize)
+    }
+
     /// The workspace type whose impl holds function `f`, if any.
-    pub(crate) fn owner_type(&self, f: usize) -> Option<usize> {
+    fn owner_type(&self, f: usize) -> Option<usize> {
         match self.ix.fns[f].f.owner {
             Owner::Impl(i) => match self.impl_self[i as usize] {
                 RTy::Type(t) => Some(t as usize),
