@@ -10,9 +10,9 @@ use rayon::prelude::*;
 
 use super::RustStats;
 use super::index::Index;
-use super::ir::{CallKind, Def, Ns, Owner};
+use super::ir::{CallKind, CallSite, Def, Ns, Owner, Sym};
 use super::resolve::{RTy, Res};
-use super::targets::{Caller, Outcome, Targets};
+use super::targets::{Caller, Outcome, Targets, passthrough};
 use crate::{Call, CallGraph, Node};
 
 /// Confidence of a callback edge ([`Targets::callbacks`]): the function hands the value to outside
@@ -141,7 +141,7 @@ pub(crate) fn build_graph(
     graph
 }
 
-/// Links the callbacks no workspace function calls ([`Targets::callbacks`]) from the functions
+/// Links the callbacks no workspace function surely calls ([`Targets::callbacks`]) from the functions
 /// that use their type (its associated functions, methods or variants), when at most
 /// [`MAX_CALLBACK_USERS`] nodes do: outside code calls them back with the values these functions
 /// hand it. A callback some workspace function calls is reached through that call already; a
@@ -160,9 +160,11 @@ fn link_callbacks(
     nodes: &[Node],
     edges: &mut Vec<(usize, usize, Call)>,
 ) -> usize {
+    // Called means called for sure: a call matched by name only (`S::poll_next` on a `S:
+    // Stream` matches every workspace stream) is a guess, and leaves the callback to be linked.
     let mut called = vec![false; t.node_ids.len()];
-    for &(from, to, _) in edges.iter() {
-        if from != to {
+    for &(from, to, ref call) in edges.iter() {
+        if from != to && call.confidence >= 1.0 {
             called[to] = true;
         }
     }
@@ -230,6 +232,7 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
     let mut out = FnOut::default();
     let mut rets: Vec<RTy> = Vec::with_capacity(info.calls.len());
     let caller = Caller {
+        scope,
         krate: ix.scopes[scope as usize].crate_idx,
         args: None,
     };
@@ -283,7 +286,15 @@ fn resolve_fn(ix: &Index, t: &Targets, f: usize) -> FnOut {
                     args: Some(*args),
                     ..caller
                 };
-                t.on_type(&rt, name, &caller)
+                match t.on_type(&rt, name, &caller) {
+                    (Outcome::External, ret) if rt == RTy::External => {
+                        match t.extension(name, &caller, outside_name(recv, &info.calls, 0)) {
+                            Some(v) => (Outcome::Exact(v), RTy::Unknown),
+                            None => (Outcome::External, ret),
+                        }
+                    }
+                    other => other,
+                }
             }
         };
         rets.push(ret);
@@ -459,5 +470,29 @@ fn mark_queue_workers(nodes: &mut [Node], edges: &[(usize, usize, Call)]) {
         if is_consumer && n.entry.is_none() {
             n.entry = Some("queue".to_string());
         }
+    }
+}
+
+/// The last segment of the outside type a receiver is written with, where the code names it:
+/// a parameter or binding typed `Mime` (or `Wrapper<…>`), the result of `Mime::from(…)`, and
+/// that of `.clone()`, `.unwrap()` and the like on one of these.
+fn outside_name<'a>(recv: &'a Sym, calls: &'a [CallSite], depth: u32) -> Option<&'a str> {
+    if depth > 8 {
+        return None;
+    }
+    match recv {
+        Sym::Path(segs) | Sym::Applied(segs, _) => segs.last().map(String::as_str),
+        Sym::Ret(k) => match &calls.get(*k as usize)?.kind {
+            CallKind::Path { segs, qself: None } if segs.len() >= 2 => {
+                let ty = segs[segs.len() - 2].as_str();
+                ty.starts_with(|c: char| c.is_ascii_uppercase())
+                    .then_some(ty)
+            }
+            CallKind::Method { recv, name, .. } if passthrough(name) => {
+                outside_name(recv, calls, depth + 1)
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }

@@ -8,7 +8,7 @@ use syn::{Expr, Pat, Stmt};
 
 use super::ir::{CallKind, CallSite, Segs, Sym};
 use super::macros::macro_exprs;
-use super::syntax::{Gen, WRAPPERS, is_screaming, path_segs, ty_sym, unraw, unraw_into};
+use super::syntax::{Gen, WRAPPERS, is_screaming, path_segs, tuple_sym, ty_sym, unraw, unraw_into};
 
 /// Deepest expression nesting analyzed; deeper parts are skipped with a diagnostic.
 pub(crate) const MAX_DEPTH: u32 = 400;
@@ -175,7 +175,20 @@ impl<'g> BodyVisitor<'g> {
                 }
             }
             Pat::Or(o) => o.cases.iter().for_each(|c| self.bind(c, sym.clone())),
-            Pat::Tuple(t) => t.elems.iter().for_each(|e| self.bind(e, Sym::Unknown)),
+            Pat::Tuple(t) => {
+                // `let (name, engine) = pair`: element `i` is field `i` of the tuple, up to a
+                // `..` (the elements after it count from the end).
+                let mut known = sym != Sym::Unknown;
+                for (i, e) in t.elems.iter().enumerate() {
+                    known &= !matches!(e, Pat::Rest(_));
+                    let s = if known {
+                        Sym::Field(Box::new(sym.clone()), i.to_string())
+                    } else {
+                        Sym::Unknown
+                    };
+                    self.bind(e, s);
+                }
+            }
             Pat::Slice(s) => s.elems.iter().for_each(|e| self.bind(e, Sym::Unknown)),
             Pat::Struct(s) => {
                 let segs = path_segs(&s.path);
@@ -402,7 +415,10 @@ impl<'g> BodyVisitor<'g> {
             }
             Expr::Try(t) => return self.expr(&t.expr),
             Expr::TryBlock(t) => return self.block(&t.block),
-            Expr::Tuple(t) => self.args(&t.elems, false),
+            Expr::Tuple(t) => {
+                let elems: Vec<Sym> = t.elems.iter().map(|e| self.expr(e)).collect();
+                return tuple_sym(elems);
+            }
             Expr::Unary(un) => return self.expr(&un.expr),
             Expr::Unsafe(un) => return self.block(&un.block),
             Expr::While(w) => {

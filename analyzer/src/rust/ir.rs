@@ -40,6 +40,9 @@ pub(crate) enum Sym {
     /// In an alias's body: the alias's first generic type argument; as a struct field's type,
     /// the struct's first type parameter when nothing bounds it (`store: S` in `State<S>`).
     AliasParam,
+    /// A tuple of these types (`(A, B)`, `(a, b)`): its field `i` is the `i`-th. Never empty,
+    /// never all unknown.
+    Tuple(Box<[Sym]>),
 }
 
 /// Namespace of a definition: types (modules, types, traits) or values (functions, statics).

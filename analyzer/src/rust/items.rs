@@ -272,13 +272,17 @@ impl Collector<'_> {
                         .and_then(|s| first_type_arg(&s.arguments))
                         .map_or(Sym::Unknown, |t| ty_sym(t, &g, 0)),
                 });
+                let serves = i
+                    .trait_
+                    .as_ref()
+                    .is_some_and(|(_, t, _)| serves_requests(t));
                 for ii in &i.items {
                     if let syn::ImplItem::Fn(f) = ii {
                         if is_test(&f.attrs) {
                             continue;
                         }
                         let name = unraw(&f.sig.ident);
-                        self.function(
+                        let at = self.function(
                             &name,
                             &f.attrs,
                             &f.sig,
@@ -288,6 +292,11 @@ impl Collector<'_> {
                             &g,
                             dir,
                         );
+                        // The server runs a request service's `call` on every request.
+                        let lf = &mut self.out.fns[at as usize];
+                        if serves && name == "call" && lf.entry.is_none() {
+                            lf.entry = Some(String::from("http"));
+                        }
                     }
                 }
             }
@@ -595,4 +604,16 @@ fn wraps(ty: &syn::Type) -> bool {
         }),
         _ => false,
     }
+}
+
+/// Whether an implemented trait is a service of HTTP requests: `Service<Request<B>>` (hyper,
+/// tower and the middleware layers of axum and tonic) or `Service<ServiceRequest>` (actix-web
+/// middleware), whose `call` the server runs for each request.
+fn serves_requests(t: &syn::Path) -> bool {
+    let Some(last) = t.segments.last() else {
+        return false;
+    };
+    last.ident == "Service"
+        && matches!(first_type_arg(&last.arguments), Some(syn::Type::Path(p))
+            if p.path.segments.last().is_some_and(|s| s.ident.to_string().ends_with("Request")))
 }

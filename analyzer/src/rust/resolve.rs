@@ -25,6 +25,8 @@ pub(crate) enum RTy {
     Traits(Vec<u32>),
     /// A collection or iterator of the inner type.
     Coll(Box<RTy>),
+    /// A tuple of these types.
+    Tuple(Box<[RTy]>),
 }
 
 /// What a path names.
@@ -137,6 +139,21 @@ impl Index {
             from: scope,
         };
         self.resolve_q(scope, segs, ns, self_ty, &mut q)
+    }
+
+    /// What `name` names in `scope` itself (its definitions, imports and globs, and for a
+    /// function body the enclosing scopes), without the fallbacks of [`Index::resolve`] (a
+    /// crate's name, the crate root's items): whether a trait is in scope there.
+    pub(crate) fn in_scope(&self, scope: u32, name: &str, ns: Ns) -> Option<Def> {
+        let mut q = Query {
+            visited: Vec::new(),
+            budget: BUDGET,
+            from: scope,
+        };
+        match self.lookup(scope, name, ns, &mut q) {
+            Found::Def(d) => Some(d),
+            _ => None,
+        }
     }
 
     fn resolve_q<'a>(
@@ -443,6 +460,12 @@ impl Index {
             }
             Sym::Field(base, name) => match self.eval_d(base, scope, self_ty, rets, depth + 1) {
                 RTy::Type(t) => self.field_of(t, name, depth),
+                RTy::Tuple(elems) => name
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| elems.get(i))
+                    .cloned()
+                    .unwrap_or(RTy::Unknown),
                 RTy::External => RTy::External,
                 _ => RTy::Unknown,
             },
@@ -496,6 +519,12 @@ impl Index {
                 }
             }
             Sym::AliasParam => RTy::Unknown,
+            Sym::Tuple(elems) => RTy::Tuple(
+                elems
+                    .iter()
+                    .map(|e| self.eval_d(e, scope, self_ty, rets, depth + 1))
+                    .collect(),
+            ),
             Sym::Bounds(paths) => {
                 let mut traits: Vec<u32> = paths
                     .iter()

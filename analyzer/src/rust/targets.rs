@@ -8,17 +8,19 @@ use rayon::prelude::*;
 
 use super::build::{DedupedNodes, dedup_nodes, fn_ids};
 use super::index::Index;
-use super::ir::{Def, Ns, Owner};
+use super::ir::{Def, Ns, Owner, Sym};
 use super::resolve::{RTy, Res};
 
 mod dispatch;
 
-pub(crate) use dispatch::Outcome;
+pub(crate) use dispatch::{Outcome, passthrough};
 
 /// Who makes a call: the crate it is written in and, for a method call, its argument count; a
 /// name-matched guess must be reachable from that crate and take that many arguments.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Caller {
+    /// The calling code's scope.
+    pub scope: u32,
     /// The calling code's crate.
     pub krate: u32,
     /// Arguments passed, besides the receiver (`None`: not a method call).
@@ -52,6 +54,11 @@ pub(crate) struct Targets<'a> {
     /// back ([`is_callback_trait`]): a web framework's error responses, a file system a server
     /// is handed, a federation library's activity handlers.
     pub callbacks: Vec<Vec<u32>>,
+    /// Per method name: the methods of workspace traits implemented for types outside the
+    /// workspace (extension traits: `impl MimeExt for Mime`, `impl<F: Future> WithTimeout for
+    /// F`): their trait, node, and the impl when it is for a named outside type (`None` for a
+    /// blanket impl).
+    ext_methods: HashMap<String, Vec<(u32, u32, Option<u32>)>>,
 }
 
 impl Targets<'_> {
@@ -135,6 +142,7 @@ impl<'a> Targets<'a> {
         let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
         let mut from_impls: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut callbacks: Vec<Vec<u32>> = vec![Vec::new(); ix.types.len()];
+        let mut ext_methods: HashMap<String, Vec<(u32, u32, Option<u32>)>> = HashMap::new();
         for (f, info) in ix.fns.iter().enumerate() {
             let node = node_of_fn[f];
             let name = &info.f.name;
@@ -154,6 +162,28 @@ impl<'a> Targets<'a> {
                             .entry(name.clone())
                             .or_default()
                             .push(node);
+                        // An impl for a type parameter bounded by outside traits only is a
+                        // blanket extension (one bounded by a workspace trait forwards the
+                        // workspace's own types); one whose self type resolves outside the
+                        // workspace is for that outside type.
+                        let im = &ix.impls[i as usize];
+                        let named = match &impl_self[i as usize] {
+                            RTy::Type(_) => None,
+                            _ => match (
+                                &im.self_ty,
+                                ix.eval(&im.self_ty, im.scope, &RTy::Unknown, &[]),
+                            ) {
+                                (Sym::Bounds(_), RTy::Unknown) => Some(None),
+                                (_, RTy::External) => Some(Some(i)),
+                                _ => None,
+                            },
+                        };
+                        if let Some(im) = named {
+                            ext_methods
+                                .entry(name.clone())
+                                .or_default()
+                                .push((tr, node, im));
+                        }
                     }
                     let im = &ix.impls[i as usize];
                     if let (RTy::Type(ty), None, Some(path)) = (
@@ -204,6 +234,10 @@ impl<'a> Targets<'a> {
         by_name.values_mut().for_each(tidy);
         from_impls.values_mut().for_each(tidy);
         callbacks.iter_mut().for_each(tidy);
+        ext_methods.values_mut().for_each(|v| {
+            v.sort_unstable();
+            v.dedup();
+        });
         let trait_family = trait_families(ix);
         Targets {
             ix,
@@ -222,6 +256,7 @@ impl<'a> Targets<'a> {
             by_name,
             from_impls,
             callbacks,
+            ext_methods,
         }
     }
 

@@ -162,6 +162,9 @@ cases!(
     callbacks,
     extractors,
     statics,
+    tuples,
+    request_services,
+    extension_traits,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.

@@ -123,6 +123,16 @@ impl Scanner {
                     self.route("schedule", target);
                 }
             }
+            // hyper: `service_fn(handle)` serves every request with `handle`, unless the call
+            // that takes the service registered the handler already (`lambda_runtime::run(…)`,
+            // below, as an event handler: the outer call is checked first).
+            "service_fn" if !matches!(first, "lambda_runtime" | "lambda_http") => {
+                if let Some(handler) = call.args.first().and_then(handler_path)
+                    && !self.routes.iter().any(|(_, p)| p == handler)
+                {
+                    self.route("http", handler);
+                }
+            }
             "run" if matches!(first, "lambda_runtime" | "lambda_http") => {
                 let kind = if first == "lambda_http" {
                     "http"

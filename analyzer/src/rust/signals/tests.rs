@@ -242,6 +242,15 @@ fn signals_routes() {
             "#[tokio::main] async fn main() { lambda_runtime::run(service_fn(func)).await }",
             "entry=cli routes=event:func",
         ),
+        // hyper: a service made of a function serves every request with it.
+        (
+            "async fn serve() { let make = make_service_fn(|_| async { Ok::<_, Infallible>(service_fn(handle)) }); Server::bind(&addr).serve(make).await; }",
+            "routes=http:handle",
+        ),
+        (
+            "fn svc() -> impl Service { hyper::service::service_fn(routes::dispatch) }",
+            "routes=http:routes::dispatch",
+        ),
     ]);
 }
 

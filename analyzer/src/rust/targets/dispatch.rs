@@ -3,7 +3,7 @@
 //! type carried to later calls.
 
 use super::{Caller, Targets};
-use crate::rust::ir::Def;
+use crate::rust::ir::{Def, Ns};
 use crate::rust::resolve::{RTy, Res};
 
 /// How a call site was resolved.
@@ -22,7 +22,7 @@ pub(crate) enum Outcome {
 }
 
 /// Methods that return (a wrapper of) their receiver: the receiver type carries through.
-fn passthrough(name: &str) -> bool {
+pub(crate) fn passthrough(name: &str) -> bool {
     matches!(
         name,
         "unwrap"
@@ -341,8 +341,23 @@ impl Targets<'_> {
                 Outcome::External,
                 if iter_adapter(name) {
                     rt.clone()
+                } else if name == "enumerate" {
+                    // `for (i, x) in xs.iter().enumerate()`: pairs of an index and an element.
+                    RTy::Coll(Box::new(RTy::Tuple(Box::new([
+                        RTy::External,
+                        (**elem).clone(),
+                    ]))))
                 } else if iter_accessor(name) {
                     (**elem).clone()
+                } else {
+                    RTy::Unknown
+                },
+            ),
+            // A tuple has no method of its own: `clone` keeps it.
+            RTy::Tuple(_) => (
+                Outcome::External,
+                if passthrough(name) {
+                    rt.clone()
                 } else {
                     RTy::Unknown
                 },
@@ -350,6 +365,45 @@ impl Targets<'_> {
             RTy::Unknown if common(name) => (Outcome::External, RTy::Unknown),
             RTy::Unknown => self.by_name(name, caller),
         }
+    }
+
+    /// The methods named `name` of the workspace's extension traits (traits implemented for
+    /// types outside the workspace) that `caller` may call on an outside value whose type is
+    /// written `outside` (its last segment, when the code names it): `Mime::from(t)
+    /// .is_compressible()` with `use crate::mime_ext::MimeExt;` runs the `MimeExt` impl for
+    /// `Mime`. An impl for a named outside type needs that name on the receiver and its trait in
+    /// scope; a blanket impl (`impl<F: Future> WithTimeout for F`), any receiver and its trait
+    /// imported into the calling module, as extension traits are used. Otherwise the name is
+    /// the outside type's own method, or another trait's.
+    pub(crate) fn extension(
+        &self,
+        name: &str,
+        caller: &Caller,
+        outside: Option<&str>,
+    ) -> Option<Vec<u32>> {
+        let candidates = self.ext_methods.get(name)?;
+        let module = self.ix.scopes[caller.scope as usize].module;
+        let v: Vec<u32> = candidates
+            .iter()
+            .filter(|&&(tr, node, im)| {
+                let trait_name = &self.ix.traits[tr as usize].name;
+                let fits = match im {
+                    Some(im) => {
+                        outside == Some(self.ix.impls[im as usize].self_name.as_str())
+                            && self.ix.in_scope(caller.scope, trait_name, Ns::Type)
+                                == Some(Def::Trait(tr))
+                    }
+                    None => {
+                        self.ix.in_scope(caller.scope, trait_name, Ns::Type) == Some(Def::Trait(tr))
+                            && self.ix.scopes[module as usize].ns(Ns::Type).get(trait_name)
+                                != Some(&Def::Trait(tr))
+                    }
+                };
+                fits && self.fits(node, caller)
+            })
+            .map(|&(_, node, _)| node)
+            .collect();
+        (!v.is_empty()).then_some(v)
     }
 
     /// A path call resolved to `res`.
