@@ -416,7 +416,20 @@ impl<'g> BodyVisitor<'g> {
             Expr::Try(t) => return self.expr(&t.expr),
             Expr::TryBlock(t) => return self.block(&t.block),
             Expr::Tuple(t) => {
-                let elems: Vec<Sym> = t.elems.iter().map(|e| self.expr(e)).collect();
+                // Most tuples built in place hold nothing known: no allocation for those.
+                let mut elems: Vec<Sym> = Vec::new();
+                let mut known = false;
+                for (i, e) in t.elems.iter().enumerate() {
+                    let s = self.expr(e);
+                    if !known && s != Sym::Unknown {
+                        known = true;
+                        elems.reserve_exact(t.elems.len());
+                        elems.resize(i, Sym::Unknown);
+                    }
+                    if known {
+                        elems.push(s);
+                    }
+                }
                 return tuple_sym(elems);
             }
             Expr::Unary(un) => return self.expr(&un.expr),

@@ -214,7 +214,9 @@ pub(crate) fn ty_sym(ty: &syn::Type, gens: &Gen, depth: u32) -> Sym {
             Sym::Path(path_segs(&p.path))
         }
         syn::Type::Slice(s) => Sym::Coll(Box::new(ty_sym(&s.elem, gens, depth + 1))),
-        syn::Type::Tuple(t) => tuple_sym(t.elems.iter().map(|e| ty_sym(e, gens, depth + 1))),
+        syn::Type::Tuple(t) if !t.elems.is_empty() => {
+            tuple_sym(t.elems.iter().map(|e| ty_sym(e, gens, depth + 1)).collect())
+        }
         syn::Type::Array(a) => Sym::Coll(Box::new(ty_sym(&a.elem, gens, depth + 1))),
         syn::Type::TraitObject(t) => {
             iterator_sym(&t.bounds, gens, depth).unwrap_or_else(|| bounds_sym(&t.bounds))
@@ -227,12 +229,11 @@ pub(crate) fn ty_sym(ty: &syn::Type, gens: &Gen, depth: u32) -> Sym {
 }
 
 /// A tuple of these element types; unknown when none is known (or there are none).
-pub(crate) fn tuple_sym(elems: impl IntoIterator<Item = Sym>) -> Sym {
-    let elems: Box<[Sym]> = elems.into_iter().collect();
+pub(crate) fn tuple_sym(elems: Vec<Sym>) -> Sym {
     if elems.iter().all(|s| *s == Sym::Unknown) {
         Sym::Unknown
     } else {
-        Sym::Tuple(elems)
+        Sym::Tuple(elems.into_boxed_slice())
     }
 }
 
