@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::coupling::{Csr, PIECE_EDGES, Rows, node_pieces};
 
+mod ahead;
 mod batched;
 
 /// Upper bound on full Leiden iterations (each restarts from the previous partition).
@@ -611,11 +612,11 @@ impl Community<'_> {
         let mut r_tot: Vec<f64> = members.iter().map(|&v| self.strength[v as usize]).collect();
         let mut r_size = vec![1usize; m];
         // External weight of each sub-community towards the rest of the community.
-        let mut ext: Vec<f64> = members
-            .iter()
-            .map(|&v| {
+        let mut ext: Vec<f64> = (0..m)
+            .map(|j| {
+                ahead::ahead(self.g, members, j, self.part);
                 self.g
-                    .neighbors(v as usize)
+                    .neighbors(members[j] as usize)
                     .filter(|&(u, _)| self.part[u] == c)
                     .map(|(_, w)| w)
                     .sum()
@@ -625,6 +626,7 @@ impl Community<'_> {
         let mut to = vec![0.0; m];
         let mut touched: Vec<usize> = Vec::new();
         for (own, &v) in members.iter().enumerate() {
+            ahead::ahead(self.g, members, own, self.local);
             if r_size[own] != 1 || refined[own] != own {
                 continue;
             }
@@ -698,8 +700,9 @@ pub(super) fn aggregate<L: Label>(g: &Csr, refined: &[L], r: usize) -> Csr {
             let mut touched: Vec<u32> = Vec::new();
             for a in piece {
                 let mut inner = 0.0;
-                for &v in &members[start[a]..start[a + 1]] {
-                    let v = v as usize;
+                for j in start[a]..start[a + 1] {
+                    ahead::ahead(g, &members, j, refined);
+                    let v = members[j] as usize;
                     inner += g.self_w[v];
                     for (u, w) in g.neighbors(v) {
                         let b = refined[u].at();

@@ -85,16 +85,7 @@ impl Frozen<'_> {
         let g = self.g;
         let mut out = Vec::with_capacity(run.len());
         for (i, &v) in run.iter().enumerate() {
-            if let Some(&after) = run.get(i + 2) {
-                // The row's bounds only (a reference, not the row's first target).
-                std::hint::black_box(g.targets.get(g.offsets[after]));
-            }
-            if let Some(&next) = run.get(i + 1) {
-                let labels = g.targets[g.offsets[next]..g.offsets[next + 1]]
-                    .iter()
-                    .fold(0, |x, &u| x ^ self.part[u as usize]);
-                std::hint::black_box(labels);
-            }
+            super::ahead::ahead(g, run, i, self.part);
             out.push(self.decide(v, scratch));
         }
         out
@@ -267,8 +258,21 @@ pub(super) fn move_nodes(
         };
         let apply = || {
             let mut moved = 0;
-            for (&v, decision) in batch.iter().zip(decisions) {
+            // Only the nodes that want to move read their rows here: the loads started ahead
+            // follow them alone.
+            let movers: Vec<usize> = batch
+                .iter()
+                .zip(&decisions)
+                .filter(|(_, d)| !matches!(d, Decision::Stay))
+                .map(|(&v, _)| v)
+                .collect();
+            let mut mover = 0;
+            for (&v, &decision) in batch.iter().zip(&decisions) {
                 state.queued[v] = false;
+                if !matches!(decision, Decision::Stay) {
+                    super::ahead::ahead(g, &movers, mover, &*state.part);
+                    mover += 1;
+                }
                 moved += usize::from(state.apply(g, strength, v, decision, gamma / two_m));
             }
             applied.store(true, Relaxed);
