@@ -129,6 +129,11 @@ impl<'g> BodyVisitor<'g> {
         self.locals
     }
 
+    /// Binds `self` to a type more precise than the impl's `Self`.
+    pub(crate) fn bind_self(&mut self, id: proc_macro2::Ident, sym: Sym) {
+        self.locals.bind(&id, sym);
+    }
+
     /// Binds the names of a pattern to a type (a parameter, a `let`, a match arm).
     pub(crate) fn bind(&mut self, pat: &Pat, sym: Sym) {
         if self.depth >= MAX_DEPTH {

@@ -121,7 +121,9 @@ impl Collector<'_> {
                     None => Owner::Free(scope),
                 };
                 let name = unraw(&f.sig.ident);
-                let idx = self.function(&name, &f.attrs, &f.sig, &f.block, scope, owner, gens, dir);
+                let idx = self.function(
+                    &name, &f.attrs, &f.sig, &f.block, scope, owner, gens, None, dir,
+                );
                 self.def(scope, name, Def::Fn(idx));
             }
             Item::Mod(m) => self.module(m, scope, dir, inline, gens),
@@ -220,6 +222,7 @@ impl Collector<'_> {
                             scope,
                             Owner::Trait(idx),
                             &g,
+                            None,
                             dir,
                         );
                     }
@@ -290,6 +293,7 @@ impl Collector<'_> {
                             scope,
                             Owner::Impl(idx),
                             &g,
+                            Some(&i.self_ty),
                             dir,
                         );
                         // The server runs a request service's `call` on every request.
@@ -438,7 +442,8 @@ impl Collector<'_> {
         }
     }
 
-    /// Records one function with a body; returns its index.
+    /// Records one function with a body; returns its index. `impl_self` is the self type of the
+    /// impl it is a method of.
     #[allow(clippy::too_many_arguments)]
     fn function(
         &mut self,
@@ -449,6 +454,7 @@ impl Collector<'_> {
         scope: u32,
         owner: Owner,
         gens: &Gen,
+        impl_self: Option<&syn::Type>,
         dir: &Path,
     ) -> u32 {
         // Most functions declare no type parameter: they see their scope's as they are.
@@ -471,7 +477,20 @@ impl Collector<'_> {
         let mut takes = Vec::new();
         for input in &sig.inputs {
             match input {
-                syn::FnArg::Receiver(_) => has_self = true,
+                syn::FnArg::Receiver(r) => {
+                    has_self = true;
+                    // `self` of `impl<M> Tree<M>` in a method where `M: Mapping` (or of
+                    // `impl<M: Mapping> Tree<M>`): a `Tree` whose parameter is bounded, so
+                    // that its fields typed by the parameter are (`self.mapping.key_path(…)`).
+                    if let Some(ty) = impl_self {
+                        let s = ty_sym(ty, &g, 0);
+                        if matches!(&s, Sym::Applied(_, arg)
+                            if matches!(&**arg, Sym::Bounds(b) if !b.is_empty()))
+                        {
+                            v.bind_self(syn::Ident::new("self", r.self_token.span), s);
+                        }
+                    }
+                }
                 syn::FnArg::Typed(t) => {
                     let s = ty_sym(&t.ty, &g, 0);
                     if matches!(s, Sym::Path(_)) && !matches!(*t.ty, syn::Type::Reference(_)) {

@@ -165,6 +165,7 @@ cases!(
     tuples,
     request_services,
     extension_traits,
+    impl_bounds,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.
