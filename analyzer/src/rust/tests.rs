@@ -200,6 +200,12 @@ fn hostile_nesting() {
         "Box<".repeat(depth),
         ">".repeat(depth)
     );
+    // A tuple type, pattern and expression thousands of levels deep.
+    let tuples = format!(
+        "pub fn tup(x: {open}u8{close}) {{ let {open}a{close} = x; a.go(); let t = {open}1{close}; }}\n",
+        open = "(".repeat(depth),
+        close = ",)".repeat(depth)
+    );
     let files = vec![
         (
             "Cargo.toml".to_string(),
@@ -207,9 +213,10 @@ fn hostile_nesting() {
         ),
         (
             "src/lib.rs".to_string(),
-            "mod parens;\nmod blocks;\nmod calls;\nmod mods;\nmod fields;\npub fn ok() { parens::deep(); }\n"
+            "mod parens;\nmod blocks;\nmod calls;\nmod mods;\nmod fields;\nmod tuples;\npub fn ok() { parens::deep(); }\n"
                 .to_string(),
         ),
+        ("src/tuples.rs".to_string(), tuples),
         ("src/mods.rs".to_string(), mods),
         ("src/fields.rs".to_string(), fields),
         ("src/parens.rs".to_string(), parens),
@@ -221,6 +228,7 @@ fn hostile_nesting() {
     let ids: Vec<&str> = a.graph.nodes().map(|n| n.id.as_str()).collect();
     assert!(ids.contains(&"hostile::ok"), "{ids:?}");
     assert!(ids.contains(&"hostile::fields::read"), "{ids:?}");
+    assert!(ids.contains(&"hostile::tuples::tup"), "{ids:?}");
     assert!(a.graph.position("hostile::ok").is_some());
     let edge_to_deep = a.graph.edges().any(|(f, t, _)| {
         a.graph.node(f).id == "hostile::ok" && a.graph.node(t).id == "hostile::parens::deep"
@@ -239,7 +247,8 @@ fn hostile_nesting() {
             "src/blocks.rs",
             "src/calls.rs",
             "src/mods.rs",
-            "src/parens.rs"
+            "src/parens.rs",
+            "src/tuples.rs"
         ],
         "{:?}",
         a.diagnostics
