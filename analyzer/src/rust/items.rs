@@ -482,13 +482,23 @@ impl Collector<'_> {
                     // `self` of `impl<M> Tree<M>` in a method where `M: Mapping` (or of
                     // `impl<M: Mapping> Tree<M>`): a `Tree` whose parameter is bounded, so
                     // that its fields typed by the parameter are (`self.mapping.key_path(…)`).
-                    if let Some(ty) = impl_self {
-                        let s = ty_sym(ty, &g, 0);
-                        if matches!(&s, Sym::Applied(_, arg)
+                    // A method without generics of its own sees the impl's self type, already
+                    // read with the impl's generics.
+                    let bounded = |s: &Sym| {
+                        matches!(s, Sym::Applied(_, arg)
                             if matches!(&**arg, Sym::Bounds(b) if !b.is_empty()))
-                        {
-                            v.bind_self(syn::Ident::new("self", r.self_token.span), s);
+                    };
+                    let self_sym = match (owner, impl_self, &g) {
+                        (Owner::Impl(i), Some(_), Cow::Borrowed(_)) => {
+                            Some(&self.out.impls[i as usize].self_ty)
+                                .filter(|s| bounded(s))
+                                .cloned()
                         }
+                        (_, Some(ty), Cow::Owned(g)) => Some(ty_sym(ty, g, 0)).filter(bounded),
+                        _ => None,
+                    };
+                    if let Some(s) = self_sym {
+                        v.bind_self(syn::Ident::new("self", r.self_token.span), s);
                     }
                 }
                 syn::FnArg::Typed(t) => {

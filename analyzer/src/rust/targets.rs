@@ -82,16 +82,25 @@ impl<'a> Targets<'a> {
     /// # Complexity
     /// O(impls + functions) resolutions and hash inserts.
     pub(crate) fn new(ix: &'a Index) -> Self {
-        let impl_self: Vec<RTy> = ix
+        // Each impl's self type where it is a workspace type, and whether the impl extends types
+        // outside the workspace: `Some(true)` for one it names, `Some(false)` for a type
+        // parameter bounded by outside traits only (a blanket extension; one bounded by a
+        // workspace trait forwards the workspace's own types).
+        let (impl_self, impl_ext): (Vec<RTy>, Vec<Option<bool>>) = ix
             .impls
             .par_iter()
-            .map(
-                |im| match ix.eval(&im.self_ty, im.scope, &RTy::Unknown, &[]) {
-                    RTy::Type(t) => RTy::Type(t),
-                    _ => RTy::Unknown,
-                },
-            )
-            .collect();
+            .map(|im| {
+                match (
+                    &im.self_ty,
+                    ix.eval(&im.self_ty, im.scope, &RTy::Unknown, &[]),
+                ) {
+                    (_, RTy::Type(t)) => (RTy::Type(t), None),
+                    (_, RTy::External) => (RTy::Unknown, Some(true)),
+                    (Sym::Bounds(_), RTy::Unknown) => (RTy::Unknown, Some(false)),
+                    _ => (RTy::Unknown, None),
+                }
+            })
+            .unzip();
         let impl_trait: Vec<Option<u32>> = ix
             .impls
             .par_iter()
@@ -162,27 +171,12 @@ impl<'a> Targets<'a> {
                             .entry(name.clone())
                             .or_default()
                             .push(node);
-                        // An impl for a type parameter bounded by outside traits only is a
-                        // blanket extension (one bounded by a workspace trait forwards the
-                        // workspace's own types); one whose self type resolves outside the
-                        // workspace is for that outside type.
-                        let im = &ix.impls[i as usize];
-                        let named = match &impl_self[i as usize] {
-                            RTy::Type(_) => None,
-                            _ => match (
-                                &im.self_ty,
-                                ix.eval(&im.self_ty, im.scope, &RTy::Unknown, &[]),
-                            ) {
-                                (Sym::Bounds(_), RTy::Unknown) => Some(None),
-                                (_, RTy::External) => Some(Some(i)),
-                                _ => None,
-                            },
-                        };
-                        if let Some(im) = named {
-                            ext_methods
-                                .entry(name.clone())
-                                .or_default()
-                                .push((tr, node, im));
+                        if let Some(named) = impl_ext[i as usize] {
+                            ext_methods.entry(name.clone()).or_default().push((
+                                tr,
+                                node,
+                                named.then_some(i),
+                            ));
                         }
                     }
                     let im = &ix.impls[i as usize];

@@ -388,18 +388,15 @@ impl Targets<'_> {
             .filter(|&&(tr, node, im)| {
                 let trait_name = &self.ix.traits[tr as usize].name;
                 let fits = match im {
-                    Some(im) => {
-                        outside == Some(self.ix.impls[im as usize].self_name.as_str())
-                            && self.ix.in_scope(caller.scope, trait_name, Ns::Type)
-                                == Some(Def::Trait(tr))
-                    }
+                    Some(im) => outside == Some(self.ix.impls[im as usize].self_name.as_str()),
+                    // Imported, not declared there.
                     None => {
-                        self.ix.in_scope(caller.scope, trait_name, Ns::Type) == Some(Def::Trait(tr))
-                            && self.ix.scopes[module as usize].ns(Ns::Type).get(trait_name)
-                                != Some(&Def::Trait(tr))
+                        self.ix.scopes[module as usize].ns(Ns::Type).get(trait_name)
+                            != Some(&Def::Trait(tr))
                     }
                 };
-                fits && self.fits(node, caller)
+                fits && self.ix.in_scope(caller.scope, trait_name, Ns::Type) == Some(Def::Trait(tr))
+                    && self.fits(node, caller)
             })
             .map(|&(_, node, _)| node)
             .collect();

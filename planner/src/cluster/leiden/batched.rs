@@ -78,9 +78,10 @@ struct Frozen<'a> {
 
 impl Frozen<'_> {
     /// The decisions of the nodes of `run`, in order. A decision waits mostly on its
-    /// neighbours' labels, scattered loads from memory; before deciding a node, the labels of the
-    /// next node's neighbours are read (and where the row after it starts), so that their loads
-    /// overlap this decision's work instead of stalling the next one.
+    /// neighbours' labels, scattered loads from memory; before deciding a node, the processor is
+    /// asked for the next node's neighbours' labels and the rows of the nodes after it
+    /// ([`super::ahead::ahead`]), so that their loads overlap this decision's work instead of
+    /// stalling the next one.
     fn decide_run(&self, run: &[usize], scratch: &mut Vec<(usize, f64)>) -> Vec<Decision> {
         let g = self.g;
         let mut out = Vec::with_capacity(run.len());
