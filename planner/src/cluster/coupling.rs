@@ -686,7 +686,7 @@ pub(super) fn base(
     // passes that leave a thread idle otherwise).
     let ((calls, callees, received, strength, total, groups), terms) = rayon::join(
         || {
-            let (calls, callees) = call_couplings(graph, index, shared, cfg);
+            let (calls, callees) = call_couplings(graph, index, k, shared, cfg);
             let received = Received::of(graph, index, k, &calls, &callees);
             let (strength, total) = call_strengths(graph, index, k, &calls, &received);
             let groups = groups(graph, index, k, cfg, &calls);
@@ -773,25 +773,47 @@ pub(super) fn base(
 fn call_couplings(
     graph: &CallGraph,
     index: &[Option<u32>],
+    k: usize,
     shared: &[bool],
     cfg: &ClusterConfig,
 ) -> (Vec<f64>, Vec<u32>) {
+    // Each position's compact index with its shared flag in the top bit (`u32::MAX` for an
+    // isolated node), so that a call reads what it needs of its callee in one 4-byte load: on
+    // graphs whose ids do not follow the calls that load misses the cache, and this pass took
+    // 0.21 s instead of 0.15 s at 8.6M calls with two (docs/benchmarks.md). The flag is left out
+    // (read from `shared`) for 2^31 connected nodes or more.
+    let flag: u32 = if k < 1 << 31 { 1 << 31 } else { 0 };
+    let look: Vec<u32> = index
+        .par_iter()
+        .zip(shared.par_iter())
+        .map(|(i, &s)| i.map_or(u32::MAX, |i| if s { i | flag } else { i }))
+        .collect();
     // An indexed unzip writes every call in its place at once.
     let (mut calls, mut callees) = (Vec::new(), Vec::new());
     graph
         .par_edges()
         .map(|(f, t, call)| {
-            let (caller, callee) = (index[f], index[t]);
-            let (Some(a), Some(b)) = (caller, callee) else {
-                return (0.0, callee.unwrap_or(u32::MAX));
-            };
+            let (caller, callee) = (look[f], look[t]);
+            if callee == u32::MAX {
+                return (0.0, u32::MAX);
+            }
+            let b = callee & !flag;
+            if caller == u32::MAX {
+                return (0.0, b);
+            }
+            let a = caller & !flag;
             // A guessed call (a static analyzer's name match) couples in proportion to its
             // confidence.
             let mut c = dampen(call.weight) * call.confidence;
             if call.is_async {
                 c *= cfg.async_factor;
             }
-            if shared[f] || shared[t] {
+            let shared_end = if flag != 0 {
+                (caller | callee) & flag != 0
+            } else {
+                shared[f] || shared[t]
+            };
+            if shared_end {
                 c *= SHARED_COUPLING;
             }
             if a != b && c > 0.0 && c.is_finite() {

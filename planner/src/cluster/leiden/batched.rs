@@ -1,20 +1,21 @@
 //! Fast local moving in batches, for large levels: the best move of each node of a batch is
-//! chosen in parallel against the state at the start of the batch, then the moves are applied in
-//! queue order. The decisions depend only on that state, never on the thread count or timing,
-//! so the result is the same on 1 thread or 64.
+//! chosen in parallel against a frozen state (the partition before the batch, or before the
+//! batch ahead of it: see below), then the moves are applied in queue order. The decisions
+//! depend only on that state, never on the thread count or timing, so the result is the same on
+//! 1 thread or 64.
 //!
-//! A decision can be stale by the time it is applied (a neighbour of the same batch moved
-//! first), so each is checked against the current state before it is applied, and dropped
-//! unless it still gains: every applied move raises modularity, so moving ends (two nodes can
-//! never swap places forever). Only the nodes that want to move are checked, one neighbour scan
-//! each; the decisions, a scan and a sort for every visit, are the parallel part. While the
-//! moves are applied, on one thread, another reads where the next batch's rows start, so that
-//! the next decisions wait less on memory (they wait mostly on scattered loads); reading changes
-//! nothing, so the result is the same.
+//! A decision can be stale by the time it is applied (a neighbour moved in the batch before, or
+//! earlier in the same batch), so each is checked against the current state before it is
+//! applied, and dropped unless it still gains: every applied move raises modularity, so moving
+//! ends (two nodes can never swap places forever). Only the nodes that want to move are
+//! checked, one neighbour scan each; the decisions, a scan and a sort for every visit, are the
+//! parallel part. The moves are applied on one thread while the others decide the next batch
+//! against the state before those moves (a copy, brought up to date from the log of the moves
+//! once they are applied), so that applying, a fifth of the time at a million nodes, no longer
+//! leaves the other threads idle. Which batch is decided early, and against which state, depends
+//! only on the queue, never on timing, so the result is the same.
 
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::Relaxed;
 
 use rayon::prelude::*;
 
@@ -22,8 +23,8 @@ use super::{Csr, EPS, Label};
 
 /// A batch holds this share of a level's nodes (1 / `BATCH_SHARE`), so that the share of
 /// decisions that go stale does not grow with the level; each batch costs a round trip through
-/// the thread pool (the workers woken for the decisions, then idle while the moves are applied),
-/// which batches of a fixed 1,024 nodes paid about 2,500 times a level at a million nodes: the
+/// the thread pool (the workers woken for the decisions), which batches of a fixed 1,024 nodes
+/// paid about 2,500 times a level at a million nodes: the
 /// decisions took 5-10 % longer on a quiet machine and about twice as long on a loaded one, for
 /// the same visits and modularity (docs/benchmarks.md).
 const BATCH_SHARE: usize = 64;
@@ -32,8 +33,6 @@ const MIN_BATCH: usize = 1024;
 /// Visits a thread decides in a row, each fetching the next one's neighbours' labels while it
 /// decides its own.
 const RUN: usize = 64;
-/// Rows the warming thread reads between two looks at whether the moves are applied.
-const WARM_RUN: usize = 256;
 /// Levels with fewer nodes are moved one node at a time (batches would be a large share of them),
 /// unless they are dense (see [`worth_batching`]).
 pub(super) const MIN_NODES: usize = 50_000;
@@ -66,6 +65,18 @@ enum Decision {
     Alone,
 }
 
+/// What a decision works in, kept between decisions.
+#[derive(Default)]
+struct Scratch {
+    /// Each neighbour's community (high 32 bits) and its place in `weights` (low 32 bits: a row
+    /// holds fewer arcs than the graph has calls, fewer than `u32::MAX`).
+    keys: Vec<u64>,
+    /// The weights of the node's arcs, in row order.
+    weights: Vec<f64>,
+    /// Each neighbouring community with the weight to it, in increasing order.
+    candidates: Vec<(usize, f64)>,
+}
+
 /// The state every decision of a batch reads.
 struct Frozen<'a> {
     g: &'a Csr,
@@ -82,7 +93,7 @@ impl Frozen<'_> {
     /// asked for the next node's neighbours' labels and the rows of the nodes after it
     /// ([`super::ahead::ahead`]), so that their loads overlap this decision's work instead of
     /// stalling the next one.
-    fn decide_run(&self, run: &[usize], scratch: &mut Vec<(usize, f64)>) -> Vec<Decision> {
+    fn decide_run(&self, run: &[usize], scratch: &mut Scratch) -> Vec<Decision> {
         let g = self.g;
         let mut out = Vec::with_capacity(run.len());
         for (i, &v) in run.iter().enumerate() {
@@ -93,13 +104,12 @@ impl Frozen<'_> {
     }
 
     /// The best move of `v`: the community of best modularity gain, ties to the lowest label.
-    /// `scratch` holds (community, weight) pairs between calls.
-    fn decide(&self, v: usize, scratch: &mut Vec<(usize, f64)>) -> Decision {
+    /// `scratch` holds the neighbours' weights and, for each, its community and its place in
+    /// those weights packed in one word (community high), between calls: sorting words moves
+    /// half the bytes of sorting (community, weight) pairs.
+    fn decide(&self, v: usize, scratch: &mut Scratch) -> Decision {
         let cur = self.part[v].at();
         let kv = self.strength[v];
-        scratch.clear();
-        scratch.extend(self.g.neighbors(v).map(|(u, w)| (self.part[u].at(), w)));
-        scratch.sort_unstable_by_key(|&(c, _)| c);
         let scale = self.gamma * kv / self.two_m;
         let tot = |c: usize| {
             if c == cur {
@@ -108,20 +118,39 @@ impl Frozen<'_> {
                 self.tot[c]
             }
         };
-        let to_cur: f64 = scratch
+        let Scratch {
+            keys,
+            weights,
+            candidates,
+        } = scratch;
+        keys.clear();
+        weights.clear();
+        for (i, (u, w)) in self.g.neighbors(v).enumerate() {
+            keys.push(u64::from(self.part[u]) << 32 | i as u64);
+            weights.push(w);
+        }
+        keys.sort_unstable();
+        // The weight to each neighbouring community (summed in row order), the communities in
+        // increasing order.
+        candidates.clear();
+        candidates.extend(keys.chunk_by(|&a, &b| a >> 32 == b >> 32).map(|run| {
+            let to: f64 = run
+                .iter()
+                .map(|&key| weights[(key & u64::from(u32::MAX)) as usize])
+                .sum();
+            ((run[0] >> 32) as usize, to)
+        }));
+        let to_cur = candidates
             .iter()
-            .filter(|&&(c, _)| c == cur)
-            .map(|&(_, w)| w)
-            .sum();
+            .find(|&&(c, _)| c == cur)
+            .map_or(0.0, |&(_, to)| to);
         let stay_gain = to_cur - scale * tot(cur);
         let mut best = cur;
         let mut best_gain = stay_gain;
-        for run in scratch.chunk_by(|a, b| a.0 == b.0) {
-            let c = run[0].0;
+        for &(c, to) in candidates.iter() {
             if c == cur {
                 continue;
             }
-            let to: f64 = run.iter().map(|&(_, w)| w).sum();
             let gain = to - scale * tot(c);
             if gain > best_gain + EPS * kv {
                 best = c;
@@ -215,50 +244,54 @@ pub(super) fn move_nodes(
         outside: Vec::new(),
     };
     let size = batch_size(n);
-    let mut batch: Vec<usize> = Vec::with_capacity(size);
-    let mut next: Vec<usize> = Vec::with_capacity(size);
-    let mut visits = 0usize;
-    let (mut t_decide, mut t_apply, mut moved) = (0.0f64, 0.0f64, 0usize);
-    while !state.queue.is_empty() && visits < MAX_VISITS_PER_NODE * n {
-        batch.clear();
-        batch.extend(state.queue.drain(..size.min(state.queue.len())));
-        visits += batch.len();
-        // In id order: neighbouring rows sit together in memory.
-        batch.sort_unstable();
+    let cap = MAX_VISITS_PER_NODE * n;
+    // What the decisions read: the state as it was before the batch being applied, brought up
+    // to date from the log of its moves once they are applied.
+    let mut seen_part: Vec<u32> = state.part.to_vec();
+    let mut seen_tot = state.tot.clone();
+    let mut log: Vec<(usize, usize, usize)> = Vec::new();
+    let decide = |batch: &[usize], part: &[u32], tot: &[f64]| -> Vec<Decision> {
         let frozen = Frozen {
             g,
             strength,
-            part: &*state.part,
-            tot: &state.tot,
+            part,
+            tot,
             gamma,
             two_m,
         };
-        let t0 = std::time::Instant::now();
-        let decisions: Vec<Decision> = batch
+        batch
             .par_chunks(RUN)
-            .map_init(Vec::new, |scratch, run| frozen.decide_run(run, scratch))
+            .map_init(Scratch::default, |scratch, run| {
+                frozen.decide_run(run, scratch)
+            })
             .flatten_iter()
-            .collect();
-        let t1 = std::time::Instant::now();
-        t_decide += (t1 - t0).as_secs_f64();
-        // The moves are applied on this thread; meanwhile another starts reading the rows of
-        // the next batch (the queue's front, which applying only appends to) until the moves
-        // are applied, so that the next decisions find them in the cache the threads share.
-        // (Sorted by the warming thread, off the serial path; not at all on one thread.)
-        let warming = rayon::current_num_threads() > 1;
-        next.clear();
-        if warming {
-            next.extend(state.queue.iter().take(size));
-        }
-        let applied = AtomicBool::new(false);
-        let warm = || {
-            if warming && !applied.load(Relaxed) {
-                next.sort_unstable();
-                warm_rows(g, &next, &applied);
+            .collect()
+    };
+    let mut visits = 0usize;
+    let (mut t_decide, mut t_apply, mut moved) = (0.0f64, 0.0f64, 0usize);
+    let mut batch: Vec<usize> = Vec::with_capacity(size);
+    let mut decisions: Vec<Decision> = Vec::new();
+    let mut decided = false;
+    loop {
+        if !decided {
+            if state.queue.is_empty() || visits >= cap {
+                break;
             }
-        };
+            take(&mut state.queue, size, &mut batch, &mut visits);
+            let t0 = std::time::Instant::now();
+            decisions = decide(&batch, &seen_part, &seen_tot);
+            t_decide += t0.elapsed().as_secs_f64();
+        }
+        // The next batch is decided while this one's moves are applied, against the state
+        // before them, when the queue holds a whole batch already (applying only appends to it).
+        let early = state.queue.len() >= size && visits < cap;
+        let mut next: Vec<usize> = Vec::new();
+        if early {
+            take(&mut state.queue, size, &mut next, &mut visits);
+        }
+        let t0 = std::time::Instant::now();
         let apply = || {
-            let mut moved = 0;
+            log.clear();
             // Only the nodes that want to move read their rows here: the loads started ahead
             // follow them alone.
             let movers: Vec<usize> = batch
@@ -274,13 +307,31 @@ pub(super) fn move_nodes(
                     super::ahead::ahead(g, &movers, mover, &*state.part);
                     mover += 1;
                 }
-                moved += usize::from(state.apply(g, strength, v, decision, gamma / two_m));
+                let cur = state.part[v].at();
+                if state.apply(g, strength, v, decision, gamma / two_m) {
+                    log.push((v, cur, state.part[v].at()));
+                }
             }
-            applied.store(true, Relaxed);
-            moved
         };
-        moved += rayon::join(apply, warm).0;
-        t_apply += t1.elapsed().as_secs_f64();
+        let next_decisions = rayon::join(apply, || {
+            if early {
+                decide(&next, &seen_part, &seen_tot)
+            } else {
+                Vec::new()
+            }
+        })
+        .1;
+        // The moves applied, in the order they were made (the totals come out the same).
+        for &(v, from, to) in &log {
+            seen_part[v] = u32::of(to);
+            seen_tot[from] -= strength[v];
+            seen_tot[to] += strength[v];
+        }
+        moved += log.len();
+        t_apply += t0.elapsed().as_secs_f64();
+        batch = next;
+        decisions = next_decisions;
+        decided = early;
     }
     crate::steps::note(|| {
         format!(
@@ -293,22 +344,13 @@ pub(super) fn move_nodes(
     }
 }
 
-/// Reads where the rows of `nodes` start (in order), a [`WARM_RUN`] of rows at a time, until
-/// `stop` is set: the rows are then in the cache the threads share. Nothing else is read, and
-/// nothing is written.
-fn warm_rows(g: &Csr, nodes: &[usize], stop: &AtomicBool) {
-    let mut sum = 0u32;
-    for run in nodes.chunks(WARM_RUN) {
-        if stop.load(Relaxed) {
-            break;
-        }
-        for &v in run {
-            let (targets, weights) = g.row(v);
-            sum ^= targets.first().copied().unwrap_or(0);
-            sum ^= weights.first().map_or(0, |w| w.to_bits() as u32);
-        }
-    }
-    std::hint::black_box(sum);
+/// Moves the next `size` nodes (or fewer, when the queue holds fewer) from `queue` into `batch`,
+/// sorted (neighbouring rows sit together in memory), and counts them in `visits`.
+fn take(queue: &mut VecDeque<usize>, size: usize, batch: &mut Vec<usize>, visits: &mut usize) {
+    batch.clear();
+    batch.extend(queue.drain(..size.min(queue.len())));
+    *visits += batch.len();
+    batch.sort_unstable();
 }
 
 /// What a batched local moving did.
