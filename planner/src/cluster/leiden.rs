@@ -146,7 +146,12 @@ pub(super) fn probe(g: &Csr, gamma: f64, rng: &mut fastrand::Rng) -> Vec<usize> 
     let two_m: f64 = strength.iter().sum();
     let mut part = identity(g.n());
     if two_m > 0.0 && !two_m.is_nan() {
-        move_nodes(g, &strength, &mut part, gamma, two_m, rng);
+        // Not decided ahead: this one moving is the probe's whole result and the final run's
+        // start, with no later level to repair older decisions. Decided ahead, the layers
+        // shape's probe was less settled at its cap, the final run's first level moved 19,473
+        // nodes instead of 7,294 (past the share at which a warm start counts as settled), and
+        // its second pass merged planted modules (NMI 0.997 -> 0.890; docs/benchmarks.md).
+        move_nodes(g, &strength, &mut part, gamma, two_m, rng, false);
     }
     renumber(&mut part);
     widen(&part)
@@ -305,7 +310,10 @@ fn pass(
             Some(level) => Cow::Owned(level.strengths()),
         };
         let before = (level.is_none() && !singletons).then(|| part.clone());
-        let settled = move_nodes(graph, &strength, &mut part, gamma, two_m, rng);
+        // A pass's first level from singletons decides ahead (`batched::move_nodes`): nearly
+        // every node moves there, and the levels after it repair what older decisions leave.
+        let ahead = level.is_none() && singletons;
+        let settled = move_nodes(graph, &strength, &mut part, gamma, two_m, rng, ahead);
         if level.is_none() {
             first_settled = settled;
         }
@@ -432,8 +440,8 @@ fn visit_order(n: usize, rng: &mut fastrand::Rng) -> Vec<usize> {
 
 /// Fast local moving: visits nodes from a queue (in [`visit_order`]), moving each to the community
 /// of best modularity gain; neighbours outside the new community are queued again. Large or dense
-/// levels ([`batched::worth_batching`]) are moved in parallel batches, up to a cap of visits.
-/// Returns whether the queue ran dry (always, one node at a time).
+/// levels ([`batched::worth_batching`]) are moved in parallel batches, up to a cap of visits,
+/// each decided `ahead` or not. Returns whether the queue ran dry (always, one node at a time).
 fn move_nodes(
     g: &Csr,
     strength: &[f64],
@@ -441,11 +449,12 @@ fn move_nodes(
     gamma: f64,
     two_m: f64,
     rng: &mut fastrand::Rng,
+    ahead: bool,
 ) -> bool {
     let n = g.n();
     let order = visit_order(n, rng);
     if batched::worth_batching(n, g.arcs()) {
-        return batched::move_nodes(g, strength, part, gamma, two_m, order).settled;
+        return batched::move_nodes(g, strength, part, gamma, two_m, order, ahead).settled;
     }
     let Communities {
         mut tot,

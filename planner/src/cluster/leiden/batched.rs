@@ -219,7 +219,10 @@ fn batch_size(n: usize) -> usize {
 /// left outside a node's new community are queued again.
 ///
 /// Stops after [`MAX_VISITS_PER_NODE`] visits a node (in whole batches), or once the queue is
-/// empty.
+/// empty. With `ahead`, each batch after the first is decided while the one before is applied,
+/// against the state before it (see the module documentation): faster where most nodes move and
+/// applying takes long, at the price of decisions a batch older, hence more visits and a
+/// partition less settled at the cap.
 ///
 /// # Complexity
 /// O(Σ visits · d log d) work, spread over the rayon threads except the moves themselves.
@@ -230,6 +233,7 @@ pub(super) fn move_nodes(
     gamma: f64,
     two_m: f64,
     order: Vec<usize>,
+    ahead: bool,
 ) -> Moved {
     let n = g.n();
     // Empty communities may be listed twice or refilled later: checked when taken.
@@ -283,8 +287,9 @@ pub(super) fn move_nodes(
             t_decide += t0.elapsed().as_secs_f64();
         }
         // The next batch is decided while this one's moves are applied, against the state
-        // before them, when the queue holds a whole batch already (applying only appends to it).
-        let early = state.queue.len() >= size && visits < cap;
+        // before them, when asked to and the queue holds a whole batch already (applying only
+        // appends to it).
+        let early = ahead && state.queue.len() >= size && visits < cap;
         let mut next: Vec<usize> = Vec::new();
         if early {
             take(&mut state.queue, size, &mut next, &mut visits);
@@ -471,7 +476,7 @@ mod tests {
         let two_m: f64 = strength.iter().sum();
         let mut part = super::super::identity(g.n());
         let order = super::super::visit_order(g.n(), &mut fastrand::Rng::with_seed(3));
-        let moved = pool.install(|| move_nodes(g, &strength, &mut part, 1.0, two_m, order));
+        let moved = pool.install(|| move_nodes(g, &strength, &mut part, 1.0, two_m, order, true));
         assert!(moved.settled, "cliques settle before the cap of visits");
         part
     }
@@ -489,7 +494,7 @@ mod tests {
         let two_m: f64 = strength.iter().sum();
         let mut part = super::super::identity(n);
         let order = super::super::visit_order(n, &mut fastrand::Rng::with_seed(1));
-        let moved = move_nodes(&g, &strength, &mut part, 1.0, two_m, order);
+        let moved = move_nodes(&g, &strength, &mut part, 1.0, two_m, order, true);
         assert!(!moved.settled, "stopped by the cap, not by an empty queue");
         let visits = moved.visits;
         assert!(
