@@ -16,6 +16,8 @@
 //! only on the queue, never on timing, so the result is the same.
 
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
 
 use rayon::prelude::*;
 
@@ -33,6 +35,8 @@ const MIN_BATCH: usize = 1024;
 /// Visits a thread decides in a row, each fetching the next one's neighbours' labels while it
 /// decides its own.
 const RUN: usize = 64;
+/// Rows the warming thread reads between two looks at whether the moves are applied.
+const WARM_RUN: usize = 256;
 /// Levels with fewer nodes are moved one node at a time (batches would be a large share of them),
 /// unless they are dense (see [`worth_batching`]).
 pub(super) const MIN_NODES: usize = 50_000;
@@ -291,10 +295,17 @@ pub(super) fn move_nodes(
         // appends to it).
         let early = ahead && state.queue.len() >= size && visits < cap;
         let mut next: Vec<usize> = Vec::new();
+        // Not deciding ahead, the other thread reads where the rows of the queue's front start
+        // until the moves are applied, so that the next decisions find them in the cache the
+        // threads share (sorted there, off the serial path; not at all on one thread).
+        let warming = !early && rayon::current_num_threads() > 1;
         if early {
             take(&mut state.queue, size, &mut next, &mut visits);
+        } else if warming {
+            next.extend(state.queue.iter().take(size));
         }
         let t0 = std::time::Instant::now();
+        let applied = AtomicBool::new(false);
         let apply = || {
             log.clear();
             // Only the nodes that want to move read their rows here: the loads started ahead
@@ -317,11 +328,17 @@ pub(super) fn move_nodes(
                     log.push((v, cur, state.part[v].at()));
                 }
             }
+            applied.store(true, Relaxed);
         };
         let next_decisions = rayon::join(apply, || {
             if early {
                 decide(&next, &seen_part, &seen_tot)
             } else {
+                if warming {
+                    next.sort_unstable();
+                    warm_rows(g, &next, &applied);
+                }
+                next.clear();
                 Vec::new()
             }
         })
@@ -356,6 +373,24 @@ fn take(queue: &mut VecDeque<usize>, size: usize, batch: &mut Vec<usize>, visits
     batch.extend(queue.drain(..size.min(queue.len())));
     *visits += batch.len();
     batch.sort_unstable();
+}
+
+/// Reads where the rows of `nodes` start (in order), a [`WARM_RUN`] of rows at a time, until
+/// `stop` is set: the rows are then in the cache the threads share. Nothing else is read, and
+/// nothing is written.
+fn warm_rows(g: &Csr, nodes: &[usize], stop: &AtomicBool) {
+    let mut sum = 0u32;
+    for run in nodes.chunks(WARM_RUN) {
+        if stop.load(Relaxed) {
+            break;
+        }
+        for &v in run {
+            let (targets, weights) = g.row(v);
+            sum ^= targets.first().copied().unwrap_or(0);
+            sum ^= weights.first().map_or(0, |w| w.to_bits() as u32);
+        }
+    }
+    std::hint::black_box(sum);
 }
 
 /// What a batched local moving did.
