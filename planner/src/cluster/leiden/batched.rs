@@ -355,6 +355,15 @@ pub(super) fn move_nodes(
         decisions = next_decisions;
         decided = early;
     }
+    // The decisions' copy, brought up to date from every batch's log, is the state itself.
+    debug_assert!(
+        seen_part == *state.part
+            && seen_tot
+                .iter()
+                .zip(&state.tot)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "the decisions' copy of the state drifted from it"
+    );
     crate::steps::note(|| {
         format!(
             "  batched moving: {visits} visits, {moved} moves, decisions {t_decide:.3} s, applying {t_apply:.3} s"
@@ -502,7 +511,8 @@ mod tests {
         Csr::from_edges(count * size, &edges, vec![])
     }
 
-    fn run(g: &Csr, threads: usize) -> Vec<u32> {
+    /// Batched moving of `g` from singletons on `threads` threads, deciding `ahead` or not.
+    fn run(g: &Csr, threads: usize, ahead: bool) -> Vec<u32> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -511,7 +521,7 @@ mod tests {
         let two_m: f64 = strength.iter().sum();
         let mut part = super::super::identity(g.n());
         let order = super::super::visit_order(g.n(), &mut fastrand::Rng::with_seed(3));
-        let moved = pool.install(|| move_nodes(g, &strength, &mut part, 1.0, two_m, order, true));
+        let moved = pool.install(|| move_nodes(g, &strength, &mut part, 1.0, two_m, order, ahead));
         assert!(moved.settled, "cliques settle before the cap of visits");
         part
     }
@@ -556,24 +566,32 @@ mod tests {
         let g = ring(20_000, 5);
         let size = batch_size(g.n());
         assert!(size > MIN_BATCH && size * BATCH_SHARE <= g.n(), "{size}");
-        let one = run(&g, 1);
-        assert_eq!(one, run(&g, 2));
-        let q = super::super::modularity(&g, &one, 1.0);
-        assert!(q > 0.8, "modularity {q}");
+        for ahead in [true, false] {
+            let one = run(&g, 1, ahead);
+            assert_eq!(one, run(&g, 2, ahead), "ahead: {ahead}");
+            let q = super::super::modularity(&g, &one, 1.0);
+            assert!(q > 0.8, "modularity {q}, ahead: {ahead}");
+        }
     }
 
     #[test]
     fn batches_find_the_cliques_whatever_the_thread_count() {
-        // More nodes than one batch, so decisions go stale and must be checked.
+        // More nodes than one batch, so decisions go stale and must be checked; deciding ahead,
+        // the second batch's are taken against the state before the first batch's moves.
         let g = ring(600, 5);
-        let one = run(&g, 1);
-        assert_eq!(one, run(&g, 4));
-        let q = super::super::modularity(&g, &one, 1.0);
-        assert!(q > 0.8, "modularity {q}");
-        let c = 600;
-        let whole = (0..c)
-            .filter(|&k| (1..5).all(|i| one[i * c + k] == one[k]))
-            .count();
-        assert!(whole * 10 >= c * 9, "{whole} of {c} cliques kept whole");
+        for ahead in [true, false] {
+            let one = run(&g, 1, ahead);
+            assert_eq!(one, run(&g, 4, ahead), "ahead: {ahead}");
+            let q = super::super::modularity(&g, &one, 1.0);
+            assert!(q > 0.8, "modularity {q}, ahead: {ahead}");
+            let c = 600;
+            let whole = (0..c)
+                .filter(|&k| (1..5).all(|i| one[i * c + k] == one[k]))
+                .count();
+            assert!(
+                whole * 10 >= c * 9,
+                "{whole} of {c} cliques kept whole, ahead: {ahead}"
+            );
+        }
     }
 }
