@@ -13,7 +13,10 @@
 //! against the state before those moves (a copy, brought up to date from the log of the moves
 //! once they are applied), so that applying, a fifth of the time at a million nodes, no longer
 //! leaves the other threads idle. Which batch is decided early, and against which state, depends
-//! only on the queue, never on timing, so the result is the same.
+//! only on the queue, never on timing, so the result is the same. The caller asks for this
+//! only where nearly every node moves (a pass's first level from singletons); elsewhere the
+//! other threads read where the next batch's rows start while the moves are applied, so that
+//! its decisions find them in the cache the threads share.
 
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicBool;
