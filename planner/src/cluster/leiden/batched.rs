@@ -256,10 +256,11 @@ pub(super) fn move_nodes(
     };
     let size = batch_size(n);
     let cap = MAX_VISITS_PER_NODE * n;
-    // What the decisions read: the state as it was before the batch being applied, brought up
-    // to date from the log of its moves once they are applied.
-    let mut seen_part: Vec<u32> = state.part.to_vec();
-    let mut seen_tot = state.tot.clone();
+    // Deciding ahead, what the early decisions read: the state as it was before the batch being
+    // applied, brought up to date from the log of its moves once they are applied. (A batch
+    // decided in turn reads the state itself, which nothing changes meanwhile.)
+    let mut seen: Option<(Vec<u32>, Vec<f64>)> =
+        ahead.then(|| (state.part.to_vec(), state.tot.clone()));
     let mut log: Vec<(usize, usize, usize)> = Vec::new();
     let decide = |batch: &[usize], part: &[u32], tot: &[f64]| -> Vec<Decision> {
         let frozen = Frozen {
@@ -290,13 +291,13 @@ pub(super) fn move_nodes(
             }
             take(&mut state.queue, size, &mut batch, &mut visits);
             let t0 = std::time::Instant::now();
-            decisions = decide(&batch, &seen_part, &seen_tot);
+            decisions = decide(&batch, &*state.part, &state.tot);
             t_decide += t0.elapsed().as_secs_f64();
         }
         // The next batch is decided while this one's moves are applied, against the state
         // before them, when asked to and the queue holds a whole batch already (applying only
         // appends to it).
-        let early = ahead && state.queue.len() >= size && visits < cap;
+        let early = seen.is_some() && state.queue.len() >= size && visits < cap;
         let mut next: Vec<usize> = Vec::new();
         // Not deciding ahead, the other thread reads where the rows of the queue's front start
         // until the moves are applied, so that the next decisions find them in the cache the
@@ -334,8 +335,8 @@ pub(super) fn move_nodes(
             applied.store(true, Relaxed);
         };
         let next_decisions = rayon::join(apply, || {
-            if early {
-                decide(&next, &seen_part, &seen_tot)
+            if let (true, Some((part, tot))) = (early, &seen) {
+                decide(&next, part, tot)
             } else {
                 if warming {
                     next.sort_unstable();
@@ -347,10 +348,12 @@ pub(super) fn move_nodes(
         })
         .1;
         // The moves applied, in the order they were made (the totals come out the same).
-        for &(v, from, to) in &log {
-            seen_part[v] = u32::of(to);
-            seen_tot[from] -= strength[v];
-            seen_tot[to] += strength[v];
+        if let Some((part, tot)) = &mut seen {
+            for &(v, from, to) in &log {
+                part[v] = u32::of(to);
+                tot[from] -= strength[v];
+                tot[to] += strength[v];
+            }
         }
         moved += log.len();
         t_apply += t0.elapsed().as_secs_f64();
@@ -360,11 +363,13 @@ pub(super) fn move_nodes(
     }
     // The decisions' copy, brought up to date from every batch's log, is the state itself.
     debug_assert!(
-        seen_part == *state.part
-            && seen_tot
-                .iter()
-                .zip(&state.tot)
-                .all(|(a, b)| a.to_bits() == b.to_bits()),
+        seen.as_ref().is_none_or(|(part, tot)| {
+            *part == *state.part
+                && tot
+                    .iter()
+                    .zip(&state.tot)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+        }),
         "the decisions' copy of the state drifted from it"
     );
     crate::steps::note(|| {
