@@ -597,8 +597,20 @@ fn parse_head(bytes: &[u8]) -> Head {
 struct Scan {
     depth: usize,
     in_string: bool,
-    /// The last chunk ended with a backslash in a string: the next byte is escaped.
-    escaped: bool,
+    /// Where in an escape the last chunk ended.
+    escape: Escape,
+}
+
+/// Where the scan is in a string's escape. A `\u` escape's four digits are skipped whatever they
+/// are, as serde_json reads four bytes before it checks them: a quote among them does not end the
+/// string (`"\u"05d"` is one broken string, not `"\u"` and more).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    None,
+    /// After a backslash: the next byte is escaped.
+    Char,
+    /// After `\u`: this many digits to come.
+    Hex(u8),
 }
 
 impl Scan {
@@ -607,7 +619,7 @@ impl Scan {
         Scan {
             depth: usize::from(first != b'"'),
             in_string: first == b'"',
-            escaped: false,
+            escape: Escape::None,
         }
     }
 
@@ -618,25 +630,17 @@ impl Scan {
     /// O(bytes); strings are skipped with `memchr2`.
     fn run(&mut self, bytes: &[u8]) -> Option<usize> {
         let mut i = 0;
-        if self.escaped {
-            if bytes.is_empty() {
-                return None;
-            }
-            self.escaped = false;
-            i = 1;
-        }
         loop {
             if self.in_string {
+                if self.escape != Escape::None {
+                    i = self.skip_escape(bytes, i)?;
+                }
                 i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
-                if bytes[i] == b'\\' {
-                    if i + 1 == bytes.len() {
-                        self.escaped = true;
-                        return None;
-                    }
-                    i += 2;
+                i += 1;
+                if bytes[i - 1] == b'\\' {
+                    self.escape = Escape::Char;
                     continue;
                 }
-                i += 1;
                 self.in_string = false;
                 if self.depth == 0 {
                     return Some(i);
@@ -657,6 +661,30 @@ impl Scan {
                 }
             }
         }
+    }
+
+    /// Skips the rest of an escape from `bytes[i..]`: where the string goes on, or `None` when
+    /// the bytes end inside the escape (remembered for the next chunk).
+    fn skip_escape(&mut self, bytes: &[u8], mut i: usize) -> Option<usize> {
+        if self.escape == Escape::Char {
+            let b = *bytes.get(i)?;
+            i += 1;
+            self.escape = if b == b'u' {
+                Escape::Hex(4)
+            } else {
+                Escape::None
+            };
+        }
+        if let Escape::Hex(n) = self.escape {
+            let skipped = usize::from(n).min(bytes.len() - i);
+            i += skipped;
+            if skipped < usize::from(n) {
+                self.escape = Escape::Hex(n - skipped as u8);
+                return None;
+            }
+            self.escape = Escape::None;
+        }
+        Some(i)
     }
 }
 

@@ -124,6 +124,19 @@ fn resources_are_cut_at_their_brackets_not_at_those_in_strings() {
         ]
         .join("\n")
     );
+    // A `\u` escape's four bytes are skipped whatever they are, as serde_json reads them: a
+    // quote among them does not end the string.
+    let text = r#"{"resourceSpans":[{"a":"\u"]}x"},{"b":"\u0022"}]}"#;
+    assert_eq!(
+        cut(text, ROOMY),
+        [
+            r#"resource 1:18 {"a":"\u"]}x"}"#,
+            r#"resource 1:33 {"b":"\u0022"}"#,
+            "end",
+            "eof"
+        ]
+        .join("\n")
+    );
     // Depth is a counter: no stack, whatever the nesting.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let text = format!(r#"{{"resourceSpans":[{deep}]}}"#);
@@ -368,6 +381,11 @@ fn pieces_fail_as_the_stream_fails_in_their_place() {
         b"{\"resourceSpans\":[],\"x\":-1.5e\n}",
         // A control character in a string.
         b"{\"resourceSpans\":[{\"a\":\"\n\"}]}",
+        // A quote where a `\u` escape's digits should be, in a resource, in a later member, and
+        // cut short.
+        br#"{"resourceSpans":[{"a":"\u"}"}]}"#,
+        br#"{"resourceSpans":[],"data":"\u"05d","x":"y"}"#,
+        br#"{"resourceSpans":[],"data":"\u""#,
     ] {
         let (split, stream) = (by_split(text, ROOMY), by_stream(text));
         assert!(split.starts_with("error"), "{split}");
