@@ -120,7 +120,7 @@ pub struct RustAnalysis {
 
 /// Stack of each analysis thread: syn and the visitors recurse once per nesting level, and
 /// hostile files nest thousands of levels deep.
-const STACK_SIZE: usize = 256 << 20;
+pub(crate) const STACK_SIZE: usize = 256 << 20;
 
 /// Analyzes the Rust crate or workspace at `root` (a directory holding a `Cargo.toml`, or any
 /// directory under which crates are found).

@@ -1,13 +1,16 @@
 //! The function-body visitor: one pass over a body records every call site with the symbolic type
 //! of its receiver (locals, parameters, fields, constructor and call results), the paths it uses as
-//! values, and the items declared inside it.
+//! values, and the items declared inside it; at each node it calls the labelling signals' hooks
+//! ([`Scanner`]), so that each body is walked once for both.
 
 use foldhash::HashMap;
 
+use syn::visit::Visit;
 use syn::{Expr, Pat, Stmt};
 
 use super::ir::{CallKind, CallSite, Segs, Sym};
 use super::macros::macro_exprs;
+use super::signals::Scanner;
 use super::syntax::{Gen, WRAPPERS, is_screaming, path_segs, tuple_sym, ty_sym, unraw, unraw_into};
 
 /// Deepest expression nesting analyzed; deeper parts are skipped with a diagnostic.
@@ -102,6 +105,8 @@ pub(crate) struct BodyVisitor<'g> {
     pub items: Vec<syn::Item>,
     /// Set when nesting deeper than [`MAX_DEPTH`] was skipped.
     pub overflow: bool,
+    /// The labelling signals seen so far (the caller walks the signature into it too).
+    pub scan: Scanner,
     gens: &'g Gen,
     locals: Locals,
     is_async: bool,
@@ -117,6 +122,7 @@ impl<'g> BodyVisitor<'g> {
             calls: Vec::new(),
             items: Vec::new(),
             overflow: false,
+            scan: Scanner::default(),
             gens,
             locals,
             is_async: false,
@@ -234,6 +240,7 @@ impl<'g> BodyVisitor<'g> {
             last = Sym::Unknown;
             match stmt {
                 Stmt::Local(l) => {
+                    self.scan.on_local(l);
                     let s = match &l.init {
                         Some(init) => {
                             let s = self.expr(&init.expr);
@@ -261,6 +268,7 @@ impl<'g> BodyVisitor<'g> {
     }
 
     fn item(&mut self, item: &syn::Item) {
+        self.scan.on_item(item);
         match item {
             syn::Item::Const(_) | syn::Item::Verbatim(_) => {}
             syn::Item::Macro(m) if m.ident.is_some() => {}
@@ -269,14 +277,26 @@ impl<'g> BodyVisitor<'g> {
     }
 
     fn mac(&mut self, mac: &syn::Macro) {
-        for e in macro_exprs(mac) {
-            self.expr(&e);
+        self.scan.on_macro(mac);
+        let (exprs, plain) = macro_exprs(mac);
+        for e in &exprs {
+            self.expr(e);
+        }
+        if !plain {
+            // Tokens that are not a plain list of expressions (`tokio::select!` arms, whose
+            // futures are awaited by the macro): what a loop around them awaits is read from
+            // the tokens.
+            self.scan.macro_token_clues(&mac.tokens);
         }
     }
 
     /// Visits a closure whose parameter number `at` has type `sym` (the others unknown).
     fn closure(&mut self, c: &syn::ExprClosure, at: usize, sym: Sym) {
         let mark = self.mark();
+        for p in &c.inputs {
+            self.scan.visit_pat(p);
+        }
+        self.scan.visit_return_type(&c.output);
         for (i, p) in c.inputs.iter().enumerate() {
             let s = if i == at { sym.clone() } else { Sym::Unknown };
             self.bind(p, s);
@@ -314,12 +334,18 @@ impl<'g> BodyVisitor<'g> {
             Expr::Async(a) => {
                 self.block(&a.block);
             }
-            Expr::Await(a) => return self.expr(&a.base),
+            Expr::Await(a) => {
+                self.scan.on_await(a);
+                let s = self.expr(&a.base);
+                self.scan.after_await();
+                return s;
+            }
             Expr::Binary(b) => self.args([&*b.left, &*b.right], false),
             Expr::Block(b) => return self.block(&b.block),
             Expr::Break(b) => self.args(b.expr.as_deref(), false),
             Expr::Call(c) => return self.call(c),
             Expr::Cast(c) => {
+                self.scan.visit_type(&c.ty);
                 self.expr(&c.expr);
                 return ty_sym(&c.ty, self.gens, 0);
             }
@@ -338,10 +364,13 @@ impl<'g> BodyVisitor<'g> {
             }
             Expr::ForLoop(f) => {
                 let items = self.expr(&f.expr);
+                self.scan.push_for_loop(&f.expr);
+                self.scan.visit_pat(&f.pat);
                 let mark = self.mark();
                 self.bind(&f.pat, Sym::Elem(Box::new(items), false));
                 self.block(&f.body);
                 self.reset(mark);
+                self.scan.pop_loop();
             }
             Expr::Group(g) => return self.expr(&g.expr),
             Expr::If(i) => {
@@ -356,16 +385,20 @@ impl<'g> BodyVisitor<'g> {
             }
             Expr::Index(i) => self.args([&*i.expr, &*i.index], false),
             Expr::Let(l) => {
+                self.scan.visit_pat(&l.pat);
                 let s = self.expr(&l.expr);
                 self.bind(&l.pat, s);
             }
             Expr::Loop(l) => {
+                self.scan.push_loop(true);
                 self.block(&l.body);
+                self.scan.pop_loop();
             }
             Expr::Macro(m) => self.mac(&m.mac),
             Expr::Match(m) => {
                 let s = self.expr(&m.expr);
                 for arm in &m.arms {
+                    self.scan.visit_pat(&arm.pat);
                     let mark = self.mark();
                     self.bind(&arm.pat, s.clone());
                     if let Some((_, g)) = &arm.guard {
@@ -376,6 +409,10 @@ impl<'g> BodyVisitor<'g> {
                 }
             }
             Expr::MethodCall(mc) => {
+                self.scan.on_method(mc);
+                if let Some(t) = &mc.turbofish {
+                    self.scan.visit_angle_bracketed_generic_arguments(t);
+                }
                 let recv = self.expr(&mc.receiver);
                 let name = unraw(&mc.method);
                 match element_param(&name) {
@@ -407,6 +444,10 @@ impl<'g> BodyVisitor<'g> {
             Expr::Repeat(r) => self.args([&*r.expr, &*r.len], false),
             Expr::Return(r) => self.args(r.expr.as_deref(), false),
             Expr::Struct(s) => {
+                if let Some(q) = &s.qself {
+                    self.scan.visit_type(&q.ty);
+                }
+                self.scan.visit_path(&s.path);
                 self.args(s.fields.iter().map(|f| &f.expr), false);
                 self.args(s.rest.as_deref(), false);
                 if s.qself.is_none() {
@@ -438,12 +479,19 @@ impl<'g> BodyVisitor<'g> {
                 return tuple_sym(elems);
             }
             Expr::Unary(un) => return self.expr(&un.expr),
-            Expr::Unsafe(un) => return self.block(&un.block),
+            Expr::Unsafe(un) => {
+                self.scan.in_unsafe(true);
+                let s = self.block(&un.block);
+                self.scan.in_unsafe(false);
+                return s;
+            }
             Expr::While(w) => {
+                self.scan.push_loop(false);
                 let mark = self.mark();
                 self.expr(&w.cond);
                 self.block(&w.body);
                 self.reset(mark);
+                self.scan.pop_loop();
             }
             Expr::Yield(y) => self.args(y.expr.as_deref(), false),
             _ => {}
@@ -461,6 +509,7 @@ impl<'g> BodyVisitor<'g> {
     }
 
     fn path_expr(&mut self, p: &syn::ExprPath) -> Sym {
+        self.scan.visit_expr_path(p);
         if p.qself.is_some() {
             return Sym::Unknown;
         }
@@ -495,11 +544,13 @@ impl<'g> BodyVisitor<'g> {
     }
 
     fn call(&mut self, c: &syn::ExprCall) -> Sym {
+        self.scan.on_call(c);
         let Expr::Path(p) = &*c.func else {
             self.expr(&c.func);
             self.args(&c.args, false);
             return Sym::Unknown;
         };
+        self.scan.visit_expr_path(p);
         if matches!(self.local(p), Some(Some(_))) {
             // Calling a closure held in a local.
             self.args(&c.args, false);

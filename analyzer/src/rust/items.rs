@@ -466,13 +466,13 @@ impl Collector<'_> {
                 add_generics(&mut g, &sig.generics);
                 Cow::Owned(g)
             };
-        let sig_info = signals::scan_fn(name, attrs, sig, body);
         let ret = match &sig.output {
             syn::ReturnType::Type(_, ty) => ty_sym(ty, &g, 0),
             syn::ReturnType::Default => Sym::Unknown,
         };
         let idx = self.out.fns.len() as u32;
         let mut v = BodyVisitor::new(&g, std::mem::take(&mut self.locals));
+        v.scan.params(sig);
         let mut has_self = false;
         let mut takes = Vec::new();
         for input in &sig.inputs {
@@ -511,6 +511,7 @@ impl Collector<'_> {
             }
         }
         v.block(body);
+        let sig_info = signals::label(name, attrs, std::mem::take(&mut v.scan));
         let line = line_of(sig.ident.span());
         if v.overflow {
             let column = sig.ident.span().start().column + 1;

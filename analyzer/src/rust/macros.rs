@@ -10,19 +10,31 @@ use syn::Expr;
 /// Deepest group nesting searched inside one macro.
 const MAX_GROUP_DEPTH: u32 = 16;
 
-/// The expressions found in a macro invocation's tokens, in order.
-pub(crate) fn macro_exprs(mac: &syn::Macro) -> Vec<Expr> {
-    let mut out = Vec::new();
+/// The expressions found in a macro invocation's tokens, in order, and whether the tokens are
+/// plainly a comma-separated list of expressions (`false` for `select!` arms, `;`-separated
+/// statements, item syntax, or any piece that does not parse).
+pub(crate) fn macro_exprs(mac: &syn::Macro) -> (Vec<Expr>, bool) {
+    let mut out = Out {
+        exprs: Vec::new(),
+        plain: true,
+    };
     // Rocket's `uri!(route)` names a route to build a URI for; it calls nothing.
     if mac.tokens.is_empty() || mac.path.segments.last().is_some_and(|s| s.ident == "uri") {
-        return out;
+        return (out.exprs, true);
     }
     split(mac.tokens.clone(), 0, &mut out);
-    out
+    (out.exprs, out.plain)
 }
 
-fn split(ts: TokenStream, depth: u32, out: &mut Vec<Expr>) {
+/// What the split has found so far.
+struct Out {
+    exprs: Vec<Expr>,
+    plain: bool,
+}
+
+fn split(ts: TokenStream, depth: u32, out: &mut Out) {
     if depth > MAX_GROUP_DEPTH {
+        out.plain = false;
         return;
     }
     let mut chunk: Vec<TokenTree> = Vec::new();
@@ -57,6 +69,9 @@ fn split(ts: TokenStream, depth: u32, out: &mut Vec<Expr>) {
         } else {
             prev_joint = false;
         }
+        if sep && depth == 0 && !matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',') {
+            out.plain = false;
+        }
         if named {
             // The name is the last token; what precedes it (a `select!` arm's body without a
             // comma) is still code.
@@ -71,7 +86,7 @@ fn split(ts: TokenStream, depth: u32, out: &mut Vec<Expr>) {
     flush(&mut chunk, depth, out);
 }
 
-fn flush(chunk: &mut Vec<TokenTree>, depth: u32, out: &mut Vec<Expr>) {
+fn flush(chunk: &mut Vec<TokenTree>, depth: u32, out: &mut Out) {
     if chunk.is_empty() {
         return;
     }
@@ -85,7 +100,7 @@ fn flush(chunk: &mut Vec<TokenTree>, depth: u32, out: &mut Vec<Expr>) {
     if let [TokenTree::Ident(name)] = chunk.as_slice()
         && !is_keyword(name)
     {
-        out.push(Expr::Path(syn::ExprPath {
+        out.exprs.push(Expr::Path(syn::ExprPath {
             attrs: Vec::new(),
             qself: None,
             path: syn::Path::from(name.clone()),
@@ -95,8 +110,9 @@ fn flush(chunk: &mut Vec<TokenTree>, depth: u32, out: &mut Vec<Expr>) {
     }
     let ts: TokenStream = chunk.drain(..).collect();
     match syn::parse2::<Expr>(ts.clone()) {
-        Ok(e) => out.push(e),
+        Ok(e) => out.exprs.push(e),
         Err(_) => {
+            out.plain = false;
             for tt in ts {
                 if let TokenTree::Group(g) = tt {
                     split(g.stream(), depth + 1, out);

@@ -1,10 +1,12 @@
 //! Labelling signals read from syntax: entry points, state, data resources and duration hints.
 //!
 //! Everything here is a syntactic guess: nothing is resolved across files, built or executed.
-//! The caller walks every function of a crate and calls [`scan_fn`] on it; it asks
-//! [`is_stateful_static`], [`stateful_macro_statics`] and [`is_stateful_struct`] about the items
-//! it meets, and resolves names (handler paths of [`FnSignals::routes`], statics used by a body)
-//! itself. Each scan is one linear walk of the body, bounded in depth.
+//! The caller walks every function of a crate once, with the call-site visitor
+//! ([`super::calls::BodyVisitor`]), which calls a [`Scanner`]'s hooks as it goes; [`label`] then
+//! turns what the scanner gathered and the function's attributes into [`FnSignals`]. The caller
+//! asks [`is_stateful_static`], [`stateful_macro_statics`] and [`is_stateful_struct`] about the
+//! items it meets, and resolves names (handler paths of [`FnSignals::routes`], statics used by a
+//! body) itself.
 
 mod body;
 mod checks;
@@ -15,12 +17,14 @@ mod state;
 mod tests;
 mod vocab;
 
+pub(crate) use body::Scanner;
 pub(crate) use state::{
     holds_connections, is_stateful_static, is_stateful_struct, stateful_macro_statics,
 };
 
-use syn::visit::Visit;
-use syn::{Attribute, Block, Meta, Signature};
+use syn::{Attribute, Meta};
+#[cfg(test)]
+use syn::{Block, Signature};
 
 /// The labelling signals of one function, read from its attributes, signature and body.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,14 +55,20 @@ enum AttrEntry {
     Kind(&'static str),
 }
 
-/// Reads the labelling signals of one function: `name` is its bare name, `attrs` its outer
-/// attributes, `sig` its signature and `body` its block.
-///
-/// Linear in the size of the body; nesting deeper than a fixed bound is not descended into.
+/// Reads the labelling signals of one function with the body walk the analysis uses: `name` is
+/// its bare name, `attrs` its outer attributes, `sig` its signature and `body` its block.
+#[cfg(test)]
 pub(crate) fn scan_fn(name: &str, attrs: &[Attribute], sig: &Signature, body: &Block) -> FnSignals {
-    let mut scan = body::Scanner::default();
-    scan.params(sig);
-    scan.visit_block(body);
+    let gens = super::syntax::Gen::new();
+    let mut walk = super::calls::BodyVisitor::new(&gens, super::calls::Locals::default());
+    walk.scan.params(sig);
+    walk.block(body);
+    label(name, attrs, std::mem::take(&mut walk.scan))
+}
+
+/// The labelling signals of one function: `name` is its bare name, `attrs` its outer attributes,
+/// and `scan` what the walk of its signature ([`Scanner::params`]) and body gathered.
+pub(crate) fn label(name: &str, attrs: &[Attribute], scan: Scanner) -> FnSignals {
     let facts = scan.finish();
 
     let attr_entry = attrs

@@ -1,6 +1,9 @@
-//! The body walk: one [`syn::visit::Visit`] pass over a function's signature types and body
-//! (closures, async blocks and expression-like macro arguments included) that collects entry
-//! clues, handler registrations, data resources, duration hints and state use.
+//! What a function's body shows about its labelling signals: entry clues, handler
+//! registrations, data resources, duration hints and state use. There is no walk of its own: the
+//! call-site visitor ([`crate::rust::calls::BodyVisitor`]) walks each body once and calls the
+//! hooks here at each node, before it descends (`on_call`, `on_method`, `on_await`, loops,
+//! `unsafe`, `let`, items and macros), and hands the types and patterns it does not walk itself
+//! to the [`Visit`] impl, which checks every path in them.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -11,8 +14,8 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Path, Token, Type};
 
 use super::exprs::{
-    MAX_MACRO_NESTING, ident_text, is_plural_path, is_screaming, literal_text, names_match,
-    scan_macro_tokens, strip, token_str,
+    MAX_MACRO_NESTING, ident_text, is_plural_path, is_screaming, literal_text, names_match, strip,
+    token_str,
 };
 use super::sql::{looks_like_sql, sql_tables};
 use super::state::{is_stateful_static, stateful_macro_statics};
@@ -22,7 +25,7 @@ use super::vocab::{CONSUMER_WORDS, SQL_FUNCTIONS, STREAM_WORDS};
 const MAX_DEPTH: usize = 256;
 /// What one enclosing loop's body has shown so far.
 #[derive(Debug, Clone, Copy, Default)]
-pub(super) struct LoopFacts {
+pub(crate) struct LoopFacts {
     /// An `.await` or a blocking I/O call repeats.
     pub(super) io: bool,
     /// `interval.tick().await` repeats: a scheduled job.
@@ -35,7 +38,7 @@ pub(super) struct LoopFacts {
     pub(super) endless: bool,
 }
 
-/// The facts of one function, ready for [`super::scan_fn`] to label.
+/// The facts of one function, ready for [`super::label`] to label.
 #[derive(Debug, Default)]
 pub(super) struct Facts {
     /// Upgrades to or serves a websocket.
@@ -56,10 +59,10 @@ pub(super) struct Facts {
     pub routes: Vec<(String, Path)>,
 }
 
-/// The visitor. Implements [`Visit`] for every lifetime, so expressions parsed from macro tokens
-/// on the fly can be walked too.
+/// The signals of one body, gathered by the hooks the body's walk calls. Implements [`Visit`]
+/// for the types, patterns and paths the walk hands over.
 #[derive(Debug, Default)]
-pub(super) struct Scanner {
+pub(crate) struct Scanner {
     /// Current nesting depth.
     pub(super) depth: usize,
     /// Enclosing loops, innermost last.
@@ -181,7 +184,7 @@ impl Scanner {
 
     /// Walks the parameter types of a signature: websocket upgrades and serverless events are
     /// recognised there, besides everything any path shows.
-    pub(super) fn params(&mut self, sig: &syn::Signature) {
+    pub(crate) fn params(&mut self, sig: &syn::Signature) {
         self.in_params = true;
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pat) = input {
@@ -211,7 +214,7 @@ impl Scanner {
 
     /// Token-level clues of a macro that does not parse as expressions (`tokio::select!`):
     /// `.tick()`, `.recv()`, `.next()` inside a loop.
-    fn macro_token_clues(&mut self, tokens: &TokenStream) {
+    pub(crate) fn macro_token_clues(&mut self, tokens: &TokenStream) {
         if self.loops.is_empty() {
             return;
         }
@@ -252,7 +255,7 @@ impl Scanner {
     }
 
     /// Closes the innermost loop, turning what its body showed into hints and entry clues.
-    fn pop_loop(&mut self) {
+    pub(crate) fn pop_loop(&mut self) {
         if let Some(facts) = self.loops.pop() {
             if facts.io {
                 self.hints.insert(crate::Hint::IoLoop.name());
@@ -292,6 +295,159 @@ impl Scanner {
     }
 }
 
+/// The hooks the body's walk calls at each node, before it descends into the node's parts.
+impl Scanner {
+    /// A call: what the called path shows (`tokio::time::sleep(…)`, `sqlx::query("…")`).
+    pub(crate) fn on_call(&mut self, c: &syn::ExprCall) {
+        let awaited = std::mem::take(&mut self.next_call_awaited);
+        if let Expr::Path(p) = &*c.func {
+            self.check_call(&p.path, c, awaited);
+        }
+    }
+
+    /// A method call (`.route(…)`, `.lock()`, …).
+    pub(crate) fn on_method(&mut self, m: &syn::ExprMethodCall) {
+        self.next_call_awaited = false;
+        self.check_method(m);
+    }
+
+    /// An `.await`: I/O in the innermost loop, and what a loop awaits (a tick, a consumer);
+    /// [`Scanner::after_await`] follows the walk of its operand.
+    pub(crate) fn on_await(&mut self, a: &syn::ExprAwait) {
+        self.mark_io();
+        match strip(&a.base) {
+            Expr::MethodCall(m) if !self.loops.is_empty() => {
+                let consumer = names_match(&m.receiver, CONSUMER_WORDS, &[]);
+                let stream =
+                    !self.http_body && names_match(&m.receiver, STREAM_WORDS, &["sub", "subs"]);
+                if let Some(top) = self.loops.last_mut() {
+                    match m.method.to_string().as_str() {
+                        "tick" => top.tick = true,
+                        "recv" | "recv_async" if !self.local_channel => top.consume = true,
+                        "next" | "try_next" | "next_message" | "receive" | "poll" => {
+                            if consumer || stream {
+                                top.consume = true;
+                            } else {
+                                top.stream_next = true;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Expr::Call(_) => self.next_call_awaited = true,
+            _ => {}
+        }
+    }
+
+    /// After the walk of an awaited operand.
+    pub(crate) fn after_await(&mut self) {
+        self.next_call_awaited = false;
+    }
+
+    /// Enters a loop's body: `loop` (`endless`) or `while` (condition included).
+    pub(crate) fn push_loop(&mut self, endless: bool) {
+        self.loops.push(LoopFacts {
+            endless,
+            ..LoopFacts::default()
+        });
+    }
+
+    /// Enters a `for` loop's pattern and body, after its iterator expression (which runs once):
+    /// `for msg in consumer.iter()` polls a consumer, `for s in subscribers` walks a list.
+    pub(crate) fn push_for_loop(&mut self, iter: &Expr) {
+        let consume = names_match(iter, CONSUMER_WORDS, &[]) && !is_plural_path(iter);
+        self.loops.push(LoopFacts {
+            consume,
+            ..LoopFacts::default()
+        });
+    }
+
+    /// Enters (`true`) or leaves an `unsafe` block.
+    pub(crate) fn in_unsafe(&mut self, enter: bool) {
+        if enter {
+            self.unsafe_depth += 1;
+        } else {
+            self.unsafe_depth -= 1;
+        }
+    }
+
+    /// A `let`: a local bound to SQL text, and the pattern's paths and types.
+    pub(crate) fn on_local(&mut self, local: &syn::Local) {
+        if let (syn::Pat::Ident(id), Some(init)) = (&local.pat, &local.init) {
+            self.bind_sql(&id.ident, &init.expr);
+        }
+        if let (syn::Pat::Type(pt), Some(init)) = (&local.pat, &local.init)
+            && let syn::Pat::Ident(id) = &*pt.pat
+        {
+            self.bind_sql(&id.ident, &init.expr);
+        }
+        self.visit_pat(&local.pat);
+    }
+
+    /// An item declared in the body. Nested functions, impls and modules are nodes of their
+    /// own, scanned separately.
+    pub(crate) fn on_item(&mut self, item: &syn::Item) {
+        match item {
+            syn::Item::Static(s) => {
+                if is_stateful_static(s) {
+                    self.uses_state = true;
+                }
+                self.bind_sql(&s.ident, &s.expr);
+            }
+            syn::Item::Const(c) => self.bind_sql(&c.ident, &c.expr),
+            syn::Item::Macro(m) => {
+                if stateful_macro_statics(m).is_empty() {
+                    self.on_macro(&m.mac);
+                } else {
+                    self.uses_state = true;
+                }
+            }
+            syn::Item::Use(u) => self.check_use(&u.tree),
+            _ => {}
+        }
+    }
+
+    /// A macro invocation, by its name: SQL text in its literals (`sqlx::query!`), routes
+    /// (`routes![…]`), statics declared in it (`lazy_static!`, `thread_local!`). The
+    /// expressions in its arguments are walked by the body's walk like any other code.
+    pub(crate) fn on_macro(&mut self, mac: &syn::Macro) {
+        let mut buf = std::mem::take(&mut self.buf);
+        let name = match mac.path.segments.last() {
+            Some(s) => ident_text(&mut buf, &s.ident),
+            None => "",
+        };
+        match name {
+            n if SQL_FUNCTIONS.contains(&n) => {
+                for token in mac.tokens.clone() {
+                    if let Some(text) = token_str(&token) {
+                        self.sql(&text);
+                    }
+                }
+            }
+            "routes" => {
+                let paths =
+                    Punctuated::<Path, Token![,]>::parse_terminated.parse2(mac.tokens.clone());
+                for path in paths.iter().flatten() {
+                    self.route("http", path);
+                }
+            }
+            "lazy_static" | "thread_local"
+                if mac
+                    .tokens
+                    .clone()
+                    .into_iter()
+                    .any(|t| matches!(&t, TokenTree::Ident(id) if id == "static")) =>
+            {
+                self.uses_state = true;
+            }
+            _ => {}
+        }
+        self.buf = buf;
+    }
+}
+
+/// For the types, patterns and paths the body's walk hands over (and anything inside them).
 impl<'ast> Visit<'ast> for Scanner {
     fn visit_expr(&mut self, e: &'ast Expr) {
         if self.enter() {
@@ -337,40 +493,6 @@ impl<'ast> Visit<'ast> for Scanner {
         visit::visit_path(self, p);
     }
 
-    fn visit_item(&mut self, item: &'ast syn::Item) {
-        // Nested functions, impls and modules are nodes of their own, scanned separately.
-        match item {
-            syn::Item::Static(s) => {
-                if is_stateful_static(s) {
-                    self.uses_state = true;
-                }
-                self.bind_sql(&s.ident, &s.expr);
-            }
-            syn::Item::Const(c) => self.bind_sql(&c.ident, &c.expr),
-            syn::Item::Macro(m) => {
-                if stateful_macro_statics(m).is_empty() {
-                    self.visit_macro(&m.mac);
-                } else {
-                    self.uses_state = true;
-                }
-            }
-            syn::Item::Use(u) => self.check_use(&u.tree),
-            _ => {}
-        }
-    }
-
-    fn visit_local(&mut self, local: &'ast syn::Local) {
-        if let (syn::Pat::Ident(id), Some(init)) = (&local.pat, &local.init) {
-            self.bind_sql(&id.ident, &init.expr);
-        }
-        if let (syn::Pat::Type(pt), Some(init)) = (&local.pat, &local.init)
-            && let syn::Pat::Ident(id) = &*pt.pat
-        {
-            self.bind_sql(&id.ident, &init.expr);
-        }
-        visit::visit_local(self, local);
-    }
-
     fn visit_expr_path(&mut self, e: &'ast syn::ExprPath) {
         if self.unsafe_depth > 0 && is_screaming(&e.path) {
             self.uses_state = true;
@@ -378,143 +500,63 @@ impl<'ast> Visit<'ast> for Scanner {
         visit::visit_expr_path(self, e);
     }
 
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        self.on_item(item);
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        self.on_local(local);
+        if let Some(init) = &local.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, e)) = &init.diverge {
+                self.visit_expr(e);
+            }
+        }
+    }
+
     fn visit_expr_unsafe(&mut self, e: &'ast syn::ExprUnsafe) {
-        self.unsafe_depth += 1;
+        self.in_unsafe(true);
         visit::visit_expr_unsafe(self, e);
-        self.unsafe_depth -= 1;
+        self.in_unsafe(false);
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        let awaited = std::mem::take(&mut self.next_call_awaited);
-        if let Expr::Path(p) = &*c.func {
-            self.check_call(&p.path, c, awaited);
-        }
+        self.on_call(c);
         visit::visit_expr_call(self, c);
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        self.next_call_awaited = false;
-        self.check_method(m);
+        self.on_method(m);
         visit::visit_expr_method_call(self, m);
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
-        self.mark_io();
-        match strip(&a.base) {
-            Expr::MethodCall(m) if !self.loops.is_empty() => {
-                let consumer = names_match(&m.receiver, CONSUMER_WORDS, &[]);
-                let stream =
-                    !self.http_body && names_match(&m.receiver, STREAM_WORDS, &["sub", "subs"]);
-                if let Some(top) = self.loops.last_mut() {
-                    match m.method.to_string().as_str() {
-                        "tick" => top.tick = true,
-                        "recv" | "recv_async" if !self.local_channel => top.consume = true,
-                        "next" | "try_next" | "next_message" | "receive" | "poll" => {
-                            if consumer || stream {
-                                top.consume = true;
-                            } else {
-                                top.stream_next = true;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            Expr::Call(_) => self.next_call_awaited = true,
-            _ => {}
-        }
+        self.on_await(a);
         visit::visit_expr_await(self, a);
-        self.next_call_awaited = false;
+        self.after_await();
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.loops.push(LoopFacts {
-            endless: true,
-            ..LoopFacts::default()
-        });
+        self.push_loop(true);
         visit::visit_expr_loop(self, l);
         self.pop_loop();
     }
 
     fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
-        self.loops.push(LoopFacts::default());
+        self.push_loop(false);
         visit::visit_expr_while(self, w);
         self.pop_loop();
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-        // The iterator expression runs once; only the pattern and body repeat.
         self.visit_expr(&f.expr);
-        // `for msg in consumer.iter()` polls a consumer; `for s in subscribers` walks a list.
-        let consume = names_match(&f.expr, CONSUMER_WORDS, &[]) && !is_plural_path(&f.expr);
-        self.loops.push(LoopFacts {
-            consume,
-            ..LoopFacts::default()
-        });
+        self.push_for_loop(&f.expr);
         self.visit_pat(&f.pat);
         self.visit_block(&f.body);
         self.pop_loop();
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if !self.enter() {
-            self.depth -= 1;
-            return;
-        }
-        let mut buf = std::mem::take(&mut self.buf);
-        let name = match mac.path.segments.last() {
-            Some(s) => ident_text(&mut buf, &s.ident),
-            None => "",
-        };
-        let mut parse = true;
-        match name {
-            n if SQL_FUNCTIONS.contains(&n) => {
-                for token in mac.tokens.clone() {
-                    if let Some(text) = token_str(&token) {
-                        self.sql(&text);
-                    }
-                }
-            }
-            "routes" => {
-                parse = false;
-                let paths =
-                    Punctuated::<Path, Token![,]>::parse_terminated.parse2(mac.tokens.clone());
-                for path in paths.iter().flatten() {
-                    self.route("http", path);
-                }
-            }
-            "lazy_static" | "thread_local" => {
-                parse = false;
-                if mac
-                    .tokens
-                    .clone()
-                    .into_iter()
-                    .any(|t| matches!(&t, TokenTree::Ident(id) if id == "static"))
-                {
-                    self.uses_state = true;
-                }
-            }
-            "table"
-            | "joinable"
-            | "allow_tables_to_appear_in_same_query"
-            | "sql_function"
-            | "define_sql_function"
-            | "macro_rules" => parse = false,
-            _ => {}
-        }
-        let worth = scan_macro_tokens(&mac.tokens, 0, &mut buf)
-            .is_some_and(|t| t.interesting || self.unsafe_depth > 0);
-        self.buf = buf;
-        if parse && worth {
-            match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
-                Ok(exprs) => {
-                    for e in &exprs {
-                        self.visit_expr(e);
-                    }
-                }
-                Err(_) => self.macro_token_clues(&mac.tokens),
-            }
-        }
-        self.depth -= 1;
+        self.on_macro(mac);
     }
 }

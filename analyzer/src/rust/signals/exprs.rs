@@ -5,13 +5,10 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::{Expr, Lit, Path};
 
 pub(super) use super::super::syntax::ident_text;
-use super::vocab::{ROUTER_METHODS, is_macro_word};
+use super::vocab::ROUTER_METHODS;
 
-/// Deepest token nesting of a macro whose tokens are re-parsed as expressions.
+/// Deepest token nesting of a macro whose tokens are searched for clues.
 pub(super) const MAX_MACRO_NESTING: usize = 32;
-/// Longest chain of tokens (summed along a nesting path) of a macro that is re-parsed: bounds
-/// the recursion of syn's expression parser on hostile input (`!!!!…x`, `|a| |b| …`).
-pub(super) const MAX_MACRO_CHAIN: usize = 192;
 /// Most steps taken along a method-call chain by the small chain helpers.
 pub(super) const MAX_CHAIN: usize = 64;
 
@@ -302,59 +299,4 @@ pub(super) fn mentions_warp(expr: &Expr) -> bool {
         }
     }
     false
-}
-
-/// What one pass over a macro's tokens shows.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct MacroTokens {
-    /// Longest chain of tokens along a nesting path (see [`MAX_MACRO_CHAIN`]).
-    pub chain: usize,
-    /// Holds an identifier some rule of the body walk looks for ([`is_macro_word`]): without
-    /// one, re-parsing the tokens cannot show anything.
-    pub interesting: bool,
-}
-
-/// One pass over a macro's tokens: `None` when they are nested too deep or chained too long to
-/// re-parse safely (syn's expression parser recurses on `!!!!…x`, `|a| |b| …`), else whether
-/// re-parsing could show anything. `buf` is scratch space for identifier text.
-pub(super) fn scan_macro_tokens(
-    tokens: &TokenStream,
-    nesting: usize,
-    buf: &mut String,
-) -> Option<MacroTokens> {
-    if nesting > MAX_MACRO_NESTING {
-        return None;
-    }
-    // Longest chain: the longest comma/semicolon-separated run, plus its deepest group.
-    let mut longest = 0;
-    let mut run = 0;
-    let mut inner = 0;
-    let mut interesting = false;
-    for token in tokens.clone() {
-        match &token {
-            TokenTree::Punct(p) if matches!(p.as_char(), ',' | ';') => {
-                longest = longest.max(run + inner);
-                run = 0;
-                inner = 0;
-            }
-            TokenTree::Group(g) => {
-                run += 1;
-                let sub = scan_macro_tokens(&g.stream(), nesting + 1, buf)?;
-                inner = inner.max(sub.chain);
-                interesting |= sub.interesting;
-            }
-            TokenTree::Ident(id) if !interesting => {
-                run += 1;
-                interesting = is_macro_word(ident_text(buf, id));
-            }
-            _ => run += 1,
-        }
-        if run + inner > MAX_MACRO_CHAIN {
-            return None;
-        }
-    }
-    Some(MacroTokens {
-        chain: longest.max(run + inner),
-        interesting,
-    })
 }
