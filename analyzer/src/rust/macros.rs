@@ -108,15 +108,22 @@ fn flush(chunk: &mut Vec<TokenTree>, depth: u32, out: &mut Out) {
         chunk.clear();
         return;
     }
+    // The groups are kept aside (a group's clone shares its tokens) so that the stream handed
+    // to syn is its only owner and is not copied token by token again.
+    let groups: Vec<proc_macro2::Group> = chunk
+        .iter()
+        .filter_map(|tt| match tt {
+            TokenTree::Group(g) => Some(g.clone()),
+            _ => None,
+        })
+        .collect();
     let ts: TokenStream = chunk.drain(..).collect();
-    match syn::parse2::<Expr>(ts.clone()) {
+    match syn::parse2::<Expr>(ts) {
         Ok(e) => out.exprs.push(e),
         Err(_) => {
             out.plain = false;
-            for tt in ts {
-                if let TokenTree::Group(g) = tt {
-                    split(g.stream(), depth + 1, out);
-                }
+            for g in groups {
+                split(g.stream(), depth + 1, out);
             }
         }
     }

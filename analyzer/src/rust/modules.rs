@@ -171,19 +171,35 @@ fn push<T>(m: &Mutex<Vec<T>>, v: T) {
 pub(crate) const MAX_FILE_BYTES: u64 = 8 << 20;
 
 /// The file's text, or why it is skipped.
+///
+/// The file is opened once and its size read from the open file; at most one byte past the cap
+/// is read, so a file that grows meanwhile is refused as well.
 fn read_source(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| format!("cannot read the file: {e}");
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
         return Err("not a regular file: it is skipped".to_string());
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
+    let too_large = |len: u64| {
+        format!(
             "the file is {:.1} MB, over the {} MB a hand-written source reaches (generated code?): it is skipped",
-            meta.len() as f64 / f64::from(1u32 << 20),
+            len as f64 / f64::from(1u32 << 20),
             MAX_FILE_BYTES >> 20
-        ));
+        )
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    // The size is at most the cap here, 8 MB: it fits a usize.
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (invalid byte at offset {}): it is skipped",
