@@ -172,16 +172,16 @@ pub(crate) const MAX_FILE_BYTES: u64 = 8 << 20;
 
 /// The file's text, or why it is skipped.
 ///
-/// The file is opened once and its size read from the open file; at most one byte past the cap
-/// is read, so a file that grows meanwhile is refused as well.
+/// Only a regular file is opened (opening a FIFO would wait for a writer); at most one byte past
+/// the cap is read, so a file that grows after its size was checked is refused as well.
 fn read_source(path: &Path) -> Result<String, String> {
     use std::io::Read as _;
     let cannot = |e: std::io::Error| format!("cannot read the file: {e}");
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let meta = file.metadata().map_err(cannot)?;
+    let meta = std::fs::metadata(path).map_err(cannot)?;
     if !meta.is_file() {
         return Err("not a regular file: it is skipped".to_string());
     }
+    let file = std::fs::File::open(path).map_err(cannot)?;
     let too_large = |len: u64| {
         format!(
             "the file is {:.1} MB, over the {} MB a hand-written source reaches (generated code?): it is skipped",

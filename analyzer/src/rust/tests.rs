@@ -435,6 +435,44 @@ fn broken_manifests_are_reported() {
     );
 }
 
+/// A module whose file is a FIFO is not a file: the module is reported missing, without
+/// waiting for a writer, and the rest is analyzed.
+#[test]
+fn a_module_file_that_is_a_fifo_is_skipped_at_once() {
+    let dir = write_tree(&[
+        (
+            "Cargo.toml".to_string(),
+            "[package]\nname = \"pipe\"\n".to_string(),
+        ),
+        (
+            "src/lib.rs".to_string(),
+            "mod feed;\npub fn ok() {}\n".to_string(),
+        ),
+    ]);
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("src/feed.rs"))
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("no mkfifo here: skipped");
+        return;
+    }
+    let root = dir.path().to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(analyze_rust(&root, &no_progress).map(|a| {
+            let skipped = a
+                .diagnostics
+                .iter()
+                .any(|d| d.file == "src/lib.rs" && d.message.contains("module `feed` has no file"));
+            (a.graph.position("pipe::ok").is_some(), skipped)
+        }));
+    });
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the analysis waited on the FIFO");
+    assert!(matches!(got, Ok((true, true))), "{got:?}");
+}
+
 /// A generated file over the size cap is skipped with a diagnostic; the rest is analyzed.
 #[test]
 fn oversized_generated_files_are_skipped() {
