@@ -57,6 +57,8 @@ pub(crate) struct TypeInfo {
     pub connections: bool,
     /// Aliased type, for a type alias.
     pub alias: Option<Sym>,
+    /// Functions serde's derived impls of the type call, as written.
+    pub serde_fns: Vec<Segs>,
 }
 
 /// A trait with global indices.
@@ -219,6 +221,7 @@ fn file_tables(p: Parsed, at: Offsets) -> FileTables {
             stateful: t.stateful,
             connections: t.connections,
             alias: t.alias,
+            serde_fns: t.serde_fns,
         })
         .collect();
     let traits = p

@@ -216,6 +216,9 @@ pub(crate) struct LType {
     pub connections: bool,
     /// For a type alias, the aliased type.
     pub alias: Option<Sym>,
+    /// Functions serde's derived impls of the type call, as written (`#[serde(default = "f")]`,
+    /// `with = "m"`, …: [`super::syntax::serde_fns`]).
+    pub serde_fns: Vec<Segs>,
 }
 
 /// A trait.

@@ -15,7 +15,7 @@ use super::ir::{
 };
 use super::signals;
 use super::syntax::{
-    Gen, add_generics, first_type_arg, is_test, path_attr, path_segs, trait_bounds,
+    Gen, add_generics, first_type_arg, is_test, path_attr, path_segs, serde_fns, trait_bounds,
     transparent_alias, ty_sym, unraw, use_tree,
 };
 
@@ -161,7 +161,12 @@ impl Collector<'_> {
                     signals::is_stateful_struct(s),
                     signals::holds_connections(s),
                 );
-                self.ty(scope, unraw(&s.ident), fields, state, None);
+                let mut serde = Vec::new();
+                serde_fns(
+                    s.attrs.iter().chain(s.fields.iter().flat_map(|f| &f.attrs)),
+                    &mut serde,
+                );
+                self.ty(scope, unraw(&s.ident), fields, state, None, serde);
             }
             Item::Enum(e) => {
                 let mut g = gens.clone();
@@ -179,9 +184,23 @@ impl Collector<'_> {
                         })
                     })
                     .collect();
-                self.ty(scope, unraw(&e.ident), fields, (false, false), None);
+                let mut serde = Vec::new();
+                serde_fns(
+                    e.attrs.iter().chain(e.variants.iter().flat_map(|v| {
+                        v.attrs.iter().chain(v.fields.iter().flat_map(|f| &f.attrs))
+                    })),
+                    &mut serde,
+                );
+                self.ty(scope, unraw(&e.ident), fields, (false, false), None, serde);
             }
-            Item::Union(u) => self.ty(scope, unraw(&u.ident), Vec::new(), (false, false), None),
+            Item::Union(u) => self.ty(
+                scope,
+                unraw(&u.ident),
+                Vec::new(),
+                (false, false),
+                None,
+                Vec::new(),
+            ),
             Item::Type(t) => {
                 let alias = if transparent_alias(t) {
                     Sym::AliasParam
@@ -194,6 +213,7 @@ impl Collector<'_> {
                     Vec::new(),
                     (false, false),
                     Some(alias),
+                    Vec::new(),
                 );
             }
             Item::Trait(t) => {
@@ -380,6 +400,7 @@ impl Collector<'_> {
         fields: Vec<(String, Sym)>,
         (stateful, connections): (bool, bool),
         alias: Option<Sym>,
+        serde_fns: Vec<Segs>,
     ) {
         let idx = self.out.types.len() as u32;
         self.out.types.push(LType {
@@ -389,6 +410,7 @@ impl Collector<'_> {
             stateful,
             connections,
             alias,
+            serde_fns,
         });
         self.def(scope, name, Def::Type(idx));
     }

@@ -347,6 +347,85 @@ pub(crate) fn path_attr(attrs: &[Attribute]) -> Option<String> {
     })
 }
 
+/// The functions serde's derived impls call, named in `#[serde(…)]` attributes of a type, its
+/// fields or its variants, as paths: `default = "f"`, `deserialize_with = "f"`,
+/// `serialize_with = "f"`, `skip_serializing_if = "f"`, and `with = "m"` (`m::serialize`,
+/// `m::deserialize`). Anything else in the attribute is skipped; an attribute serde would reject
+/// gives what was read before the error.
+pub(crate) fn serde_fns<'a>(attrs: impl IntoIterator<Item = &'a Attribute>, out: &mut Vec<Segs>) {
+    for attr in attrs {
+        if !attr.path().is_ident("serde") {
+            continue;
+        }
+        let _ = attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(ToString::to_string);
+            if !meta.input.peek(syn::Token![=]) {
+                // `default`, `flatten`, or a nested list (`rename(serialize = "…")`).
+                if meta.input.peek(syn::token::Paren) {
+                    meta.parse_nested_meta(|inner| {
+                        if inner.input.peek(syn::Token![=]) {
+                            inner.value()?.parse::<syn::Expr>()?;
+                        }
+                        Ok(())
+                    })?;
+                }
+                return Ok(());
+            }
+            let value = meta.value()?.parse::<syn::Expr>()?;
+            let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) = value
+            else {
+                return Ok(());
+            };
+            let Some(segs) = plain_path(&text.value()) else {
+                return Ok(());
+            };
+            match key.as_deref() {
+                Some("default" | "deserialize_with" | "serialize_with" | "skip_serializing_if") => {
+                    out.push(segs.into_boxed_slice());
+                }
+                Some("with") => {
+                    for f in ["serialize", "deserialize"] {
+                        let mut segs = segs.clone();
+                        segs.push(f.to_string());
+                        out.push(segs.into_boxed_slice());
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The segments of a plain path written in a string (`parse::duration`, `::m::f`, `r#type::f`),
+/// as [`path_segs`] gives them; `None` for anything else (generic arguments included: the text
+/// of a string literal is not bounded by the file's nesting check, so it is never handed to
+/// syn's recursive parser).
+fn plain_path(text: &str) -> Option<Vec<String>> {
+    let (lead, rest) = match text.strip_prefix("::") {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let mut segs = Vec::new();
+    if lead {
+        segs.push(String::new());
+    }
+    for seg in rest.split("::") {
+        let seg = seg.trim();
+        let name = seg.strip_prefix("r#").unwrap_or(seg);
+        let ident = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !ident {
+            return None;
+        }
+        segs.push(name.to_string());
+    }
+    Some(segs)
+}
+
 /// Flattens a `use` tree into bindings.
 pub(crate) fn use_tree(
     tree: &syn::UseTree,

@@ -227,6 +227,16 @@ impl<'a> Targets<'a> {
         type_traits.iter_mut().for_each(tidy);
         by_name.values_mut().for_each(tidy);
         from_impls.values_mut().for_each(tidy);
+        // Functions serde's derived impls call (`#[serde(default = "f")]`, `with = "m"`): the
+        // outside code that (de)serializes a value of the type calls them back.
+        for (ty, info) in ix.types.iter().enumerate() {
+            for segs in &info.serde_fns {
+                if let Res::Def(Def::Fn(g)) = ix.resolve(info.scope, segs, Ns::Value, &RTy::Unknown)
+                {
+                    callbacks[ty].push(node_of_fn[g as usize]);
+                }
+            }
+        }
         callbacks.iter_mut().for_each(tidy);
         ext_methods.values_mut().for_each(|v| {
             v.sort_unstable();

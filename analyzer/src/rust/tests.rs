@@ -166,6 +166,7 @@ cases!(
     request_services,
     extension_traits,
     impl_bounds,
+    serde_fns,
 );
 
 /// A file nesting thousands of levels deep neither crashes nor stops the analysis.
@@ -206,6 +207,13 @@ fn hostile_nesting() {
         open = "(".repeat(depth),
         close = ",)".repeat(depth)
     );
+    // A path nested far deeper still inside a string, where the file's nesting check does not
+    // look: a serde attribute's function path is read only when plain.
+    let serde = format!(
+        "#[derive(serde::Deserialize)]\npub struct S {{ #[serde(default = \"{}u8{}\")] pub n: u8 }}\npub fn plain() -> u8 {{ 0 }}\n",
+        "a<".repeat(200 * depth),
+        ">".repeat(200 * depth)
+    );
     let files = vec![
         (
             "Cargo.toml".to_string(),
@@ -213,9 +221,10 @@ fn hostile_nesting() {
         ),
         (
             "src/lib.rs".to_string(),
-            "mod parens;\nmod blocks;\nmod calls;\nmod mods;\nmod fields;\nmod tuples;\npub fn ok() { parens::deep(); }\n"
+            "mod parens;\nmod blocks;\nmod calls;\nmod mods;\nmod fields;\nmod tuples;\nmod serde_paths;\npub fn ok() { parens::deep(); }\n"
                 .to_string(),
         ),
+        ("src/serde_paths.rs".to_string(), serde),
         ("src/tuples.rs".to_string(), tuples),
         ("src/mods.rs".to_string(), mods),
         ("src/fields.rs".to_string(), fields),
@@ -229,6 +238,7 @@ fn hostile_nesting() {
     assert!(ids.contains(&"hostile::ok"), "{ids:?}");
     assert!(ids.contains(&"hostile::fields::read"), "{ids:?}");
     assert!(ids.contains(&"hostile::tuples::tup"), "{ids:?}");
+    assert!(ids.contains(&"hostile::serde_paths::plain"), "{ids:?}");
     assert!(a.graph.position("hostile::ok").is_some());
     let edge_to_deep = a.graph.edges().any(|(f, t, _)| {
         a.graph.node(f).id == "hostile::ok" && a.graph.node(t).id == "hostile::parens::deep"
