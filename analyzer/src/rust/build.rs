@@ -89,7 +89,7 @@ pub(crate) fn build_graph(
                 .push(crate::Hint::HoldsConnections.name().to_string());
         }
     }
-    let mut edges = Vec::new();
+    let mut edges = Vec::with_capacity(outs.iter().map(|o| o.edges.len()).sum());
     let mut unresolved: BTreeMap<&str, usize> = BTreeMap::new();
     for (f, out) in outs.iter().enumerate() {
         let from = t.node_of_fn[f] as usize;
