@@ -1,5 +1,5 @@
 //! Small, bounded helpers over expressions and tokens: literal text, receiver names, handler
-//! paths of router chains, and whether macro tokens are safe to re-parse.
+//! paths of router chains.
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::{Expr, Lit, Path};

@@ -66,7 +66,7 @@ fn scan_in_macro(src: &str) -> String {
 }
 
 /// Checks each `(source, expected)` case, reporting every mismatch at once. Each case is also
-/// checked with its body inside a macro, which keeps the macro word list honest.
+/// checked with its body inside a macro: the body walk reads macro arguments as it reads code.
 fn check(cases: &[(&str, &str)]) {
     let failures: Vec<String> = cases
         .iter()
