@@ -278,11 +278,17 @@ impl<'g> BodyVisitor<'g> {
 
     fn mac(&mut self, mac: &syn::Macro) {
         self.scan.on_macro(mac);
-        let (exprs, plain) = macro_exprs(mac);
-        for e in &exprs {
+        let code = macro_exprs(mac);
+        for e in &code.exprs {
             self.expr(e);
         }
-        if !plain {
+        if !code.stmts.is_empty() {
+            self.block(&syn::Block {
+                brace_token: syn::token::Brace::default(),
+                stmts: code.stmts,
+            });
+        }
+        if !code.plain {
             // Tokens that are not a plain list of expressions (`tokio::select!` arms, whose
             // futures are awaited by the macro): what a loop around them awaits is read from
             // the tokens.

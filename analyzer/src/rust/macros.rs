@@ -2,28 +2,62 @@
 //! and each piece that parses as an expression is analyzed like code (the name before a lone `=`
 //! is a binding, not an expression) (`format!`, `vec!`,
 //! `assert_eq!`, `tokio::join!`, `select!` arms…). Pieces that do not parse are searched for
-//! bracketed groups that do; anything else is skipped silently.
+//! bracketed groups that do; anything else is skipped silently. Tokens that are not a plain list
+//! of expressions but parse whole as a block's statements (`try_stream! { while let Some(m) =
+//! s.next().await? { yield m; } }`, whose `=` would otherwise split a `while let`) are read as
+//! those statements instead; the items among them are left out.
 
 use proc_macro2::{Spacing, TokenStream, TokenTree};
-use syn::Expr;
+use syn::parse::Parser;
+use syn::{Expr, Stmt};
 
 /// Deepest group nesting searched inside one macro.
 const MAX_GROUP_DEPTH: u32 = 16;
 
-/// The expressions found in a macro invocation's tokens, in order, and whether the tokens are
-/// plainly a comma-separated list of expressions (`false` for `select!` arms, `;`-separated
-/// statements, item syntax, or any piece that does not parse).
-pub(crate) fn macro_exprs(mac: &syn::Macro) -> (Vec<Expr>, bool) {
+/// The code found in a macro invocation's tokens.
+pub(crate) struct MacroCode {
+    /// The expressions, in order (none when `stmts` holds the code).
+    pub exprs: Vec<Expr>,
+    /// The statements, when the tokens parse whole as a block's statements and are not a plain
+    /// list of expressions.
+    pub stmts: Vec<Stmt>,
+    /// Whether the tokens were read whole: a plain comma-separated list of expressions, or
+    /// statements (`false` for `select!` arms, item syntax, or any piece that does not parse).
+    pub plain: bool,
+}
+
+/// The code found in a macro invocation's tokens.
+pub(crate) fn macro_exprs(mac: &syn::Macro) -> MacroCode {
     let mut out = Out {
         exprs: Vec::new(),
         plain: true,
     };
     // Rocket's `uri!(route)` names a route to build a URI for; it calls nothing.
     if mac.tokens.is_empty() || mac.path.segments.last().is_some_and(|s| s.ident == "uri") {
-        return (out.exprs, true);
+        return MacroCode {
+            exprs: out.exprs,
+            stmts: Vec::new(),
+            plain: true,
+        };
     }
     split(mac.tokens.clone(), 0, &mut out);
-    (out.exprs, out.plain)
+    if !out.plain
+        && let Ok(stmts) = syn::Block::parse_within.parse2(mac.tokens.clone())
+    {
+        return MacroCode {
+            exprs: Vec::new(),
+            stmts: stmts
+                .into_iter()
+                .filter(|s| !matches!(s, Stmt::Item(_)))
+                .collect(),
+            plain: true,
+        };
+    }
+    MacroCode {
+        exprs: out.exprs,
+        stmts: Vec::new(),
+        plain: out.plain,
+    }
 }
 
 /// What the split has found so far.

@@ -532,6 +532,16 @@ fn signals_macro_bodies() {
             "hints=sleep",
         ),
         ("fn unknown() { weird!(=> => ;; @@); }", "-"),
+        // The arms of `select!` are read as code: a timer armed in one is a sleep.
+        (
+            "async fn purge(s: S) { while !s.done() { tokio::select! { _ = time::sleep_until(w) => {} _ = s.notified() => {} } } }",
+            "hints=io-loop,sleep",
+        ),
+        // Statements in a macro (`try_stream!`): a `while let` is not split at its `=`.
+        (
+            "fn stream(mut s: Sub) { try_stream! { while let Some(m) = s.next_message().await? { yield m; } } }",
+            "hints=io-loop",
+        ),
     ]);
 }
 
