@@ -28,18 +28,18 @@ pub(crate) struct MacroCode {
 
 /// The code found in a macro invocation's tokens.
 pub(crate) fn macro_exprs(mac: &syn::Macro) -> MacroCode {
-    let mut out = Out {
-        exprs: Vec::new(),
-        plain: true,
-    };
     // Rocket's `uri!(route)` names a route to build a URI for; it calls nothing.
     if mac.tokens.is_empty() || mac.path.segments.last().is_some_and(|s| s.ident == "uri") {
         return MacroCode {
-            exprs: out.exprs,
+            exprs: Vec::new(),
             stmts: Vec::new(),
             plain: true,
         };
     }
+    let mut out = Out {
+        exprs: Vec::new(),
+        plain: true,
+    };
     split(mac.tokens.clone(), 0, &mut out);
     if !out.plain
         && let Ok(stmts) = syn::Block::parse_within.parse2(mac.tokens.clone())

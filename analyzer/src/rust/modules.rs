@@ -181,7 +181,6 @@ fn read_source(path: &Path) -> Result<String, String> {
     if !meta.is_file() {
         return Err("not a regular file: it is skipped".to_string());
     }
-    let file = std::fs::File::open(path).map_err(cannot)?;
     let too_large = |len: u64| {
         format!(
             "the file is {:.1} MB, over the {} MB a hand-written source reaches (generated code?): it is skipped",
@@ -192,6 +191,7 @@ fn read_source(path: &Path) -> Result<String, String> {
     if meta.len() > MAX_FILE_BYTES {
         return Err(too_large(meta.len()));
     }
+    let file = std::fs::File::open(path).map_err(cannot)?;
     // The size is at most the cap here, 8 MB: it fits a usize.
     let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     file.take(MAX_FILE_BYTES + 1)
