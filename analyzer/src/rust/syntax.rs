@@ -24,6 +24,20 @@ pub(crate) fn ident_text<'b>(buf: &'b mut String, id: &proc_macro2::Ident) -> &'
     buf
 }
 
+/// Calls `f` with the text of an identifier as written, formatted once into a buffer kept per
+/// thread: comparing that text with a list of names costs one formatting, where comparing the
+/// identifier with each name costs a comparison through proc_macro2 per name.
+pub(crate) fn with_ident_text<R>(id: &proc_macro2::Ident, f: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUF.with(|buf| match buf.try_borrow_mut() {
+        Ok(mut buf) => f(ident_text(&mut buf, id)),
+        // Only when `f` itself asks for an identifier's text: a buffer of its own.
+        Err(_) => f(&id.to_string()),
+    })
+}
+
 /// [`unraw`] written into `buf` (no allocation once `buf` is large enough).
 pub(crate) fn unraw_into<'b>(buf: &'b mut String, id: &proc_macro2::Ident) -> &'b str {
     let text = ident_text(buf, id);
@@ -186,7 +200,21 @@ pub(crate) fn ty_sym(ty: &syn::Type, gens: &Gen, depth: u32) -> Sym {
             let Some(last) = p.path.segments.last() else {
                 return Sym::Unknown;
             };
-            if WRAPPERS.iter().any(|w| last.ident == w)
+            let single = p.path.segments.len() == 1 && p.path.leading_colon.is_none();
+            // What the last name is, read from its text once.
+            let (wrapper, collection, self_ty, generic) = with_ident_text(&last.ident, |name| {
+                (
+                    WRAPPERS.contains(&name),
+                    COLLECTIONS.contains(&name),
+                    name == "Self",
+                    if single {
+                        gens.iter().rev().position(|(n, _)| n == name)
+                    } else {
+                        None
+                    },
+                )
+            });
+            if wrapper
                 && let syn::PathArguments::AngleBracketed(a) = &last.arguments
                 && let Some(inner) = a.args.iter().find_map(|a| match a {
                     syn::GenericArgument::Type(t) => Some(t),
@@ -195,17 +223,17 @@ pub(crate) fn ty_sym(ty: &syn::Type, gens: &Gen, depth: u32) -> Sym {
             {
                 return ty_sym(inner, gens, depth + 1);
             }
-            if p.path.segments.len() == 1 && p.path.leading_colon.is_none() {
-                if last.ident == "Self" {
+            if single {
+                if self_ty {
                     return Sym::SelfTy;
                 }
-                if let Some((_, bounds)) = gens.iter().rev().find(|(n, _)| last.ident == n) {
+                if let Some((_, bounds)) = generic.and_then(|i| gens.iter().rev().nth(i)) {
                     return Sym::Bounds(bounds.clone().into_boxed_slice());
                 }
             }
             if let Some(arg) = first_type_arg(&last.arguments) {
                 let inner = ty_sym(arg, gens, depth + 1);
-                return if COLLECTIONS.iter().any(|c| last.ident == c) {
+                return if collection {
                     Sym::Coll(Box::new(inner))
                 } else {
                     Sym::Applied(path_segs(&p.path), Box::new(inner))

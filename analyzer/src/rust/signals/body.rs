@@ -20,6 +20,7 @@ use super::exprs::{
 use super::sql::{looks_like_sql, sql_tables};
 use super::state::{is_stateful_static, stateful_macro_statics};
 use super::vocab::{CONSUMER_WORDS, SQL_FUNCTIONS, STREAM_WORDS};
+use crate::rust::syntax::with_ident_text;
 
 /// Deepest syntax nesting descended into; anything below is ignored.
 const MAX_DEPTH: usize = 256;
@@ -474,11 +475,14 @@ impl<'ast> Visit<'ast> for Scanner {
         if self.in_params
             && let Some(last) = p.segments.last()
         {
-            let id = &last.ident;
-            if id == "WebSocketUpgrade" || id == "WebSocket" || id == "WsUpgrade" {
-                self.websocket = true;
-            } else if id == "LambdaEvent" {
-                self.event = true;
+            match with_ident_text(&last.ident, |id| match id {
+                "WebSocketUpgrade" | "WebSocket" | "WsUpgrade" => (true, false),
+                "LambdaEvent" => (false, true),
+                _ => (false, false),
+            }) {
+                (true, _) => self.websocket = true,
+                (_, true) => self.event = true,
+                _ => {}
             }
         }
         match p.segments.len() {

@@ -6,17 +6,21 @@ use syn::{Expr, Path, UseTree};
 use super::body::Scanner;
 use super::exprs::*;
 use super::vocab::*;
+use crate::rust::syntax::with_ident_text;
 
 impl Scanner {
-    /// Signals of a one-identifier path (`Argon2`, `RedisPool`), compared without allocating.
+    /// Signals of a one-identifier path (`Argon2`, `RedisPool`), its text read once.
     pub(super) fn check_ident_path(&mut self, path: &Path) {
         let Some(ident) = path.get_ident() else {
             return;
         };
-        if CPU_TYPES.iter().any(|t| ident == t) {
+        let (cpu, redis) = with_ident_text(ident, |name| {
+            (CPU_TYPES.contains(&name), REDIS_TYPES.contains(&name))
+        });
+        if cpu {
             self.hints.insert(crate::Hint::CpuHeavy.name());
         }
-        if REDIS_TYPES.iter().any(|t| ident == t) {
+        if redis {
             self.redis = true;
         }
     }
