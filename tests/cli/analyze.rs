@@ -167,17 +167,26 @@ fn unparseable_files_are_diagnostics_not_failures() {
             "src/good.rs",
             "pub fn work() { helper(); }\nfn helper() {}\n",
         ),
-        ("src/broken.rs", "pub fn oops( {\n"),
+        // Items are read as they are parsed: those before the error, and the module they
+        // declare, must go with the rest of the file.
+        (
+            "src/broken.rs",
+            "pub fn early() { good::work(); }\nmod child;\npub fn oops() { let = 1; }\n",
+        ),
+        ("src/broken/child.rs", "pub fn orphan() {}\n"),
     ]);
     let (_, stderr) = text(&result);
     assert!(result.status.success(), "{stderr}");
-    assert!(stderr.contains("warning: src/broken.rs:1:"), "{stderr}");
+    assert!(stderr.contains("warning: src/broken.rs:3:"), "{stderr}");
     assert!(stderr.contains("1 file skipped"), "{stderr}");
     let graph = analyzer::load_json(&fs::read_to_string(&out).expect("written")).expect("loads");
     assert!(
         graph.position("demo::good::work").is_some(),
         "the rest was analyzed"
     );
+    for gone in ["demo::broken::early", "demo::broken::child::orphan"] {
+        assert!(graph.position(gone).is_none(), "{gone} was read");
+    }
 }
 
 #[test]

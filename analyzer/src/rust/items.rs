@@ -31,23 +31,49 @@ pub(crate) struct FileCtx<'a> {
     pub mod_path: String,
 }
 
-/// Extracts everything the later passes need from a parsed file.
+/// Extracts everything the later passes need from a file, read one top-level item at a time (in
+/// file order), so that each item's tree can be dropped before the next is parsed
+/// ([`super::nesting::parse_items`]).
 ///
 /// # Complexity
 /// O(size of the syntax tree).
-pub(crate) fn extract(file: &syn::File, ctx: &FileCtx<'_>) -> FileOut {
-    let mut c = Collector {
-        out: FileOut::default(),
-        ctx,
-        depth: 0,
-        locals: Locals::default(),
-    };
-    c.out.scopes.push(LScope {
-        path: ctx.mod_path.clone(),
-        ..LScope::default()
-    });
-    c.items(&file.items, 0, &ctx.mod_dir, false, None, &Gen::new());
-    c.out
+pub(crate) struct Extractor<'a> {
+    c: Collector<'a>,
+    /// No generic parameter is in scope at the top level.
+    gens: Gen,
+}
+
+impl<'a> Extractor<'a> {
+    pub(crate) fn new(ctx: &'a FileCtx<'a>) -> Self {
+        let mut c = Collector {
+            out: FileOut::default(),
+            ctx,
+            depth: 0,
+            locals: Locals::default(),
+        };
+        c.out.scopes.push(LScope {
+            path: ctx.mod_path.clone(),
+            ..LScope::default()
+        });
+        Extractor {
+            c,
+            gens: Gen::new(),
+        }
+    }
+
+    /// Reads the file's next top-level item.
+    pub(crate) fn item(&mut self, item: &Item) {
+        // As `Collector::items` does for the items of a module: they are one level deep.
+        let ctx = self.c.ctx;
+        self.c.depth += 1;
+        self.c.item(item, 0, &ctx.mod_dir, false, None, &self.gens);
+        self.c.depth -= 1;
+    }
+
+    /// What the file contributes.
+    pub(crate) fn finish(self) -> FileOut {
+        self.c.out
+    }
 }
 
 fn line_of(span: proc_macro2::Span) -> usize {

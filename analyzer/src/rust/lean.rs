@@ -6,32 +6,33 @@
 //! so a syntax error inside them no longer costs the rest of the file. The values of `const` and
 //! `static` items are kept as tokens, unparsed, for the same reason: the analysis reads their
 //! names, types and mutability only (a `const _: () = { … };` block, whose items it reads, is
-//! parsed). Everything else is exactly the `syn::File` that `syn::parse_file` gives, with inline
-//! modules parsed by the same rule.
+//! parsed). Everything else is exactly the items of the `syn::File` that `syn::parse_file`
+//! gives, with inline modules parsed by the same rule; the top-level items are handed over one at
+//! a time as they are parsed ([`for_each_item`]), never gathered into a tree of the whole file.
 //!
 //! # Complexity
 //! O(tokens): a skipped body is stepped over as one token group.
 
 use proc_macro2::Delimiter;
+use syn::parse::ParseStream;
 use syn::parse::discouraged::Speculative;
-use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, Block, File, Item, ItemFn, ItemMod, Signature, Token, Visibility, token};
+use syn::{Attribute, Block, Item, ItemFn, ItemMod, Signature, Token, Visibility, token};
 
 use super::syntax::is_test;
 
-/// A `syn::File` whose test-only items carry no body.
-pub(crate) struct LeanFile(pub(crate) File);
-
-impl Parse for LeanFile {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_inner)?;
-        let items = items(input)?;
-        Ok(LeanFile(File {
-            shebang: None,
-            attrs,
-            items,
-        }))
+/// Parses a file's inner attributes, then its items one at a time, handing each to `each` as
+/// soon as it is parsed instead of keeping the file's tree: the caller reads an item while it is
+/// fresh in the cache and drops it before the next is parsed, so that the allocator hands the same
+/// memory to the next item. Returns the inner attributes.
+pub(crate) fn for_each_item(
+    input: ParseStream<'_>,
+    each: &mut dyn FnMut(Item),
+) -> syn::Result<Vec<Attribute>> {
+    let attrs = input.call(Attribute::parse_inner)?;
+    while !input.is_empty() {
+        each(item(input)?);
     }
+    Ok(attrs)
 }
 
 /// Items up to the end of `input`.

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Diagnostic;
 use super::ir::FileOut;
-use super::items::{FileCtx, extract};
+use super::items::{Extractor, FileCtx};
 use super::nesting::Unparsed;
 use super::workspace::CrateRoot;
 
@@ -225,7 +225,17 @@ fn run<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: Job) {
         }
         Ok(text) => {
             sh.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-            match super::nesting::parse_file(&text) {
+            let file_dir = job.file.parent().unwrap_or(Path::new(""));
+            let ctx = FileCtx {
+                rel: &rel,
+                file_dir,
+                mod_dir: job.mod_dir.clone(),
+                mod_path: job.mod_path.clone(),
+            };
+            // Each top-level item is read as soon as it is parsed and dropped before the next
+            // (`nesting::parse_items`): what a file that fails to parse gave so far is dropped.
+            let mut facts = Extractor::new(&ctx);
+            match super::nesting::parse_items(&text, &mut |item| facts.item(&item)) {
                 Err(why) => {
                     sh.skipped.fetch_add(1, Ordering::Relaxed);
                     let (line, column, message) = match why {
@@ -254,16 +264,8 @@ fn run<'s>(s: &rayon::Scope<'s>, sh: &'s Shared<'s>, job: Job) {
                         },
                     );
                 }
-                Ok(ast) => {
-                    let file_dir = job.file.parent().unwrap_or(Path::new(""));
-                    let ctx = FileCtx {
-                        rel: &rel,
-                        file_dir,
-                        mod_dir: job.mod_dir.clone(),
-                        mod_path: job.mod_path.clone(),
-                    };
-                    let out = extract(&ast, &ctx);
-                    drop(ast);
+                Ok(_inner_attributes) => {
+                    let out = facts.finish();
                     children(s, sh, &job, &rel, &out);
                     push(
                         &sh.files,

@@ -5,7 +5,9 @@
 
 use proc_macro2::TokenStream;
 
-use super::lean::LeanFile;
+use syn::parse::Parser;
+
+use super::lean;
 
 /// Deepest nesting analyzed. Real code stays within a few hundred levels; the analysis threads'
 /// stacks hold at least 20,000 levels of the costliest kind (generic arguments).
@@ -22,14 +24,42 @@ pub(crate) enum Unparsed {
 /// Parses a file as `syn::parse_file` does (a byte-order mark and a `#!` line are skipped), less
 /// the bodies of test code (`lean`) and less its doc comments, refusing it when it nests deeper
 /// than [`MAX_NESTING`] (measured on the text before lexing, so the tokens are not walked or
-/// copied twice).
+/// copied twice). Each top-level item goes to `each` as soon as it is parsed
+/// ([`lean::for_each_item`]), not into a tree of the whole file; the file's inner attributes are
+/// returned. On an error the items already handed over are all there was before it: the caller
+/// discards what it made of them.
 ///
 /// Doc comments (`///`, `//!`, `/** */`, `/*! */`) are lexed as plain comments: the analysis
 /// never reads them, and as doc comments each would become a `#[doc = "…"]` attribute of four
 /// tokens that syn then parses. The walk that measures the nesting finds them (it knows where
 /// strings and comments are); their marker byte (the third `/`, the `!`, the second `*`) becomes
 /// a space in a copy of the text, so every line and column stays where it was.
+pub(crate) fn parse_items(
+    text: &str,
+    each: &mut dyn FnMut(syn::Item),
+) -> Result<Vec<syn::Attribute>, Unparsed> {
+    let (tokens, _shebang) = lex(text)?;
+    (|input: syn::parse::ParseStream<'_>| lean::for_each_item(input, each))
+        .parse2(tokens)
+        .map_err(Unparsed::Syntax)
+}
+
+/// The whole file [`parse_items`] reads, as one tree.
+#[cfg(test)]
 pub(crate) fn parse_file(text: &str) -> Result<syn::File, Unparsed> {
+    let (_, shebang) = lex(text)?;
+    let mut items = Vec::new();
+    let attrs = parse_items(text, &mut |item| items.push(item))?;
+    Ok(syn::File {
+        shebang,
+        attrs,
+        items,
+    })
+}
+
+/// The tokens of a file (its doc comments lexed as plain ones) and its `#!` line, or why it is
+/// not parsed.
+fn lex(text: &str) -> Result<(TokenStream, Option<String>), Unparsed> {
     let mut body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut shebang = None;
     let mut first_line = 1;
@@ -56,9 +86,7 @@ pub(crate) fn parse_file(text: &str) -> Result<syn::File, Unparsed> {
     let tokens: TokenStream = body
         .parse()
         .map_err(|e: proc_macro2::LexError| Unparsed::Syntax(syn::Error::new(e.span(), e)))?;
-    let mut file = syn::parse2::<LeanFile>(tokens).map_err(Unparsed::Syntax)?.0;
-    file.shebang = shebang;
-    Ok(file)
+    Ok((tokens, shebang))
 }
 
 /// Nesting counters of one delimiter level.
