@@ -201,9 +201,7 @@ fn analyze_in_pool(
     }
     let index = index::build_index(&ws.crates, parsed.files);
     steps.mark(|| String::from("rust: index"));
-    let graph = build::build_graph(&index, &mut stats, &mut steps);
-    index.drop_in_parallel();
-    steps.mark(|| String::from("rust: free the index"));
+    let graph = build::build_graph(index, &mut stats, &mut steps);
     diagnostics.sort();
     diagnostics.dedup();
     Ok(RustAnalysis {

@@ -23,7 +23,7 @@ const CALLBACK_CONFIDENCE: f64 = 0.5;
 const MAX_CALLBACK_USERS: usize = 8;
 
 /// Most candidates a method matched by name alone may fan out to; beyond, it is unresolved.
-const MAX_NAME_CANDIDATES: usize = 8;
+pub(crate) const MAX_NAME_CANDIDATES: usize = 8;
 
 /// What resolving one function's calls gave.
 #[derive(Default)]
@@ -38,16 +38,19 @@ struct FnOut {
     used: Vec<u32>,
 }
 
-/// Builds the call graph; fills `stats` (all but the file counts) and returns the graph.
+/// Builds the call graph; fills `stats` (all but the file counts) and returns the graph. The
+/// index is freed on the analysis threads while the graph is laid out (that step is mostly
+/// serial: the other thread would wait).
 ///
 /// # Complexity
 /// O(functions + call sites) resolutions, each a few hash lookups (bounded by the resolver's
 /// budget), plus O((V + E) log(V + E)) for the final sort.
 pub(crate) fn build_graph(
-    ix: &Index,
+    index: Index,
     stats: &mut RustStats,
     steps: &mut crate::steps::Steps,
 ) -> CallGraph {
+    let ix = &index;
     let t = Targets::new(ix);
     steps.mark(|| String::from("rust: call targets"));
     let outs: Vec<FnOut> = (0..ix.fns.len())
@@ -134,10 +137,13 @@ pub(crate) fn build_graph(
         *stats.entry_points.entry(kind.clone()).or_default() += 1;
     }
     steps.mark(|| String::from("rust: nodes and edges"));
-    let graph = CallGraph::from_parts(nodes, edges);
-    steps.mark(|| String::from("rust: graph"));
     rayon::join(|| drop(t), || outs.into_par_iter().for_each(drop));
     steps.mark(|| String::from("rust: free the call targets"));
+    let (graph, ()) = rayon::join(
+        || CallGraph::from_parts(nodes, edges),
+        || index.drop_in_parallel(),
+    );
+    steps.mark(|| String::from("rust: graph, the index freed alongside"));
     graph
 }
 

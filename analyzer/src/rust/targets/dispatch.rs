@@ -3,6 +3,7 @@
 //! type carried to later calls.
 
 use super::{Caller, Targets};
+use crate::rust::build::MAX_NAME_CANDIDATES;
 use crate::rust::ir::{Def, Ns};
 use crate::rust::resolve::{RTy, Res};
 
@@ -271,7 +272,9 @@ fn common(name: &str) -> bool {
 
 impl Targets<'_> {
     /// The workspace methods called `name` that the caller could mean: in a crate it reaches,
-    /// taking its number of arguments. None left: the call goes outside.
+    /// taking its number of arguments. None left: the call goes outside. The search stops one
+    /// past [`MAX_NAME_CANDIDATES`]: more candidates than that leave the call unresolved however
+    /// many there are (a common name, `new` or `kind`, has hundreds).
     fn by_name(&self, name: &str, caller: &Caller) -> (Outcome, RTy) {
         let v: Vec<u32> = self
             .by_name
@@ -280,6 +283,7 @@ impl Targets<'_> {
             .flatten()
             .copied()
             .filter(|&n| self.fits(n, caller))
+            .take(MAX_NAME_CANDIDATES + 1)
             .collect();
         match v.len() {
             0 => (Outcome::External, RTy::Unknown),
