@@ -39,6 +39,14 @@ pub(crate) fn parse_items(
     each: &mut dyn FnMut(syn::Item),
 ) -> Result<Vec<syn::Attribute>, Unparsed> {
     let (tokens, _shebang) = lex(text)?;
+    items_of(tokens, each)
+}
+
+/// [`parse_items`] on a file's tokens.
+fn items_of(
+    tokens: TokenStream,
+    each: &mut dyn FnMut(syn::Item),
+) -> Result<Vec<syn::Attribute>, Unparsed> {
     (|input: syn::parse::ParseStream<'_>| lean::for_each_item(input, each))
         .parse2(tokens)
         .map_err(Unparsed::Syntax)
@@ -47,9 +55,9 @@ pub(crate) fn parse_items(
 /// The whole file [`parse_items`] reads, as one tree.
 #[cfg(test)]
 pub(crate) fn parse_file(text: &str) -> Result<syn::File, Unparsed> {
-    let (_, shebang) = lex(text)?;
+    let (tokens, shebang) = lex(text)?;
     let mut items = Vec::new();
-    let attrs = parse_items(text, &mut |item| items.push(item))?;
+    let attrs = items_of(tokens, &mut |item| items.push(item))?;
     Ok(syn::File {
         shebang,
         attrs,

@@ -20,7 +20,6 @@ use super::exprs::{
 use super::sql::{looks_like_sql, sql_tables};
 use super::state::{is_stateful_static, stateful_macro_statics};
 use super::vocab::{CONSUMER_WORDS, SQL_FUNCTIONS, STREAM_WORDS};
-use crate::rust::syntax::with_ident_text;
 
 /// Deepest syntax nesting descended into; anything below is ignored.
 const MAX_DEPTH: usize = 256;
@@ -475,15 +474,13 @@ impl<'ast> Visit<'ast> for Scanner {
         if self.in_params
             && let Some(last) = p.segments.last()
         {
-            match with_ident_text(&last.ident, |id| match id {
-                "WebSocketUpgrade" | "WebSocket" | "WsUpgrade" => (true, false),
-                "LambdaEvent" => (false, true),
-                _ => (false, false),
-            }) {
-                (true, _) => self.websocket = true,
-                (_, true) => self.event = true,
+            let mut buf = std::mem::take(&mut self.buf);
+            match ident_text(&mut buf, &last.ident) {
+                "WebSocketUpgrade" | "WebSocket" | "WsUpgrade" => self.websocket = true,
+                "LambdaEvent" => self.event = true,
                 _ => {}
             }
+            self.buf = buf;
         }
         match p.segments.len() {
             // Most paths are one identifier (locals, std types): compare without allocating.

@@ -6,23 +6,23 @@ use syn::{Expr, Path, UseTree};
 use super::body::Scanner;
 use super::exprs::*;
 use super::vocab::*;
-use crate::rust::syntax::with_ident_text;
 
 impl Scanner {
-    /// Signals of a one-identifier path (`Argon2`, `RedisPool`), its text read once.
+    /// Signals of a one-identifier path (`Argon2`, `RedisPool`), its text read once into the
+    /// scratch buffer.
     pub(super) fn check_ident_path(&mut self, path: &Path) {
         let Some(ident) = path.get_ident() else {
             return;
         };
-        let (cpu, redis) = with_ident_text(ident, |name| {
-            (CPU_TYPES.contains(&name), REDIS_TYPES.contains(&name))
-        });
-        if cpu {
+        let mut buf = std::mem::take(&mut self.buf);
+        let name = ident_text(&mut buf, ident);
+        if CPU_TYPES.contains(&name) {
             self.hints.insert(crate::Hint::CpuHeavy.name());
         }
-        if redis {
+        if REDIS_TYPES.contains(&name) {
             self.redis = true;
         }
+        self.buf = buf;
     }
 
     /// Signals of any path (types, expressions, `use` trees) from its segment names.
