@@ -6,6 +6,7 @@
 //! namespace proximity (`place`). A re-plan chooses between a cold run, a warm run and the
 //! earlier partition ([`cluster_with`]).
 
+mod concepts;
 mod constrain;
 mod count;
 mod coupling;
@@ -496,17 +497,32 @@ fn count_sentence(r: &crate::ServiceCount, resolution: f64) -> String {
             r.found
         ),
     };
-    if r.folded > 0 {
-        out.push_str(&format!(
-            ", {} too small to stand alone folded into their best neighbour",
-            r.folded
-        ));
-    }
-    if r.merged_by_feature > 0 {
-        out.push_str(&format!(
-            ", {} merged into the cohesive top-level package (feature) most of their members share",
-            r.merged_by_feature
-        ));
+    let steps: [(usize, &str); 5] = [
+        (
+            r.folded,
+            "too small to stand alone folded into their best neighbour",
+        ),
+        (
+            r.merged_by_feature,
+            "merged into the cohesive top-level package (feature) most of their members share",
+        ),
+        (
+            r.merged_by_concept,
+            "merged into a cluster whose classes are named for the same business concepts",
+        ),
+        (
+            r.merged_by_gain,
+            "merged into a neighbour while that raised modularity",
+        ),
+        (
+            r.folded_fragments,
+            "under a fifth of the mean service size folded into their best neighbour",
+        ),
+    ];
+    for (n, what) in steps {
+        if n > 0 {
+            out.push_str(&format!(", {n} {what}"));
+        }
     }
     if r.requested.is_some() {
         out.push_str(", then merged by modularity gain or split to the number asked");

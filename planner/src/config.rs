@@ -80,6 +80,9 @@ pub struct ClusterConfig {
     /// Automatic mode: merge the clusters lying mostly inside one cohesive top-level package (a
     /// feature, not a layer) into one service.
     pub feature_merge: bool,
+    /// Merge the clusters whose classes are named for the same business concepts (after the
+    /// feature merge, in both modes; docs/quality.md).
+    pub concept_merge: bool,
     /// A node called from at least this many distinct modules is shared (utility) code.
     pub shared_min_caller_modules: usize,
 }
@@ -98,6 +101,7 @@ impl Default for ClusterConfig {
             async_factor: 0.3,
             min_service_size: 3,
             feature_merge: true,
+            concept_merge: true,
             shared_min_caller_modules: 4,
         }
     }

@@ -569,10 +569,24 @@ pub struct ServiceCount {
     pub folded: usize,
     /// Clusters merged into the cohesive feature package most of their members share.
     pub merged_by_feature: usize,
+    /// Clusters merged into another whose classes are named for the same business concepts.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub merged_by_concept: usize,
+    /// Automatic mode: clusters merged into a neighbour while that raised modularity.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub merged_by_gain: usize,
+    /// Automatic mode: clusters under a fifth of the mean service size folded into a neighbour.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub folded_fragments: usize,
     /// The services of the plan.
     pub services: usize,
     /// The choice in a sentence.
     pub reason: String,
+}
+
+/// Whether a count is zero (a step that did nothing is left out of plan.json).
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Monthly cost of the whole plan, USD.

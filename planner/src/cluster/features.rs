@@ -32,7 +32,7 @@ const MAX_DESCENT: usize = 4;
 /// # Complexity
 /// O(V) expected to number the modules, plus O(Σ |module path|) over the distinct modules per
 /// level descended, and a sort of the distinct features.
-pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize) {
+pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize, Vec<bool>) {
     // A bare id (no module, no namespace) names no package: it has no feature. Nodes repeat
     // their module, so each distinct module's path is split once.
     let (module, names) = crate::modules::number(nodes.iter().map(|n| declared_module(n)));
@@ -89,12 +89,17 @@ pub(super) fn features(nodes: &[&Node]) -> (Vec<Option<usize>>, usize) {
     for (i, slot) in features.values_mut().enumerate() {
         *slot = i;
     }
+    // A package named for a tier (`repositories`, `domain`, `web`) is a layer.
+    let layer = features
+        .keys()
+        .map(|k| k.last().is_some_and(|seg| super::vocabulary::is_tier(seg)))
+        .collect();
     let of_module: Vec<Option<usize>> = keyed.iter().map(|k| k.map(|k| features[k])).collect();
     let of = module
         .iter()
         .map(|&m| of_module.get(m as usize).copied().flatten())
         .collect();
-    (of, features.len())
+    (of, features.len(), layer)
 }
 
 /// Which features are cohesive: a community in the weak sense of Radicchi et al. (2004), more
@@ -218,7 +223,7 @@ mod tests {
             node("com.x.math.Fib.fib", "com.x.math.Fib"),
         ];
         let refs: Vec<&Node> = nodes.iter().collect();
-        let (of, count) = features(&refs);
+        let (of, count, _) = features(&refs);
         assert_eq!(count, 2);
         assert_eq!(of, vec![Some(0), Some(0), Some(1)]);
     }
@@ -238,7 +243,7 @@ mod tests {
         nodes.push(node("app::connect", "app"));
         nodes.push(node("app_bin_app::main", "app_bin_app"));
         let refs: Vec<&Node> = nodes.iter().collect();
-        let (of, count) = features(&refs);
+        let (of, count, _) = features(&refs);
         assert_eq!(count, 3);
         // Features in path order: app::billing, app::orders, app_bin_app.
         assert_eq!(of[0], Some(1));
@@ -249,9 +254,24 @@ mod tests {
         // package of its own again.
         nodes.extend((0..3).map(|i| node(&format!("tool::run{i}"), "tool")));
         let refs: Vec<&Node> = nodes.iter().collect();
-        let (of, count) = features(&refs);
+        let (of, count, _) = features(&refs);
         assert_eq!(count, 3);
         assert_eq!(of[0], of[1]);
+    }
+
+    #[test]
+    fn a_package_named_for_a_tier_is_a_layer() {
+        let nodes = [
+            node("p.repositories.OrderRepo.find", "p.repositories.OrderRepo"),
+            node("p.domain.Order.total", "p.domain.Order"),
+            node("p.billing.Invoice.issue", "p.billing.Invoice"),
+            node("p.controllers.Api.get", "p.controllers.Api"),
+        ];
+        let refs: Vec<&Node> = nodes.iter().collect();
+        let (_, count, layer) = features(&refs);
+        assert_eq!(count, 4);
+        // In path order: billing, controllers, domain, repositories.
+        assert_eq!(layer, vec![false, true, true, true]);
     }
 
     #[test]
@@ -269,7 +289,7 @@ mod tests {
         ];
         let graph = CallGraph::from_parts(nodes, edges);
         let refs: Vec<&Node> = graph.nodes().collect();
-        let (of, count) = features(&refs);
+        let (of, count, _) = features(&refs);
         let c = cohesive(&graph, &of, count, &[false; 4]);
         let names = ["a", "svc", "web"];
         let by_name: BTreeMap<&str, bool> = names.iter().copied().zip(c).collect();

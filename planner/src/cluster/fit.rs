@@ -8,7 +8,12 @@ use analyzer::CallGraph;
 use rayon::prelude::*;
 
 use super::place::place_groups;
-use super::{Connected, Coupled, Run, Tags, WeakCode, constrain, count, features, leiden};
+use super::{
+    Connected, Coupled, Run, Tags, WeakCode, concepts, constrain, count, features, leiden,
+};
+
+/// A cluster under the mean service size divided by this is a fragment (automatic mode).
+const FRAGMENT_SHARE: usize = 5;
 
 /// How the isolated nodes are placed once the count is fitted.
 pub(super) enum IsolatedNodes {
@@ -105,6 +110,21 @@ pub(super) fn fit_count(
     }
 }
 
+/// Each unit's cluster in the connected nodes' `assignment` (a unit's members share one).
+fn unit_labels(
+    connected: &Connected,
+    units: &constrain::Units,
+    assignment: &[usize],
+) -> Vec<usize> {
+    let mut labels = vec![usize::MAX; units.count];
+    for (&i, &u) in connected.nodes.iter().zip(&units.of) {
+        if labels[u] == usize::MAX {
+            labels[u] = assignment[i];
+        }
+    }
+    labels
+}
+
 /// Sets the cluster of every connected node from its unit's `labels`.
 fn assign(
     assignment: &mut [usize],
@@ -151,18 +171,25 @@ fn exact_count(
                 free: true,
             },
         );
-        let mut merged = vec![usize::MAX; units.count];
-        for (&i, &u) in connected.nodes.iter().zip(&units.of) {
-            if merged[u] == usize::MAX {
-                merged[u] = trial[i];
-            }
-        }
+        let mut merged = unit_labels(connected, units, &trial);
         let count = leiden::renumber(&mut merged);
         if count >= t {
             reason.merged_by_feature = found - count;
             labels = merged;
             found = count;
             note_returned(&mut run.notes, feature_merge.returned);
+        }
+    }
+    if found > t && cfg.concept_merge && units.tags.is_empty() {
+        let mut trial = vec![0usize; run.graph.node_count()];
+        assign(&mut trial, connected, units, &labels);
+        let step = by_concepts(run, connected, units, &mut trial, &[], t);
+        if step.moved + step.merged > 0 {
+            let mut next = unit_labels(connected, units, &trial);
+            found = leiden::renumber(&mut next);
+            labels = next;
+            reason.merged_by_concept = step.merged;
+            note_concepts(&mut run.notes, &step);
         }
     }
     let (coupling, resolution) = (&coupled.coupling, cfg.resolution);
@@ -263,6 +290,128 @@ fn automatic_count(
         }
     }
     run.steps.mark(|| "cluster: feature merge".into());
+    if cfg.concept_merge && units.tags.is_empty() {
+        let k = assignment.iter().max().map_or(0, |&c| c + 1);
+        let mut held = vec![false; k];
+        for (j, &i) in connected.nodes.iter().enumerate() {
+            held[assignment[i]] |= frozen.get(j) == Some(&true);
+        }
+        let step = by_concepts(run, connected, units, assignment, &held, 1);
+        reason.merged_by_concept = step.merged;
+        note_concepts(&mut run.notes, &step);
+        run.steps.mark(|| "cluster: concepts".into());
+        // Where classes moved or clusters merged, the partition is no longer Leiden's: two
+        // clusters can be tied above chance (they merge while that raises modularity), and what
+        // a class left behind can be a fragment. Elsewhere Leiden's folded partition stands.
+        if step.moved + step.merged > 0 {
+            tidy(run, coupled, connected, &held, reason, assignment);
+        }
+        run.steps
+            .mark(|| "cluster: merges by modularity gain".into());
+    }
+}
+
+/// After the concept step (automatic mode): the merges while modularity gains
+/// ([`count::merge_gaining`]) and the fold of fragments, clusters under a fifth of the mean
+/// service size ([`FRAGMENT_SHARE`]). `held` marks the candidate functions' clusters.
+fn tidy(
+    run: &mut Run<'_>,
+    coupled: &Coupled,
+    connected: &Connected,
+    held: &[bool],
+    reason: &mut crate::ServiceCount,
+    assignment: &mut [usize],
+) {
+    let (cfg, units) = (run.cfg, &coupled.units);
+    let mut labels = unit_labels(connected, units, assignment);
+    let mut unit_held = vec![false; units.count];
+    for (&i, &u) in connected.nodes.iter().zip(&units.of) {
+        unit_held[u] |= held.get(assignment[i]).copied().unwrap_or(false);
+    }
+    let k = leiden::renumber(&mut labels);
+    let mut held_by_label = vec![false; k];
+    for (u, &l) in labels.iter().enumerate() {
+        held_by_label[l] |= unit_held[u];
+    }
+    let merged = count::merge_gaining(&coupled.coupling, &labels, cfg.resolution, &held_by_label);
+    let gained = k - merged.iter().max().map_or(0, |&c| c + 1);
+    reason.merged_by_gain = gained;
+    if gained > 0 {
+        run.notes.push(format!(
+            "merged {gained} clusters into a neighbour they are tied to more than chance expects (modularity gain)"
+        ));
+    }
+    // A cluster under a fifth of the mean service size is a fragment, not a service (a
+    // sequence generator, a base class): it folds into its best neighbour, as the small
+    // clusters did before the merges. Candidate functions stay.
+    let k = merged.iter().max().map_or(0, |&c| c + 1);
+    let mut keep = vec![false; k];
+    for (u, &l) in merged.iter().enumerate() {
+        keep[l] |= unit_held[u];
+    }
+    let fragment = connected.nodes.len() / (FRAGMENT_SHARE * k.max(1));
+    let (merged, _) = count::fold_small(
+        &coupled.coupling,
+        &merged,
+        fragment.max(cfg.min_service_size),
+        &keep,
+        cfg.resolution,
+        &units.tags,
+        &units.sizes(),
+    );
+    reason.folded_fragments = k - merged.iter().max().map_or(0, |&c| c + 1);
+    if reason.folded_fragments > 0 {
+        run.notes.push(format!(
+            "folded {} clusters under a fifth of the mean service size into their best neighbour: fragments, not services",
+            reason.folded_fragments
+        ));
+    }
+    assign(assignment, connected, units, &merged);
+}
+
+/// What [`by_concepts`] did.
+struct ConceptStep {
+    /// Classes moved to the cluster of their concept.
+    moved: usize,
+    /// Clusters merged into another of the same concepts.
+    merged: usize,
+}
+
+/// The concept step ([`concepts`]) on the connected nodes' `assignment`: classes move to the
+/// cluster their name's concept belongs to (only when no decision groups nodes: a class moves
+/// whole), then clusters of the same concepts merge while more than `floor` remain. `held`
+/// clusters (by number) neither give, take nor merge.
+fn by_concepts(
+    run: &Run<'_>,
+    connected: &Connected,
+    units: &constrain::Units,
+    assignment: &mut [usize],
+    held: &[bool],
+    floor: usize,
+) -> ConceptStep {
+    let moved = if units.identity() {
+        concepts::relocate_classes(&run.nodes, assignment, &connected.nodes, held)
+    } else {
+        0
+    };
+    let merged = concepts::merge_concepts(&run.nodes, assignment, &connected.nodes, held, floor);
+    ConceptStep { moved, merged }
+}
+
+/// The plan's notes on what [`by_concepts`] did, if anything.
+fn note_concepts(notes: &mut Vec<String>, step: &ConceptStep) {
+    if step.moved > 0 {
+        notes.push(format!(
+            "moved {} classes to the cluster their name's business concept belongs to",
+            step.moved
+        ));
+    }
+    if step.merged > 0 {
+        notes.push(format!(
+            "merged {} clusters into clusters whose classes are named for the same business concepts",
+            step.merged
+        ));
+    }
 }
 
 /// The plan's note on the nodes [`merge_features`] returned to their own feature, if any.
@@ -375,11 +524,14 @@ fn merge_features(
         cluster_tags,
         free,
     } = held_by;
-    let (feature, count) = features::features(nodes);
+    let (feature, count, layer) = features::features(nodes);
     if count < 2 {
         return FeatureMerge::default();
     }
-    let cohesive = features::cohesive(graph, &feature, count, weak);
+    let mut cohesive = features::cohesive(graph, &feature, count, weak);
+    for (c, l) in cohesive.iter_mut().zip(&layer) {
+        *c &= !l;
+    }
     let k = connected
         .iter()
         .map(|&i| assignment[i] + 1)

@@ -15,88 +15,22 @@
 /// and noise from compiled languages.
 const STOP: &[&str] = &[
     // accessors, generic verbs and connectives
-    "get",
-    "set",
-    "is",
-    "has",
-    "can",
-    "to",
-    "do",
-    "the",
-    "of",
-    "by",
-    "for",
-    "with",
-    "and",
-    "or",
-    "from",
-    "into",
-    "on",
-    "in",
-    "at",
-    "as",
-    "new",
-    "init",
-    "all",
-    "add",
-    "remove",
-    "delete",
-    "update",
-    "save",
-    "find",
-    "search",
-    "list",
-    "load",
-    "put",
-    "make",
-    "build",
-    "run",
-    "execute",
-    "handle",
-    "process",
-    "check",
-    "validate",
-    "apply",
-    "call",
-    "create",
-    "read",
-    "write",
-    "show",
-    "view",
-    "edit",
-    "submit",
-    "post",
-    "not",
-    "must",
-    "be",
-    "should",
-    "this",
-    "that",
-    "if",
-    "no",
-    "null",
-    "empty",
-    "value",
-    "values",
-    "equals",
-    "hash",
-    "code",
-    "string",
-    "compare",
-    "accept",
-    "close",
-    "open",
-    "start",
-    "stop",
-    "test",
-    "main",
-    "name",
-    "type",
-    "id",
-    "by",
-    "one",
-    "each",
-    // technical roles and layers
+    "get", "set", "is", "has", "can", "to", "do", "the", "of", "by", "for", "with", "and", "or",
+    "from", "into", "on", "in", "at", "as", "new", "init", "all", "add", "remove", "delete",
+    "update", "save", "find", "search", "list", "load", "put", "make", "build", "run", "execute",
+    "handle", "process", "check", "validate", "apply", "call", "create", "read", "write", "show",
+    "view", "edit", "submit", "post", "not", "must", "be", "should", "this", "that", "if", "no",
+    "null", "empty", "value", "values", "equals", "hash", "code", "string", "compare", "accept",
+    "close", "open", "start", "stop", "test", "main", "name", "type", "id", "by", "one", "each",
+    // language noise
+    "lambda", "static", "clinit", "self", "super", "crate", "src", "lib", "mod", "pub", "java",
+    "com", "org", "net", "www", "class", "fn", "func", "method", "struct", "trait", "void", "var",
+    "val", "tmp", "temp", "arg", "args", "param", "params", "data", "info", "item",
+];
+
+/// Technical roles and layers: words that name where code sits in an architecture, not what
+/// business concept it serves (a package so named is a layer, not a capability).
+const TECHNICAL: &[&str] = &[
     "service",
     "services",
     "impl",
@@ -166,45 +100,41 @@ const STOP: &[&str] = &[
     "event",
     "logger",
     "log",
-    // language noise
-    "lambda",
-    "static",
-    "clinit",
-    "self",
-    "super",
-    "crate",
-    "src",
-    "lib",
-    "mod",
-    "pub",
-    "java",
-    "com",
-    "org",
-    "net",
-    "www",
-    "class",
-    "fn",
-    "func",
-    "method",
-    "struct",
-    "trait",
-    "void",
-    "var",
-    "val",
-    "tmp",
-    "temp",
-    "arg",
-    "args",
-    "param",
-    "params",
-    "data",
-    "info",
-    "item",
 ];
 
 /// Whether `word` (lowercase stem) names no business concept.
 fn is_stop(word: &str) -> bool {
-    STOP.contains(&word)
+    STOP.contains(&word) || TECHNICAL.contains(&word)
+}
+
+/// The tiers of a layered application: a package so named holds one layer of every business
+/// concept (`web`, `service`, `domain`, `repositories`). Shared-code packages (`util`, `common`,
+/// `core`) are not tiers: a cohesive one is a library of its own.
+const TIERS: &[&str] = &[
+    "web",
+    "rest",
+    "api",
+    "controller",
+    "action",
+    "servlet",
+    "view",
+    "service",
+    "impl",
+    "domain",
+    "model",
+    "entity",
+    "dto",
+    "dao",
+    "repository",
+    "repo",
+    "mapper",
+];
+
+/// Whether a namespace segment (`repositories`, `web`, `domain`) names a tier of a layered
+/// application ([`TIERS`]) rather than a business concept.
+pub(super) fn is_tier(segment: &str) -> bool {
+    let lower = segment.to_lowercase();
+    TIERS.contains(&lower.as_str()) || TIERS.contains(&normal(&lower).as_str())
 }
 
 /// Reduces a lowercase word to a singular stem: `books` → `book`, `categories` → `category`,
@@ -227,6 +157,15 @@ fn stem(word: &str) -> &str {
     word
 }
 
+/// The singular stem of a lowercase word: `categories` → `category`, else [`stem`].
+fn normal(lower: &str) -> String {
+    if lower.len() > 4 && lower.ends_with("ies") {
+        format!("{}y", &lower[..lower.len() - 3])
+    } else {
+        stem(lower).to_string()
+    }
+}
+
 /// The domain terms of an identifier, deduplicated and sorted.
 ///
 /// # Complexity
@@ -239,11 +178,7 @@ pub(super) fn terms(id: &str) -> Vec<String> {
                 return;
             }
             let lower = word.to_lowercase();
-            let term = if lower.len() > 4 && lower.ends_with("ies") {
-                format!("{}y", &lower[..lower.len() - 3])
-            } else {
-                stem(&lower).to_string()
-            };
+            let term = normal(&lower);
             if term.len() >= 3 && !is_stop(&term) && !is_stop(&lower) {
                 out.push(term);
             }
