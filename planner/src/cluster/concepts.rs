@@ -12,7 +12,7 @@
 //! [`MIN_COSINE`] (the semantic coupling of Mazlami et al. 2017, between clusters rather than
 //! classes).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use analyzer::Node;
 use rustc_hash::FxHashMap;
@@ -38,6 +38,16 @@ fn clusters_to_read(assignment: &[usize], connected: &[usize]) -> Option<usize> 
         .max()
         .unwrap_or(0);
     (2..=MAX_CLUSTERS).contains(&k).then_some(k)
+}
+
+/// Cosine from a dot product, one vector's norm and the other's squared norm (0 when either is
+/// empty; a squared norm left at a rounding residue counts as empty).
+fn cosine_of(dot: f64, norm: f64, other_norm2: f64) -> f64 {
+    if norm == 0.0 || other_norm2 <= 1e-18 {
+        0.0
+    } else {
+        dot / (norm * other_norm2.sqrt())
+    }
 }
 
 /// A sparse vector: (term, weight) sorted by term.
@@ -283,12 +293,17 @@ pub(super) fn relocate_classes(
         }
     }
     let movable = |c: usize| !held.get(c).copied().unwrap_or(false);
-    let sparse = |v: &BTreeMap<u32, f64>| -> Vector {
-        v.iter()
-            .filter(|&(_, &w)| w > 1e-12)
-            .map(|(&t, &w)| (t, w))
-            .collect()
-    };
+    // Each cluster's squared norm (terms and unnamed weight), kept as weights change, and the
+    // clusters holding each term: a class is compared through its own few terms only.
+    let mut norm2: Vec<f64> = (0..k)
+        .map(|x| vectors[x].values().map(|w| w * w).sum::<f64>() + unnamed[x] * unnamed[x])
+        .collect();
+    let mut postings: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); classes.count];
+    for (x, v) in vectors.iter().enumerate() {
+        for &t in v.keys() {
+            postings[t as usize].insert(x);
+        }
+    }
     let mut moved = 0;
     let mut to: Vec<Option<usize>> = vec![None; m];
     for c in 0..m {
@@ -307,26 +322,27 @@ pub(super) fn relocate_classes(
         if !movable(home) {
             continue;
         }
-        let mut without = vectors[home].clone();
+        let norm = own_terms.iter().map(|&(_, w)| w * w).sum::<f64>().sqrt();
+        let weight = |x: usize, t: u32| vectors[x].get(&t).copied().unwrap_or(0.0);
+        // The home cluster without the class.
         let share = members[c][&home] as f64 / size as f64;
+        let (mut dot, mut n2) = (0.0, norm2[home]);
         for &(t, w) in own_terms {
-            if let Some(x) = without.get_mut(&t) {
-                *x -= w * share;
-            }
+            let (before, after) = (weight(home, t), weight(home, t) - w * share);
+            dot += w * after;
+            n2 += after * after - before * before;
         }
-        let own = cosine((own_terms, 0.0), (&sparse(&without), unnamed[home]));
-        let mut candidates: Vec<usize> = (0..k)
+        let own = cosine_of(dot, norm, n2);
+        let candidates: BTreeSet<usize> = own_terms
+            .iter()
+            .flat_map(|&(t, _)| postings[t as usize].iter().copied())
             .filter(|&x| x != home && movable(x))
-            .filter(|&x| own_terms.iter().any(|(t, _)| vectors[x].contains_key(t)))
             .collect();
-        candidates.sort_unstable();
         let best = candidates
             .into_iter()
             .map(|x| {
-                (
-                    cosine((own_terms, 0.0), (&sparse(&vectors[x]), unnamed[x])),
-                    x,
-                )
+                let dot: f64 = own_terms.iter().map(|&(t, w)| w * weight(x, t)).sum();
+                (cosine_of(dot, norm, norm2[x]), x)
             })
             .fold(None, |b: Option<(f64, usize)>, p| match b {
                 Some(q) if q.0 >= p.0 => Some(q),
@@ -336,16 +352,21 @@ pub(super) fn relocate_classes(
         if cos < MIN_COSINE || cos <= own {
             continue;
         }
+        let mut change = |x: usize, t: u32, by: f64| {
+            let slot = vectors[x].entry(t).or_insert(0.0);
+            let before = *slot;
+            *slot += by;
+            norm2[x] += *slot * *slot - before * before;
+            postings[t as usize].insert(x);
+        };
         for (&cluster, &n) in &members[c] {
             let share = n as f64 / size as f64;
             for &(t, w) in own_terms {
-                if let Some(x) = vectors[cluster].get_mut(&t) {
-                    *x -= w * share;
-                }
+                change(cluster, t, -w * share);
             }
         }
         for &(t, w) in own_terms {
-            *vectors[target].entry(t).or_insert(0.0) += w;
+            change(target, t, w);
         }
         members[c] = BTreeMap::from([(target, size)]);
         to[c] = Some(target);
