@@ -40,6 +40,10 @@ fn clusters_to_read(assignment: &[usize], connected: &[usize]) -> Option<usize> 
     (2..=MAX_CLUSTERS).contains(&k).then_some(k)
 }
 
+/// Cosines closer than this are equal: the norms are kept incrementally, so two vectors of one
+/// direction can differ in the last bits; equals go to the lower cluster, and a class stays home.
+const TIE: f64 = 1e-9;
+
 /// Cosine from a dot product, one vector's norm and the other's squared norm (0 when either is
 /// empty; a squared norm left at a rounding residue counts as empty).
 fn cosine_of(dot: f64, norm: f64, other_norm2: f64) -> f64 {
@@ -256,7 +260,7 @@ fn cosine((a, ua): (&Vector, f64), (b, ub): (&Vector, f64)) -> f64 {
 /// is a unit, and in a layered application calls through a shared hub (a repository factory, a
 /// configuration) can pull a controller into the wrong cluster, where its name says which
 /// concept it serves. One pass, classes in order of first appearance; `held` clusters neither
-/// give nor take. Returns the number of classes moved.
+/// give nor take. Returns the modules (classes) moved, in that order.
 ///
 /// # Complexity
 /// O(V + Σ |module name|) plus, per class, O(P) over the P clusters sharing a term with it.
@@ -265,9 +269,9 @@ pub(super) fn relocate_classes(
     assignment: &mut [usize],
     connected: &[usize],
     held: &[bool],
-) -> usize {
+) -> Vec<String> {
     let Some(k) = clusters_to_read(assignment, connected) else {
-        return 0;
+        return Vec::new();
     };
     let classes = Classes::new(nodes, connected);
     let m = classes.terms.len();
@@ -304,7 +308,7 @@ pub(super) fn relocate_classes(
             postings[t as usize].insert(x);
         }
     }
-    let mut moved = 0;
+    let mut moved = Vec::new();
     let mut to: Vec<Option<usize>> = vec![None; m];
     for c in 0..m {
         let own_terms = &classes.terms[c];
@@ -345,11 +349,11 @@ pub(super) fn relocate_classes(
                 (cosine_of(dot, norm, norm2[x]), x)
             })
             .fold(None, |b: Option<(f64, usize)>, p| match b {
-                Some(q) if q.0 >= p.0 => Some(q),
+                Some(q) if q.0 >= p.0 - TIE => Some(q),
                 _ => Some(p),
             });
         let Some((cos, target)) = best else { continue };
-        if cos < MIN_COSINE || cos <= own {
+        if cos < MIN_COSINE || cos <= own + TIE {
             continue;
         }
         let mut change = |x: usize, t: u32, by: f64| {
@@ -370,9 +374,9 @@ pub(super) fn relocate_classes(
         }
         members[c] = BTreeMap::from([(target, size)]);
         to[c] = Some(target);
-        moved += 1;
+        moved.push(classes.names[c].to_string());
     }
-    if moved > 0 {
+    if !moved.is_empty() {
         for (j, &i) in connected.iter().enumerate() {
             if let Some(target) = classes.of[j].and_then(|c| to[c]) {
                 assignment[i] = target;
@@ -383,7 +387,9 @@ pub(super) fn relocate_classes(
 }
 
 /// The classes (modules) of the connected nodes, with their name terms.
-struct Classes {
+struct Classes<'a> {
+    /// Each class's module path.
+    names: Vec<&'a str>,
     /// Class of each connected node (by connected position), if it declares one.
     of: Vec<Option<usize>>,
     /// Each class's informative name terms, weighted by information, sorted by term.
@@ -392,10 +398,10 @@ struct Classes {
     count: usize,
 }
 
-impl Classes {
-    fn new(nodes: &[&Node], connected: &[usize]) -> Classes {
+impl<'a> Classes<'a> {
+    fn new(nodes: &[&'a Node], connected: &[usize]) -> Classes<'a> {
         let mut module_of: FxHashMap<&str, usize> = FxHashMap::default();
-        let mut names: Vec<&str> = Vec::new();
+        let mut names: Vec<&'a str> = Vec::new();
         let of = connected
             .iter()
             .map(|&i| {
@@ -437,6 +443,7 @@ impl Classes {
             })
             .collect();
         Classes {
+            names,
             of,
             terms,
             count: df.len(),
@@ -555,7 +562,14 @@ mod tests {
         let connected: Vec<usize> = (0..nodes.len()).collect();
         // The order classes go to `Order`'s cluster (a class whose cluster speaks of another
         // concept more moves), `AccountController` to the accounts'.
-        assert_eq!(relocate_classes(&refs, &mut assignment, &connected, &[]), 3);
+        assert_eq!(
+            relocate_classes(&refs, &mut assignment, &connected, &[]),
+            [
+                "shop.web.OrderController",
+                "shop.service.OrderService",
+                "shop.web.AccountController"
+            ]
+        );
         assert_eq!(
             merge_concepts(&refs, &mut assignment, &connected, &[], 1),
             0
@@ -579,7 +593,7 @@ mod tests {
         let before = assignment.clone();
         let held = [true, true, false, false];
         assert_eq!(
-            relocate_classes(&refs, &mut assignment, &connected, &held),
+            relocate_classes(&refs, &mut assignment, &connected, &held).len(),
             0
         );
         assert_eq!(

@@ -184,7 +184,7 @@ fn exact_count(
         let mut trial = vec![0usize; run.graph.node_count()];
         assign(&mut trial, connected, units, &labels);
         let step = by_concepts(run, connected, units, &mut trial, &[], t);
-        if step.moved + step.merged > 0 {
+        if !step.moved.is_empty() || step.merged > 0 {
             let mut next = unit_labels(connected, units, &trial);
             found = leiden::renumber(&mut next);
             labels = next;
@@ -303,7 +303,7 @@ fn automatic_count(
         // Where classes moved or clusters merged, the partition is no longer Leiden's: two
         // clusters can be tied above chance (they merge while that raises modularity), and what
         // a class left behind can be a fragment. Elsewhere Leiden's folded partition stands.
-        if step.moved + step.merged > 0 {
+        if !step.moved.is_empty() || step.merged > 0 {
             tidy(run, coupled, connected, &held, reason, assignment);
         }
         run.steps
@@ -369,10 +369,13 @@ fn tidy(
     assign(assignment, connected, units, &merged);
 }
 
+/// Classes a note names among those the concept step moved.
+const NAMED_MOVES: usize = 8;
+
 /// What [`by_concepts`] did.
 struct ConceptStep {
-    /// Classes moved to the cluster of their concept.
-    moved: usize,
+    /// Classes (modules) moved to the cluster of their concept, in order.
+    moved: Vec<String>,
     /// Clusters merged into another of the same concepts.
     merged: usize,
 }
@@ -392,7 +395,7 @@ fn by_concepts(
     let moved = if units.identity() {
         concepts::relocate_classes(&run.nodes, assignment, &connected.nodes, held)
     } else {
-        0
+        Vec::new()
     };
     let merged = concepts::merge_concepts(&run.nodes, assignment, &connected.nodes, held, floor);
     ConceptStep { moved, merged }
@@ -400,10 +403,24 @@ fn by_concepts(
 
 /// The plan's notes on what [`by_concepts`] did, if anything.
 fn note_concepts(notes: &mut Vec<String>, step: &ConceptStep) {
-    if step.moved > 0 {
+    if !step.moved.is_empty() {
+        // The first few by name, so a reviewer can check them (`cleave explain` shows where).
+        let shown: Vec<&str> = step
+            .moved
+            .iter()
+            .take(NAMED_MOVES)
+            .map(|m| m.rsplit(['.', ':', '/']).next().unwrap_or(m))
+            .collect();
+        let more = step.moved.len().saturating_sub(NAMED_MOVES);
+        let rest = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
         notes.push(format!(
-            "moved {} classes to the cluster their name's business concept belongs to",
-            step.moved
+            "moved {} classes to the cluster their name's business concept belongs to: {}{rest}",
+            step.moved.len(),
+            shown.join(", ")
         ));
     }
     if step.merged > 0 {
