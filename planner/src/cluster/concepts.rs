@@ -7,10 +7,11 @@
 //! the packages are layers no feature package gathers them ([`super::features`]). The concept is
 //! the evidence left: once the role words are dropped ([`super::vocabulary`]), clusters whose
 //! classes speak of the same concepts are parts of one capability. Each cluster is the tf-idf
-//! vector of its classes' name terms (a class counted once, a term weighted by its information
-//! over the classes), and the two clusters of highest cosine merge, while it reaches
-//! [`MIN_COSINE`] (the semantic coupling of Mazlami et al. 2017, between clusters rather than
-//! classes).
+//! vector of its classes' name terms (a class weighted by the share of its members the cluster
+//! holds, a term by its information over the classes): a class whose name is closer to another
+//! cluster than to its own moves there ([`relocate_classes`]), and the two clusters of highest
+//! cosine merge while it reaches [`MIN_COSINE`] ([`merge_concepts`]; the semantic coupling of
+//! Mazlami et al. 2017, between clusters rather than classes). Both read one [`Classes`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,7 +32,7 @@ const MAX_CLUSTERS: usize = 4096;
 
 /// The number of cluster numbers of `assignment` over the `connected` nodes, if the concept step
 /// reads them: at least two, at most [`MAX_CLUSTERS`].
-fn clusters_to_read(assignment: &[usize], connected: &[usize]) -> Option<usize> {
+pub(super) fn clusters_to_read(assignment: &[usize], connected: &[usize]) -> Option<usize> {
     let k = connected
         .iter()
         .map(|&i| assignment[i] + 1)
@@ -66,7 +67,7 @@ type Vector = Vec<(u32, f64)>;
 /// O(Σ |module name|) to find the terms, then O(M · P) for M merges among the P pairs of
 /// clusters sharing a term (P ≤ K²); nothing above [`MAX_CLUSTERS`] clusters.
 pub(super) fn merge_concepts(
-    nodes: &[&Node],
+    classes: &Classes<'_>,
     assignment: &mut [usize],
     connected: &[usize],
     held: &[bool],
@@ -80,7 +81,13 @@ pub(super) fn merge_concepts(
         present[assignment[i]] = true;
     }
     let mut count = present.iter().filter(|&&p| p).count();
-    let (mut vectors, mut unnamed, terms) = concept_vectors(nodes, assignment, connected, k);
+    let members = class_members(classes, assignment, connected);
+    let (weights, mut unnamed) = cluster_weights(classes, &members, k);
+    let mut vectors: Vec<Vector> = weights
+        .iter()
+        .map(|v| v.iter().map(|(&t, &w)| (t, w)).collect())
+        .collect();
+    let terms = classes.count;
     // The clusters holding each term; a merged cluster's entries stay, and are skipped.
     let mut postings: Vec<Vec<usize>> = vec![Vec::new(); terms];
     for (c, v) in vectors.iter().enumerate() {
@@ -151,43 +158,47 @@ pub(super) fn merge_concepts(
     merges
 }
 
-/// Each cluster's concept vector: the name terms of the modules (classes) among its members,
-/// each weighted by its information `ln(M/df)/ln(M)` over the M modules, times the share of the
-/// class's members the cluster holds; terms of a single module tie nothing and are left
-/// out. The members of classes without an informative term make up the cluster's `unnamed`
-/// weight: they speak of nothing another cluster could share, so a cluster of such classes
-/// holding one method of a named class is not that class's concept.
-fn concept_vectors(
-    nodes: &[&Node],
+/// The members each class has in each cluster of `assignment` (over the `connected` nodes).
+fn class_members(
+    classes: &Classes<'_>,
     assignment: &[usize],
     connected: &[usize],
-    k: usize,
-) -> (Vec<Vector>, Vec<f64>, usize) {
-    let classes = Classes::new(nodes, connected);
-    let mut pairs: Vec<(usize, usize)> = connected
-        .iter()
-        .zip(&classes.of)
-        .filter_map(|(&i, c)| c.map(|c| (assignment[i], c)))
-        .collect();
-    pairs.sort_unstable();
-    let mut size = vec![0usize; classes.terms.len()];
-    for &(_, class) in &pairs {
-        size[class] += 1;
-    }
-    let mut unnamed = vec![0.0; k];
-    let mut vectors: Vec<Vector> = vec![Vec::new(); k];
-    for run in pairs.chunk_by(|a, b| a == b) {
-        let (c, class) = run[0];
-        let held = run.len() as f64 / size[class] as f64;
-        let v = &classes.terms[class];
-        if v.is_empty() {
-            unnamed[c] += held;
-            continue;
+) -> Vec<BTreeMap<usize, usize>> {
+    let mut members: Vec<BTreeMap<usize, usize>> = vec![BTreeMap::new(); classes.terms.len()];
+    for (&i, c) in connected.iter().zip(&classes.of) {
+        if let Some(c) = *c {
+            *members[c].entry(assignment[i]).or_insert(0) += 1;
         }
-        let scaled: Vector = v.iter().map(|&(t, w)| (t, w * held)).collect();
-        vectors[c] = add(&vectors[c], &scaled);
     }
-    (vectors, unnamed, classes.count)
+    members
+}
+
+/// Each of the `k` clusters' concept vector: the name terms of the classes among its members
+/// (`members`, [`class_members`]), each weighted by its information over the classes
+/// ([`Classes`]) times the share of the class's members the cluster holds. The shares of
+/// classes without an informative term make up the cluster's `unnamed` weight: they speak of
+/// nothing another cluster could share, so a cluster of such classes holding one method of a
+/// named class is not that class's concept.
+fn cluster_weights(
+    classes: &Classes<'_>,
+    members: &[BTreeMap<usize, usize>],
+    k: usize,
+) -> (Vec<BTreeMap<u32, f64>>, Vec<f64>) {
+    let mut unnamed = vec![0.0; k];
+    let mut vectors: Vec<BTreeMap<u32, f64>> = vec![BTreeMap::new(); k];
+    for (c, held_by) in members.iter().enumerate() {
+        let size: usize = held_by.values().sum();
+        for (&cluster, &n) in held_by {
+            let share = n as f64 / size as f64;
+            if classes.terms[c].is_empty() {
+                unnamed[cluster] += share;
+            }
+            for &(t, w) in &classes.terms[c] {
+                *vectors[cluster].entry(t).or_insert(0.0) += w * share;
+            }
+        }
+    }
+    (vectors, unnamed)
 }
 
 /// The clusters (not merged away) whose vectors share a term with cluster `a`'s, in order.
@@ -265,7 +276,7 @@ fn cosine((a, ua): (&Vector, f64), (b, ub): (&Vector, f64)) -> f64 {
 /// # Complexity
 /// O(V + Σ |module name|) plus, per class, O(P) over the P clusters sharing a term with it.
 pub(super) fn relocate_classes(
-    nodes: &[&Node],
+    classes: &Classes<'_>,
     assignment: &mut [usize],
     connected: &[usize],
     held: &[bool],
@@ -273,29 +284,9 @@ pub(super) fn relocate_classes(
     let Some(k) = clusters_to_read(assignment, connected) else {
         return Vec::new();
     };
-    let classes = Classes::new(nodes, connected);
     let m = classes.terms.len();
-    // Members per (class, cluster), and each cluster's vector as a map.
-    let mut members: Vec<BTreeMap<usize, usize>> = vec![BTreeMap::new(); m];
-    let mut unnamed = vec![0.0; k];
-    for (j, &i) in connected.iter().enumerate() {
-        if let Some(c) = classes.of[j] {
-            *members[c].entry(assignment[i]).or_insert(0) += 1;
-        }
-    }
-    let mut vectors: Vec<BTreeMap<u32, f64>> = vec![BTreeMap::new(); k];
-    for (c, held_by) in members.iter().enumerate() {
-        let size: usize = held_by.values().sum();
-        for (&cluster, &n) in held_by {
-            let share = n as f64 / size as f64;
-            if classes.terms[c].is_empty() {
-                unnamed[cluster] += share;
-            }
-            for &(t, w) in &classes.terms[c] {
-                *vectors[cluster].entry(t).or_insert(0.0) += w * share;
-            }
-        }
-    }
+    let mut members = class_members(classes, assignment, connected);
+    let (mut vectors, unnamed) = cluster_weights(classes, &members, k);
     let movable = |c: usize| !held.get(c).copied().unwrap_or(false);
     // Each cluster's squared norm (terms and unnamed weight), kept as weights change, and the
     // clusters holding each term: a class is compared through its own few terms only.
@@ -386,8 +377,9 @@ pub(super) fn relocate_classes(
     moved
 }
 
-/// The classes (modules) of the connected nodes, with their name terms.
-struct Classes<'a> {
+/// The classes (modules) of the connected nodes, with their name terms: found once for the
+/// moves and the merges.
+pub(super) struct Classes<'a> {
     /// Each class's module path.
     names: Vec<&'a str>,
     /// Class of each connected node (by connected position), if it declares one.
@@ -399,7 +391,9 @@ struct Classes<'a> {
 }
 
 impl<'a> Classes<'a> {
-    fn new(nodes: &[&'a Node], connected: &[usize]) -> Classes<'a> {
+    /// The classes of the `connected` nodes; the qualifiers of each package dropped
+    /// ([`drop_qualifiers`]), terms of one class or of every class left out.
+    pub(super) fn new(nodes: &[&'a Node], connected: &[usize]) -> Classes<'a> {
         let mut module_of: FxHashMap<&str, usize> = FxHashMap::default();
         let mut names: Vec<&'a str> = Vec::new();
         let of = connected
@@ -560,10 +554,11 @@ mod tests {
         let (nodes, mut assignment) = layered();
         let refs: Vec<&Node> = nodes.iter().collect();
         let connected: Vec<usize> = (0..nodes.len()).collect();
+        let classes = Classes::new(&refs, &connected);
         // The order classes go to `Order`'s cluster (a class whose cluster speaks of another
         // concept more moves), `AccountController` to the accounts'.
         assert_eq!(
-            relocate_classes(&refs, &mut assignment, &connected, &[]),
+            relocate_classes(&classes, &mut assignment, &connected, &[]),
             [
                 "shop.web.OrderController",
                 "shop.service.OrderService",
@@ -571,7 +566,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            merge_concepts(&refs, &mut assignment, &connected, &[], 1),
+            merge_concepts(&classes, &mut assignment, &connected, &[], 1),
             0
         );
         let want: Vec<Vec<String>> = [
@@ -590,14 +585,15 @@ mod tests {
         let (nodes, mut assignment) = layered();
         let refs: Vec<&Node> = nodes.iter().collect();
         let connected: Vec<usize> = (0..nodes.len()).collect();
+        let classes = Classes::new(&refs, &connected);
         let before = assignment.clone();
         let held = [true, true, false, false];
         assert_eq!(
-            relocate_classes(&refs, &mut assignment, &connected, &held).len(),
+            relocate_classes(&classes, &mut assignment, &connected, &held).len(),
             0
         );
         assert_eq!(
-            merge_concepts(&refs, &mut assignment, &connected, &held, 1),
+            merge_concepts(&classes, &mut assignment, &connected, &held, 1),
             0
         );
         assert_eq!(assignment, before);
@@ -615,14 +611,15 @@ mod tests {
         ]);
         let refs: Vec<&Node> = nodes.iter().collect();
         let connected: Vec<usize> = (0..nodes.len()).collect();
+        let classes = Classes::new(&refs, &connected);
         let mut assignment = vec![0, 0, 1, 1, 2, 2, 2, 2];
         assert_eq!(
-            merge_concepts(&refs, &mut assignment, &connected, &[], 2),
+            merge_concepts(&classes, &mut assignment, &connected, &[], 2),
             1
         );
         assert_eq!(assignment, vec![0, 0, 0, 0, 2, 2, 2, 2]);
         let mut apart = vec![0, 0, 1, 1, 2, 2, 2, 2];
-        assert_eq!(merge_concepts(&refs, &mut apart, &connected, &[], 3), 0);
+        assert_eq!(merge_concepts(&classes, &mut apart, &connected, &[], 3), 0);
     }
 
     #[test]
@@ -638,9 +635,10 @@ mod tests {
         ]);
         let refs: Vec<&Node> = nodes.iter().collect();
         let connected: Vec<usize> = (0..nodes.len()).collect();
+        let classes = Classes::new(&refs, &connected);
         let mut assignment: Vec<usize> = (0..nodes.len()).map(|i| usize::from(i >= 11)).collect();
         assert_eq!(
-            merge_concepts(&refs, &mut assignment, &connected, &[], 1),
+            merge_concepts(&classes, &mut assignment, &connected, &[], 1),
             0
         );
     }

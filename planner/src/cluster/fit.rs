@@ -373,6 +373,7 @@ fn tidy(
 const NAMED_MOVES: usize = 8;
 
 /// What [`by_concepts`] did.
+#[derive(Default)]
 struct ConceptStep {
     /// Classes (modules) moved to the cluster of their concept, in order.
     moved: Vec<String>,
@@ -392,12 +393,16 @@ fn by_concepts(
     held: &[bool],
     floor: usize,
 ) -> ConceptStep {
+    if concepts::clusters_to_read(assignment, &connected.nodes).is_none() {
+        return ConceptStep::default();
+    }
+    let classes = concepts::Classes::new(&run.nodes, &connected.nodes);
     let moved = if units.identity() {
-        concepts::relocate_classes(&run.nodes, assignment, &connected.nodes, held)
+        concepts::relocate_classes(&classes, assignment, &connected.nodes, held)
     } else {
         Vec::new()
     };
-    let merged = concepts::merge_concepts(&run.nodes, assignment, &connected.nodes, held, floor);
+    let merged = concepts::merge_concepts(&classes, assignment, &connected.nodes, held, floor);
     ConceptStep { moved, merged }
 }
 
