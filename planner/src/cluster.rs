@@ -524,8 +524,17 @@ fn count_sentence(r: &crate::ServiceCount, resolution: f64) -> String {
             out.push_str(&format!(", {n} {what}"));
         }
     }
-    if r.requested.is_some() {
-        out.push_str(", then merged by modularity gain or split to the number asked");
+    match (r.requested, r.automatic) {
+        (Some(want), Some(found)) if found > want => out.push_str(&format!(
+            ", then the automatic plan's {found} services merged whole into the {want} asked: the grouping of highest modularity on the calls whose services are tied by calls"
+        )),
+        (Some(_), Some(_)) => {
+            out.push_str(", which the automatic plan's services are");
+        }
+        (Some(_), None) => {
+            out.push_str(", then merged by modularity gain or split to the number asked");
+        }
+        (None, _) => {}
     }
     out.push_str(&format!("; {} services", r.services));
     out

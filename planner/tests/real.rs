@@ -14,8 +14,8 @@ use planner::{Config, compare, parse_reference, plan};
 const APPS: [(&str, f64, f64); 4] = [
     ("spring-petclinic", 69.44, 69.44),
     ("7ep-demo", 66.78, 66.78),
-    ("jpetstore", 89.47, 64.0),
-    ("partsunlimited", 86.21, 71.0),
+    ("jpetstore", 89.47, 89.47),
+    ("partsunlimited", 86.21, 84.0),
 ];
 
 /// MoJoFM, service count and expert service count of one app's plan, automatic (`None`) or
@@ -39,6 +39,16 @@ fn score_with_seed(app: &str, services: Option<usize>, seed: Option<u64>) -> (f6
     }
     let p = plan(&graph, &config).expect("plans");
     let c = compare(&p, &reference);
+    if let Some(told) = services {
+        // Told fewer than the automatic plan's services, the plan merges those whole.
+        let count = p.service_count.as_ref().expect("the count's reason");
+        let automatic = count.automatic.expect("the automatic count");
+        assert!(
+            automatic >= told,
+            "{app}: {automatic} automatic services, told {told}"
+        );
+        assert!(count.reason.contains("merged whole"), "{}", count.reason);
+    }
     (c.mojofm, c.plan_services, c.reference_services)
 }
 
@@ -78,8 +88,9 @@ fn mojofm_on_real_monoliths() {
         "automatic MoJoFM fell to {:.1}",
         auto_sum / n
     );
+    // The target.
     assert!(
-        exact_sum / n >= 74.0,
+        exact_sum / n >= 85.0,
         "exact-count MoJoFM fell to {:.1}",
         exact_sum / n
     );
@@ -87,7 +98,8 @@ fn mojofm_on_real_monoliths() {
 
 /// Most a seed may move an app's MoJoFM: a few nodes (of 133 to 440) placed differently, not a
 /// different decomposition. PetClinic, 7ep-demo and PartsUnlimited score the same at every seed;
-/// JPetStore within 1.3 points (docs/quality.md).
+/// JPetStore within 1.0 point in both modes at seeds 1–4 (2.7 at seed 0, where seven of `Item`'s
+/// methods join the line items; docs/quality.md).
 const SEED_TOLERANCE: f64 = 1.5;
 
 /// The plans do not hinge on the seed: before the consensus of Leiden runs, 7ep-demo scored 81.8

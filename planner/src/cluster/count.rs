@@ -129,8 +129,29 @@ impl Quotient {
     }
 }
 
-/// Automatic mode: folds clusters smaller than `min_size` (smallest first) into the neighbour
-/// of best modularity gain (then strongest tie, larger, lower index), until none is left.
+/// Which neighbour a small cluster folds into ([`fold_small`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum FoldBy {
+    /// Best modularity gain, then strongest tie: a small cluster of Leiden's partition.
+    Gain,
+    /// Strongest tie, then best gain: a fragment, which is no community of its own, goes with
+    /// the code it is most tied to; the gain's chance term would send it to a smaller neighbour
+    /// however much more it calls a large one (the resolution limit of modularity, Fortunato &
+    /// Barthélemy 2007).
+    Tie,
+}
+
+/// Which clusters fold, and where ([`fold_small`]).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Small {
+    /// Clusters of fewer nodes than this fold.
+    pub below: usize,
+    /// Into which neighbour.
+    pub by: FoldBy,
+}
+
+/// Automatic mode: folds clusters smaller than `small.below` (smallest first) into the neighbour
+/// chosen by gain or tie (`small.by`; then larger, lower index), until none is left.
 /// Clusters flagged in `keep` stay; clusters with no tie at all are left and reported in the
 /// returned flags (indexed by the returned labels) for namespace placement. A cluster never folds
 /// into one whose cannot-link `tags` (per node, or empty) clash with its own. Sizes count
@@ -142,12 +163,16 @@ impl Quotient {
 pub(super) fn fold_small(
     g: &Csr,
     labels: &[usize],
-    min_size: usize,
+    small: Small,
     keep: &[bool],
     gamma: f64,
     tags: &[Tags],
     sizes: &[usize],
 ) -> (Vec<usize>, Vec<bool>) {
+    let Small {
+        below: min_size,
+        by,
+    } = small;
     // Without a small cluster to fold, nothing merges: the quotient graph (a pass over every
     // arc) is not built.
     let size = cluster_sizes(labels, sizes);
@@ -171,7 +196,11 @@ pub(super) fn fold_small(
             if w.is_nan() || w <= 0.0 || !q.may_merge(c, d) {
                 continue;
             }
-            let cand = (q.gain(c, d, w, gamma), w, q.size[d], d);
+            let gain = q.gain(c, d, w, gamma);
+            let cand = match by {
+                FoldBy::Gain => (gain, w, q.size[d], d),
+                FoldBy::Tie => (w, gain, q.size[d], d),
+            };
             let wins = match best {
                 None => true,
                 Some(b) => {
@@ -261,6 +290,176 @@ pub(super) fn merge_to(
     let mut out = q.resolve();
     renumber(&mut out);
     out
+}
+
+/// Most input clusters [`merge_to_refined`] refines: each pass weighs every cluster against
+/// every group at each of its steps, O(P²·K). Beyond, the greedy merge stands.
+const REFINE_PIECES: usize = 256;
+
+/// Passes of [`refine_groups`], at most (each raises modularity, so the bound is only a guard).
+const REFINE_PASSES: usize = 32;
+
+/// [`merge_to`], then the merged groups refined by Kernighan–Lin passes over the input
+/// clusters ([`refine_groups`]), so that the count stays and modularity rises. The greedy
+/// agglomeration fixes each merge for good, and its first merges can rule out the partition of
+/// highest modularity; Newman ("Modularity and community structure in networks", PNAS 2006)
+/// refines a division the same way, moving vertices one at a time, each once a pass, and keeping
+/// the best state the pass went through. Here the vertices are the input clusters, and a state
+/// counts only when the clusters of each group are tied together (a service of parts that
+/// never call each other is no service). With cannot-link `tags`, or more than
+/// [`REFINE_PIECES`] input clusters, the greedy result stands.
+///
+/// # Complexity
+/// [`merge_to`]'s, plus O(R · P · (P·K + P + E_q)) for R passes over P input clusters, K groups
+/// and E_q quotient edges.
+pub(super) fn merge_to_refined(
+    g: &Csr,
+    labels: &[usize],
+    target: usize,
+    gamma: f64,
+    tags: &[Tags],
+) -> Vec<usize> {
+    let merged = merge_to(g, labels, target, gamma, tags);
+    let k = merged.iter().max().map_or(0, |&c| c + 1);
+    let q = Quotient::new(g, labels, &[], cluster_sizes(labels, &[]));
+    if !tags.is_empty() || q.size.len() > REFINE_PIECES {
+        return merged;
+    }
+    let mut group = vec![usize::MAX; q.size.len()];
+    for (&l, &m) in labels.iter().zip(&merged) {
+        group[l] = m;
+    }
+    refine_groups(&q, &mut group, k, gamma);
+    let mut out: Vec<usize> = labels.iter().map(|&l| group[l]).collect();
+    renumber(&mut out);
+    out
+}
+
+/// The groups of [`refine_groups`]: which input clusters each holds, their weights and totals.
+struct Groups<'a> {
+    q: &'a Quotient,
+    /// Input cluster → group (`usize::MAX` for a label no node holds).
+    group: &'a mut [usize],
+    /// `to[p][g]`: the weight between input cluster `p` and the clusters of group `g` (its own
+    /// group: the others in it).
+    to: Vec<Vec<f64>>,
+    /// Each group's total strength.
+    tot: Vec<f64>,
+    /// Each group's number of input clusters.
+    count: Vec<usize>,
+}
+
+impl Groups<'_> {
+    /// Moves input cluster `p` to group `b`.
+    fn shift(&mut self, p: usize, b: usize) {
+        let a = self.group[p];
+        for (&r, &w) in &self.q.adj[p] {
+            self.to[r][a] -= w;
+            self.to[r][b] += w;
+        }
+        self.tot[a] -= self.q.tot[p];
+        self.tot[b] += self.q.tot[p];
+        self.count[a] -= 1;
+        self.count[b] += 1;
+        self.group[p] = b;
+    }
+
+    /// Whether the input clusters of group `g` that have ties are tied together (a cluster tied
+    /// to nothing goes anywhere).
+    fn tied_together(&self, g: usize) -> bool {
+        let q = self.q;
+        let tied = |p: usize| self.group[p] == g && q.adj[p].values().any(|&w| w > 0.0);
+        let members: Vec<usize> = (0..self.group.len()).filter(|&p| tied(p)).collect();
+        let Some(&first) = members.first() else {
+            return true;
+        };
+        let mut seen = vec![false; self.group.len()];
+        seen[first] = true;
+        let (mut stack, mut reached) = (vec![first], 1);
+        while let Some(p) = stack.pop() {
+            for (&r, &w) in &q.adj[p] {
+                if w > 0.0 && !seen[r] && self.group[r] == g {
+                    seen[r] = true;
+                    reached += 1;
+                    stack.push(r);
+                }
+            }
+        }
+        reached == members.len()
+    }
+}
+
+/// Kernighan–Lin passes over the input clusters of `q` among the `k` groups of `group`: each
+/// step moves the unmoved cluster whose move gains most modularity at resolution `gamma` (or
+/// loses least) without emptying its group; the pass then returns to the best state it went
+/// through whose groups are all [tied together](Groups::tied_together). Passes repeat while one
+/// gains. Ties go to the first cluster and group in number order.
+fn refine_groups(q: &Quotient, group: &mut [usize], k: usize, gamma: f64) {
+    let pieces: Vec<usize> = (0..group.len()).filter(|&p| group[p] < k).collect();
+    if q.two_m <= 0.0 || k < 2 || pieces.len() <= k {
+        return;
+    }
+    let mut groups = Groups {
+        q,
+        to: vec![vec![0.0; k]; group.len()],
+        tot: vec![0.0; k],
+        count: vec![0; k],
+        group,
+    };
+    for &p in &pieces {
+        let a = groups.group[p];
+        groups.tot[a] += q.tot[p];
+        groups.count[a] += 1;
+        for (&r, &w) in &q.adj[p] {
+            if groups.group[r] < k {
+                groups.to[p][groups.group[r]] += w;
+            }
+        }
+    }
+    let chance = gamma / q.two_m;
+    // Float noise must not count as a gain (passes could cycle).
+    let least = 1e-12 * q.two_m;
+    for _ in 0..REFINE_PASSES {
+        let mut moved = vec![false; groups.group.len()];
+        let mut steps: Vec<(usize, usize)> = Vec::new();
+        let (mut sum, mut best, mut best_len) = (0.0, least, 0);
+        loop {
+            let mut pick: Option<(f64, usize, usize)> = None;
+            for &p in pieces.iter().filter(|&&p| !moved[p]) {
+                let (a, t) = (groups.group[p], q.tot[p]);
+                if groups.count[a] < 2 {
+                    continue;
+                }
+                for b in (0..k).filter(|&b| b != a) {
+                    let gain = (groups.to[p][b] - groups.to[p][a])
+                        - chance * t * (groups.tot[b] - groups.tot[a] + t);
+                    if pick.is_none_or(|(g0, _, _)| gain > g0) {
+                        pick = Some((gain, p, b));
+                    }
+                }
+            }
+            let Some((gain, p, b)) = pick else { break };
+            let a = groups.group[p];
+            groups.shift(p, b);
+            moved[p] = true;
+            steps.push((p, a));
+            sum += gain;
+            if sum > best && groups.tied_together(a) && groups.tied_together(b) {
+                // The other groups are as at the last state kept or the pass's start: tied.
+                if (0..k).all(|g| groups.tied_together(g)) {
+                    best = sum;
+                    best_len = steps.len();
+                }
+            }
+        }
+        while steps.len() > best_len {
+            let Some((p, a)) = steps.pop() else { break };
+            groups.shift(p, a);
+        }
+        if best_len == 0 {
+            break;
+        }
+    }
 }
 
 /// Merges the tied clusters of `labels` whose merge raises modularity (at resolution `gamma`),
@@ -415,6 +614,14 @@ fn best_split(
 mod tests {
     use super::*;
 
+    /// Clusters under `below` nodes fold by modularity gain.
+    fn gain(below: usize) -> Small {
+        Small {
+            below,
+            by: FoldBy::Gain,
+        }
+    }
+
     /// Two triangles joined by one edge, plus a pendant pair with no tie to anything.
     fn sample() -> Csr {
         let e = [
@@ -450,15 +657,22 @@ mod tests {
     fn fold_moves_tiny_clusters_and_reports_lonely_ones() {
         let g = sample();
         let labels = [0, 0, 0, 1, 1, 2, 3, 3];
-        let (out, lonely) = fold_small(&g, &labels, 3, &[], 1.0, &[], &[]);
+        let (out, lonely) = fold_small(&g, &labels, gain(3), &[], 1.0, &[], &[]);
         assert_eq!(out, vec![0, 0, 0, 1, 1, 1, 2, 2]);
         assert_eq!(lonely, vec![false, false, true]);
-        let (kept, lonely) =
-            fold_small(&g, &labels, 3, &[false, false, false, true], 1.0, &[], &[]);
+        let (kept, lonely) = fold_small(
+            &g,
+            &labels,
+            gain(3),
+            &[false, false, false, true],
+            1.0,
+            &[],
+            &[],
+        );
         assert_eq!(kept, out);
         assert_eq!(lonely, vec![false; 3]);
         // No cluster under the minimum: nothing folds, the labels are only renumbered.
-        let (same, lonely) = fold_small(&g, &[5, 5, 5, 2, 2, 2, 7, 7], 2, &[], 1.0, &[], &[]);
+        let (same, lonely) = fold_small(&g, &[5, 5, 5, 2, 2, 2, 7, 7], gain(2), &[], 1.0, &[], &[]);
         assert_eq!(same, vec![0, 0, 0, 1, 1, 1, 2, 2]);
         assert_eq!(lonely, vec![false; 3]);
     }
@@ -502,5 +716,115 @@ mod tests {
             let out = split_to(&g, &one, target, 1.0, &mut fastrand::Rng::with_seed(3));
             assert_eq!(out.iter().max(), Some(&(target - 1)), "target {target}");
         }
+    }
+
+    #[test]
+    fn a_fragment_folds_by_gain_or_by_tie() {
+        // A clique of ten, a triangle, and a fragment tied 3 to the clique and 2 to the triangle.
+        let mut edges: Vec<(u32, u32, f64)> = Vec::new();
+        for a in 0..10 {
+            for b in a + 1..10 {
+                edges.push((a, b, 1.0));
+            }
+        }
+        edges.extend([
+            (10, 11, 1.0),
+            (11, 12, 1.0),
+            (10, 12, 1.0),
+            (13, 0, 3.0),
+            (13, 10, 2.0),
+        ]);
+        let g = Csr::from_edges(14, &edges, vec![]);
+        let mut labels = vec![0; 10];
+        labels.extend([1, 1, 1, 2]);
+        // By gain, the chance term of the clique's weight sends it to the triangle; by tie, it
+        // goes with the clique it calls most.
+        let (by_gain, _) = fold_small(&g, &labels, gain(2), &[], 1.0, &[], &[]);
+        assert_eq!(by_gain[13], by_gain[10]);
+        let (by_tie, _) = fold_small(
+            &g,
+            &labels,
+            Small {
+                below: 2,
+                by: FoldBy::Tie,
+            },
+            &[],
+            1.0,
+            &[],
+            &[],
+        );
+        assert_eq!(by_tie[13], by_tie[0]);
+    }
+
+    /// The six services of JPetStore's automatic plan as nodes (tests/fixtures/real): order,
+    /// account, catalog, cart, item, line-item, each with its inner calls.
+    fn pet_store_services() -> Csr {
+        let edges = [
+            (3, 4, 3.0),
+            (2, 4, 4.0),
+            (3, 5, 2.0),
+            (4, 5, 2.0),
+            (0, 5, 8.0),
+            (0, 1, 15.0),
+            (0, 3, 9.0),
+            (0, 4, 4.0),
+            (1, 3, 1.0),
+            (1, 2, 3.0),
+            (2, 3, 3.0),
+        ];
+        Csr::from_edges(6, &edges, vec![148.0, 106.0, 85.0, 71.0, 26.0, 24.0])
+    }
+
+    #[test]
+    fn refinement_undoes_what_the_first_greedy_merges_ruled_out() {
+        let g = pet_store_services();
+        let services: Vec<usize> = (0..6).collect();
+        // Greedy: cart, item and line-item first, then account with catalog.
+        let greedy = merge_to(&g, &services, 3, 1.0, &[]);
+        assert_eq!(greedy, vec![0, 1, 1, 2, 2, 2]);
+        // Refined: line-item to order, catalog to cart and item; account alone, as the experts
+        // draw it. The pass goes through a state of lower modularity to get there.
+        let refined = merge_to_refined(&g, &services, 3, 1.0, &[]);
+        assert_eq!(refined, vec![0, 1, 2, 2, 2, 0]);
+        let q = |labels: &[usize]| {
+            let mut q = Quotient::new(&g, labels, &[], cluster_sizes(labels, &[]));
+            let (k, two_m) = (q.size.len(), q.two_m);
+            let inner: f64 = (0..k)
+                .map(|c| {
+                    let members: Vec<usize> = (0..6).filter(|&v| labels[v] == c).collect();
+                    members.iter().map(|&v| 2.0 * g.self_w[v]).sum::<f64>()
+                        + members
+                            .iter()
+                            .flat_map(|&v| g.neighbors(v).filter(|&(u, _)| labels[u] == c))
+                            .map(|(_, w)| w)
+                            .sum::<f64>()
+                })
+                .sum();
+            let chance: f64 = q.tot.iter_mut().map(|t| *t * *t).sum::<f64>() / two_m;
+            (inner - chance) / two_m
+        };
+        assert!(
+            q(&refined) > q(&greedy) + 1e-3,
+            "{} vs {}",
+            q(&refined),
+            q(&greedy)
+        );
+    }
+
+    #[test]
+    fn refinement_keeps_each_group_tied_together() {
+        // Two small cores tied hard, each with a large satellite tied to it alone. The grouping
+        // of highest modularity puts the cores together and the two satellites, which never call
+        // each other, in the other group: no service. One satellite joins the cores instead.
+        let edges = [(0, 1, 30.0), (0, 2, 1.0), (1, 3, 1.0)];
+        let g = Csr::from_edges(4, &edges, vec![5.0, 5.0, 20.0, 20.0]);
+        let refined = merge_to_refined(&g, &[0, 1, 2, 3], 2, 1.0, &[]);
+        assert_eq!(refined, vec![0, 0, 0, 1]);
+        // A part tied to nothing goes anywhere: with no satellite tied, they group.
+        let g = Csr::from_edges(4, &edges[..1], vec![5.0, 5.0, 20.0, 20.0]);
+        assert_eq!(
+            merge_to_refined(&g, &[0, 1, 2, 3], 2, 1.0, &[]),
+            vec![0, 0, 1, 1]
+        );
     }
 }

@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 use analyzer::CallGraph;
 use rayon::prelude::*;
 
+use super::coupling::Csr;
 use super::place::place_groups;
 use super::{
-    Connected, Coupled, Run, Tags, WeakCode, concepts, constrain, count, features, leiden,
+    Connected, Coupled, Run, Tags, WeakCode, concepts, constrain, count, coupling, features, leiden,
 };
 
 /// A cluster under the mean service size divided by this is a fragment (automatic mode).
@@ -137,13 +138,18 @@ fn assign(
     }
 }
 
-/// Exactly `t` clusters of the units: parts of one feature package merge first (while at least
-/// `t` remain, and without cannot-link tags), then clusters merge by best modularity gain or
-/// split by sub-Leiden runs ([`count::merge_to`], [`count::split_to`]).
+/// Exactly `t` clusters of the units. When the automatic mode ([`automatic_count`]) finds at
+/// least `t` services, its services merge whole into `t` groups: the grouping of highest
+/// modularity on the calls ([`calls_between_units`]) whose groups are tied by calls, greedy
+/// merges refined by Kernighan–Lin passes ([`count::merge_to_refined`]). Otherwise, from
+/// Leiden's clusters: parts of one feature package merge first (while at least `t` remain, and
+/// without cannot-link tags), then clusters of one concept, then clusters merge by best
+/// modularity gain or split by sub-Leiden runs ([`count::merge_to`], [`count::split_to`]).
 ///
 /// # Complexity
-/// O(V + E + K log K) for the feature merge, plus O(M · (K + E_K)) for M merges over K
-/// clusters, or the sub-Leiden runs of the splits.
+/// [`automatic_count`]'s and [`count::merge_to_refined`]'s; otherwise O(V + E + K log K) for
+/// the feature merge, plus O(M · (K + E_K)) for M merges over K clusters, or the sub-Leiden
+/// runs of the splits.
 fn exact_count(
     run: &mut Run<'_>,
     coupled: &Coupled,
@@ -155,6 +161,38 @@ fn exact_count(
 ) -> Vec<usize> {
     let (cfg, units) = (run.cfg, &coupled.units);
     let mut found = reason.found;
+    if found > t {
+        // The automatic plan's services, when there are at least `t`: the boundaries the
+        // automatic mode draws are the best evidence, and told fewer, whole services merge.
+        let kept = run.notes.len();
+        let mut automatic = crate::ServiceCount {
+            found,
+            ..Default::default()
+        };
+        let mut trial = vec![0usize; run.graph.node_count()];
+        automatic_count(
+            run,
+            coupled,
+            connected,
+            weak,
+            &labels,
+            &mut automatic,
+            &mut trial,
+        );
+        let mut services = unit_labels(connected, units, &trial);
+        let count = leiden::renumber(&mut services);
+        if count >= t {
+            *reason = crate::ServiceCount {
+                requested: reason.requested,
+                automatic: Some(count),
+                ..automatic
+            };
+            // The count's sentence says how they merged (`count_sentence`).
+            let calls = calls_between_units(run.graph, connected, units);
+            return count::merge_to_refined(&calls, &services, t, cfg.resolution, &units.tags);
+        }
+        run.notes.truncate(kept);
+    }
     if found > t && cfg.feature_merge && units.tags.is_empty() {
         let mut trial = vec![0usize; run.graph.node_count()];
         assign(&mut trial, connected, units, &labels);
@@ -200,6 +238,31 @@ fn exact_count(
     }
 }
 
+/// The call graph over the clustering units, undirected, each call's weight dampened as in the
+/// coupling ([`coupling::dampen`]), calls inside a unit its inner weight.
+///
+/// # Complexity
+/// O(V + E log d).
+fn calls_between_units(graph: &CallGraph, connected: &Connected, units: &constrain::Units) -> Csr {
+    let mut edges = Vec::new();
+    let mut inner = vec![0.0; units.count];
+    for (f, t, call) in graph.edges() {
+        let (Some(a), Some(b)) = (connected.index[f], connected.index[t]) else {
+            continue;
+        };
+        let (a, b) = (units.of[a as usize], units.of[b as usize]);
+        let w = coupling::dampen(call.weight);
+        if a == b {
+            if f != t {
+                inner[a] += w;
+            }
+        } else {
+            edges.push((a as u32, b as u32, w));
+        }
+    }
+    Csr::from_edges(units.count, &edges, inner)
+}
+
 /// The automatic count: small clusters fold into their best neighbour, except candidate
 /// functions ([`candidate_functions`]); clusters left without a neighbour move whole to the
 /// cluster of the nearest namespace, unless they share no package below the application's root
@@ -236,7 +299,10 @@ fn automatic_count(
     let (folded, lonely) = count::fold_small(
         &coupled.coupling,
         labels,
-        min,
+        count::Small {
+            below: min,
+            by: count::FoldBy::Gain,
+        },
         &keep,
         cfg.resolution,
         &units.tags,
@@ -313,7 +379,8 @@ fn automatic_count(
 
 /// After the concept step (automatic mode): the merges while modularity gains
 /// ([`count::merge_gaining`]) and the fold of fragments, clusters under a fifth of the mean
-/// service size ([`FRAGMENT_SHARE`]). `held` marks the candidate functions' clusters.
+/// service size ([`FRAGMENT_SHARE`]), into the neighbour each is most tied to. `held` marks the
+/// candidate functions' clusters.
 fn tidy(
     run: &mut Run<'_>,
     coupled: &Coupled,
@@ -342,8 +409,8 @@ fn tidy(
         ));
     }
     // A cluster under a fifth of the mean service size is a fragment, not a service (a
-    // sequence generator, a base class): it folds into its best neighbour, as the small
-    // clusters did before the merges. Candidate functions stay.
+    // sequence generator, a base class): it folds into the neighbour it is most tied to
+    // (`FoldBy::Tie`). Candidate functions stay.
     let k = merged.iter().max().map_or(0, |&c| c + 1);
     let mut keep = vec![false; k];
     for (u, &l) in merged.iter().enumerate() {
@@ -353,7 +420,10 @@ fn tidy(
     let (merged, _) = count::fold_small(
         &coupled.coupling,
         &merged,
-        fragment.max(cfg.min_service_size),
+        count::Small {
+            below: fragment.max(cfg.min_service_size),
+            by: count::FoldBy::Tie,
+        },
         &keep,
         cfg.resolution,
         &units.tags,
