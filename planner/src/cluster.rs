@@ -51,6 +51,9 @@ pub struct Clustering {
     pub notes: Vec<String>,
     /// How the number of clusters was reached.
     pub count_reason: crate::ServiceCount,
+    /// Told a number the automatic plan's services were merged into: node position → its
+    /// service in the automatic plan (`usize::MAX` for a node without calls, placed afterwards).
+    pub automatic: Option<Vec<usize>>,
 }
 
 /// Clusters the call graph into services.
@@ -147,6 +150,7 @@ pub(crate) fn cluster_with(
                 assignment: kept,
                 count,
                 count_reason,
+                automatic: None,
                 ..warm
             };
         }
@@ -221,7 +225,9 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
         &mut fitted.assignment,
         fitted.isolated,
     );
-    finish(run, weak, fitted.assignment, fitted.reason)
+    let mut clustering = finish(run, weak, fitted.assignment, fitted.reason);
+    clustering.automatic = fitted.automatic;
+    clustering
 }
 
 /// What every phase of one clustering run reads, and what it records as it goes.
@@ -485,6 +491,7 @@ fn finish(
         roots: weak.roots,
         notes: run.notes,
         count_reason: reason,
+        automatic: None,
     }
 }
 

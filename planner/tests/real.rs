@@ -48,6 +48,13 @@ fn score_with_seed(app: &str, services: Option<usize>, seed: Option<u64>) -> (f6
             "{app}: {automatic} automatic services, told {told}"
         );
         assert!(count.reason.contains("merged whole"), "{}", count.reason);
+        // The notes name the automatic services each service merges.
+        let merged = format!("services merged into the {told} asked for: s");
+        assert!(
+            automatic == told || p.notes.iter().any(|n| n.contains(&merged)),
+            "{app}: {:?}",
+            p.notes
+        );
     }
     (c.mojofm, c.plan_services, c.reference_services)
 }

@@ -38,6 +38,9 @@ pub(super) struct Fitted {
     pub(super) isolated: IsolatedNodes,
     /// How the count was reached, so far.
     pub(super) reason: crate::ServiceCount,
+    /// Told a number the automatic plan's services were merged into: node position → its
+    /// automatic service (`usize::MAX` for the isolated nodes).
+    pub(super) automatic: Option<Vec<usize>>,
 }
 
 /// Phase 3: the number of services. With `services = N` (capped at the node count): every unit
@@ -71,6 +74,7 @@ pub(super) fn fit_count(
         want.clamp(n.min(1), n)
     });
     let mut assignment = vec![0usize; n];
+    let mut automatic = None;
     let units = &coupled.units;
     let isolated = match target {
         _ if connected.nodes.is_empty() => IsolatedNodes::Group {
@@ -87,8 +91,14 @@ pub(super) fn fit_count(
             }
         }
         Some(t) => {
-            let labels = exact_count(run, coupled, connected, weak, labels, t, &mut reason);
+            let (labels, services) =
+                exact_count(run, coupled, connected, weak, labels, t, &mut reason);
             assign(&mut assignment, connected, units, &labels);
+            automatic = services.map(|services| {
+                let mut of = vec![usize::MAX; n];
+                assign(&mut of, connected, units, &services);
+                of
+            });
             IsolatedNodes::Join
         }
         None => {
@@ -108,6 +118,7 @@ pub(super) fn fit_count(
         assignment,
         isolated,
         reason,
+        automatic,
     }
 }
 
@@ -138,7 +149,8 @@ fn assign(
     }
 }
 
-/// Exactly `t` clusters of the units. When the automatic mode ([`automatic_count`]) finds at
+/// Exactly `t` clusters of the units, and the automatic plan's services when they were merged
+/// into them (unit → service). When the automatic mode ([`automatic_count`]) finds at
 /// least `t` services, its services merge whole into `t` groups: the grouping of highest
 /// modularity on the calls ([`calls_between_units`]) whose groups are tied by calls, greedy
 /// merges refined by Kernighan–Lin passes ([`count::merge_to_refined`]). Otherwise, from
@@ -158,7 +170,7 @@ fn exact_count(
     mut labels: Vec<usize>,
     t: usize,
     reason: &mut crate::ServiceCount,
-) -> Vec<usize> {
+) -> (Vec<usize>, Option<Vec<usize>>) {
     let (cfg, units) = (run.cfg, &coupled.units);
     let mut found = reason.found;
     if found > t {
@@ -189,7 +201,8 @@ fn exact_count(
             };
             // The count's sentence says how they merged (`count_sentence`).
             let calls = calls_between_units(run.graph, connected, units);
-            return count::merge_to_refined(&calls, &services, t, cfg.resolution, &units.tags);
+            let merged = count::merge_to_refined(&calls, &services, t, cfg.resolution, &units.tags);
+            return (merged, Some(services));
         }
         run.notes.truncate(kept);
     }
@@ -231,11 +244,12 @@ fn exact_count(
         }
     }
     let (coupling, resolution) = (&coupled.coupling, cfg.resolution);
-    if found > t {
+    let fitted = if found > t {
         count::merge_to(coupling, &labels, t, resolution, &units.tags)
     } else {
         count::split_to(coupling, &labels, t, resolution, &mut run.rng)
-    }
+    };
+    (fitted, None)
 }
 
 /// The call graph over the clustering units, undirected, each call's weight dampened as in the
