@@ -52,7 +52,7 @@ pub struct Clustering {
     /// How the number of clusters was reached.
     pub count_reason: crate::ServiceCount,
     /// Told a number the automatic plan's services were merged into: node position → its
-    /// service in the automatic plan (`usize::MAX` for a node without calls, placed afterwards).
+    /// service in the automatic plan (`usize::MAX` for a node it does not place).
     pub automatic: Option<Vec<usize>>,
 }
 

@@ -51,6 +51,101 @@ pub(crate) fn service_names(
     unique(names)
 }
 
+/// Told a number below the automatic plan's count: the automatic plan's services each service
+/// merges, by the names the automatic plan gives them, so a reviewer sees what was joined. An
+/// automatic service belongs to the service holding most of its members (ties: the first).
+pub(crate) struct Merged {
+    /// The automatic services' names.
+    names: Vec<String>,
+    /// Per service of the plan, its automatic services, largest first.
+    joined: Vec<Vec<usize>>,
+}
+
+impl Merged {
+    /// From `automatic` (node position → automatic service, `usize::MAX` for a node placed
+    /// afterwards) and the plan's `assignment`; `None` when no service merges two.
+    ///
+    /// # Complexity
+    /// [`service_names`]' for the automatic services, plus O(V + K log K).
+    pub(crate) fn new(
+        graph: &CallGraph,
+        modules: &Modules<'_>,
+        automatic: &[usize],
+        assignment: &[usize],
+    ) -> Option<Merged> {
+        let count = |labels: &mut dyn Iterator<Item = usize>| labels.max().map_or(0, |c| c + 1);
+        let k = count(&mut automatic.iter().copied().filter(|&a| a != usize::MAX));
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+        for (i, &a) in automatic.iter().enumerate() {
+            if a != usize::MAX {
+                members[a].push(i);
+            }
+        }
+        let mut joined: Vec<Vec<(usize, usize)>> =
+            vec![Vec::new(); count(&mut assignment.iter().copied())];
+        for (a, list) in members.iter().enumerate() {
+            let mut held: BTreeMap<usize, usize> = BTreeMap::new();
+            for &i in list {
+                *held.entry(assignment[i]).or_default() += 1;
+            }
+            let best = held
+                .iter()
+                .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+                .map(|(&c, _)| c);
+            if let Some(c) = best {
+                joined[c].push((list.len(), a));
+            }
+        }
+        if joined.iter().all(|list| list.len() < 2) {
+            return None;
+        }
+        let joined = joined
+            .into_iter()
+            .map(|mut list| {
+                list.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+                list.into_iter().map(|(_, a)| a).collect()
+            })
+            .collect();
+        Some(Merged {
+            names: service_names(graph, modules, &members),
+            joined,
+        })
+    }
+
+    /// The suggested `names` with each service that merged automatic services named for the
+    /// largest of them; unique.
+    pub(crate) fn rename(&self, mut names: Vec<String>) -> Vec<String> {
+        for (name, joined) in names.iter_mut().zip(&self.joined) {
+            if let Some(&a) = joined.first() {
+                name.clone_from(&self.names[a]);
+            }
+        }
+        unique(names)
+    }
+
+    /// The plan's note: for each service merging several, `id name = first + second + …`.
+    pub(crate) fn note(&self, ids: &[String], names: &[String]) -> Option<String> {
+        let parts: Vec<String> = self
+            .joined
+            .iter()
+            .enumerate()
+            .filter(|(_, joined)| joined.len() > 1)
+            .map(|(c, joined)| {
+                let of: Vec<&str> = joined.iter().map(|&a| self.names[a].as_str()).collect();
+                format!("{} {} = {}", ids[c], names[c], of.join(" + "))
+            })
+            .collect();
+        (!parts.is_empty()).then(|| {
+            format!(
+                "the automatic plan's {} services merged into the {} asked for: {}",
+                self.names.len(),
+                self.joined.len(),
+                parts.join("; ")
+            )
+        })
+    }
+}
+
 /// Each node's call weight to members of its own service: the hub is the most connected member.
 fn inner_degrees(graph: &CallGraph, members: &[Vec<usize>]) -> Vec<f64> {
     let mut assignment = vec![0usize; graph.node_count()];

@@ -28,7 +28,7 @@ use crate::identity::{identify, warm_start};
 use crate::label::{Flow, GraphFacts, ServiceFacts, flow, label_service, reachable_hints};
 use crate::metrics::measure;
 use crate::modules::Modules;
-use crate::naming::service_names;
+use crate::naming::{Merged, service_names};
 use crate::plan::*;
 
 mod sections;
@@ -179,15 +179,15 @@ fn plan_clustered(
         structure,
         shared,
     } = gather_facts(graph, &index, config, clustering, &members);
-    let identity = identify_services(
-        graph,
-        config,
-        previous,
-        clustering,
-        pinned,
-        &members,
-        structure.names,
-    );
+    // Told fewer services than the automatic plan's, each is named for the largest it merges.
+    let merged = clustering.automatic.as_deref().and_then(|automatic| {
+        Merged::new(graph, &index.modules, automatic, &clustering.assignment)
+    });
+    let names = match &merged {
+        Some(m) => m.rename(structure.names),
+        None => structure.names,
+    };
+    let identity = identify_services(graph, config, previous, clustering, pinned, &members, names);
     let sections = build_sections(
         graph,
         &Inputs {
@@ -210,6 +210,7 @@ fn plan_clustered(
         identity,
         sections,
         report,
+        merged.as_ref(),
     ))
 }
 
@@ -505,6 +506,7 @@ fn assemble(
     identity: Identity,
     sections: Sections,
     mut report: Option<DecisionsReport>,
+    merged: Option<&Merged>,
 ) -> Plan {
     let Sections {
         services: clusters,
@@ -515,7 +517,7 @@ fn assemble(
     } = sections;
     let (data_stores, store_notes) = data_stores(&clusters);
     let mut notes = clustering.notes.clone();
-    notes.extend(merged_services_note(graph, modules, clustering, &identity));
+    notes.extend(merged.and_then(|m| m.note(&identity.ids, &identity.names)));
     notes.extend(lists.note);
     notes.extend(store_notes);
     if let Some(r) = &mut report {
@@ -554,71 +556,6 @@ fn assemble(
         source: None,
         decisions: report,
     }
-}
-
-/// Told a number below the automatic plan's count: which services of the automatic plan (by
-/// the names it gives them) each service merges, so a reviewer sees what was joined. An
-/// automatic service belongs to the service holding most of its members.
-///
-/// # Complexity
-/// O(V + E) expected for the automatic services' names, plus O(V + K log K).
-fn merged_services_note(
-    graph: &CallGraph,
-    modules: &Modules<'_>,
-    clustering: &Clustering,
-    identity: &Identity,
-) -> Option<String> {
-    let automatic = clustering.automatic.as_ref()?;
-    let k = automatic
-        .iter()
-        .filter(|&&a| a != usize::MAX)
-        .max()
-        .map_or(0, |&a| a + 1);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (i, &a) in automatic.iter().enumerate() {
-        if a != usize::MAX {
-            members[a].push(i);
-        }
-    }
-    let names = service_names(graph, modules, &members);
-    // Each automatic service's members per service of the plan; it goes to the largest share
-    // (ties: the first service).
-    let mut joined: Vec<Vec<(usize, usize)>> = vec![Vec::new(); clustering.count];
-    for (a, list) in members.iter().enumerate() {
-        let mut held: std::collections::BTreeMap<usize, usize> = Default::default();
-        for &i in list {
-            *held.entry(clustering.assignment[i]).or_default() += 1;
-        }
-        let best = held
-            .iter()
-            .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
-            .map(|(&c, _)| c);
-        if let Some(c) = best {
-            joined[c].push((list.len(), a));
-        }
-    }
-    let parts: Vec<String> = joined
-        .iter_mut()
-        .enumerate()
-        .filter(|(_, list)| list.len() > 1)
-        .map(|(c, list)| {
-            list.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
-            let of: Vec<&str> = list.iter().map(|&(_, a)| names[a].as_str()).collect();
-            format!(
-                "{} {} = {}",
-                identity.ids[c],
-                identity.names[c],
-                of.join(" + ")
-            )
-        })
-        .collect();
-    (!parts.is_empty()).then(|| {
-        format!(
-            "the automatic plan's {k} services merged into the {} asked for: {}",
-            clustering.count,
-            parts.join("; ")
-        )
-    })
 }
 
 /// The plan's metrics, rounded to 4 decimals.

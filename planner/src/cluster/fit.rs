@@ -8,7 +8,7 @@ use analyzer::CallGraph;
 use rayon::prelude::*;
 
 use super::coupling::Csr;
-use super::place::place_groups;
+use super::place::{place, place_groups};
 use super::{
     Connected, Coupled, Run, Tags, WeakCode, concepts, constrain, count, coupling, features, leiden,
 };
@@ -39,7 +39,7 @@ pub(super) struct Fitted {
     /// How the count was reached, so far.
     pub(super) reason: crate::ServiceCount,
     /// Told a number the automatic plan's services were merged into: node position → its
-    /// automatic service (`usize::MAX` for the isolated nodes).
+    /// automatic service, the isolated nodes placed as the automatic plan places them.
     pub(super) automatic: Option<Vec<usize>>,
 }
 
@@ -95,8 +95,10 @@ pub(super) fn fit_count(
                 exact_count(run, coupled, connected, weak, labels, t, &mut reason);
             assign(&mut assignment, connected, units, &labels);
             automatic = services.map(|services| {
+                // The isolated nodes where the automatic plan puts them.
                 let mut of = vec![usize::MAX; n];
                 assign(&mut of, connected, units, &services);
+                place(&run.nodes, &mut of, &connected.nodes, &connected.isolated);
                 of
             });
             IsolatedNodes::Join
