@@ -536,7 +536,7 @@ fn count_sentence(r: &crate::ServiceCount, resolution: f64) -> String {
             ", then the automatic plan's {found} services merged whole into the {want} asked: the grouping of highest modularity on the calls whose services are tied by calls"
         )),
         (Some(_), Some(_)) => {
-            out.push_str(", which the automatic plan's services are");
+            out.push_str(", as many as the automatic plan's services");
         }
         (Some(_), None) => {
             out.push_str(", then merged by modularity gain or split to the number asked");
