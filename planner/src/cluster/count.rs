@@ -310,8 +310,8 @@ const REFINE_PASSES: usize = 32;
 /// [`REFINE_PIECES`] input clusters, the greedy result stands.
 ///
 /// # Complexity
-/// [`merge_to`]'s, plus O(R · P · (P·K + P + E_q)) for R passes over P input clusters, K groups
-/// and E_q quotient edges.
+/// [`merge_to`]'s, plus O(R · P · (P·K + E_q)) for R passes over P input clusters, K groups
+/// and E_q quotient edges (each step checks the ties of the two groups it changes).
 pub(super) fn merge_to_refined(
     g: &Csr,
     labels: &[usize],
@@ -347,6 +347,10 @@ struct Groups<'a> {
     tot: Vec<f64>,
     /// Each group's number of input clusters.
     count: Vec<usize>,
+    /// Whether each group is [tied together](Groups::tied_together).
+    tied: Vec<bool>,
+    /// The groups that are not.
+    untied: usize,
 }
 
 impl Groups<'_> {
@@ -362,6 +366,21 @@ impl Groups<'_> {
         self.count[a] -= 1;
         self.count[b] += 1;
         self.group[p] = b;
+        self.retie(a);
+        self.retie(b);
+    }
+
+    /// Updates whether group `g` is tied together.
+    fn retie(&mut self, g: usize) {
+        let now = self.tied_together(g);
+        if now != self.tied[g] {
+            self.tied[g] = now;
+            if now {
+                self.untied -= 1;
+            } else {
+                self.untied += 1;
+            }
+        }
     }
 
     /// Whether the input clusters of group `g` that have ties are tied together (a cluster tied
@@ -404,6 +423,8 @@ fn refine_groups(q: &Quotient, group: &mut [usize], k: usize, gamma: f64) {
         to: vec![vec![0.0; k]; group.len()],
         tot: vec![0.0; k],
         count: vec![0; k],
+        tied: vec![true; k],
+        untied: 0,
         group,
     };
     for &p in &pieces {
@@ -415,6 +436,9 @@ fn refine_groups(q: &Quotient, group: &mut [usize], k: usize, gamma: f64) {
                 groups.to[p][groups.group[r]] += w;
             }
         }
+    }
+    for g in 0..k {
+        groups.retie(g);
     }
     let chance = gamma / q.two_m;
     // Float noise must not count as a gain (passes could cycle).
@@ -444,12 +468,9 @@ fn refine_groups(q: &Quotient, group: &mut [usize], k: usize, gamma: f64) {
             moved[p] = true;
             steps.push((p, a));
             sum += gain;
-            if sum > best && groups.tied_together(a) && groups.tied_together(b) {
-                // The other groups are as at the last state kept or the pass's start: tied.
-                if (0..k).all(|g| groups.tied_together(g)) {
-                    best = sum;
-                    best_len = steps.len();
-                }
+            if sum > best && groups.untied == 0 {
+                best = sum;
+                best_len = steps.len();
             }
         }
         while steps.len() > best_len {
