@@ -225,9 +225,13 @@ fn cluster_once(graph: &CallGraph, cfg: &ClusterConfig, cons: &Constraints) -> C
         &mut fitted.assignment,
         fitted.isolated,
     );
-    let mut clustering = finish(run, weak, fitted.assignment, fitted.reason);
-    clustering.automatic = fitted.automatic;
-    clustering
+    finish(
+        run,
+        weak,
+        fitted.assignment,
+        fitted.reason,
+        fitted.automatic,
+    )
 }
 
 /// What every phase of one clustering run reads, and what it records as it goes.
@@ -475,6 +479,7 @@ fn finish(
     weak: WeakCode,
     mut assignment: Vec<usize>,
     mut reason: crate::ServiceCount,
+    automatic: Option<Vec<usize>>,
 ) -> Clustering {
     let count = relabel(&mut assignment);
     if run.steps.on() {
@@ -491,7 +496,7 @@ fn finish(
         roots: weak.roots,
         notes: run.notes,
         count_reason: reason,
-        automatic: None,
+        automatic,
     }
 }
 
@@ -523,7 +528,7 @@ fn count_sentence(r: &crate::ServiceCount, resolution: f64) -> String {
         ),
         (
             r.folded_fragments,
-            "under a fifth of the mean service size folded into their best neighbour",
+            "under a fifth of the mean service size folded into the neighbour each is most tied to",
         ),
     ];
     for (n, what) in steps {

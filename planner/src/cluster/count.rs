@@ -14,6 +14,7 @@ const MIN_SPLIT_RESOLUTION: f64 = 0.5;
 const SPLIT_ROUNDS: usize = 64;
 
 /// Clusters as a weighted quotient graph of `g`.
+#[derive(Clone)]
 struct Quotient {
     adj: Vec<BTreeMap<usize, f64>>,
     tot: Vec<f64>,
@@ -254,7 +255,16 @@ pub(super) fn merge_to(
     gamma: f64,
     tags: &[Tags],
 ) -> Vec<usize> {
-    let mut q = Quotient::new(g, labels, tags, cluster_sizes(labels, &[]));
+    merge_greedy(
+        Quotient::new(g, labels, tags, cluster_sizes(labels, &[])),
+        target,
+        gamma,
+    )
+}
+
+/// [`merge_to`] on the quotient graph `q` of the clusters: the merges, then every node's final
+/// label, renumbered.
+fn merge_greedy(mut q: Quotient, target: usize, gamma: f64) -> Vec<usize> {
     let mut count = q.alive().count();
     while count > target.max(1) {
         let mut best: Option<(f64, usize, usize)> = None;
@@ -319,12 +329,14 @@ pub(super) fn merge_to_refined(
     gamma: f64,
     tags: &[Tags],
 ) -> Vec<usize> {
-    let merged = merge_to(g, labels, target, gamma, tags);
-    let k = merged.iter().max().map_or(0, |&c| c + 1);
-    let q = Quotient::new(g, labels, &[], cluster_sizes(labels, &[]));
-    if !tags.is_empty() || q.size.len() > REFINE_PIECES {
-        return merged;
+    let size = cluster_sizes(labels, &[]);
+    if !tags.is_empty() || size.len() > REFINE_PIECES {
+        return merge_to(g, labels, target, gamma, tags);
     }
+    // One quotient graph: the greedy merges consume a copy, the passes read it.
+    let q = Quotient::new(g, labels, &[], size);
+    let merged = merge_greedy(q.clone(), target, gamma);
+    let k = merged.iter().max().map_or(0, |&c| c + 1);
     let mut group = vec![usize::MAX; q.size.len()];
     for (&l, &m) in labels.iter().zip(&merged) {
         group[l] = m;

@@ -448,7 +448,7 @@ fn tidy(
     reason.folded_fragments = k - merged.iter().max().map_or(0, |&c| c + 1);
     if reason.folded_fragments > 0 {
         run.notes.push(format!(
-            "folded {} clusters under a fifth of the mean service size into their best neighbour: fragments, not services",
+            "folded {} clusters under a fifth of the mean service size into the neighbour each is most tied to: fragments, not services",
             reason.folded_fragments
         ));
     }
