@@ -540,6 +540,9 @@ fn count_sentence(r: &crate::ServiceCount, resolution: f64) -> String {
         (Some(want), Some(found)) if found > want => out.push_str(&format!(
             ", then the automatic plan's {found} services merged whole into the {want} asked: the grouping of highest modularity on the calls whose services are tied by calls"
         )),
+        (Some(want), Some(found)) if found < want => out.push_str(&format!(
+            ", then the automatic plan's {found} services split into the {want} asked: each time the service whose best two-way cut gains most modularity"
+        )),
         (Some(_), Some(_)) => {
             out.push_str(", as many as the automatic plan's services");
         }

@@ -51,22 +51,26 @@ pub(crate) fn service_names(
     unique(names)
 }
 
-/// Told a number below the automatic plan's count: the automatic plan's services each service
-/// merges, by the names the automatic plan gives them, so a reviewer sees what was joined. An
-/// automatic service belongs to the service holding most of its members (ties: the first).
+/// Told a number other than the automatic plan's count: how the plan's services come from the
+/// automatic plan's, by the names the automatic plan gives them, so a reviewer sees what was
+/// joined or cut. An automatic service belongs to the service holding most of its members, and
+/// a service comes from the automatic service most of its members come from (ties: the first).
 pub(crate) struct Merged {
     /// The automatic services' names.
     names: Vec<String>,
-    /// Per service of the plan, its automatic services, largest first.
+    /// Per service of the plan, the automatic services it holds, largest first.
     joined: Vec<Vec<usize>>,
+    /// Per automatic service, the services of the plan that come from it, largest first.
+    pieces: Vec<Vec<usize>>,
 }
 
 impl Merged {
     /// From `automatic` (node position → automatic service, `usize::MAX` for a node placed
-    /// afterwards) and the plan's `assignment`; `None` when no service merges two.
+    /// afterwards) and the plan's `assignment`; `None` when no service merges two automatic
+    /// services and none is split.
     ///
     /// # Complexity
-    /// [`service_names`]' for the automatic services, plus O(V + K log K).
+    /// [`service_names`]' for the automatic services, plus O(V log V).
     pub(crate) fn new(
         graph: &CallGraph,
         modules: &Modules<'_>,
@@ -75,57 +79,79 @@ impl Merged {
     ) -> Option<Merged> {
         let count = |labels: &mut dyn Iterator<Item = usize>| labels.max().map_or(0, |c| c + 1);
         let k = count(&mut automatic.iter().copied().filter(|&a| a != usize::MAX));
+        let services = count(&mut assignment.iter().copied());
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+        // held[(a, c)]: members of automatic service a in service c.
+        let mut held: BTreeMap<(usize, usize), usize> = BTreeMap::new();
         for (i, &a) in automatic.iter().enumerate() {
             if a != usize::MAX {
                 members[a].push(i);
+                *held.entry((a, assignment[i])).or_default() += 1;
             }
         }
-        let mut joined: Vec<Vec<(usize, usize)>> =
-            vec![Vec::new(); count(&mut assignment.iter().copied())];
-        for (a, list) in members.iter().enumerate() {
-            let mut held: BTreeMap<usize, usize> = BTreeMap::new();
-            for &i in list {
-                *held.entry(assignment[i]).or_default() += 1;
+        // The largest share wins, ties to the lower number.
+        let best = |x: &(usize, usize, usize), y: &(usize, usize, usize)| {
+            x.0.cmp(&y.0).then(y.1.cmp(&x.1)).then(y.2.cmp(&x.2))
+        };
+        let mut home: Vec<Option<(usize, usize, usize)>> = vec![None; k];
+        let mut origin: Vec<Option<(usize, usize, usize)>> = vec![None; services];
+        for (&(a, c), &n) in &held {
+            let to = (n, c, a);
+            if home[a].is_none_or(|h| best(&to, &h).is_gt()) {
+                home[a] = Some(to);
             }
-            let best = held
-                .iter()
-                .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
-                .map(|(&c, _)| c);
-            if let Some(c) = best {
-                joined[c].push((list.len(), a));
+            let from = (n, a, c);
+            if origin[c].is_none_or(|o| best(&from, &o).is_gt()) {
+                origin[c] = Some(from);
             }
         }
-        if joined.iter().all(|list| list.len() < 2) {
+        let mut joined: Vec<Vec<(usize, usize)>> = vec![Vec::new(); services];
+        for (a, h) in home.iter().enumerate() {
+            if let Some((_, c, _)) = h {
+                joined[*c].push((members[a].len(), a));
+            }
+        }
+        let mut pieces: Vec<Vec<(usize, usize)>> = vec![Vec::new(); k];
+        for (c, o) in origin.iter().enumerate() {
+            if let Some((n, a, _)) = o {
+                pieces[*a].push((*n, c));
+            }
+        }
+        if joined.iter().all(|list| list.len() < 2) && pieces.iter().all(|list| list.len() < 2) {
             return None;
         }
-        let joined = joined
-            .into_iter()
-            .map(|mut list| {
-                list.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
-                list.into_iter().map(|(_, a)| a).collect()
-            })
-            .collect();
+        let largest_first = |lists: Vec<Vec<(usize, usize)>>| -> Vec<Vec<usize>> {
+            lists
+                .into_iter()
+                .map(|mut list| {
+                    list.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+                    list.into_iter().map(|(_, a)| a).collect()
+                })
+                .collect()
+        };
         Some(Merged {
             names: service_names(graph, modules, &members),
-            joined,
+            joined: largest_first(joined),
+            pieces: largest_first(pieces),
         })
     }
 
-    /// The suggested `names` with each service that merged automatic services named for the
-    /// largest of them; unique.
+    /// The suggested `names` with each service that holds automatic services named for the
+    /// largest of them, unless that one was split (its pieces are named for what each holds);
+    /// unique.
     pub(crate) fn rename(&self, mut names: Vec<String>) -> Vec<String> {
         for (name, joined) in names.iter_mut().zip(&self.joined) {
-            if let Some(&a) = joined.first() {
+            if let Some(&a) = joined.first().filter(|&&a| self.pieces[a].len() < 2) {
                 name.clone_from(&self.names[a]);
             }
         }
         unique(names)
     }
 
-    /// The plan's note: for each service merging several, `id name = first + second + …`.
+    /// The plan's note: for each service merging several, `id name = first + second + …`; for
+    /// each automatic service split, `name = id name + id name + …`.
     pub(crate) fn note(&self, ids: &[String], names: &[String]) -> Option<String> {
-        let parts: Vec<String> = self
+        let merged: Vec<String> = self
             .joined
             .iter()
             .enumerate()
@@ -135,14 +161,34 @@ impl Merged {
                 format!("{} {} = {}", ids[c], names[c], of.join(" + "))
             })
             .collect();
-        (!parts.is_empty()).then(|| {
-            format!(
-                "the automatic plan's {} services merged into the {} asked for: {}",
-                self.names.len(),
-                self.joined.len(),
-                parts.join("; ")
-            )
-        })
+        let split: Vec<String> = self
+            .pieces
+            .iter()
+            .enumerate()
+            .filter(|(_, pieces)| pieces.len() > 1)
+            .map(|(a, pieces)| {
+                let into: Vec<String> = pieces
+                    .iter()
+                    .map(|&c| format!("{} {}", ids[c], names[c]))
+                    .collect();
+                format!("{} = {}", self.names[a], into.join(" + "))
+            })
+            .collect();
+        let (automatic, plan) = (self.names.len(), self.joined.len());
+        let mut parts = Vec::new();
+        if !merged.is_empty() {
+            parts.push(format!(
+                "the automatic plan's {automatic} services merged into the {plan} asked for: {}",
+                merged.join("; ")
+            ));
+        }
+        if !split.is_empty() {
+            parts.push(format!(
+                "the automatic plan's {automatic} services split into the {plan} asked for: {}",
+                split.join("; ")
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 }
 

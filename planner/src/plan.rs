@@ -578,7 +578,8 @@ pub struct ServiceCount {
     /// Automatic mode: clusters under a fifth of the mean service size folded into a neighbour.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub folded_fragments: usize,
-    /// Told a number: the services the automatic mode finds, which were merged down to it.
+    /// Told a number: the services the automatic mode finds, which were merged whole down to
+    /// it or split up to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic: Option<usize>,
     /// The services of the plan.

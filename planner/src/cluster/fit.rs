@@ -92,15 +92,13 @@ pub(super) fn fit_count(
         }
         Some(t) => {
             let (labels, services) =
-                exact_count(run, coupled, connected, weak, labels, t, &mut reason);
+                exact_count(run, coupled, connected, weak, &labels, t, &mut reason);
             assign(&mut assignment, connected, units, &labels);
-            automatic = services.map(|services| {
-                // The isolated nodes where the automatic plan puts them.
-                let mut of = vec![usize::MAX; n];
-                assign(&mut of, connected, units, &services);
-                place(&run.nodes, &mut of, &connected.nodes, &connected.isolated);
-                of
-            });
+            // The isolated nodes where the automatic plan puts them.
+            let mut of = vec![usize::MAX; n];
+            assign(&mut of, connected, units, &services);
+            place(&run.nodes, &mut of, &connected.nodes, &connected.isolated);
+            automatic = Some(of);
             IsolatedNodes::Join
         }
         None => {
@@ -151,107 +149,63 @@ fn assign(
     }
 }
 
-/// Exactly `t` clusters of the units, and the automatic plan's services when they were merged
-/// into them (unit → service). When the automatic mode ([`automatic_count`]) finds at
-/// least `t` services, its services merge whole into `t` groups: the grouping of highest
-/// modularity on the calls ([`calls_between_units`]) whose groups are tied by calls, greedy
-/// merges refined by Kernighan–Lin passes ([`count::merge_to_refined`]). Otherwise, from
-/// Leiden's clusters: parts of one feature package merge first (while at least `t` remain, and
-/// without cannot-link tags), then clusters of one concept, then clusters merge by best
-/// modularity gain or split by sub-Leiden runs ([`count::merge_to`], [`count::split_to`]).
+/// Exactly `t` clusters of the units, and the automatic plan's services they come from (unit →
+/// service). The automatic mode ([`automatic_count`]) draws its services first: its boundaries
+/// are the tool's best evidence, and a plan told a number a reviewer can set beside the
+/// automatic one. When it finds at least `t`, its services merge whole into `t` groups: the
+/// grouping of highest modularity on the calls ([`calls_between_units`]) whose groups are tied
+/// by calls, greedy merges refined by Kernighan–Lin passes ([`count::merge_to_refined`]). When
+/// it finds fewer, its services split, each time the one whose best two-way cut (a sub-Leiden
+/// run on the coupling) gains most modularity ([`count::split_to`]).
 ///
 /// # Complexity
-/// [`automatic_count`]'s and [`count::merge_to_refined`]'s; otherwise O(V + E + K log K) for
-/// the feature merge, plus O(M · (K + E_K)) for M merges over K clusters, or the sub-Leiden
-/// runs of the splits.
+/// [`automatic_count`]'s, plus [`count::merge_to_refined`]'s or the sub-Leiden runs of the
+/// splits.
 fn exact_count(
     run: &mut Run<'_>,
     coupled: &Coupled,
     connected: &Connected,
     weak: &WeakCode,
-    mut labels: Vec<usize>,
+    labels: &[usize],
     t: usize,
     reason: &mut crate::ServiceCount,
-) -> (Vec<usize>, Option<Vec<usize>>) {
+) -> (Vec<usize>, Vec<usize>) {
     let (cfg, units) = (run.cfg, &coupled.units);
-    let mut found = reason.found;
-    if found > t {
-        // The automatic plan's services, when there are at least `t`: the boundaries the
-        // automatic mode draws are the best evidence, and told fewer, whole services merge.
-        let kept = run.notes.len();
-        let mut automatic = crate::ServiceCount {
-            found,
-            ..Default::default()
-        };
-        let mut trial = vec![0usize; run.graph.node_count()];
-        automatic_count(
-            run,
-            coupled,
-            connected,
-            weak,
-            &labels,
-            &mut automatic,
-            &mut trial,
-        );
-        let mut services = unit_labels(connected, units, &trial);
-        let count = leiden::renumber(&mut services);
-        if count >= t {
-            *reason = crate::ServiceCount {
-                requested: reason.requested,
-                automatic: Some(count),
-                ..automatic
-            };
-            // The count's sentence says how they merged (`count_sentence`).
-            let calls = calls_between_units(run.graph, connected, units);
-            let merged = count::merge_to_refined(&calls, &services, t, cfg.resolution, &units.tags);
-            return (merged, Some(services));
-        }
-        run.notes.truncate(kept);
-    }
-    if found > t && cfg.feature_merge && units.tags.is_empty() {
-        let mut trial = vec![0usize; run.graph.node_count()];
-        assign(&mut trial, connected, units, &labels);
-        // Tags are empty here; a must-link unit goes where its first member goes.
-        let feature_merge = merge_features(
-            run.graph,
-            &run.nodes,
-            &mut trial,
-            &connected.nodes,
-            &weak.weak,
-            Held {
-                frozen: &[],
-                cluster_tags: &[],
-                free: true,
-            },
-        );
-        let mut merged = unit_labels(connected, units, &trial);
-        let count = leiden::renumber(&mut merged);
-        if count >= t {
-            reason.merged_by_feature = found - count;
-            labels = merged;
-            found = count;
-            note_returned(&mut run.notes, feature_merge.returned);
-        }
-    }
-    if found > t && cfg.concept_merge && units.tags.is_empty() {
-        let mut trial = vec![0usize; run.graph.node_count()];
-        assign(&mut trial, connected, units, &labels);
-        let step = by_concepts(run, connected, units, &mut trial, &[], t);
-        if !step.moved.is_empty() || step.merged > 0 {
-            let mut next = unit_labels(connected, units, &trial);
-            found = leiden::renumber(&mut next);
-            labels = next;
-            reason.merged_by_concept = step.merged;
-            note_concepts(&mut run.notes, &step);
-        }
-    }
-    let (coupling, resolution) = (&coupled.coupling, cfg.resolution);
-    let fitted = if found > t {
-        count::merge_to(coupling, &labels, t, resolution, &units.tags)
-    } else {
-        count::split_to(coupling, &labels, t, resolution, &mut run.rng)
+    let mut automatic = crate::ServiceCount {
+        found: reason.found,
+        ..Default::default()
     };
-    (fitted, None)
+    let mut trial = vec![0usize; run.graph.node_count()];
+    automatic_count(
+        run,
+        coupled,
+        connected,
+        weak,
+        labels,
+        &mut automatic,
+        &mut trial,
+    );
+    let mut services = unit_labels(connected, units, &trial);
+    let count = leiden::renumber(&mut services);
+    // The count's sentence says how they were merged or split (`count_sentence`).
+    *reason = crate::ServiceCount {
+        requested: reason.requested,
+        automatic: Some(count),
+        ..automatic
+    };
+    let fitted = if count >= t {
+        let calls = calls_between_units(run.graph, connected, units);
+        count::merge_to_refined(&calls, &services, t, cfg.resolution, &units.tags)
+    } else {
+        count::split_to(
+            &coupled.coupling,
+            &services,
+            t,
+            cfg.resolution,
+            &mut run.rng,
+        )
+    };
+    (fitted, services)
 }
 
 /// The call graph over the clustering units, undirected, each call's weight dampened as in the
@@ -378,7 +332,7 @@ fn automatic_count(
         for (j, &i) in connected.nodes.iter().enumerate() {
             held[assignment[i]] |= frozen.get(j) == Some(&true);
         }
-        let step = by_concepts(run, connected, units, assignment, &held, 1);
+        let step = by_concepts(run, connected, units, assignment, &held);
         reason.merged_by_concept = step.merged;
         note_concepts(&mut run.notes, &step);
         run.steps.mark(|| "cluster: concepts".into());
@@ -469,7 +423,7 @@ struct ConceptStep {
 
 /// The concept step ([`concepts`]) on the connected nodes' `assignment`: classes move to the
 /// cluster their name's concept belongs to (only when no decision groups nodes: a class moves
-/// whole), then clusters of the same concepts merge while more than `floor` remain. `held`
+/// whole), then clusters of the same concepts merge while more than one remains. `held`
 /// clusters (by number) neither give, take nor merge.
 fn by_concepts(
     run: &Run<'_>,
@@ -477,7 +431,6 @@ fn by_concepts(
     units: &constrain::Units,
     assignment: &mut [usize],
     held: &[bool],
-    floor: usize,
 ) -> ConceptStep {
     if concepts::clusters_to_read(assignment, &connected.nodes).is_none() {
         return ConceptStep::default();
@@ -488,7 +441,7 @@ fn by_concepts(
     } else {
         Vec::new()
     };
-    let merged = concepts::merge_concepts(&classes, assignment, &connected.nodes, held, floor);
+    let merged = concepts::merge_concepts(&classes, assignment, &connected.nodes, held, 1);
     ConceptStep { moved, merged }
 }
 
