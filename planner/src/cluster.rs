@@ -160,7 +160,7 @@ pub(crate) fn cluster_with(
 
 /// A re-plan keeps the partition that moves fewer nodes while its modularity stays within this
 /// share of the other's.
-const STABLE_TOLERANCE: f64 = 0.01;
+pub(super) const STABLE_TOLERANCE: f64 = 0.01;
 
 /// Nodes of `assignment` (clusters `0..count`) that left their earlier service, and the earlier
 /// service each cluster is matched to: clusters and earlier services are matched one to one,
@@ -537,9 +537,19 @@ fn count_sentence(r: &crate::ServiceCount, resolution: f64) -> String {
         }
     }
     match (r.requested, r.automatic) {
-        (Some(want), Some(found)) if found > want => out.push_str(&format!(
-            ", then the automatic plan's {found} services merged whole into the {want} asked: the grouping of highest modularity on the calls whose services are tied by calls"
-        )),
+        (Some(want), Some(found)) if found > want => {
+            out.push_str(&format!(
+                ", then the automatic plan's {found} services merged whole into the {want} asked: the grouping of highest modularity on the calls whose services are tied by calls"
+            ));
+            if let Some(d) = r.dependencies.filter(|d| d.plan < d.most_modular) {
+                out.push_str(&format!(
+                    ", then among the groupings as modular within {} %, one with fewer dependencies between services ({} instead of {})",
+                    STABLE_TOLERANCE * 100.0,
+                    d.plan,
+                    d.most_modular
+                ));
+            }
+        }
         (Some(want), Some(found)) if found < want => out.push_str(&format!(
             ", then the automatic plan's {found} services split into the {want} asked: each time the service whose best two-way cut gains most modularity"
         )),

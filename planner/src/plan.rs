@@ -582,10 +582,25 @@ pub struct ServiceCount {
     /// it or split up to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic: Option<usize>,
+    /// Told fewer than the automatic services: the dependencies between the services of the
+    /// grouping of highest modularity, and of the plan's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dependencies: Option<Dependencies>,
     /// The services of the plan.
     pub services: usize,
     /// The choice in a sentence.
     pub reason: String,
+}
+
+/// Dependencies between services: ordered pairs of services with a call from the first to the
+/// second. Told fewer services than the automatic plan's, the plan keeps, among the groupings
+/// as modular as the most modular within 1 %, one with fewer of them (docs/quality.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Dependencies {
+    /// Of the grouping of highest modularity.
+    pub most_modular: usize,
+    /// Of the plan's grouping.
+    pub plan: usize,
 }
 
 /// Whether a count is zero (a step that did nothing is left out of plan.json).

@@ -4,6 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
+use super::STABLE_TOLERANCE;
 use super::constrain::{Tags, compatible};
 use super::coupling::Csr;
 use super::leiden::{aggregate, leiden, renumber};
@@ -316,22 +317,29 @@ const REFINE_PASSES: usize = 32;
 /// refines a division the same way, moving vertices one at a time, each once a pass, and keeping
 /// the best state the pass went through. Here the vertices are the input clusters, and a state
 /// counts only when the clusters of each group are tied together (a service of parts that
-/// never call each other is no service). With cannot-link `tags`, or more than
-/// [`REFINE_PIECES`] input clusters, the greedy result stands.
+/// never call each other is no service). Then, among the groupings as modular within
+/// [`EQUAL_MODULARITY`], single moves lessen the dependencies between the groups
+/// ([`lessen_dependencies`]; `arcs` are the calls between input clusters, caller first). With
+/// cannot-link `tags`, or more than [`REFINE_PIECES`] input clusters, the greedy result stands.
 ///
 /// # Complexity
 /// [`merge_to`]'s, plus O(R · P · (P·K + E_q)) for R passes over P input clusters, K groups
-/// and E_q quotient edges (each step checks the ties of the two groups it changes).
+/// and E_q quotient edges (each step checks the ties of the two groups it changes), plus
+/// O(D · P · (K·a + P + E_q)) for D dependencies lessened, a arcs per input cluster.
 pub(super) fn merge_to_refined(
     g: &Csr,
     labels: &[usize],
     target: usize,
     gamma: f64,
     tags: &[Tags],
-) -> Vec<usize> {
+    arcs: &[(usize, usize)],
+) -> Refined {
     let size = cluster_sizes(labels, &[]);
     if !tags.is_empty() || size.len() > REFINE_PIECES {
-        return merge_to(g, labels, target, gamma, tags);
+        return Refined {
+            labels: merge_to(g, labels, target, gamma, tags),
+            dependencies: None,
+        };
     }
     // One quotient graph: the greedy merges consume a copy, the passes read it.
     let q = Quotient::new(g, labels, &[], size);
@@ -341,11 +349,30 @@ pub(super) fn merge_to_refined(
     for (&l, &m) in labels.iter().zip(&merged) {
         group[l] = m;
     }
-    refine_groups(&q, &mut group, k, gamma);
+    let dependencies = refine_groups(&q, &mut group, k, gamma, arcs);
     let mut out: Vec<usize> = labels.iter().map(|&l| group[l]).collect();
     renumber(&mut out);
-    out
+    Refined {
+        labels: out,
+        dependencies,
+    }
 }
+
+/// [`merge_to_refined`]'s result.
+pub(super) struct Refined {
+    /// Input label → group, renumbered.
+    pub labels: Vec<usize>,
+    /// The dependencies between the groups (ordered pairs with a call) of the grouping of
+    /// highest modularity, and of the one kept, when [`lessen_dependencies`] ran.
+    pub dependencies: Option<(usize, usize)>,
+}
+
+/// Share of a grouping's modularity within which another counts as equally modular: the
+/// tolerance within which a re-plan calls two partitions as modular ([`STABLE_TOLERANCE`]).
+/// Modularity has many near-optimal partitions of different structure (Good, de Montjoye &
+/// Clauset, "Performance of modularity maximization in practical contexts", 2010), so a
+/// difference this small is no reason to prefer one.
+const EQUAL_MODULARITY: f64 = STABLE_TOLERANCE;
 
 /// The groups of [`refine_groups`]: which input clusters each holds, their weights and totals.
 struct Groups<'a> {
@@ -425,10 +452,16 @@ impl Groups<'_> {
 /// loses least) without emptying its group; the pass then returns to the best state it went
 /// through whose groups are all [tied together](Groups::tied_together). Passes repeat while one
 /// gains. Ties go to the first cluster and group in number order.
-fn refine_groups(q: &Quotient, group: &mut [usize], k: usize, gamma: f64) {
+fn refine_groups(
+    q: &Quotient,
+    group: &mut [usize],
+    k: usize,
+    gamma: f64,
+    arcs: &[(usize, usize)],
+) -> Option<(usize, usize)> {
     let pieces: Vec<usize> = (0..group.len()).filter(|&p| group[p] < k).collect();
     if q.two_m <= 0.0 || k < 2 || pieces.len() <= k {
-        return;
+        return None;
     }
     let mut groups = Groups {
         q,
@@ -493,6 +526,159 @@ fn refine_groups(q: &Quotient, group: &mut [usize], k: usize, gamma: f64) {
             break;
         }
     }
+    Some(lessen_dependencies(&mut groups, &pieces, k, gamma, arcs))
+}
+
+/// The modularity (at resolution `gamma`) of the grouping `groups` holds over `pieces`.
+fn modularity(groups: &Groups<'_>, pieces: &[usize], gamma: f64) -> f64 {
+    let q = groups.q;
+    // Weight inside the input clusters (twice), then between clusters of one group (twice).
+    let between: f64 = q.adj.iter().flat_map(|a| a.values()).sum();
+    let inside: f64 = pieces.iter().map(|&p| groups.to[p][groups.group[p]]).sum();
+    let spread: f64 = groups.tot.iter().map(|t| t * t).sum();
+    (q.two_m - between + inside) / q.two_m - gamma * spread / (q.two_m * q.two_m)
+}
+
+/// Among the groupings as modular as the one `groups` holds (within [`EQUAL_MODULARITY`] of
+/// it), single moves of input clusters that lessen the dependencies between groups, the ordered
+/// pairs of groups with a call from one to the other (`arcs`, caller first, between input
+/// clusters), most lessened first, then best modularity; every group stays tied together and
+/// none empties. An architect weighs a boundary by what depends on what across it: a part that
+/// every service calls, joined to one of them, makes all the others depend on that one, and
+/// joined to a service they all call already, adds nothing. Returns the dependencies before
+/// and after.
+///
+/// # Complexity
+/// O(D · P · (K·a + P + E_q)) for D dependencies lessened over P input clusters, K groups, a
+/// arcs per input cluster and E_q quotient edges.
+fn lessen_dependencies(
+    groups: &mut Groups<'_>,
+    pieces: &[usize],
+    k: usize,
+    gamma: f64,
+    arcs: &[(usize, usize)],
+) -> (usize, usize) {
+    let n = groups.group.len();
+    let (mut out, mut inn) = (vec![Vec::new(); n], vec![Vec::new(); n]);
+    for &(f, t) in arcs {
+        if f != t && f < n && t < n && groups.group[f] < k && groups.group[t] < k {
+            out[f].push(t);
+            inn[t].push(f);
+        }
+    }
+    for list in out.iter_mut().chain(inn.iter_mut()) {
+        list.sort_unstable();
+        list.dedup();
+    }
+    // between[a][b]: arcs from group a's clusters to group b's.
+    let mut between = vec![vec![0usize; k]; k];
+    for &p in pieces {
+        for &r in &out[p] {
+            let (a, b) = (groups.group[p], groups.group[r]);
+            if a != b {
+                between[a][b] += 1;
+            }
+        }
+    }
+    let count = |between: &[Vec<usize>]| between.iter().flatten().filter(|&&c| c > 0).count();
+    let before = count(&between);
+    let two_m = groups.q.two_m;
+    let mut q_now = modularity(groups, pieces, gamma);
+    let floor = q_now - EQUAL_MODULARITY * q_now.abs();
+    let chance = gamma / two_m;
+    // A cluster's arcs by the group at their other end: (group, arcs), in group order.
+    let mut tally = vec![0usize; k];
+    let mut by_group = |ends: &[usize], group: &[usize]| -> Vec<(usize, usize)> {
+        let mut seen: Vec<usize> = Vec::new();
+        for &r in ends {
+            let c = group[r];
+            if tally[c] == 0 {
+                seen.push(c);
+            }
+            tally[c] += 1;
+        }
+        seen.sort_unstable();
+        seen.into_iter()
+            .map(|c| (c, std::mem::take(&mut tally[c])))
+            .collect()
+    };
+    // How many pairs of groups a count change turns from some arcs to none, less the reverse.
+    let turned =
+        |old: usize, new: usize| i64::from(old > 0 && new == 0) - i64::from(old == 0 && new > 0);
+    loop {
+        let mut options: Vec<(i64, f64, usize, usize)> = Vec::new();
+        for &p in pieces {
+            let a = groups.group[p];
+            if groups.count[a] < 2 {
+                continue;
+            }
+            let outs = by_group(&out[p], groups.group);
+            let ins = by_group(&inn[p], groups.group);
+            let arcs_with = |list: &[(usize, usize)], c: usize| {
+                list.binary_search_by_key(&c, |&(g, _)| g)
+                    .map_or(0, |i| list[i].1)
+            };
+            let t = groups.q.tot[p];
+            for b in (0..k).filter(|&b| b != a) {
+                // Moving p from a to b: its arcs to group c leave (a, c) for (b, c), its arcs
+                // from c leave (c, a) for (c, b); (a, b) and (b, a) change both ways.
+                let mut lessened = 0i64;
+                for &(c, m) in outs.iter().filter(|&&(c, _)| c != a && c != b) {
+                    lessened += turned(between[a][c], between[a][c] - m)
+                        + turned(between[b][c], between[b][c] + m);
+                }
+                for &(c, m) in ins.iter().filter(|&&(c, _)| c != a && c != b) {
+                    lessened += turned(between[c][a], between[c][a] - m)
+                        + turned(between[c][b], between[c][b] + m);
+                }
+                let ab = between[a][b] + arcs_with(&ins, a) - arcs_with(&outs, b);
+                let ba = between[b][a] + arcs_with(&outs, a) - arcs_with(&ins, b);
+                lessened += turned(between[a][b], ab) + turned(between[b][a], ba);
+                if lessened <= 0 {
+                    continue;
+                }
+                let gain = (groups.to[p][b] - groups.to[p][a])
+                    - chance * t * (groups.tot[b] - groups.tot[a] + t);
+                if q_now + 2.0 * gain / two_m >= floor {
+                    options.push((lessened, gain, p, b));
+                }
+            }
+        }
+        // Most lessened, then best gain, then the first cluster and group.
+        options.sort_by(|x, y| {
+            y.0.cmp(&x.0)
+                .then(y.1.total_cmp(&x.1))
+                .then((x.2, x.3).cmp(&(y.2, y.3)))
+        });
+        let mut moved = None;
+        for (_, gain, p, b) in options {
+            let a = groups.group[p];
+            groups.shift(p, b);
+            if groups.untied == 0 {
+                moved = Some((p, a, b));
+                q_now += 2.0 * gain / two_m;
+                break;
+            }
+            groups.shift(p, a);
+        }
+        let Some((p, a, b)) = moved else { break };
+        // Its arcs to group c leave (a, c) for (b, c), its arcs from c leave (c, a) for (c, b).
+        for (ends, outgoing) in [(&out[p], true), (&inn[p], false)] {
+            for &r in ends {
+                let c = groups.group[r];
+                let pair = |x: usize| if outgoing { (x, c) } else { (c, x) };
+                if c != a {
+                    let (i, j) = pair(a);
+                    between[i][j] -= 1;
+                }
+                if c != b {
+                    let (i, j) = pair(b);
+                    between[i][j] += 1;
+                }
+            }
+        }
+    }
+    (before, count(&between))
 }
 
 /// Merges the tied clusters of `labels` whose merge raises modularity (at resolution `gamma`),
@@ -817,7 +1003,7 @@ mod tests {
         assert_eq!(greedy, vec![0, 1, 1, 2, 2, 2]);
         // Refined: line-item to order, catalog to cart and item; account alone, as the experts
         // draw it. The pass goes through a state of lower modularity to get there.
-        let refined = merge_to_refined(&g, &services, 3, 1.0, &[]);
+        let refined = merge_to_refined(&g, &services, 3, 1.0, &[], &[]).labels;
         assert_eq!(refined, vec![0, 1, 2, 2, 2, 0]);
         let q = |labels: &[usize]| {
             let mut q = Quotient::new(&g, labels, &[], cluster_sizes(labels, &[]));
@@ -844,6 +1030,81 @@ mod tests {
         );
     }
 
+    /// PartsUnlimited's nine automatic services (order, quote, shipment, catalog, dealer,
+    /// factory, properties, the MongoDB retry layer, delivery addresses): calls between them at
+    /// `1 + ln w` each, calls inside, and which calls which (tests/fixtures/real).
+    fn parts_services() -> (Csr, Vec<(usize, usize)>) {
+        let edges = [
+            (0, 1, 6.0),
+            (0, 2, 10.0),
+            (0, 5, 13.0),
+            (0, 6, 8.0),
+            (0, 7, 1.0),
+            (1, 2, 1.0),
+            (1, 4, 12.0),
+            (1, 5, 10.0),
+            (1, 6, 3.0),
+            (1, 7, 1.0),
+            (2, 5, 12.0),
+            (2, 6, 4.0),
+            (2, 7, 1.0),
+            (2, 8, 5.0),
+            (3, 5, 10.0),
+            (3, 7, 1.0),
+            (4, 5, 10.0),
+            (4, 7, 1.0),
+            (5, 6, 5.0),
+            (5, 7, 1.0),
+        ];
+        let inner = vec![181.5, 189.0, 142.4, 95.5, 79.7, 60.0, 35.0, 66.2, 24.0];
+        let arcs = vec![
+            (0, 1),
+            (0, 5),
+            (0, 6),
+            (0, 7),
+            (1, 4),
+            (1, 5),
+            (1, 6),
+            (1, 7),
+            (2, 0),
+            (2, 1),
+            (2, 5),
+            (2, 6),
+            (2, 7),
+            (2, 8),
+            (3, 5),
+            (3, 7),
+            (4, 5),
+            (4, 7),
+            (5, 0),
+            (5, 1),
+            (5, 2),
+            (5, 3),
+            (5, 4),
+            (5, 6),
+            (6, 5),
+            (7, 5),
+        ];
+        (Csr::from_edges(9, &edges, inner), arcs)
+    }
+
+    #[test]
+    fn among_equally_modular_groupings_fewer_dependencies_win() {
+        let (g, arcs) = parts_services();
+        let services: Vec<usize> = (0..9).collect();
+        // By modularity alone the retry layer, which every repository calls once, joins the
+        // dealers by a hair: every other service then depends on the dealers' service.
+        let modular = merge_to_refined(&g, &services, 6, 1.0, &[], &[]);
+        assert_eq!(modular.labels[7], modular.labels[4]);
+        // Within 1 % of that modularity it joins the factory and configuration code, which
+        // every service calls already: 17 dependencies between services become 14.
+        let kept = merge_to_refined(&g, &services, 6, 1.0, &[], &arcs);
+        assert_eq!(kept.labels[7], kept.labels[5]);
+        assert_eq!(kept.labels[6], kept.labels[5]);
+        assert_eq!(kept.dependencies, Some((17, 14)));
+        assert_eq!(kept.labels.iter().max(), Some(&5));
+    }
+
     #[test]
     fn refinement_keeps_each_group_tied_together() {
         // Two small cores tied hard, each with a large satellite tied to it alone. The grouping
@@ -851,12 +1112,12 @@ mod tests {
         // each other, in the other group: no service. One satellite joins the cores instead.
         let edges = [(0, 1, 30.0), (0, 2, 1.0), (1, 3, 1.0)];
         let g = Csr::from_edges(4, &edges, vec![5.0, 5.0, 20.0, 20.0]);
-        let refined = merge_to_refined(&g, &[0, 1, 2, 3], 2, 1.0, &[]);
+        let refined = merge_to_refined(&g, &[0, 1, 2, 3], 2, 1.0, &[], &[]).labels;
         assert_eq!(refined, vec![0, 0, 0, 1]);
         // A part tied to nothing goes anywhere: with no satellite tied, they group.
         let g = Csr::from_edges(4, &edges[..1], vec![5.0, 5.0, 20.0, 20.0]);
         assert_eq!(
-            merge_to_refined(&g, &[0, 1, 2, 3], 2, 1.0, &[]),
+            merge_to_refined(&g, &[0, 1, 2, 3], 2, 1.0, &[], &[]).labels,
             vec![0, 0, 1, 1]
         );
     }

@@ -195,7 +195,13 @@ fn exact_count(
     };
     let fitted = if count >= t {
         let calls = calls_between_units(run.graph, connected, units);
-        count::merge_to_refined(&calls, &services, t, cfg.resolution, &units.tags)
+        let arcs = arcs_between(run.graph, connected, units, &services);
+        let refined =
+            count::merge_to_refined(&calls, &services, t, cfg.resolution, &units.tags, &arcs);
+        reason.dependencies = refined
+            .dependencies
+            .map(|(most_modular, plan)| crate::Dependencies { most_modular, plan });
+        refined.labels
     } else {
         count::split_to(
             &coupled.coupling,
@@ -206,6 +212,28 @@ fn exact_count(
         )
     };
     (fitted, services)
+}
+
+/// The ordered pairs of `services` (unit → service) with a call from the first to the second,
+/// each once, in order.
+///
+/// # Complexity
+/// O(E log E).
+fn arcs_between(
+    graph: &CallGraph,
+    connected: &Connected,
+    units: &constrain::Units,
+    services: &[usize],
+) -> Vec<(usize, usize)> {
+    let of = |p: usize| connected.index[p].map(|i| services[units.of[i as usize]]);
+    let mut arcs: Vec<(usize, usize)> = graph
+        .edges()
+        .filter_map(|(f, t, _)| Some((of(f)?, of(t)?)))
+        .filter(|(a, b)| a != b)
+        .collect();
+    arcs.sort_unstable();
+    arcs.dedup();
+    arcs
 }
 
 /// The call graph over the clustering units, undirected, each call's weight dampened as in the
