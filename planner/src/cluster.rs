@@ -557,7 +557,8 @@ fn count_sentence(r: &crate::ServiceCount, resolution: f64) -> String {
             out.push_str(", as many as the automatic plan's services");
         }
         (Some(_), None) => {
-            out.push_str(", then merged by modularity gain or split to the number asked");
+            // Asked for more than the units of code with calls (or there are none).
+            out.push_str(", each unit of code with calls a service of its own and the code without calls grouped by namespace to make up the number");
         }
         (None, _) => {}
     }

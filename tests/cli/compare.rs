@@ -53,6 +53,16 @@ fn petclinic_against_the_experts() {
         stdout.contains("moves and joins needed:") && stdout.contains("reference service"),
         "{stdout}"
     );
+    // docs/review.md shows this very run.
+    let doc = std::fs::read_to_string(crate::repo_file("docs/review.md")).expect("review.md");
+    let asked =
+        "$ cleave compare plan/plan.json tests/fixtures/real/spring-petclinic/expert.json\n";
+    let shown_in_doc = doc
+        .split_once(asked)
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(example, _)| example)
+        .expect("docs/review.md shows `cleave compare` on PetClinic");
+    assert_eq!(stdout, shown_in_doc, "docs/review.md's example is stale");
 
     let json = compare_json(&plan, &expert);
     let fm = json["mojofm"].as_f64().expect("mojofm");

@@ -90,6 +90,16 @@ fn services_are_exact_on_a_ring_of_cliques() {
             (1..5).all(|i| of(&g, &c, &format!("c{k}.n{i}")) == of(&g, &c, &format!("c{k}.n0")))
         );
     }
+    // More than the automatic plan's six: its services split, and the reason says so.
+    let c = cluster(&g, &services(Some(12)));
+    assert_eq!(c.count_reason.automatic, Some(6));
+    assert!(
+        c.count_reason
+            .reason
+            .contains("the automatic plan's 6 services split into the 12 asked"),
+        "{}",
+        c.count_reason.reason
+    );
     let c = cluster(&g, &services(Some(40)));
     assert_eq!(c.count, 30);
     assert_eq!(
