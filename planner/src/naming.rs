@@ -55,7 +55,7 @@ pub(crate) fn service_names(
 /// automatic plan's, by the names the automatic plan gives them, so a reviewer sees what was
 /// joined or cut. An automatic service belongs to the service holding most of its members, and
 /// a service comes from the automatic service most of its members come from (ties: the first).
-pub(crate) struct Merged {
+pub(crate) struct Lineage {
     /// The automatic services' names.
     names: Vec<String>,
     /// Per service of the plan, the automatic services it holds, largest first.
@@ -64,7 +64,7 @@ pub(crate) struct Merged {
     pieces: Vec<Vec<usize>>,
 }
 
-impl Merged {
+impl Lineage {
     /// From `automatic` (node position → automatic service, `usize::MAX` for a node placed
     /// afterwards) and the plan's `assignment`; `None` when no service merges two automatic
     /// services and none is split.
@@ -76,7 +76,7 @@ impl Merged {
         modules: &Modules<'_>,
         automatic: &[usize],
         assignment: &[usize],
-    ) -> Option<Merged> {
+    ) -> Option<Lineage> {
         let count = |labels: &mut dyn Iterator<Item = usize>| labels.max().map_or(0, |c| c + 1);
         let k = count(&mut automatic.iter().copied().filter(|&a| a != usize::MAX));
         let services = count(&mut assignment.iter().copied());
@@ -129,7 +129,7 @@ impl Merged {
                 })
                 .collect()
         };
-        Some(Merged {
+        Some(Lineage {
             names: service_names(graph, modules, &members),
             joined: largest_first(joined),
             pieces: largest_first(pieces),

@@ -28,7 +28,7 @@ use crate::identity::{identify, warm_start};
 use crate::label::{Flow, GraphFacts, ServiceFacts, flow, label_service, reachable_hints};
 use crate::metrics::measure;
 use crate::modules::Modules;
-use crate::naming::{Merged, service_names};
+use crate::naming::{Lineage, service_names};
 use crate::plan::*;
 
 mod sections;
@@ -179,11 +179,12 @@ fn plan_clustered(
         structure,
         shared,
     } = gather_facts(graph, &index, config, clustering, &members);
-    // Told fewer services than the automatic plan's, each is named for the largest it merges.
-    let merged = clustering.automatic.as_deref().and_then(|automatic| {
-        Merged::new(graph, &index.modules, automatic, &clustering.assignment)
+    // Told a number, each service is named for the largest automatic service it holds, unless
+    // that one was split.
+    let lineage = clustering.automatic.as_deref().and_then(|automatic| {
+        Lineage::new(graph, &index.modules, automatic, &clustering.assignment)
     });
-    let names = match &merged {
+    let names = match &lineage {
         Some(m) => m.rename(structure.names),
         None => structure.names,
     };
@@ -210,7 +211,7 @@ fn plan_clustered(
         identity,
         sections,
         report,
-        merged.as_ref(),
+        lineage.as_ref(),
     ))
 }
 
@@ -506,7 +507,7 @@ fn assemble(
     identity: Identity,
     sections: Sections,
     mut report: Option<DecisionsReport>,
-    merged: Option<&Merged>,
+    lineage: Option<&Lineage>,
 ) -> Plan {
     let Sections {
         services: clusters,
@@ -517,7 +518,7 @@ fn assemble(
     } = sections;
     let (data_stores, store_notes) = data_stores(&clusters);
     let mut notes = clustering.notes.clone();
-    notes.extend(merged.and_then(|m| m.note(&identity.ids, &identity.names)));
+    notes.extend(lineage.and_then(|m| m.note(&identity.ids, &identity.names)));
     notes.extend(lists.note);
     notes.extend(store_notes);
     if let Some(r) = &mut report {
