@@ -393,6 +393,13 @@ struct Groups<'a> {
 }
 
 impl Groups<'_> {
+    /// The modularity gain, times `two_m / 2`, of moving input cluster `p` to group `b`, where
+    /// `chance` is the resolution over `two_m`.
+    fn gain(&self, p: usize, b: usize, chance: f64) -> f64 {
+        let (a, t) = (self.group[p], self.q.tot[p]);
+        (self.to[p][b] - self.to[p][a]) - chance * t * (self.tot[b] - self.tot[a] + t)
+    }
+
     /// Moves input cluster `p` to group `b`.
     fn shift(&mut self, p: usize, b: usize) {
         let a = self.group[p];
@@ -495,13 +502,12 @@ fn refine_groups(
         loop {
             let mut pick: Option<(f64, usize, usize)> = None;
             for &p in pieces.iter().filter(|&&p| !moved[p]) {
-                let (a, t) = (groups.group[p], q.tot[p]);
+                let a = groups.group[p];
                 if groups.count[a] < 2 {
                     continue;
                 }
                 for b in (0..k).filter(|&b| b != a) {
-                    let gain = (groups.to[p][b] - groups.to[p][a])
-                        - chance * t * (groups.tot[b] - groups.tot[a] + t);
+                    let gain = groups.gain(p, b, chance);
                     if pick.is_none_or(|(g0, _, _)| gain > g0) {
                         pick = Some((gain, p, b));
                     }
@@ -618,7 +624,6 @@ fn lessen_dependencies(
                 list.binary_search_by_key(&c, |&(g, _)| g)
                     .map_or(0, |i| list[i].1)
             };
-            let t = groups.q.tot[p];
             for b in (0..k).filter(|&b| b != a) {
                 // Moving p from a to b: its arcs to group c leave (a, c) for (b, c), its arcs
                 // from c leave (c, a) for (c, b); (a, b) and (b, a) change both ways.
@@ -637,8 +642,7 @@ fn lessen_dependencies(
                 if lessened <= 0 {
                     continue;
                 }
-                let gain = (groups.to[p][b] - groups.to[p][a])
-                    - chance * t * (groups.tot[b] - groups.tot[a] + t);
+                let gain = groups.gain(p, b, chance);
                 if q_now + 2.0 * gain / two_m >= floor {
                     options.push((lessened, gain, p, b));
                 }
